@@ -1,0 +1,39 @@
+# The two set-up commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test install chromium benchmark clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Create what is needed, migrate, load instruments.yaml and the demo data, serve on 127.0.0.1:$(PORT).
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) facility load-catalog
+	$(FLASK) facility seed-demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## Install everything the tests need and run the whole suite (SQLite, PostgreSQL, Chromium).
+test: install chromium
+	$(BIN)/python -m pytest
+
+# Browser tests drive Debian's Chromium through Playwright (no downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+benchmark: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

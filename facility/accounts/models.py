@@ -1,0 +1,109 @@
+"""Organisations, users, their qualifications and personal API tokens."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..catalog.models import Facility, Qualification
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+ORGANISATION_KINDS = ("company", "university", "hospital", "cro", "other")
+SIZE_CLASSES = ("micro", "small", "medium", "large")
+ROLES = ("scientist", "manager", "admin")
+
+managed_facilities = Table(
+    "managed_facilities",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("facility_id", ForeignKey("facilities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    size_class: Mapped[Optional[str]] = mapped_column(String(8))
+
+    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.key}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="scientist")
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    is_researcher: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[Optional[str]] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+    facilities: Mapped[list[Facility]] = relationship(secondary=managed_facilities, order_by=Facility.key)
+    qualifications: Mapped[list["UserQualification"]] = relationship(
+        back_populates="user", foreign_keys="UserQualification.user_id"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def manages(self, facility: Facility) -> bool:
+        """Whether this user may approve, black out and report for ``facility``."""
+        if self.is_admin:
+            return True
+        return self.role == "manager" and any(f.id == facility.id for f in self.facilities)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class UserQualification(db.Model):
+    __tablename__ = "user_qualifications"
+    __table_args__ = (UniqueConstraint("user_id", "qualification_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id"))
+    valid_until: Mapped[date] = mapped_column(Date)
+    granted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="qualifications", foreign_keys=[user_id])
+    qualification: Mapped[Qualification] = relationship()
+    granted_by: Mapped[Optional[User]] = relationship(foreign_keys=[granted_by_id])
+
+
+class ApiToken(db.Model):
+    """A personal API token. Only the SHA-256 of the secret is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,153 @@
+"""Organisations, users, qualifications and personal API tokens."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import date
+from typing import Iterable, Optional
+
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .. import audit
+from ..catalog.models import Facility, Qualification
+from ..database import utcnow, write_transaction
+from ..errors import invalid, not_found
+from ..extensions import db
+from .models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES, ApiToken, Organisation, User, UserQualification
+
+TOKEN_PREFIX = "fac_"
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+
+
+def secret_hash(secret: str) -> str:
+    """Tokens are long random strings, so a plain SHA-256 is a sound one-way lookup key."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_organisation(key: str, name: str, kind: str, size_class: Optional[str] = None, *,
+                        actor: Optional[User] = None) -> Organisation:
+    if kind not in ORGANISATION_KINDS:
+        raise invalid("invalid", f"Kind must be one of {', '.join(ORGANISATION_KINDS)}.", "kind")
+    if size_class is not None and size_class not in SIZE_CLASSES:
+        raise invalid("invalid", f"Size must be one of {', '.join(SIZE_CLASSES)}.", "size")
+    if kind == "company" and size_class is None:
+        raise invalid("required", "A company needs a size class (micro, small, medium or large).", "size")
+    if kind != "company" and size_class is not None:
+        raise invalid("invalid", "Only a company has a size class.", "size")
+    with write_transaction():
+        if db.session.scalar(select(Organisation).where(Organisation.key == key)):
+            raise invalid("duplicate", f"An organisation with key '{key}' exists already.", "key")
+        organisation = Organisation(key=key, name=name, kind=kind, size_class=size_class)
+        db.session.add(organisation)
+        audit.record(actor, "organisation.created", organisation,
+                     after={"key": key, "name": name, "kind": kind, "size_class": size_class})
+    return organisation
+
+
+def create_user(email: str, name: str, organisation_key: str, role: str = "scientist", *,
+                facilities: Iterable[str] = (), password: Optional[str] = None,
+                is_researcher: bool = True, actor: Optional[User] = None) -> User:
+    email = email.strip().lower()
+    if not EMAIL_PATTERN.match(email):
+        raise invalid("invalid", f"'{email}' is not an e-mail address.", "email")
+    if role not in ROLES:
+        raise invalid("invalid", f"Role must be one of {', '.join(ROLES)}.", "role")
+    facility_keys = list(dict.fromkeys(facilities))
+    if facility_keys and role != "manager":
+        raise invalid("invalid", "Only a manager is given facilities to manage.", "facility")
+    if role == "manager" and not facility_keys:
+        raise invalid("required", "A manager needs at least one facility (--facility KEY).", "facility")
+    if password is not None:
+        check_password_strength(password)
+    with write_transaction():
+        if db.session.scalar(select(User).where(User.email == email)):
+            raise invalid("duplicate", f"A user with e-mail '{email}' exists already.", "email")
+        organisation = db.session.scalar(select(Organisation).where(Organisation.key == organisation_key))
+        if organisation is None:
+            raise not_found("organisation", "organisation")
+        user = User(email=email, name=name, organisation=organisation, role=role, is_researcher=is_researcher,
+                    facilities=[_facility(key) for key in facility_keys],
+                    password_hash=generate_password_hash(password) if password else None)
+        db.session.add(user)
+        audit.record(actor, "user.created", user, after={"email": email, "role": role, "facilities": facility_keys})
+    return user
+
+
+def _facility(key: str) -> Facility:
+    facility = db.session.scalar(select(Facility).where(Facility.key == key))
+    if facility is None:
+        raise not_found("facility", "facility")
+    return facility
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise invalid("weak_password", f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", "password")
+
+
+def verify_password(user: Optional[User], password: str) -> bool:
+    return bool(user and user.password_hash and check_password_hash(user.password_hash, password))
+
+
+def get_user_by_email(email: str) -> Optional[User]:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def qualify(email: str, qualification_key: str, valid_until: date, *, actor: Optional[User] = None) -> UserQualification:
+    """Record (or renew) that a user holds a qualification until ``valid_until``."""
+    with write_transaction():
+        user = get_user_by_email(email)
+        if user is None:
+            raise not_found("user", "email")
+        qualification = db.session.scalar(select(Qualification).where(Qualification.key == qualification_key))
+        if qualification is None:
+            raise not_found("qualification", "qualification")
+        held = db.session.scalar(select(UserQualification).where(
+            UserQualification.user_id == user.id, UserQualification.qualification_id == qualification.id))
+        before = {"valid_until": held.valid_until.isoformat()} if held else None
+        if held is None:
+            held = UserQualification(user=user, qualification=qualification, valid_until=valid_until)
+            db.session.add(held)
+        held.valid_until, held.granted_by, held.granted_at = valid_until, actor, utcnow()
+        audit.record(actor, "qualification.granted", held, before=before,
+                     after={"user": user.email, "qualification": qualification.key,
+                            "valid_until": valid_until.isoformat()})
+    return held
+
+
+def issue_token(email: str, name: str = "command line", *, actor: Optional[User] = None) -> tuple[ApiToken, str]:
+    """A new personal API token; the secret is returned once and only its hash is kept."""
+    with write_transaction():
+        user = get_user_by_email(email)
+        if user is None:
+            raise not_found("user", "email")
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken(user=user, name=name, token_hash=secret_hash(secret))
+        db.session.add(token)
+        audit.record(actor or user, "token.created", token, after={"user": user.email, "name": name})
+    return token, secret
+
+
+def revoke_token(actor: User, token_id: int) -> ApiToken:
+    with write_transaction():
+        token = db.session.get(ApiToken, token_id)
+        if token is None or token.user_id != actor.id or token.revoked_at is not None:
+            raise not_found("token")
+        token.revoked_at = utcnow()
+        audit.record(actor, "token.revoked", token, after={"name": token.name})
+    return token
+
+
+def user_for_token(secret: str) -> Optional[User]:
+    """The active user owning an unrevoked token, noting when it was last used."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == secret_hash(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    user_id, now = token.user_id, utcnow()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        with write_transaction():  # at most one write a minute per token
+            db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    return db.session.get(User, user_id)

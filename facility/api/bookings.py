@@ -1,0 +1,69 @@
+"""Bookings: create, list, read, change, approve, reject, cancel."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from ..bookings import services
+from .auth import api_user
+from .schemas import BookingCreateSchema, BookingPatchSchema, BookingQuerySchema, BookingSchema, DecisionSchema, RejectSchema
+
+blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings and their approval")
+
+
+@blp.route("/bookings", methods=["POST"])
+@blp.arguments(BookingCreateSchema)
+@blp.response(201, BookingSchema)
+def create_booking(data):
+    """Book a resource: `confirmed`, or `pending` where the resource requires approval"""
+    return services.request_booking(api_user(), data["resource"], data["start"], data["end"],
+                                    data["purpose"], data["project"])
+
+
+@blp.route("/bookings")
+@blp.arguments(BookingQuerySchema, location="query")
+@blp.response(200, BookingSchema(many=True))
+def list_bookings(args):
+    """Own bookings; a manager also sees all bookings of the facilities they manage"""
+    flt = services.BookingFilter(mine=args["mine"], resource=args.get("resource"), facility=args.get("facility"),
+                                 start=args.get("from_"), end=args.get("to"), status=args.get("status"))
+    return services.list_bookings(api_user(), flt)
+
+
+@blp.route("/bookings/<int:booking_id>")
+@blp.response(200, BookingSchema)
+def get_booking(booking_id):
+    """One booking (its owner or a manager of its facility)"""
+    return services.get_booking(api_user(), booking_id)
+
+
+@blp.route("/bookings/<int:booking_id>", methods=["PATCH"])
+@blp.arguments(BookingPatchSchema)
+@blp.response(200, BookingSchema)
+def patch_booking(data, booking_id):
+    """Move a booking or change its purpose; a new time is checked like a new booking"""
+    return services.reschedule(api_user(), booking_id, start=data.get("start"), end=data.get("end"),
+                               purpose=data.get("purpose"))
+
+
+@blp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
+@blp.arguments(DecisionSchema)
+@blp.response(200, BookingSchema)
+def approve_booking(data, booking_id):
+    """Confirm a pending booking (a manager of its facility; a reason at a GMP facility)"""
+    return services.approve(api_user(), booking_id, data["reason"])
+
+
+@blp.route("/bookings/<int:booking_id>/reject", methods=["POST"])
+@blp.arguments(RejectSchema)
+@blp.response(200, BookingSchema)
+def reject_booking(data, booking_id):
+    """Reject a pending booking, with a reason"""
+    return services.reject(api_user(), booking_id, data["reason"])
+
+
+@blp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@blp.arguments(DecisionSchema)
+@blp.response(200, BookingSchema)
+def cancel_booking(data, booking_id):
+    """Cancel a booking; its slot is free again at once"""
+    return services.cancel(api_user(), booking_id, data["reason"])

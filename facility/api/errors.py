@@ -1,0 +1,56 @@
+"""Every error under /api/ has the body of API.md: {"errors": [{code, message, field?}]}."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .fields import code_for
+
+MALFORMED = {"Invalid JSON body.": "malformed_json", "Invalid input type.": "malformed_body"}
+HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+              422: "invalid", 429: "too_many_requests", 500: "internal_error"}
+
+
+def error_response(status: int, items: list[dict]):
+    response = jsonify({"errors": items})
+    response.status_code = status
+    return response
+
+
+def http_exception_response(error: HTTPException):
+    """Turn an HTTPException (webargs validation, routing, CSRF) into the API's error body."""
+    if isinstance(error, CSRFError):
+        return error_response(400, [{"code": "csrf_failed", "message": error.description}])
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if messages:
+        items = list(_flatten(messages))
+        malformed = [i for i in items if i["code"] in MALFORMED.values()]
+        if malformed:
+            return error_response(400, malformed)
+        return error_response(422, items)
+    status = error.code or 500
+    return error_response(status, [{"code": HTTP_CODES.get(status, "error"), "message": error.description or error.name}])
+
+
+def _flatten(messages, field=None):
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key in ("json", "query", "form", "view_args"):
+                yield from _flatten(value, field)
+            elif key == "_schema":
+                yield from _flatten(value, field)
+            else:
+                name = key if field is None else f"{field}.{key}"
+                yield from _flatten(value, str(name))
+        return
+    for message in messages if isinstance(messages, list) else [messages]:
+        if isinstance(message, (dict, list)):
+            yield from _flatten(message, field)
+            continue
+        text = str(message)
+        item = {"code": MALFORMED.get(text) or code_for(text), "message": text}
+        if field:
+            item["field"] = field
+        yield item

@@ -1,0 +1,45 @@
+"""marshmallow fields with the error codes of API.md."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from marshmallow import fields
+
+NAIVE_MESSAGE = "The time needs an offset, such as 2026-12-01T09:00:00+01:00 or ...Z."
+INVALID_TIME_MESSAGE = "Not an RFC 3339 time such as 2026-12-01T09:00:00+01:00."
+
+# Default marshmallow messages -> the codes clients can rely on.
+MESSAGE_CODES = {
+    NAIVE_MESSAGE: "naive_datetime",
+    INVALID_TIME_MESSAGE: "invalid_datetime",
+    "Missing data for required field.": "required",
+    "Unknown field.": "unknown_field",
+    "Field may not be null.": "required",
+}
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An RFC 3339 instant with an offset; a time without one is ``naive_datetime``."""
+
+    default_error_messages = {
+        "invalid": INVALID_TIME_MESSAGE,
+        "invalid_awareness": NAIVE_MESSAGE,
+        "format": INVALID_TIME_MESSAGE,
+    }
+
+
+class LocalDateTime(fields.DateTime):
+    """Serialises an instant with the offset of the object's facility."""
+
+    def __init__(self, zone_of, **kwargs):
+        super().__init__(**kwargs)
+        self.zone_of = zone_of
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(ZoneInfo(self.zone_of(obj))).isoformat()
+
+
+def code_for(message: str) -> str:
+    return MESSAGE_CODES.get(message, "invalid")

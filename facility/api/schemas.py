@@ -1,0 +1,124 @@
+"""The JSON shapes of API.md, used both to validate input and to write the OpenAPI document."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..bookings.models import BOOKING_STATUSES
+from ..catalog.models import GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
+from .fields import AwareDateTime, LocalDateTime
+
+
+def booking_zone(booking) -> str:
+    return booking.resource.facility.timezone
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ErrorItemSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "machine-readable error code"})
+    message = fields.String(required=True)
+    field = fields.String()
+
+
+class ErrorSchema(Schema):
+    errors = fields.List(fields.Nested(ErrorItemSchema), required=True)
+
+
+class FacilitySchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    organisation = fields.String()
+    gmp_level = fields.String(metadata={"enum": list(GMP_LEVELS)})
+    timezone = fields.String()
+
+
+class ResourceSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    facility = fields.Function(lambda r: r.facility.key)
+    kind = fields.String(metadata={"enum": list(RESOURCE_KINDS)})
+    cleanroom_grade = fields.String(allow_none=True)
+    requires_approval = fields.Boolean()
+    slot_minutes = fields.Integer()
+    min_minutes = fields.Integer()
+    max_minutes = fields.Integer()
+    lead_minutes = fields.Integer()
+    horizon_days = fields.Integer()
+    changeover_minutes = fields.Integer()
+    qualification = fields.Function(lambda r: r.qualification.key if r.qualification else None, allow_none=True)
+    status = fields.String(metadata={"enum": list(RESOURCE_STATUSES)})
+
+
+class ResourceQuerySchema(StrictSchema):
+    facility = fields.String()
+
+
+class WindowQuerySchema(StrictSchema):
+    from_ = AwareDateTime(data_key="from")
+    to = AwareDateTime()
+
+
+class SpanSchema(Schema):
+    start = fields.String()
+    end = fields.String()
+
+
+class BusySpanSchema(SpanSchema):
+    kind = fields.String(metadata={"enum": ["booking", "pending", "blackout", "changeover"]})
+
+
+class AvailabilitySchema(Schema):
+    resource = fields.String()
+    busy = fields.List(fields.Nested(BusySpanSchema))
+    free = fields.List(fields.Nested(SpanSchema))
+
+
+class BookingSchema(Schema):
+    id = fields.Integer()
+    resource = fields.Function(lambda b: b.resource.key)
+    user = fields.Function(lambda b: b.user.email)
+    start = LocalDateTime(booking_zone, attribute="start_at")
+    end = LocalDateTime(booking_zone, attribute="end_at")
+    status = fields.String(metadata={"enum": list(BOOKING_STATUSES)})
+    purpose = fields.String()
+    project = fields.String(allow_none=True)
+    created_at = LocalDateTime(booking_zone)
+
+
+class BookingCreateSchema(StrictSchema):
+    resource = fields.String(required=True, validate=validate.Length(min=1))
+    start = AwareDateTime(required=True)
+    end = AwareDateTime(required=True)
+    purpose = fields.String(load_default="", validate=validate.Length(max=2000))
+    project = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class BookingPatchSchema(StrictSchema):
+    start = AwareDateTime()
+    end = AwareDateTime()
+    purpose = fields.String(validate=validate.Length(max=2000))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one of start, end, purpose.")
+
+
+class BookingQuerySchema(StrictSchema):
+    mine = fields.Boolean(load_default=False)
+    resource = fields.String()
+    facility = fields.String()
+    from_ = AwareDateTime(data_key="from")
+    to = AwareDateTime()
+    status = fields.String(validate=validate.OneOf(BOOKING_STATUSES))
+
+
+class DecisionSchema(StrictSchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class RejectSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))

@@ -1,0 +1,31 @@
+"""The append-only audit trail: every change of state, by whom, when, what and why."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))  # None: the system
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    facility_id: Mapped[Optional[int]] = mapped_column(ForeignKey("facilities.id"), index=True)
+    before: Mapped[Optional[dict]] = mapped_column(JSON)
+    after: Mapped[Optional[dict]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # An electronic signature (GMP approval): what the signer declared by signing.
+    signature_meaning: Mapped[Optional[str]] = mapped_column(String(200))
+
+    actor: Mapped[Optional[User]] = relationship()

@@ -1,0 +1,93 @@
+"""Bookings and blackouts: claims on a resource's time."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy.dialects.postgresql import ExcludeConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..catalog.models import Facility, Resource
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+BOOKING_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show")
+ACTIVE_STATUSES = ("pending", "confirmed")
+BLACKOUT_KINDS = ("maintenance", "requalification", "cleaning", "holiday", "other")
+
+
+class Booking(db.Model):
+    """A user's claim on one resource for [start_at, end_at).
+
+    ``blocked_until`` is ``end_at`` plus the resource's changeover at the time of booking:
+    the slot that active bookings must not share.
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("ix_bookings_resource_time", "resource_id", "start_at", "blocked_until"),
+        # The database itself refuses two active bookings of one resource that overlap,
+        # changeover included (PostgreSQL only; SQLite serialises writes instead).
+        ExcludeConstraint(
+            ("resource_id", "="),
+            (func.tstzrange(text("start_at"), text("blocked_until"), text("'[)'")), "&&"),
+            name="bookings_no_overlap",
+            using="gist",
+            where=text("status IN ('pending', 'confirmed')"),
+        ).ddl_if(dialect="postgresql"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    project: Mapped[Optional[str]] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Grows with every change, for iCalendar SEQUENCE.
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+
+    resource: Mapped[Resource] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def facility(self) -> Facility:
+        return self.resource.facility
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.id} {self.status}>"
+
+
+class Blackout(db.Model):
+    """Time a manager takes out of service: one resource, or the whole facility if no resource."""
+
+    __tablename__ = "blackouts"
+    __table_args__ = (Index("ix_blackouts_facility_time", "facility_id", "start_at", "end_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    resource_id: Mapped[Optional[int]] = mapped_column(ForeignKey("resources.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default="maintenance")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    resource: Mapped[Optional[Resource]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()

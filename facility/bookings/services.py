@@ -1,0 +1,411 @@
+"""The booking actions: request, approve, reject, cancel, reschedule; and the queries behind them.
+
+Every action is one write transaction that also writes its audit event. The HTML views,
+the JSON API, the command line and the scheduled jobs all call these functions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Optional, Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit
+from ..accounts.models import User, UserQualification
+from ..catalog.models import Facility, Resource
+from ..database import utcnow, write_transaction
+from ..errors import ServiceError, forbidden, invalid, not_found, rule_violations
+from ..extensions import db
+from . import rules
+from ..catalog.models import RESOURCE_STATUSES
+from .models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
+
+GMP_APPROVAL_MEANING = "approved for GMP manufacturing"
+MAX_AVAILABILITY_DAYS = 92
+OVERLAP_CONSTRAINT = "bookings_no_overlap"
+
+
+# --- facts for the rules ---------------------------------------------------------------
+
+def policy_for(resource: Resource) -> rules.Policy:
+    qualification = resource.qualification
+    return rules.Policy(
+        slot_minutes=resource.slot_minutes,
+        min_minutes=resource.min_minutes,
+        max_minutes=resource.max_minutes,
+        lead_minutes=resource.lead_minutes,
+        horizon_days=resource.horizon_days,
+        changeover_minutes=resource.changeover_minutes,
+        requires_approval=resource.requires_approval,
+        runs_unattended=resource.runs_unattended,
+        qualification=qualification.key if qualification else None,
+        qualification_name=qualification.name if qualification else None,
+        quota_hours_per_week=resource.quota_hours_per_week,
+        status=resource.status,
+        retired=resource.is_retired,
+    )
+
+
+def hours_for(facility: Facility) -> rules.OpeningHours:
+    weekly = {
+        index: tuple(rules.parse_hours(span) for span in facility.opening_hours.get(day, []))
+        for index, day in enumerate(rules.WEEKDAYS)
+    }
+    closed = frozenset(date.fromisoformat(d) for d in facility.closed_days or [])
+    return rules.OpeningHours(ZoneInfo(facility.timezone), weekly, closed)
+
+
+def active_bookings(resource: Resource, window: rules.Interval, *, exclude_id: Optional[int] = None,
+                    user: Optional[User] = None) -> list[Booking]:
+    """Active bookings of ``resource`` whose held time (changeover included) meets ``window``."""
+    query = select(Booking).where(
+        Booking.resource_id == resource.id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < window[1],
+        Booking.blocked_until > window[0],
+    ).order_by(Booking.start_at)
+    if exclude_id is not None:
+        query = query.where(Booking.id != exclude_id)
+    if user is not None:
+        query = query.where(Booking.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def blackouts_for(resource: Resource, window: rules.Interval) -> list[Blackout]:
+    query = select(Blackout).where(
+        Blackout.facility_id == resource.facility_id,
+        or_(Blackout.resource_id.is_(None), Blackout.resource_id == resource.id),
+        Blackout.start_at < window[1],
+        Blackout.end_at > window[0],
+    ).order_by(Blackout.start_at)
+    return list(db.session.scalars(query))
+
+
+def qualifications_of(user: User) -> dict[str, date]:
+    rows = db.session.scalars(select(UserQualification).where(UserQualification.user_id == user.id))
+    return {row.qualification.key: row.valid_until for row in rows}
+
+
+def context_for(resource: Resource, user: User, start: datetime, end: datetime, *,
+                now: datetime, exclude_id: Optional[int] = None) -> rules.BookingContext:
+    policy = policy_for(resource)
+    held = (start, rules.blocked_until(max(start, end), policy))
+    week = timedelta(days=8)
+    own = active_bookings(resource, (start - week, end + week), exclude_id=exclude_id, user=user)
+    return rules.BookingContext(
+        policy=policy,
+        hours=hours_for(resource.facility),
+        now=now,
+        blackouts=[(b.start_at, b.end_at) for b in blackouts_for(resource, (start, max(start, end)))],
+        taken=[(b.start_at, b.blocked_until) for b in active_bookings(resource, held, exclude_id=exclude_id)],
+        own_bookings=[(b.start_at, b.end_at) for b in own],
+        qualifications=qualifications_of(user),
+    )
+
+
+# --- lookups and visibility --------------------------------------------------------------
+
+def get_resource(key: str, field: Optional[str] = None) -> Resource:
+    resource = db.session.scalar(select(Resource).where(Resource.key == key))
+    if resource is None:
+        raise not_found("resource", field)
+    return resource
+
+
+def get_facility(key: str, field: Optional[str] = None) -> Facility:
+    facility = db.session.scalar(select(Facility).where(Facility.key == key))
+    if facility is None:
+        raise not_found("facility", field)
+    return facility
+
+
+def can_see(actor: User, booking: Booking) -> bool:
+    return booking.user_id == actor.id or actor.manages(booking.facility)
+
+
+def get_booking(actor: User, booking_id: int) -> Booking:
+    """The booking if ``actor`` may see it; otherwise 404, which does not reveal that it exists."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not can_see(actor, booking):
+        raise not_found("booking")
+    return booking
+
+
+@dataclass(frozen=True)
+class BookingFilter:
+    mine: bool = False
+    resource: Optional[str] = None
+    facility: Optional[str] = None
+    start: Optional[datetime] = None
+    end: Optional[datetime] = None
+    status: Optional[str] = None
+
+
+def list_bookings(actor: User, flt: BookingFilter) -> list[Booking]:
+    """The caller's own bookings; a manager also sees every booking of the facilities they manage."""
+    query = select(Booking).join(Booking.resource).order_by(Booking.start_at, Booking.id)
+    if flt.mine or not (actor.is_admin or actor.role == "manager"):
+        query = query.where(Booking.user_id == actor.id)
+    elif not actor.is_admin:
+        managed = [f.id for f in actor.facilities]
+        query = query.where(or_(Booking.user_id == actor.id, Resource.facility_id.in_(managed)))
+    if flt.resource:
+        query = query.where(Resource.id == get_resource(flt.resource, "resource").id)
+    if flt.facility:
+        query = query.where(Resource.facility_id == get_facility(flt.facility, "facility").id)
+    if flt.status:
+        if flt.status not in BOOKING_STATUSES:
+            raise invalid("invalid", f"Unknown status '{flt.status}'; one of {', '.join(BOOKING_STATUSES)}.", "status")
+        query = query.where(Booking.status == flt.status)
+    if flt.start:
+        query = query.where(Booking.end_at > flt.start)
+    if flt.end:
+        query = query.where(Booking.start_at < flt.end)
+    return list(db.session.scalars(query))
+
+
+# --- availability ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Availability:
+    resource: Resource
+    busy: list[rules.BusySpan]
+    free: list[rules.Interval]
+
+
+def availability(resource: Resource, start: datetime, end: datetime, *, now: Optional[datetime] = None) -> Availability:
+    """Busy and free time of ``resource`` in [start, end). Busy spans carry no names."""
+    if end <= start:
+        raise invalid("end_before_start", "'to' must be after 'from'.", "to")
+    if end - start > timedelta(days=MAX_AVAILABILITY_DAYS):
+        raise invalid("window_too_large", f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time.", "to")
+    now = now or utcnow()
+    busy = busy_spans(resource, (start, end))
+    ctx = rules.BookingContext(policy=policy_for(resource), hours=hours_for(resource.facility), now=now)
+    return Availability(resource, busy, rules.free_time((start, end), ctx, busy))
+
+
+def busy_spans(resource: Resource, window: rules.Interval) -> list[rules.BusySpan]:
+    spans = []
+    for booking in active_bookings(resource, window):
+        kind = "booking" if booking.status == "confirmed" else "pending"
+        spans.append(rules.BusySpan(booking.start_at, booking.end_at, kind))
+        if booking.blocked_until > booking.end_at:
+            spans.append(rules.BusySpan(booking.end_at, booking.blocked_until, "changeover"))
+    for blackout in blackouts_for(resource, window):
+        spans.append(rules.BusySpan(blackout.start_at, blackout.end_at, "blackout"))
+    return sorted(spans, key=lambda s: (s.start, s.end))
+
+
+# --- actions -----------------------------------------------------------------------------
+
+def snapshot(booking: Booking) -> dict:
+    """What the audit trail keeps of a booking's state."""
+    return {
+        "resource": booking.resource.key,
+        "user": booking.user.email if booking.user else None,
+        "start": booking.start_at.isoformat(),
+        "end": booking.end_at.isoformat(),
+        "status": booking.status,
+        "purpose": booking.purpose,
+        "project": booking.project,
+    }
+
+
+def request_booking(actor: User, resource_key: str, start: datetime, end: datetime, purpose: str = "",
+                    project: Optional[str] = None, *, now: Optional[datetime] = None) -> Booking:
+    """Book ``resource_key`` for [start, end): confirmed at once, or pending where approval is required."""
+    with write_transaction():
+        resource = get_resource(resource_key, "resource")
+        now = now or utcnow()
+        ctx = context_for(resource, actor, start, end, now=now)
+        violations = rules.check_booking(start, end, ctx)
+        if violations:
+            raise rule_violations(violations)
+        booking = Booking(
+            resource=resource, user=actor, start_at=start, end_at=end,
+            blocked_until=rules.blocked_until(end, ctx.policy), status=rules.initial_status(ctx.policy),
+            purpose=purpose or "", project=project or None, created_at=now, updated_at=now,
+        )
+        db.session.add(booking)
+        _flush_refusing_overlap()
+        audit.record(actor, "booking.requested", booking, after=snapshot(booking), facility=resource.facility)
+    return booking
+
+
+def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = False) -> Booking:
+    """Confirm a pending booking. At a GMP facility the approval needs a reason, and a signed
+    approval (password re-entered on the page) records what the signature means."""
+    with write_transaction():
+        booking = _booking_for_manager(actor, booking_id)
+        _require_status(booking, ("pending",), "approved")
+        gmp = booking.facility.is_gmp
+        if gmp and not reason.strip():
+            raise invalid("reason_required", "At a GMP facility an approval needs a reason.", "reason")
+        before = snapshot(booking)
+        _decide(booking, actor, "confirmed", reason)
+        audit.record(actor, "booking.approved", booking, before=before, after=snapshot(booking), reason=reason,
+                     facility=booking.facility, signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None)
+    return booking
+
+
+def reject(actor: User, booking_id: int, reason: str) -> Booking:
+    with write_transaction():
+        booking = _booking_for_manager(actor, booking_id)
+        _require_status(booking, ("pending",), "rejected")
+        if not (reason or "").strip():
+            raise invalid("reason_required", "Say why the request is rejected.", "reason")
+        before = snapshot(booking)
+        _decide(booking, actor, "rejected", reason)
+        audit.record(actor, "booking.rejected", booking, before=before, after=snapshot(booking), reason=reason,
+                     facility=booking.facility)
+    return booking
+
+
+def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
+    """Cancel an active booking; its slot is free again at once."""
+    with write_transaction():
+        booking = get_booking(actor, booking_id)
+        _require_status(booking, ACTIVE_STATUSES, "cancelled")
+        acting_as_manager = booking.user_id != actor.id
+        if acting_as_manager and booking.facility.is_gmp and not (reason or "").strip():
+            raise invalid("reason_required", "At a GMP facility a manager's cancellation needs a reason.", "reason")
+        before = snapshot(booking)
+        booking.status = "cancelled"
+        booking.sequence += 1
+        booking.updated_at = utcnow()
+        if acting_as_manager:
+            booking.decided_by, booking.decided_at, booking.decision_reason = actor, utcnow(), reason or ""
+        audit.record(actor, "booking.cancelled", booking, before=before, after=snapshot(booking), reason=reason,
+                     facility=booking.facility)
+    return booking
+
+
+def reschedule(actor: User, booking_id: int, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
+               purpose: Optional[str] = None, now: Optional[datetime] = None) -> Booking:
+    """Change a booking's time or purpose. A new time is checked like a new booking; where the
+    resource needs approval and the owner moves it, it goes back to ``pending``."""
+    with write_transaction():
+        booking = get_booking(actor, booking_id)
+        _require_status(booking, ACTIVE_STATUSES, "changed")
+        before = snapshot(booking)
+        new_start, new_end = start or booking.start_at, end or booking.end_at
+        if (new_start, new_end) != (booking.start_at, booking.end_at):
+            _move(actor, booking, new_start, new_end, now or utcnow())
+        if purpose is not None:
+            booking.purpose = purpose
+        if snapshot(booking) == before:
+            return booking
+        booking.sequence += 1
+        booking.updated_at = utcnow()
+        _flush_refusing_overlap()
+        audit.record(actor, "booking.rescheduled", booking, before=before, after=snapshot(booking),
+                     facility=booking.facility)
+    return booking
+
+
+def add_blackout(actor: User, facility_key: str, start: datetime, end: datetime, *, resource_key: Optional[str] = None,
+                 kind: str = "maintenance", reason: str = "") -> tuple[Blackout, list[Booking]]:
+    """Take time out of service (one resource, or the whole facility). New bookings are refused
+    there; the active bookings it collides with are returned for the manager to deal with."""
+    with write_transaction():
+        facility = get_facility(facility_key, "facility")
+        _require_manager(actor, facility)
+        resource = get_resource(resource_key, "resource") if resource_key else None
+        if resource is not None and resource.facility_id != facility.id:
+            raise invalid("invalid", "That resource belongs to another facility.", "resource")
+        if end <= start:
+            raise invalid("end_before_start", "The end must be after the start.", "end")
+        if kind not in BLACKOUT_KINDS:
+            raise invalid("invalid", f"Kind must be one of {', '.join(BLACKOUT_KINDS)}.", "kind")
+        if not reason.strip():
+            raise invalid("reason_required", "Say why the time is taken out of service.", "reason")
+        blackout = Blackout(facility=facility, resource=resource, start_at=start, end_at=end, kind=kind,
+                            reason=reason, created_by=actor)
+        db.session.add(blackout)
+        audit.record(actor, "blackout.created", blackout, reason=reason, facility=facility, after={
+            "resource": resource.key if resource else None, "start": start.isoformat(), "end": end.isoformat(),
+            "kind": kind})
+        return blackout, colliding_bookings(blackout)
+
+
+def colliding_bookings(blackout: Blackout) -> list[Booking]:
+    query = select(Booking).join(Booking.resource).where(
+        Resource.facility_id == blackout.facility_id, Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < blackout.end_at, Booking.end_at > blackout.start_at,
+    ).order_by(Booking.start_at)
+    if blackout.resource_id is not None:
+        query = query.where(Booking.resource_id == blackout.resource_id)
+    return list(db.session.scalars(query))
+
+
+def set_resource_status(actor: User, resource_key: str, status: str, reason: str = "") -> Resource:
+    """Mark a resource available, under maintenance or out of service, with a reason."""
+    with write_transaction():
+        resource = get_resource(resource_key, "resource")
+        _require_manager(actor, resource.facility)
+        if status not in RESOURCE_STATUSES:
+            raise invalid("invalid", f"Status must be one of {', '.join(RESOURCE_STATUSES)}.", "status")
+        if status != "available" and not reason.strip():
+            raise invalid("reason_required", "Say why the resource cannot be booked.", "reason")
+        before = {"status": resource.status, "reason": resource.status_reason}
+        resource.status, resource.status_reason = status, reason
+        audit.record(actor, "resource.status_changed", resource, before=before,
+                     after={"status": status, "reason": reason}, reason=reason, facility=resource.facility)
+    return resource
+
+
+def _require_manager(actor: User, facility: Facility) -> None:
+    if not actor.manages(facility):
+        raise forbidden("Only a manager of this facility can do this.")
+
+
+def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: datetime) -> None:
+    owner = booking.user
+    ctx = context_for(booking.resource, owner, start, end, now=now, exclude_id=booking.id)
+    violations = rules.check_booking(start, end, ctx)
+    if violations:
+        raise rule_violations(violations)
+    booking.start_at, booking.end_at = start, end
+    booking.blocked_until = rules.blocked_until(end, ctx.policy)
+    if ctx.policy.requires_approval and not actor.manages(booking.facility):
+        booking.status = "pending"
+
+
+def _booking_for_manager(actor: User, booking_id: int) -> Booking:
+    booking = get_booking(actor, booking_id)
+    _require_manager(actor, booking.facility)
+    return booking
+
+
+def _require_status(booking: Booking, allowed: Sequence[str], verb: str) -> None:
+    if booking.status not in allowed:
+        raise invalid("invalid_state", f"A {booking.status} booking cannot be {verb}.", "status")
+
+
+def _decide(booking: Booking, actor: User, status: str, reason: str) -> None:
+    booking.status = status
+    booking.decided_by = actor
+    booking.decided_at = utcnow()
+    booking.decision_reason = reason or ""
+    booking.sequence += 1
+    booking.updated_at = booking.decided_at
+
+
+def _flush_refusing_overlap() -> None:
+    """Flush; the PostgreSQL exclusion constraint's refusal becomes the ``overlap`` rule."""
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        if OVERLAP_CONSTRAINT not in str(error.orig):
+            raise
+        raise rule_violations([rules.Violation("overlap", "This time is already booked.", "start")]) from None
+
+
+__all__ = [
+    "Availability", "BookingFilter", "ServiceError", "add_blackout", "approve", "set_resource_status", "availability", "cancel", "get_booking",
+    "list_bookings", "reject", "request_booking", "reschedule",
+]

@@ -1,0 +1,94 @@
+"""Facilities, their resources and the qualifications those resources require."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime
+from ..extensions import db
+
+GMP_LEVELS = ("research", "pre-gmp", "gmp")
+RESOURCE_KINDS = ("instrument", "room", "cleanroom")
+RESOURCE_STATUSES = ("available", "maintenance", "out_of_service")
+CLEANROOM_GRADES = ("A", "B", "C", "D")
+
+
+class Facility(db.Model):
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    gmp_level: Mapped[str] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    # {"mon": [["07:00", "19:00"]], ..., "sun": []}; an interval may cross midnight.
+    opening_hours: Mapped[dict] = mapped_column(JSON)
+    # ["2026-12-24", ...]: whole local days the facility is closed.
+    closed_days: Mapped[list] = mapped_column(JSON, default=list)
+    no_show_grace_minutes: Mapped[int] = mapped_column(Integer, default=30)
+
+    resources: Mapped[list["Resource"]] = relationship(back_populates="facility", order_by="Resource.key")
+
+    @property
+    def is_gmp(self) -> bool:
+        return self.gmp_level == "gmp"
+
+    def __repr__(self) -> str:
+        return f"<Facility {self.key}>"
+
+
+class Qualification(db.Model):
+    __tablename__ = "qualifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<Qualification {self.key}>"
+
+
+class Resource(db.Model):
+    """An instrument, room or cleanroom suite. Rules are stored resolved (facility defaults applied)."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    cleanroom_grade: Mapped[Optional[str]] = mapped_column(String(1))
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    runs_unattended: Mapped[bool] = mapped_column(Boolean, default=False)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    min_minutes: Mapped[int] = mapped_column(Integer)
+    max_minutes: Mapped[int] = mapped_column(Integer)
+    lead_minutes: Mapped[int] = mapped_column(Integer)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    changeover_minutes: Mapped[int] = mapped_column(Integer)
+    quota_hours_per_week: Mapped[Optional[int]] = mapped_column(Integer)
+    qualification_id: Mapped[Optional[int]] = mapped_column(ForeignKey("qualifications.id"))
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    nominal_value_sek: Mapped[int] = mapped_column(Numeric(14, 0), default=0)
+    funded_by_programme: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    facility: Mapped[Facility] = relationship(back_populates="resources")
+    qualification: Mapped[Optional[Qualification]] = relationship()
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Resource {self.key}>"

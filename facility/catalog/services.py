@@ -1,0 +1,31 @@
+"""Reading the catalogue, and loading it from ``instruments.yaml``."""
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import select
+
+from ..database import utcnow, write_transaction
+from ..extensions import db
+from .models import Facility, Resource
+
+
+def list_facilities() -> list[Facility]:
+    return list(db.session.scalars(select(Facility).order_by(Facility.id)))
+
+
+def list_resources(facility: Optional[Facility] = None) -> list[Resource]:
+    """Bookable (not retired) resources, optionally of one facility."""
+    query = select(Resource).where(Resource.retired_at.is_(None)).order_by(Resource.facility_id, Resource.id)
+    if facility is not None:
+        query = query.where(Resource.facility_id == facility.id)
+    return list(db.session.scalars(query))
+
+
+def load_catalog(path):
+    """Load ``instruments.yaml`` in one transaction: a broken file changes nothing."""
+    from .loader import apply_catalog, read_catalog  # keeps YAML parsing out of app start-up
+
+    catalog = read_catalog(path)
+    with write_transaction() as session:
+        return apply_catalog(session, catalog, now=utcnow())

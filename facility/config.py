@@ -1,0 +1,46 @@
+"""Configuration from the environment (see API.md, "Environment")."""
+import os
+from pathlib import Path
+
+
+def database_url(instance_path: str) -> str:
+    """The SQLAlchemy URL: ``FACILITY_DATABASE_URL`` or a SQLite file in the instance folder.
+
+    A plain ``postgresql://`` URL is accepted and given the psycopg 3 driver.
+    """
+    url = os.environ.get("FACILITY_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "facility.sqlite3")
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def from_environment(instance_path: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SECRET_KEY": os.environ.get("FACILITY_SECRET_KEY"),
+        "FACILITY_CATALOG": os.environ.get("FACILITY_CATALOG", "instruments.yaml"),
+        "FACILITY_BASE_URL": os.environ.get("FACILITY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "FACILITY_TIMEZONE": os.environ.get("FACILITY_TIMEZONE", "Europe/Stockholm"),
+        "FACILITY_SMTP_HOST": os.environ.get("FACILITY_SMTP_HOST"),
+        "FACILITY_SMTP_PORT": int(os.environ.get("FACILITY_SMTP_PORT", "25")),
+        "FACILITY_MAIL_FROM": os.environ.get("FACILITY_MAIL_FROM", "facility@localhost"),
+    }
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    JSON_SORT_KEYS = False
+    # flask-smorest / OpenAPI
+    API_TITLE = "facility"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"

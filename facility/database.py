@@ -1,0 +1,93 @@
+"""Database plumbing shared by every module: UTC timestamps and serialised write transactions.
+
+SQLite gets WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` for write
+transactions, so the check-then-insert of a booking is serialised across processes.
+PostgreSQL needs none of that: its exclusion constraint is the last word on overlap.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+WRITE_OPTION = "facility_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime, stored in UTC (timestamptz on PostgreSQL, naive UTC text on SQLite)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def install_sqlite_hooks(engine: Engine) -> None:
+    """Take over transaction control from pysqlite so that writes can BEGIN IMMEDIATE."""
+    if not is_sqlite(engine):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # pysqlite must not emit its own BEGIN
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not _is_memory(engine):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _is_memory(engine: Engine) -> bool:
+    return engine.url.database in (None, "", ":memory:")
+
+
+@contextmanager
+def write_transaction():
+    """One serialised write transaction: commit on success, roll back everything on error.
+
+    Ends whatever read transaction the request had open, so that on SQLite the write
+    lock is taken before the first read of the transaction (no stale snapshot).
+    """
+    session = db.session()  # the scoped session's current Session
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

@@ -1,0 +1,121 @@
+"""A small, realistic demo data set: organisations, people and a living week of bookings.
+
+Every booking is made through the service layer, so the demo obeys the same rules as real
+use. Demo accounts share one password (``FACILITY_DEMO_PASSWORD``, default below): demo data
+only, never for a real installation.
+"""
+from __future__ import annotations
+
+import os
+import random
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from .accounts import services as accounts
+from .accounts.models import User
+from .bookings import services as bookings
+from .catalog.models import Facility, Qualification
+from .catalog.services import list_resources
+from .database import utcnow
+from .errors import ServiceError
+from .extensions import db
+
+DEMO_PASSWORD_DEFAULT = "demo-facility-2026"
+ADMIN_EMAIL = "admin@facility.demo"
+
+ORGANISATIONS = [
+    ("lu", "Lund University", "university", None),
+    ("region-skane", "Region Skåne", "hospital", None),
+    ("cellcure", "CellCure Therapeutics AB", "company", "small"),
+    ("nk-vector", "NK Vector AB", "company", "micro"),
+    ("nordic-cro", "Nordic Cell CRO AB", "cro", None),
+]
+PEOPLE = [
+    # email, name, organisation, role, managed facilities
+    (ADMIN_EMAIL, "Project Office", "lu", "admin", ()),
+    ("manager.smile@facility.demo", "Sara Lindqvist", "lu", "manager", ("smile",)),
+    ("manager.lu-atmp@facility.demo", "Johan Berg", "lu", "manager", ("lu-atmp",)),
+    ("manager.sus-gmp@facility.demo", "Maria Ekström", "region-skane", "manager", ("sus-gmp",)),
+    ("anna@facility.demo", "Anna Nilsson", "cellcure", "scientist", ()),
+    ("erik@facility.demo", "Erik Holm", "nk-vector", "scientist", ()),
+    ("li@facility.demo", "Li Wang", "lu", "scientist", ()),
+    ("fatima@facility.demo", "Fatima Aziz", "region-skane", "scientist", ()),
+]
+PURPOSES = ["CAR-T expansion, donor 12", "CAR-NK transduction", "iPSC differentiation, batch 4",
+            "Process development run", "Assay qualification", "Media fill", "Cell count and viability",
+            "Potency assay", "Engineering run"]
+PROJECTS = ["CAR-T for B-ALL (CellCure)", "CAR-NK for AML (NK Vector)", "Ex-vivo gene therapy (LU)"]
+
+
+def seed_demo(today: date | None = None) -> str:
+    """Create the demo data once; a second call changes nothing."""
+    if db.session.scalar(select(User).where(User.email == ADMIN_EMAIL)):
+        return "demo data is present already; nothing changed"
+    if not db.session.scalar(select(Facility)):
+        return "load the catalogue first (flask facility load-catalog)"
+    password = os.environ.get("FACILITY_DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+    for key, name, kind, size in ORGANISATIONS:
+        accounts.create_organisation(key, name, kind, size)
+    known = {f.key for f in db.session.scalars(select(Facility))}
+    for email, name, organisation, role, facilities in PEOPLE:
+        managed = [f for f in facilities if f in known]
+        accounts.create_user(email, name, organisation, role if managed or role != "manager" else "scientist",
+                             facilities=managed, password=password)
+    _qualify_everyone(today or date.today())
+    made = _book_a_week()
+    return (f"demo data created: {len(ORGANISATIONS)} organisations, {len(PEOPLE)} people, {made} bookings; "
+            f"sign in as {ADMIN_EMAIL} or anna@facility.demo with the demo password")
+
+
+def _qualify_everyone(today: date) -> None:
+    for qualification in db.session.scalars(select(Qualification)).all():
+        for email, *_ in PEOPLE:
+            accounts.qualify(email, qualification.key, today + timedelta(days=180))
+
+
+def _book_a_week() -> int:
+    """Fill the next seven days: a few bookings per resource, in its free time, by the scientists."""
+    rng = random.Random(2026)
+    scientists = [p[0] for p in PEOPLE if p[3] == "scientist"]
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    made = 0
+    for resource in list_resources():
+        free = bookings.availability(resource, now, now + timedelta(days=7)).free
+        for start, end in free[: rng.randint(1, 3)]:
+            if _book(resource, start, end, rng.choice(scientists), rng):
+                made += 1
+    return made
+
+
+def _book(resource, start, end, email, rng) -> bool:
+    """Book a plausible stretch at the start of a free period; a refusal just skips it."""
+    step = timedelta(minutes=resource.slot_minutes)
+    start = _round_up(start, resource)
+    length = max(resource.min_minutes, min(resource.max_minutes // 2, rng.choice([120, 180, 240, 2880, 4320])))
+    length -= length % resource.slot_minutes
+    stop = min(end, start + timedelta(minutes=length))
+    stop -= (stop - start) % step
+    user = accounts.get_user_by_email(email)
+    try:
+        booking = bookings.request_booking(user, resource.key, start, stop, rng.choice(PURPOSES), rng.choice(PROJECTS))
+    except ServiceError:
+        return False
+    if booking.status == "pending" and rng.random() < 0.6:
+        bookings.approve(_manager_of(resource.facility), booking.id, "Demo: process and gowning records checked")
+    return True
+
+
+def _manager_of(facility: Facility) -> User:
+    manager = db.session.scalar(select(User).where(
+        User.role == "manager", User.facilities.any(Facility.id == facility.id)))
+    return manager or accounts.get_user_by_email(ADMIN_EMAIL)
+
+
+def _round_up(instant, resource):
+    local = instant.astimezone(ZoneInfo(resource.facility.timezone))
+    past = (local.hour * 60 + local.minute) % resource.slot_minutes
+    if past or local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + timedelta(minutes=resource.slot_minutes - past)
+    return local

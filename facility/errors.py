@@ -1,0 +1,52 @@
+"""Errors the service layer raises, and how they reach HTTP clients.
+
+A service function raises ``ServiceError`` with a list of ``Violation``s; the API turns it
+into ``{"errors": [{"code", "message", "field"}]}`` with the status of API.md, the pages
+show the messages next to the fields.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from .bookings.rules import Violation
+
+
+class ServiceError(Exception):
+    def __init__(self, status: int, violations: Iterable[Violation]):
+        self.status = status
+        self.violations = list(violations)
+        super().__init__("; ".join(v.message for v in self.violations))
+
+    def as_json(self) -> dict:
+        return {"errors": [violation_json(v) for v in self.violations]}
+
+    def messages_by_field(self) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {}
+        for v in self.violations:
+            result.setdefault(v.field or "", []).append(v.message)
+        return result
+
+
+def violation_json(v: Violation) -> dict:
+    item = {"code": v.code, "message": v.message}
+    if v.field:
+        item["field"] = v.field
+    return item
+
+
+def rule_violations(violations: list[Violation]) -> ServiceError:
+    """409 when the only problem is that the slot is taken, otherwise 422 with every rule."""
+    status = 409 if all(v.code == "overlap" for v in violations) else 422
+    return ServiceError(status, violations)
+
+
+def invalid(code: str, message: str, field: Optional[str] = None) -> ServiceError:
+    return ServiceError(422, [Violation(code, message, field)])
+
+
+def not_found(what: str, field: Optional[str] = None) -> ServiceError:
+    return ServiceError(404, [Violation("not_found", f"No such {what}.", field)])
+
+
+def forbidden(message: str) -> ServiceError:
+    return ServiceError(403, [Violation("forbidden", message)])

@@ -1,0 +1,134 @@
+"""Fixtures: the app on SQLite and on a real PostgreSQL, served over real HTTP.
+
+Each database is migrated and loaded with ``tests/catalog.yaml`` once per session; every
+test gets its own copy (a copied SQLite file, or a PostgreSQL database made from a template).
+"""
+from __future__ import annotations
+
+import itertools
+import shutil
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask_migrate import upgrade
+
+from facility import create_app
+from facility.accounts import services as accounts
+from facility.catalog.services import load_catalog
+from facility.extensions import db
+from tests.support.live import ApiClient, LiveServer
+from tests.support.postgres import PostgresServer
+
+HERE = Path(__file__).resolve().parent
+TEST_CATALOG = HERE / "catalog.yaml"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+_database_numbers = itertools.count()
+
+
+def make_app(url: str, tmp_path: Path):
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
+                       "FACILITY_BASE_URL": "http://facility.test"})
+
+
+def prepare_database(url: str, tmp_path: Path) -> None:
+    app = make_app(url, tmp_path)
+    with app.app_context():
+        upgrade()
+        load_catalog(TEST_CATALOG)
+        accounts.create_organisation("lu", "Lund University", "university")
+        accounts.create_organisation("cellco", "CellCo AB", "company", "small")
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    prepare_database(f"sqlite:///{path}", path.parent)
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres, tmp_path_factory) -> str:
+    postgres.execute("CREATE DATABASE facility_template")
+    prepare_database(postgres.url("facility_template"), tmp_path_factory.mktemp("pg-template"))
+    return "facility_template"
+
+
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "facility.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def postgres_url(postgres, template: str) -> str:
+    name = f"facility_test_{next(_database_numbers)}"
+    postgres.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    return postgres.url(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path, sqlite_template) -> str:
+    """A fresh, migrated database with the test catalogue, on each backend in turn."""
+    if request.param == "sqlite":
+        return sqlite_url(sqlite_template, tmp_path)
+    postgres = request.getfixturevalue("postgres")
+    return postgres_url(postgres, request.getfixturevalue("postgres_template"))
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_app(database_url, tmp_path)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+class People:
+    """Makes users with tokens and qualifications, and API clients for them."""
+
+    def __init__(self, app, base_url: str):
+        self.app, self.base_url = app, base_url
+        self._numbers = itertools.count(1)
+
+    def make(self, role: str = "scientist", *, organisation: str = "lu", facilities=(), qualifications=(),
+             password: str | None = None) -> ApiClient:
+        email = f"{role}{next(self._numbers)}@example.org"
+        with self.app.app_context():
+            accounts.create_user(email, f"Test {role.title()}", organisation, role, facilities=facilities,
+                                 password=password)
+            for key in qualifications:
+                accounts.qualify(email, key, date.today() + timedelta(days=365))
+            _token, secret = accounts.issue_token(email)
+        return ApiClient(self.base_url, secret, email)
+
+
+@pytest.fixture
+def people(app, live_server) -> People:
+    return People(app, live_server.url)
+
+
+def local_slot(days_ahead: int, hour: int, hours: float = 1, *, weekday: int = 1, minute: int = 0):
+    """An RFC 3339 (start, end) pair: the first ``weekday`` (Mon=0) at least ``days_ahead`` days
+    from today, at ``hour:minute`` Stockholm time, lasting ``hours``."""
+    day = date.today() + timedelta(days=days_ahead)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    start = datetime.combine(day, time(hour, minute), STOCKHOLM)
+    end = start + timedelta(hours=hours)
+    return start.isoformat(), end.isoformat()

@@ -1,0 +1,299 @@
+"""The booking API over real HTTP, on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from facility.accounts import services as accounts
+from facility.audit.models import AuditEvent
+from facility.bookings import services as booking_services
+from facility.bookings.models import Booking
+from facility.extensions import db
+from tests.conftest import local_slot
+from tests.support.live import error_codes
+
+
+def counts(app) -> tuple[int, int]:
+    with app.app_context():
+        return (db.session.scalar(select(func.count()).select_from(Booking)),
+                db.session.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def book(client, resource="lab-bsc", slot=None, **extra):
+    start, end = slot or local_slot(14, 10)
+    return client.post("/bookings", {"resource": resource, "start": start, "end": end, "purpose": "expansion", **extra})
+
+
+def test_catalogue_is_listed_as_the_contract_says(people):
+    alice = people.make()
+    facilities = alice.get("/facilities").json()
+    assert [f["key"] for f in facilities] == ["lab", "gmp"]
+    assert set(facilities[0]) == {"key", "name", "organisation", "gmp_level", "timezone"}
+    resources = alice.get("/resources", params={"facility": "gmp"}).json()
+    assert [r["key"] for r in resources] == ["gmp-suite"]
+    suite = alice.get("/resources/gmp-suite").json()
+    assert suite == {
+        "key": "gmp-suite", "name": "GMP cleanroom suite 1", "facility": "gmp", "kind": "cleanroom",
+        "cleanroom_grade": "B", "requires_approval": True, "slot_minutes": 60, "min_minutes": 60,
+        "max_minutes": 720, "lead_minutes": 0, "horizon_days": 180, "changeover_minutes": 120,
+        "qualification": "gowning-grade-b", "status": "available",
+    }
+    assert alice.get("/resources/nope").status_code == 404
+    assert error_codes(alice.get("/resources", params={"facility": "nope"})) == ["not_found"]
+
+
+def test_book_a_free_slot_and_a_second_request_is_refused_with_overlap(people, app):
+    alice, bob = people.make(), people.make()
+    created = book(alice)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["status"] == "confirmed" and body["resource"] == "lab-bsc" and body["user"] == alice.email
+    assert body["start"] == local_slot(14, 10)[0]  # facility-local offset on output
+    assert set(body) == {"id", "resource", "user", "start", "end", "status", "purpose", "project", "created_at"}
+    before = counts(app)
+    second = book(bob)
+    assert second.status_code == 409
+    assert second.json() == {"errors": [{"code": "overlap", "field": "start", "message": "This time is already booked."}]}
+    assert counts(app) == before
+
+
+def test_changeover_after_a_booking_is_held(people):
+    alice = people.make(qualifications=["bioreactor-operation"])
+    run = local_slot(21, 9, hours=48)  # Tue 09:00 -> Thu 09:00, then 4 h cleaning
+    assert book(alice, "lab-bioreactor", run).status_code == 201
+    thursday = datetime.fromisoformat(run[1])
+    too_soon = (thursday + timedelta(hours=2)).isoformat(), (thursday + timedelta(hours=8)).isoformat()
+    assert error_codes(book(alice, "lab-bioreactor", too_soon)) == ["overlap"]
+    after_cleaning = (thursday + timedelta(hours=4)).isoformat(), (thursday + timedelta(hours=8)).isoformat()
+    assert book(alice, "lab-bioreactor", after_cleaning).status_code == 201
+
+
+def test_availability_shows_busy_time_without_names(people):
+    alice, bob = people.make(qualifications=["gowning-grade-b"]), people.make()
+    start, end = local_slot(14, 10, hours=2)
+    assert book(alice, "gmp-suite", (start, end), purpose="secret CAR-T donor 7").status_code == 201
+    day = datetime.fromisoformat(start).replace(hour=0)
+    response = bob.get("/resources/gmp-suite/availability",
+                       params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["busy"] == [
+        {"start": start, "end": end, "kind": "pending"},
+        {"start": end, "end": (datetime.fromisoformat(end) + timedelta(hours=2)).isoformat(), "kind": "changeover"},
+    ]
+    # Free = opening hours (06-22) minus the booking and its changeover.
+    assert body["free"] == [
+        {"start": day.replace(hour=6).isoformat(), "end": start},
+        {"start": day.replace(hour=14).isoformat(), "end": day.replace(hour=22).isoformat()},
+    ]
+    assert "secret" not in response.text and alice.email not in response.text
+
+
+def test_availability_bad_window(people):
+    alice = people.make()
+    assert error_codes(alice.get("/resources/lab-bsc/availability", params={"from": "2026-12-01T00:00:00"})) == ["naive_datetime"]
+    far = {"from": "2026-12-01T00:00:00Z", "to": "2027-12-01T00:00:00Z"}
+    assert error_codes(alice.get("/resources/lab-bsc/availability", params=far)) == ["window_too_large"]
+    backwards = {"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
+    assert error_codes(alice.get("/resources/lab-bsc/availability", params=backwards)) == ["end_before_start"]
+
+
+def test_gmp_request_is_pending_until_a_manager_of_that_facility_approves(people, app):
+    alice = people.make(qualifications=["gowning-grade-b"])
+    lab_manager = people.make("manager", facilities=["lab"])
+    gmp_manager = people.make("manager", facilities=["gmp"])
+    booking = book(alice, "gmp-suite", local_slot(10, 8, hours=4)).json()
+    assert booking["status"] == "pending"
+    path = f"/bookings/{booking['id']}"
+
+    assert alice.post(path + "/approve", {"reason": "me"}).status_code == 403
+    assert lab_manager.post(path + "/approve", {"reason": "x"}).status_code == 404  # not theirs to see
+    assert error_codes(gmp_manager.post(path + "/approve", {})) == ["reason_required"]
+    assert alice.get(path).json()["status"] == "pending"
+
+    approved = gmp_manager.post(path + "/approve", {"reason": "Batch record and gowning checked"})
+    assert approved.status_code == 200 and approved.json()["status"] == "confirmed"
+    assert alice.get(path).json()["status"] == "confirmed"
+    assert error_codes(gmp_manager.post(path + "/approve", {"reason": "again"})) == ["invalid_state"]
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "bookings",
+                                                             AuditEvent.entity_id == booking["id"])).all()
+        assert [e.action for e in events] == ["booking.requested", "booking.approved"]
+        approval = events[1]
+        assert approval.actor.email == gmp_manager.email
+        assert approval.before["status"] == "pending" and approval.after["status"] == "confirmed"
+        assert approval.reason == "Batch record and gowning checked"
+
+
+def test_reject_needs_a_reason(people):
+    alice = people.make(qualifications=["gowning-grade-b"])
+    manager = people.make("manager", facilities=["gmp"])
+    booking = book(alice, "gmp-suite", local_slot(10, 8)).json()
+    assert error_codes(manager.post(f"/bookings/{booking['id']}/reject", {})) == ["required"]
+    rejected = manager.post(f"/bookings/{booking['id']}/reject", {"reason": "Suite reserved for requalification"})
+    assert rejected.json()["status"] == "rejected"
+    # A rejected request no longer holds the slot.
+    assert book(alice, "gmp-suite", local_slot(10, 8)).status_code == 201
+
+
+def test_cancel_frees_the_slot_at_once(people):
+    alice, bob = people.make(), people.make()
+    booking = book(alice).json()
+    assert bob.post(f"/bookings/{booking['id']}/cancel", {}).status_code == 404
+    cancelled = alice.post(f"/bookings/{booking['id']}/cancel", {"reason": "experiment moved"})
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert book(bob).status_code == 201
+    assert error_codes(alice.post(f"/bookings/{booking['id']}/cancel", {})) == ["invalid_state"]
+
+
+def test_gmp_manager_cancellation_needs_a_reason(people):
+    alice = people.make(qualifications=["gowning-grade-b"])
+    manager = people.make("manager", facilities=["gmp"])
+    booking = book(alice, "gmp-suite", local_slot(10, 8)).json()
+    assert error_codes(manager.post(f"/bookings/{booking['id']}/cancel", {})) == ["reason_required"]
+    assert manager.post(f"/bookings/{booking['id']}/cancel", {"reason": "HVAC failure"}).json()["status"] == "cancelled"
+
+
+def test_reschedule_checks_the_new_time_and_returns_to_pending(people):
+    alice = people.make(qualifications=["gowning-grade-b"])
+    manager = people.make("manager", facilities=["gmp"])
+    first = book(alice, "gmp-suite", local_slot(10, 8)).json()
+    manager.post(f"/bookings/{first['id']}/approve", {"reason": "ok"})
+    other = book(alice, "gmp-suite", local_slot(10, 14)).json()
+    start, end = local_slot(10, 12)
+    clash = alice.patch(f"/bookings/{first['id']}", {"start": start, "end": end})
+    assert clash.status_code == 409  # 12-13 + 2 h cleaning runs into 14:00
+    moved = alice.patch(f"/bookings/{first['id']}", {"start": local_slot(10, 9)[0], "end": local_slot(10, 9)[1]})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["status"] == "pending" and moved.json()["start"] == local_slot(10, 9)[0]
+    assert alice.patch(f"/bookings/{other['id']}", {"purpose": "Media fill"}).json()["purpose"] == "Media fill"
+    assert error_codes(alice.patch(f"/bookings/{other['id']}", {})) == ["invalid"]
+    assert error_codes(alice.patch(f"/bookings/{other['id']}", {"end": "2026-01-01T10:00:00"})) == ["naive_datetime"]
+
+
+def test_every_rule_is_reported_with_its_code(people, app):
+    alice = people.make()
+    now = datetime.now().astimezone()
+    cases = {
+        "end_before_start": local_slot(14, 10, hours=-1),
+        "in_past": ((now - timedelta(days=2)).isoformat(), (now - timedelta(days=1)).isoformat()),
+        "too_short": local_slot(14, 10, hours=0.25),
+        "too_long": local_slot(14, 7, hours=9),
+        "granularity": local_slot(14, 10, minute=10),
+        "horizon": local_slot(130, 10),
+        "outside_opening_hours": local_slot(14, 18, hours=2),
+        "not_qualified": None,
+    }
+    before = counts(app)
+    for code, slot in cases.items():
+        if code == "not_qualified":
+            response = book(alice, "lab-bioreactor", local_slot(14, 9, hours=24))
+        else:
+            response = book(alice, "lab-bsc", slot)
+        assert response.status_code == 422, (code, response.text)
+        assert code in error_codes(response), (code, response.text)
+        assert all(e["message"] for e in response.json()["errors"])
+    soon = (datetime.now().astimezone() + timedelta(minutes=20))
+    soon_start = soon.replace(minute=30 if soon.minute < 30 else 0, second=0, microsecond=0)
+    if soon.minute >= 30:
+        soon_start += timedelta(hours=1)
+    lead = book(alice, "lab-bsc", (soon_start.isoformat(), (soon_start + timedelta(minutes=30)).isoformat()))
+    assert "lead_time" in error_codes(lead) or "in_past" in error_codes(lead)
+    assert counts(app) == before
+
+
+def test_several_broken_rules_come_at_once(people):
+    alice = people.make()
+    start, _ = local_slot(14, 18, minute=10)
+    end = (datetime.fromisoformat(start) + timedelta(hours=10)).isoformat()
+    assert set(error_codes(book(alice, "lab-bsc", (start, end)))) == {"too_long", "granularity", "outside_opening_hours"}
+
+
+def test_qualification_expired_blackout_unavailable_and_quota(people, app):
+    alice = people.make()
+    manager = people.make("manager", facilities=["lab"])
+    with app.app_context():
+        accounts.qualify(alice.email, "bioreactor-operation", date.today() + timedelta(days=3))
+        manager_user = accounts.get_user_by_email(manager.email)
+        start, end = local_slot(21, 9, hours=8)
+        booking_services.add_blackout(manager_user, "lab", datetime.fromisoformat(start),
+                                      datetime.fromisoformat(end), resource_key="lab-bsc", reason="Annual service")
+    assert error_codes(book(alice, "lab-bioreactor", local_slot(14, 9, hours=24))) == ["qualification_expired"]
+    assert error_codes(book(alice, "lab-bsc", local_slot(21, 10))) == ["blackout"]
+    # Quota: 6 h a week on the cabinet.
+    assert book(alice, "lab-bsc", local_slot(28, 8, hours=4, weekday=0)).status_code == 201
+    assert error_codes(book(alice, "lab-bsc", local_slot(28, 8, hours=3, weekday=1))) == ["quota_exceeded"]
+    assert book(alice, "lab-bsc", local_slot(28, 8, hours=2, weekday=1)).status_code == 201
+    with app.app_context():
+        booking_services.set_resource_status(accounts.get_user_by_email(manager.email), "lab-bsc", "maintenance",
+                                             "Filter change")
+    assert error_codes(book(alice, "lab-bsc", local_slot(35, 10))) == ["resource_unavailable"]
+
+
+def test_bad_input_never_gives_a_500(people):
+    alice = people.make()
+    raw = alice.session.post(alice.base + "/bookings", data="{not json", headers={"Content-Type": "application/json"})
+    assert raw.status_code == 400 and error_codes(raw) == ["malformed_json"]
+    assert alice.post("/bookings", [1, 2]).status_code == 400
+    wrong_types = alice.post("/bookings", {"resource": 5, "start": 1, "end": None, "purpose": ["x"]})
+    assert wrong_types.status_code == 422
+    assert {e["field"] for e in wrong_types.json()["errors"]} == {"resource", "start", "end", "purpose"}
+    missing = alice.post("/bookings", {})
+    assert sorted(e["field"] for e in missing.json()["errors"]) == ["end", "resource", "start"]
+    assert error_codes(book(alice, "no-such-thing")) == ["not_found"]
+    naive = alice.post("/bookings", {"resource": "lab-bsc", "start": "2026-12-01T09:00:00", "end": "2026-12-01T10:00:00Z"})
+    assert naive.status_code == 422 and error_codes(naive) == ["naive_datetime"]
+    assert alice.get("/bookings/999999").status_code == 404
+    assert alice.get("/bookings/abc").status_code == 404
+    assert alice.request("DELETE", "/bookings/1").status_code == 405
+    assert error_codes(alice.get("/bookings", params={"status": "nonsense"})) == ["invalid"]
+    assert alice.get("/nowhere").headers["Content-Type"].startswith("application/json")
+
+
+def test_tokens_unknown_revoked_or_missing_are_401(people, app):
+    alice = people.make()
+    assert alice.get("/facilities").status_code == 200
+    anonymous = type(alice)(alice.base[: -len("/api/v1")])
+    assert error_codes(anonymous.get("/facilities")) == ["not_authenticated"]
+    forged = type(alice)(alice.base[: -len("/api/v1")], "fac_forged")
+    assert error_codes(forged.get("/facilities")) == ["invalid_token"]
+    with app.app_context():
+        user = accounts.get_user_by_email(alice.email)
+        for token in list(db.session.scalars(select(accounts.ApiToken).where(accounts.ApiToken.user_id == user.id))):
+            accounts.revoke_token(user, token.id)
+    assert error_codes(alice.get("/facilities")) == ["invalid_token"]
+
+
+def test_tokens_are_stored_only_as_hashes(people, app):
+    alice = people.make()
+    secret = alice.session.headers["Authorization"].split()[1]
+    with app.app_context():
+        stored = db.session.scalars(select(accounts.ApiToken.token_hash)).all()
+    assert secret not in stored and accounts.secret_hash(secret) in stored
+
+
+def test_who_sees_which_bookings(people):
+    alice, bob = people.make(), people.make(qualifications=["gowning-grade-b"])
+    lab_manager = people.make("manager", facilities=["lab"])
+    mine = book(alice).json()
+    theirs = book(bob, "gmp-suite", local_slot(10, 8)).json()
+    assert [b["id"] for b in alice.get("/bookings").json()] == [mine["id"]]
+    assert bob.get(f"/bookings/{mine['id']}").status_code == 404
+    assert [b["id"] for b in lab_manager.get("/bookings").json()] == [mine["id"]]
+    assert lab_manager.get(f"/bookings/{theirs['id']}").status_code == 404
+    assert lab_manager.get("/bookings", params={"mine": "true"}).json() == []
+    start = local_slot(14, 0)[0]
+    assert [b["id"] for b in alice.get("/bookings", params={"from": start, "status": "confirmed"}).json()] == [mine["id"]]
+    assert alice.get("/bookings", params={"status": "pending"}).json() == []
+
+
+def test_openapi_document_describes_the_api(people, live_server):
+    import requests
+
+    spec = requests.get(live_server.url + "/api/v1/openapi.json", timeout=10).json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/v1/facilities", "/api/v1/resources/{key}/availability", "/api/v1/bookings",
+                 "/api/v1/bookings/{booking_id}/approve"):
+        assert path in spec["paths"], path
+    assert "BookingCreate" in spec["components"]["schemas"]
