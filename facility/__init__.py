@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SESSION_COOKIE_SECURE", app.config["FACILITY_BASE_URL"].startswith("https://"))
 
     _init_extensions(app)
+    _register_modules(app)
     _register_error_handlers(app)
     from . import cli
     cli.init_app(app)
@@ -46,6 +47,17 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     api.init_app(app)
+
+
+MODULES = ("web", "feeds", "usage")
+
+
+def _register_modules(app: Flask) -> None:
+    """Each delivery module (pages, calendar feeds, usage and reports) registers itself."""
+    import importlib
+
+    for name in MODULES:
+        importlib.import_module(f"facility.{name}").init_app(app)
 
 
 @login_manager.user_loader

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from .accounts import services as accounts
-from .accounts.models import User
+from .accounts.models import Organisation, User
 from .bookings import services as bookings
 from .catalog.models import Facility, Qualification
 from .catalog.services import list_resources
@@ -56,13 +56,16 @@ def seed_demo(today: date | None = None) -> str:
     if not db.session.scalar(select(Facility)):
         return "load the catalogue first (flask facility load-catalog)"
     password = os.environ.get("FACILITY_DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+    existing = set(db.session.scalars(select(Organisation.key)))
     for key, name, kind, size in ORGANISATIONS:
-        accounts.create_organisation(key, name, kind, size)
+        if key not in existing:
+            accounts.create_organisation(key, name, kind, size)
     known = {f.key for f in db.session.scalars(select(Facility))}
     for email, name, organisation, role, facilities in PEOPLE:
         managed = [f for f in facilities if f in known]
-        accounts.create_user(email, name, organisation, role if managed or role != "manager" else "scientist",
-                             facilities=managed, password=password)
+        if accounts.get_user_by_email(email) is None:
+            accounts.create_user(email, name, organisation, role if managed or role != "manager" else "scientist",
+                                 facilities=managed, password=password)
     _qualify_everyone(today or date.today())
     made = _book_a_week()
     return (f"demo data created: {len(ORGANISATIONS)} organisations, {len(PEOPLE)} people, {made} bookings; "

@@ -35,7 +35,7 @@ def make_app(url: str, tmp_path: Path):
 def prepare_database(url: str, tmp_path: Path) -> None:
     app = make_app(url, tmp_path)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         load_catalog(TEST_CATALOG)
         accounts.create_organisation("lu", "Lund University", "university")
         accounts.create_organisation("cellco", "CellCo AB", "company", "small")

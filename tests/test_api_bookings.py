@@ -207,7 +207,8 @@ def test_several_broken_rules_come_at_once(people):
     alice = people.make()
     start, _ = local_slot(14, 18, minute=10)
     end = (datetime.fromisoformat(start) + timedelta(hours=10)).isoformat()
-    assert set(error_codes(book(alice, "lab-bsc", (start, end)))) == {"too_long", "granularity", "outside_opening_hours"}
+    assert set(error_codes(book(alice, "lab-bsc", (start, end)))) == {"too_long", "granularity", "outside_opening_hours",
+                                                                "quota_exceeded"}
 
 
 def test_qualification_expired_blackout_unavailable_and_quota(people, app):

@@ -23,6 +23,12 @@ class Api(SmorestApi):
         return http_exception_response(error)
 
 
+def register(app: Flask, blueprint) -> None:
+    """Serve a flask-smorest blueprint under the API: in the OpenAPI document, with API auth."""
+    csrf.exempt(blueprint)  # session writes are CSRF-checked in authenticate_api_request
+    app.extensions["facility_api"].register_blueprint(blueprint)
+
+
 def init_app(app: Flask) -> None:
     """Serve every blueprint of ``BLUEPRINTS`` (add new API modules there)."""
     app.config.setdefault("API_SPEC_OPTIONS", {
@@ -30,8 +36,7 @@ def init_app(app: Flask) -> None:
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}],
     })
-    api = Api(app)
+    app.extensions["facility_api"] = Api(app)
     for blueprint in BLUEPRINTS:
-        csrf.exempt(blueprint)  # session writes are CSRF-checked in authenticate_api_request
-        api.register_blueprint(blueprint)
+        register(app, blueprint)
     app.before_request(authenticate_api_request)

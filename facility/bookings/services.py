@@ -17,6 +17,7 @@ from .. import audit
 from ..accounts.models import User, UserQualification
 from ..catalog.models import Facility, Resource
 from ..database import utcnow, write_transaction
+from ..events import booking_was
 from ..errors import ServiceError, forbidden, invalid, not_found, rule_violations
 from ..extensions import db
 from . import rules
@@ -233,6 +234,7 @@ def request_booking(actor: User, resource_key: str, start: datetime, end: dateti
         db.session.add(booking)
         _flush_refusing_overlap()
         audit.record(actor, "booking.requested", booking, after=snapshot(booking), facility=resource.facility)
+    booking_was("requested", booking, actor)
     return booking
 
 
@@ -249,6 +251,7 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
         _decide(booking, actor, "confirmed", reason)
         audit.record(actor, "booking.approved", booking, before=before, after=snapshot(booking), reason=reason,
                      facility=booking.facility, signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None)
+    booking_was("approved", booking, actor)
     return booking
 
 
@@ -262,6 +265,7 @@ def reject(actor: User, booking_id: int, reason: str) -> Booking:
         _decide(booking, actor, "rejected", reason)
         audit.record(actor, "booking.rejected", booking, before=before, after=snapshot(booking), reason=reason,
                      facility=booking.facility)
+    booking_was("rejected", booking, actor)
     return booking
 
 
@@ -281,6 +285,7 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
             booking.decided_by, booking.decided_at, booking.decision_reason = actor, utcnow(), reason or ""
         audit.record(actor, "booking.cancelled", booking, before=before, after=snapshot(booking), reason=reason,
                      facility=booking.facility)
+    booking_was("cancelled", booking, actor)
     return booking
 
 
@@ -304,6 +309,7 @@ def reschedule(actor: User, booking_id: int, *, start: Optional[datetime] = None
         _flush_refusing_overlap()
         audit.record(actor, "booking.rescheduled", booking, before=before, after=snapshot(booking),
                      facility=booking.facility)
+    booking_was("rescheduled", booking, actor)
     return booking
 
 

@@ -52,9 +52,9 @@ class GunicornServer:
             if self.process.poll() is not None:
                 raise RuntimeError("gunicorn exited: " + self.process.stdout.read().decode())
             try:
-                requests.get(self.url + "/api/v1/openapi.json", timeout=1)
+                requests.get(self.url + "/api/v1/openapi.json", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or workers still booting
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 

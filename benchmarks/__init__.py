@@ -1,0 +1,1 @@
+"""Benchmarks: `make benchmark` prints timings; tests never time anything."""

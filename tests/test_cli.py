@@ -1,0 +1,124 @@
+"""The command line of API.md, run as a user runs it: `flask --app wsgi facility ...`."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import TEST_CATALOG, sqlite_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def flask_cli(tmp_path, sqlite_template):
+    url = sqlite_url(sqlite_template, tmp_path)
+    env = dict(os.environ, FACILITY_DATABASE_URL=url, FACILITY_SECRET_KEY="test-secret")
+
+    def run(*args, stdin: str = ""):
+        return subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", *args], cwd=ROOT,
+                              env=env, input=stdin, capture_output=True, text=True, timeout=120)
+
+    run.url = url
+    return run
+
+
+def scalar(url: str, sql: str):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_organisation_user_qualification_and_token(flask_cli):
+    made = flask_cli("facility", "create-organisation", "nkv", "--name", "NK Vector AB", "--kind", "company",
+                     "--size", "micro")
+    assert made.returncode == 0, made.stderr
+    user = flask_cli("facility", "create-user", "Erik@NKV.se", "--name", "Erik Holm", "--organisation", "nkv",
+                     "--role", "scientist", "--password-stdin", stdin="a long enough password\n")
+    assert user.returncode == 0, user.stderr
+    manager = flask_cli("facility", "create-user", "m@lab.se", "--name", "M", "--organisation", "lu",
+                        "--role", "manager", "--facility", "lab", "--facility", "gmp")
+    assert manager.returncode == 0, manager.stderr
+    assert scalar(flask_cli.url, "SELECT count(*) FROM managed_facilities") == 2
+    qualified = flask_cli("facility", "qualify", "erik@nkv.se", "gowning-grade-b", "--until", "2027-06-30")
+    assert qualified.returncode == 0, qualified.stderr
+    assert scalar(flask_cli.url, "SELECT valid_until FROM user_qualifications") == "2027-06-30"
+    token = flask_cli("facility", "token", "erik@nkv.se")
+    assert token.returncode == 0 and token.stdout.strip().startswith("fac_")
+    secret = token.stdout.strip()
+    assert scalar(flask_cli.url, f"SELECT count(*) FROM api_tokens WHERE token_hash = '{secret}'") == 0
+    hashed = scalar(flask_cli.url, "SELECT password_hash FROM users WHERE email = 'erik@nkv.se'")
+    assert hashed and "a long enough password" not in hashed
+
+
+@pytest.mark.parametrize("args,message", [
+    (("create-organisation", "x", "--name", "X", "--kind", "company"), "needs a size class"),
+    (("create-organisation", "lu", "--name", "Again", "--kind", "university"), "exists already"),
+    (("create-organisation", "x", "--name", "X", "--kind", "club"), "Invalid value for '--kind'"),
+    (("create-user", "not-an-email", "--name", "N", "--organisation", "lu"), "is not an e-mail address"),
+    (("create-user", "a@b.se", "--name", "N", "--organisation", "nowhere"), "No such organisation"),
+    (("create-user", "a@b.se", "--name", "N", "--organisation", "lu", "--role", "manager"), "needs at least one facility"),
+    (("create-user", "a@b.se", "--name", "N", "--organisation", "lu", "--role", "manager", "--facility", "mars"), "No such facility"),
+    (("qualify", "nobody@b.se", "gowning-grade-b", "--until", "2027-01-01"), "No such user"),
+    (("qualify", "nobody@b.se", "gowning-grade-b", "--until", "next year"), "Invalid value for '--until'"),
+    (("token", "nobody@b.se"), "No such user"),
+])
+def test_bad_input_is_a_clear_error_and_changes_nothing(flask_cli, args, message):
+    before = scalar(flask_cli.url, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM organisations)")
+    result = flask_cli("facility", *args)
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert scalar(flask_cli.url, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM organisations)") == before
+
+
+def test_load_catalog_is_idempotent_and_retires_what_leaves_the_file(flask_cli, tmp_path):
+    again = flask_cli("facility", "load-catalog", str(TEST_CATALOG))
+    assert again.returncode == 0, again.stderr
+    smaller = tmp_path / "smaller.yaml"
+    smaller.write_text(TEST_CATALOG.read_text().replace("      - key: lab-bsc\n", "      - key: lab-bsc-2\n"))
+    changed = flask_cli("facility", "load-catalog", str(smaller))
+    assert changed.returncode == 0, changed.stderr
+    assert scalar(flask_cli.url, "SELECT retired_at IS NOT NULL FROM resources WHERE key = 'lab-bsc'") == 1
+    assert scalar(flask_cli.url, "SELECT count(*) FROM resources WHERE key = 'lab-bsc-2'") == 1
+
+
+def test_a_broken_catalogue_changes_nothing_and_names_line_and_field(flask_cli, tmp_path):
+    before = scalar(flask_cli.url, "SELECT group_concat(key || slot_minutes) FROM resources")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(TEST_CATALOG.read_text().replace("        min_minutes: 240\n", "        min_minutes: 250\n")
+                      .replace("      slot_minutes: 60\n      min_minutes: 60", "      slot_minutes: 61\n      min_minutes: 60"))
+    result = flask_cli("facility", "load-catalog", str(broken))
+    assert result.returncode != 0
+    assert "line" in result.stderr and "min_minutes" in result.stderr and "lab-bioreactor" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert scalar(flask_cli.url, "SELECT group_concat(key || slot_minutes) FROM resources") == before
+    missing = flask_cli("facility", "load-catalog", str(tmp_path / "nope.yaml"))
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
+
+def test_the_shipped_catalogue_loads(flask_cli):
+    result = flask_cli("facility", "load-catalog", str(ROOT / "instruments.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert scalar(flask_cli.url, "SELECT count(*) FROM resources WHERE retired_at IS NULL AND key NOT LIKE 'lab-%' "
+                                 "AND key NOT LIKE 'gmp-%'") >= 15
+    assert scalar(flask_cli.url, "SELECT count(*) FROM facilities WHERE key IN ('smile', 'lu-atmp', 'sus-gmp')") == 3
+
+
+def test_seed_demo_makes_a_living_week_once(flask_cli):
+    assert flask_cli("facility", "load-catalog", str(ROOT / "instruments.yaml")).returncode == 0
+    first = flask_cli("facility", "seed-demo")
+    assert first.returncode == 0, first.stderr
+    bookings = scalar(flask_cli.url, "SELECT count(*) FROM bookings")
+    assert bookings >= 10
+    assert scalar(flask_cli.url, "SELECT count(DISTINCT status) FROM bookings") >= 2
+    second = flask_cli("facility", "seed-demo")
+    assert second.returncode == 0 and "nothing changed" in second.stdout
+    assert scalar(flask_cli.url, "SELECT count(*) FROM bookings") == bookings
