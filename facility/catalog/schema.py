@@ -1,0 +1,334 @@
+"""Marshmallow schemas for ``instruments.yaml``: the shape of every entry and the rules between fields.
+
+A resource's booking rules are optional: what it leaves out comes from its facility's
+``defaults``, and what those leave out from ``RULE_FALLBACKS``. An absent rule field stays
+absent in the loaded data (``resolve_rules`` fills it in), so "not said" and "said" differ.
+
+Checks across fields run even when a single field is broken, so that one run reports every
+problem of the file; a value that failed its own check is skipped by the checks across fields.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterable, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..bookings.rules import MINUTES_PER_DAY, WEEKDAYS, parse_hours
+from .models import CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
+
+# A rule that neither the resource nor its facility's defaults set; min_minutes falls back to slot_minutes.
+RULE_FALLBACKS: dict[str, Any] = {
+    "slot_minutes": 30,
+    "max_minutes": 480,
+    "lead_minutes": 0,
+    "horizon_days": 90,
+    "changeover_minutes": 0,
+    "requires_approval": False,
+    "runs_unattended": False,
+    "quota_hours_per_week": None,
+    "qualification": None,
+    "funded_by_programme": False,
+}
+RULE_FIELDS = ("slot_minutes", "min_minutes", "max_minutes", "lead_minutes", "horizon_days", "changeover_minutes",
+               "requires_approval", "runs_unattended", "quota_hours_per_week", "qualification", "funded_by_programme")
+APPROVAL_LEVELS = ("pre-gmp", "gmp")  # where every cleanroom must require approval
+
+INVALID = object()  # stands for a value that failed its own validation
+
+
+# --- fields ------------------------------------------------------------------------------
+
+def divides_day(value: int) -> None:
+    if value <= 0 or MINUTES_PER_DAY % value:
+        raise ValidationError(f"must divide 1440 (the minutes of a day), like 15, 30 or 60; not {value}")
+
+
+def valid_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValidationError(f"'{name}' is not a time zone; use an IANA name like Europe/Stockholm") from None
+
+
+def Key(**kwargs) -> fields.String:
+    return fields.String(required=True, validate=[
+        validate.Length(min=1, max=64),
+        validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                        error="must be lower-case letters, digits and single hyphens, like 'smile-bsc-1'"),
+    ], **kwargs)
+
+
+def Text(max_length: Optional[int] = 200, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(max=max_length) if max_length else None, **kwargs)
+
+
+def Int(minimum: int = 0, **kwargs) -> fields.Integer:
+    """A whole number written as one (not "30", not 30.5, not true)."""
+    validators = [validate.Range(min=minimum)] + kwargs.pop("validators", [])
+    return fields.Integer(strict=True, validate=validators, **kwargs)
+
+
+class Bool(fields.Boolean):
+    """true or false, nothing that merely looks like it ("yes", 1)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
+
+
+class Day(fields.Field):
+    """A calendar day, ``2026-12-24``; loads as that ISO string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value).isoformat()
+            except ValueError:
+                pass
+        raise ValidationError(f"{value!r} is not a date like 2026-12-24")
+
+
+class OpeningHours(fields.Field):
+    """``{mon: ["07:00-19:00"], ...}``; loads with all seven days, a day left out is closed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("must map weekdays to lists of hours, like {mon: ['07:00-19:00'], sat: []}")
+        hours: dict[str, list[str]] = {day: [] for day in WEEKDAYS}
+        errors: dict[Any, Any] = {}
+        for day, spans in value.items():
+            if day not in WEEKDAYS:
+                errors[day] = [f"{day!r} is not a weekday; use {', '.join(WEEKDAYS)}"]
+            elif not isinstance(spans, list):
+                errors[day] = ["must be a list like ['07:00-19:00'], or [] when closed"]
+            else:
+                for index, span in enumerate(spans):
+                    try:
+                        hours[day].append(_normal_hours(span))
+                    except ValueError as error:
+                        errors.setdefault(day, {})[index] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+        return hours
+
+
+def _normal_hours(span: Any) -> str:
+    """``"7:00 - 19:00"``-like text checked by the booking rules' own parser, then written as ``07:00-19:00``."""
+    if not isinstance(span, str):
+        raise ValueError(f"{span!r} is not a range like 07:00-19:00 (write it in quotes)")
+    opening, closing = parse_hours(span)
+    return f"{opening // 60:02d}:{opening % 60:02d}-{closing // 60:02d}:{closing % 60:02d}"
+
+
+class EntryList(fields.List):
+    """A list whose partly loaded result keeps one item per input item, so that checks across
+    fields can line loaded entries up with the written ones."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        result, errors = [], {}
+        for index, item in enumerate(value):
+            try:
+                result.append(self.inner.deserialize(item, **kwargs))
+            except ValidationError as error:
+                result.append(error.valid_data if isinstance(error.valid_data, dict) else {})
+                errors[index] = error.messages
+        if errors:
+            raise ValidationError(errors, valid_data=result)
+        return result
+
+
+# --- schemas -----------------------------------------------------------------------------
+
+class StrictSchema(Schema):
+    error_messages = {"type": "must be a mapping of field: value", "unknown": "is not a field of this entry"}
+
+    class Meta:
+        unknown = RAISE
+
+
+class QualificationSchema(StrictSchema):
+    key = Key()
+    name = Text(required=True)
+    description = Text(max_length=None, load_default="")
+
+
+class RulesSchema(StrictSchema):
+    """Booking rules, all optional: a facility's defaults or a resource's own overrides."""
+
+    slot_minutes = Int(1, validators=[divides_day])
+    min_minutes = Int(1)
+    max_minutes = Int(1)
+    lead_minutes = Int(0)
+    horizon_days = Int(1)
+    changeover_minutes = Int(0)
+    requires_approval = Bool()
+    runs_unattended = Bool()
+    quota_hours_per_week = Int(1, allow_none=True)  # null: no quota
+    qualification = fields.String(allow_none=True)  # a qualification key; null: none needed
+    funded_by_programme = Bool()
+
+
+class ResourceSchema(RulesSchema):
+    key = Key()
+    name = Text(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(RESOURCE_KINDS))
+    description = Text(max_length=None, load_default="")
+    location = Text(load_default="")
+    cleanroom_grade = fields.String(validate=validate.OneOf(CLEANROOM_GRADES))
+    nominal_value_sek = Int(0, load_default=0)
+    # Left out, a manager's run-time status stays as it is; written, the file sets it.
+    status = fields.String(validate=validate.OneOf(RESOURCE_STATUSES))
+    status_reason = Text(max_length=None)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _check_grade_and_status(self, data, original, **kwargs):
+        errors = Errors()
+        kind = data.get("kind")
+        if kind == "cleanroom" and "cleanroom_grade" not in original:
+            errors.add(("cleanroom_grade",), f"a cleanroom needs a grade: one of {', '.join(CLEANROOM_GRADES)}")
+        if kind in ("instrument", "room") and "cleanroom_grade" in original:
+            errors.add(("cleanroom_grade",), f"only a cleanroom has a grade (kind is {kind})")
+        if "status_reason" in original and "status" not in original:
+            errors.add(("status_reason",), "is only read together with status")
+        errors.raise_if_any()
+
+
+class FacilitySchema(StrictSchema):
+    key = Key()
+    name = Text(required=True)
+    organisation = Text(required=True)
+    gmp_level = fields.String(required=True, validate=validate.OneOf(GMP_LEVELS))
+    timezone = fields.String(required=True, validate=valid_timezone)
+    location = Text(load_default="")
+    opening_hours = OpeningHours(required=True)
+    closed_days = fields.List(Day(), load_default=list)
+    no_show_grace_minutes = Int(0, load_default=30)
+    defaults = fields.Nested(RulesSchema, load_default=dict)
+    resources = EntryList(fields.Nested(ResourceSchema), load_default=list)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _check_resources(self, data, original, **kwargs):
+        """Each resource's rules with the defaults applied: the minimum, the maximum and the slot
+        agree, and a cleanroom of a pre-GMP or GMP facility requires approval."""
+        if not isinstance(original, dict) or not isinstance(original.get("resources"), list):
+            return
+        raw_defaults = original.get("defaults") if isinstance(original.get("defaults"), dict) else {}
+        defaults = _known(data.get("defaults", {}), raw_defaults)
+        errors = Errors()
+        for index, (raw, loaded) in enumerate(zip(original["resources"], data.get("resources", []))):
+            if not isinstance(raw, dict):
+                continue
+            rules = resolve_rules(_known(loaded, raw), defaults)
+            for field, involved, message in rule_conflicts(rules):
+                if any(name in raw for name in involved) or not any(name in raw_defaults for name in involved):
+                    errors.add(("resources", index, field), message)
+                else:
+                    errors.add(("defaults", field), message)
+            if (loaded.get("kind") == "cleanroom" and data.get("gmp_level") in APPROVAL_LEVELS
+                    and rules["requires_approval"] is False):
+                errors.add(("resources", index, "requires_approval"),
+                           f"a cleanroom of a {data['gmp_level']} facility must require approval (true)")
+        errors.raise_if_any()
+
+
+class CatalogSchema(StrictSchema):
+    qualifications = EntryList(fields.Nested(QualificationSchema), load_default=list)
+    facilities = EntryList(fields.Nested(FacilitySchema), required=True)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _check_keys_and_references(self, data, original, **kwargs):
+        """Keys are unique across the file; a qualification named anywhere is defined in it."""
+        errors = Errors()
+        qualifications = _entries(original.get("qualifications"))
+        facilities = _entries(original.get("facilities"))
+        _check_unique(errors, ("qualifications",), qualifications)
+        _check_unique(errors, ("facilities",), facilities)
+        _check_unique(errors, ("facilities",), [
+            ((f_index, "resources", r_index), resource)
+            for f_index, facility in facilities
+            for r_index, resource in _entries(facility.get("resources"))
+        ])
+        known = sorted({q["key"] for _, q in qualifications if isinstance(q.get("key"), str)})
+        for f_index, facility in facilities:
+            places = [(("defaults",), facility.get("defaults"))]
+            places += [(("resources", r_index), r) for r_index, r in _entries(facility.get("resources"))]
+            for path, entry in places:
+                named = entry.get("qualification") if isinstance(entry, dict) else None
+                if isinstance(named, str) and named not in known:
+                    errors.add(("facilities", f_index, *path, "qualification"),
+                               f"'{named}' is not a qualification of this file"
+                               + (f" (those are: {', '.join(known)})" if known else ""))
+        errors.raise_if_any()
+
+
+# --- rules across fields -------------------------------------------------------------------
+
+def resolve_rules(resource: dict, defaults: dict) -> dict:
+    """A resource's rules: its own, else its facility's defaults, else ``RULE_FALLBACKS``."""
+    rules = dict(RULE_FALLBACKS)
+    for source in (defaults, resource):
+        rules.update((name, source[name]) for name in RULE_FIELDS if name in source)
+    rules.setdefault("min_minutes", rules["slot_minutes"])
+    return rules
+
+
+def rule_conflicts(rules: dict) -> Iterable[tuple[str, tuple[str, ...], str]]:
+    """``(field, fields involved, message)`` for each way resolved rules contradict each other."""
+    slot, low, high = rules["slot_minutes"], rules["min_minutes"], rules["max_minutes"]
+    if INVALID not in (slot, low) and low % slot:
+        yield "min_minutes", ("min_minutes", "slot_minutes"), f"{low} is not a multiple of slot_minutes ({slot})"
+    if INVALID not in (slot, high) and high % slot:
+        yield "max_minutes", ("max_minutes", "slot_minutes"), f"{high} is not a multiple of slot_minutes ({slot})"
+    if INVALID not in (low, high) and low > high:
+        yield "max_minutes", ("max_minutes", "min_minutes"), f"{high} is less than min_minutes ({low})"
+
+
+def _known(loaded: Any, raw: Any) -> dict:
+    """The rule values of an entry, with ``INVALID`` for those written but not loaded."""
+    loaded = loaded if isinstance(loaded, dict) else {}
+    raw = raw if isinstance(raw, dict) else {}
+    return {name: loaded.get(name, INVALID) for name in RULE_FIELDS if name in raw}
+
+
+def _entries(value: Any) -> list[tuple[int, dict]]:
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _check_unique(errors: "Errors", prefix: tuple, entries: list) -> None:
+    first_seen: dict[str, Any] = {}
+    for where, entry in entries:
+        key = entry.get("key")
+        if not isinstance(key, str):
+            continue
+        if key in first_seen:
+            line = getattr(first_seen[key], "key_lines", {}).get("key")
+            errors.add((*prefix, *(where if isinstance(where, tuple) else (where,)), "key"),
+                       f"'{key}' is used twice" + (f" (first at line {line})" if line else ""))
+        else:
+            first_seen[key] = entry
+
+
+class Errors:
+    """Marshmallow-shaped nested error messages, without repeats."""
+
+    def __init__(self):
+        self.messages: dict = {}
+
+    def add(self, path: tuple, message: str) -> None:
+        node = self.messages
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        found = node.setdefault(path[-1], [])
+        if message not in found:
+            found.append(message)
+
+    def raise_if_any(self) -> None:
+        if self.messages:
+            raise ValidationError(self.messages)

@@ -1,0 +1,292 @@
+"""instruments.yaml: parsing and validation only (no Flask app, no database)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from facility.catalog.loader import CatalogError, parse_catalog, read_catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Line numbers matter below: the key of lab-suite is on line 15, that of lab-bioreactor on line 20.
+BASE = """\
+qualifications:
+  - key: gowning-grade-b
+    name: Gowning for grade B cleanrooms
+facilities:
+  - key: lab
+    name: Test lab
+    organisation: Test Incubator
+    gmp_level: gmp
+    timezone: Europe/Stockholm
+    opening_hours: {mon: ["07:00-19:00"], sat: []}
+    defaults:
+      slot_minutes: 30
+      requires_approval: true
+    resources:
+      - key: lab-suite
+        name: Cleanroom suite
+        kind: cleanroom
+        cleanroom_grade: B
+        qualification: gowning-grade-b
+      - key: lab-bioreactor
+        name: Bioreactor
+        kind: instrument
+        slot_minutes: 60
+        max_minutes: 30240
+"""
+SUITE = "facilities[0] (lab) > resources[0] (lab-suite)"
+BIOREACTOR = "facilities[0] (lab) > resources[1] (lab-bioreactor)"
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(CatalogError) as raised:
+        parse_catalog(text)
+    assert raised.value.problems and str(raised.value) == "\n".join(raised.value.problems)
+    return raised.value.problems
+
+
+def changed(old: str, new: str) -> str:
+    assert old in BASE, old
+    return BASE.replace(old, new, 1)
+
+
+def assert_reported(problems: list[str], line: int, entry: str, field: str, *words: str) -> None:
+    """One problem starts with its line, then names the entry and the field (and says ``words``)."""
+    prefix = f"line {line}: {entry} > {field}: " if entry else f"line {line}: {field}: "
+    found = [p for p in problems if p.startswith(prefix)]
+    assert found, f"no problem starts with {prefix!r}: {problems}"
+    assert any(all(word in p for word in words) for p in found), (words, found)
+
+
+# --- the shipped catalogue ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped():
+    return read_catalog(ROOT / "instruments.yaml")
+
+
+def test_the_shipped_catalogue_has_the_three_facilities_and_their_resources(shipped):
+    assert [f.key for f in shipped.facilities] == ["smile", "lu-atmp", "sus-gmp"]
+    assert [f.gmp_level for f in shipped.facilities] == ["research", "pre-gmp", "gmp"]
+    assert len(shipped.resources) >= 15
+    assert len({r.key for r in shipped.resources}) == len(shipped.resources)
+    known = {q.key for q in shipped.qualifications}
+    assert {"gowning-grade-b", "gmp-basic", "prodigy-operation", "bioreactor-operation"} <= known
+    assert all(r.qualification is None or r.qualification in known for r in shipped.resources)
+
+
+def test_every_cleanroom_of_pre_gmp_and_gmp_facilities_requires_approval(shipped):
+    cleanrooms = [r for f in shipped.facilities if f.gmp_level in ("pre-gmp", "gmp")
+                  for r in f.resources if r.kind == "cleanroom"]
+    assert len(cleanrooms) >= 4
+    assert all(r.requires_approval and r.cleanroom_grade in "ABCD" for r in cleanrooms)
+
+
+def test_the_bioreactor_takes_multi_day_unattended_runs_and_was_funded(shipped):
+    bioreactor = next(r for r in shipped.resources if r.key == "smile-bioreactor")
+    assert bioreactor.max_minutes >= 7 * 24 * 60
+    assert bioreactor.runs_unattended and bioreactor.funded_by_programme
+    assert bioreactor.max_minutes % bioreactor.slot_minutes == 0
+    funded = sum(r.nominal_value_sek for r in shipped.resources if r.funded_by_programme)
+    assert 4_000_000 <= funded <= 5_000_000
+
+
+def test_shipped_rules_are_consistent_and_hours_cover_the_week(shipped):
+    for resource in shipped.resources:
+        assert 1440 % resource.slot_minutes == 0, resource.key
+        assert resource.min_minutes % resource.slot_minutes == 0, resource.key
+        assert resource.max_minutes % resource.slot_minutes == 0, resource.key
+        assert resource.min_minutes <= resource.max_minutes, resource.key
+        assert resource.status is None, "status is a manager's run-time decision"
+    for facility in shipped.facilities:
+        assert list(facility.opening_hours) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        assert {"2026-12-24", "2026-12-25", "2027-01-01", "2027-06-25"} <= set(facility.closed_days)
+    sus = shipped.facilities[2]
+    assert sus.opening_hours["sat"] == ["08:00-14:00"] and sus.opening_hours["sun"] == []
+
+
+# --- defaults and resolution ---------------------------------------------------------------
+
+def test_defaults_apply_and_unset_rules_fall_back():
+    catalog = parse_catalog(BASE)
+    suite, bioreactor = catalog.resources
+    assert (suite.facility, suite.slot_minutes, suite.min_minutes, suite.requires_approval) == ("lab", 30, 30, True)
+    assert (bioreactor.slot_minutes, bioreactor.min_minutes, bioreactor.max_minutes) == (60, 60, 30240)
+    assert suite.qualification == "gowning-grade-b" and bioreactor.qualification is None
+    assert suite.quota_hours_per_week is None and suite.nominal_value_sek == 0 and suite.status is None
+    facility = catalog.facilities[0]
+    assert facility.opening_hours["mon"] == ["07:00-19:00"] and facility.opening_hours["tue"] == []
+    assert facility.closed_days == () and facility.no_show_grace_minutes == 30 and facility.location == ""
+
+
+def test_a_stated_status_and_closed_days_are_read():
+    text = changed("        max_minutes: 30240\n",
+                   "        max_minutes: 30240\n        status: maintenance\n        status_reason: pump service\n")
+    text = text.replace("    defaults:\n", "    closed_days: [2026-12-25, '2026-12-24', 2026-12-25]\n    defaults:\n")
+    catalog = parse_catalog(text)
+    assert (catalog.resources[1].status, catalog.resources[1].status_reason) == ("maintenance", "pump service")
+    assert catalog.facilities[0].closed_days == ("2026-12-24", "2026-12-25")
+
+
+# --- broken files: each problem names its line, entry and field ---------------------------------
+
+def test_an_unknown_field():
+    problems = problems_of(changed("        kind: instrument\n", "        kind: instrument\n        colour: blue\n"))
+    assert_reported(problems, 23, BIOREACTOR, "colour", "not a field")
+
+
+def test_a_slot_that_does_not_divide_the_day():
+    problems = problems_of(changed("        slot_minutes: 60\n", "        slot_minutes: 61\n"))
+    assert_reported(problems, 23, BIOREACTOR, "slot_minutes", "1440")
+
+
+def test_min_and_max_must_be_multiples_of_the_slot_and_in_order():
+    problems = problems_of(changed("        max_minutes: 30240\n", "        min_minutes: 90\n        max_minutes: 30\n"))
+    assert_reported(problems, 24, BIOREACTOR, "min_minutes", "multiple of slot_minutes (60)")
+    assert_reported(problems, 25, BIOREACTOR, "max_minutes", "multiple of slot_minutes (60)")
+    assert_reported(problems, 25, BIOREACTOR, "max_minutes", "less than min_minutes")
+
+
+def test_a_conflict_inherited_from_the_defaults_is_reported_once_at_the_defaults():
+    problems = problems_of(changed("      slot_minutes: 30\n", "      slot_minutes: 30\n      max_minutes: 45\n"))
+    assert problems == ["line 13: facilities[0] (lab) > defaults > max_minutes: 45 is not a multiple of slot_minutes (30)"]
+
+
+def test_every_problem_is_reported_at_once():
+    text = changed("        slot_minutes: 60\n", "        slot_minutes: 61\n")
+    text = text.replace("      slot_minutes: 30\n", "      slot_minutes: 30\n      min_minutes: 45\n")
+    text = text.replace("timezone: Europe/Stockholm", "timezone: Mars/Olympus")
+    problems = problems_of(text)
+    assert_reported(problems, 24, BIOREACTOR, "slot_minutes", "1440")
+    assert_reported(problems, 13, "facilities[0] (lab) > defaults", "min_minutes", "multiple")
+    assert_reported(problems, 9, "facilities[0] (lab)", "timezone")
+    assert [int(p.split(":")[0].split()[1]) for p in problems] == sorted(int(p.split(":")[0].split()[1]) for p in problems)
+
+
+def test_an_unknown_qualification():
+    problems = problems_of(changed("qualification: gowning-grade-b", "qualification: gowning-grade-c"))
+    assert_reported(problems, 19, SUITE, "qualification", "'gowning-grade-c'", "gowning-grade-b")
+
+
+def test_an_unknown_qualification_in_the_defaults():
+    problems = problems_of(changed("      requires_approval: true\n",
+                                   "      requires_approval: true\n      qualification: gmp-basics\n"))
+    assert_reported(problems, 14, "facilities[0] (lab) > defaults", "qualification", "gmp-basics")
+
+
+def test_a_duplicate_resource_key():
+    problems = problems_of(changed("key: lab-bioreactor", "key: lab-suite"))
+    assert_reported(problems, 20, "facilities[0] (lab) > resources[1] (lab-suite)", "key", "twice", "line 15")
+
+
+def test_duplicate_facility_and_qualification_keys():
+    text = BASE.replace("qualifications:\n", "qualifications:\n  - key: gowning-grade-b\n    name: Again\n", 1)
+    text += BASE[BASE.index("  - key: lab\n"):].replace("lab-", "other-")
+    problems = problems_of(text)
+    assert_reported(problems, 4, "qualifications[1] (gowning-grade-b)", "key", "twice", "line 2")
+    assert_reported(problems, 27, "facilities[1] (lab)", "key", "twice", "line 7")
+
+
+def test_a_key_written_twice_in_one_mapping():
+    problems = problems_of(changed("        kind: instrument\n", "        kind: instrument\n        kind: room\n"))
+    assert problems == ["line 23: not valid YAML: the key 'kind' appears twice (first at line 22)"]
+
+
+def test_a_bad_timezone():
+    problems = problems_of(changed("timezone: Europe/Stockholm", "timezone: Europe/Lund"))
+    assert_reported(problems, 9, "facilities[0] (lab)", "timezone", "Europe/Lund")
+
+
+@pytest.mark.parametrize("hours, complaint", [
+    ('{mon: ["07:00-25:00"]}', "'07:00-25:00' is not a range"),
+    ('{mon: ["07:00-07:00"]}', "is empty"),
+    ('{mon: ["7-19"]}', "is not a range"),
+    ('{mon: "07:00-19:00"}', "must be a list"),
+    ('{monday: ["07:00-19:00"]}', "not a weekday"),
+    ('["07:00-19:00"]', "must map weekdays"),
+])
+def test_bad_opening_hours(hours, complaint):
+    problems = problems_of(changed('{mon: ["07:00-19:00"], sat: []}', hours))
+    assert len(problems) == 1
+    assert problems[0].startswith("line 10: facilities[0] (lab) > opening_hours")
+    assert complaint in problems[0]
+
+
+def test_opening_hours_accept_midnight_crossing_and_whole_days():
+    catalog = parse_catalog(changed('{mon: ["07:00-19:00"], sat: []}', '{mon: ["22:00-06:00"], sun: ["00:00-24:00"]}'))
+    assert catalog.facilities[0].opening_hours["mon"] == ["22:00-06:00"]
+    assert catalog.facilities[0].opening_hours["sun"] == ["00:00-24:00"]
+
+
+def test_a_yaml_syntax_error():
+    problems = problems_of(changed("        kind: cleanroom\n", "       kind: cleanroom\n"))
+    assert len(problems) == 1 and problems[0].startswith("line 17: not valid YAML")
+
+
+@pytest.mark.parametrize("old, new, line, entry, field", [
+    ("        slot_minutes: 60\n", "        slot_minutes: sixty\n", 23, BIOREACTOR, "slot_minutes"),
+    ("        slot_minutes: 60\n", "        slot_minutes: '60'\n", 23, BIOREACTOR, "slot_minutes"),
+    ("        slot_minutes: 60\n", "        slot_minutes: 60.5\n", 23, BIOREACTOR, "slot_minutes"),
+    ("      requires_approval: true\n", "      requires_approval: maybe\n", 13, "facilities[0] (lab) > defaults",
+     "requires_approval"),
+    ("    name: Test lab\n", "    name: [Test, lab]\n", 6, "facilities[0] (lab)", "name"),
+    ("        kind: instrument\n", "        kind: robot\n", 22, BIOREACTOR, "kind"),
+    ("        max_minutes: 30240\n", "        max_minutes: 30240\n        nominal_value_sek: -5\n", 25, BIOREACTOR,
+     "nominal_value_sek"),
+    ("    gmp_level: gmp\n", "    gmp_level: GMP\n", 8, "facilities[0] (lab)", "gmp_level"),
+    ("  - key: lab-suite\n", "  - key: Lab Suite\n", 15, "facilities[0] (lab) > resources[0] (Lab Suite)", "key"),
+])
+def test_a_wrong_type_or_value(old, new, line, entry, field):
+    assert_reported(problems_of(changed(old, new)), line, entry, field)
+
+
+def test_a_missing_required_field_cites_the_entry():
+    problems = problems_of(changed("        name: Bioreactor\n", ""))
+    assert_reported(problems, 20, BIOREACTOR, "name", "Missing")
+
+
+def test_a_gmp_cleanroom_must_require_approval():
+    problems = problems_of(changed("        cleanroom_grade: B\n", "        cleanroom_grade: B\n        requires_approval: false\n"))
+    assert_reported(problems, 19, SUITE, "requires_approval", "must require approval")
+
+
+def test_a_research_cleanroom_may_go_without_approval():
+    catalog = parse_catalog(changed("gmp_level: gmp", "gmp_level: research").replace("requires_approval: true",
+                                                                                    "requires_approval: false"))
+    assert not catalog.resources[0].requires_approval
+
+
+def test_the_cleanroom_grade_belongs_to_cleanrooms_only():
+    problems = problems_of(changed("        cleanroom_grade: B\n", "")
+                           .replace("        kind: instrument\n", "        kind: instrument\n        cleanroom_grade: A\n"))
+    assert_reported(problems, 15, SUITE, "cleanroom_grade", "needs a grade")
+    assert_reported(problems, 22, "facilities[0] (lab) > resources[1] (lab-bioreactor)", "cleanroom_grade", "only")
+
+
+def test_a_bad_closed_day():
+    problems = problems_of(changed("    defaults:\n", "    closed_days: [2026-12-24, 2026-02-30]\n    defaults:\n"))
+    assert_reported(problems, 11, "facilities[0] (lab)", "closed_days[1]", "2026-02-30")
+
+
+@pytest.mark.parametrize("text", ["", "- a list\n", "just text\n"])
+def test_a_file_that_is_not_a_mapping(text):
+    assert problems_of(text)[0].startswith("line 1: the catalogue must be a mapping")
+
+
+def test_missing_sections_and_non_mapping_entries():
+    assert_reported(problems_of("qualifications: []\n"), 1, "", "facilities", "Missing")
+    problems = problems_of(changed("    resources:\n", "    resources:\n      - just a name\n"))
+    assert_reported(problems, 15, "facilities[0] (lab)", "resources[0]", "mapping")
+
+
+def test_an_unreadable_file(tmp_path):
+    with pytest.raises(CatalogError, match="nope.yaml"):
+        read_catalog(tmp_path / "nope.yaml")
+    with pytest.raises(CatalogError):
+        read_catalog(tmp_path)
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(CatalogError):
+        read_catalog(binary)
