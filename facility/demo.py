@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from .accounts import services as accounts
 from .accounts.models import Organisation, User
+from .bookings import rules
 from .bookings import services as bookings
 from .catalog.models import Facility, Qualification
 from .catalog.services import list_resources
@@ -93,32 +94,34 @@ def _book_a_week() -> int:
 
 
 def _book(resource, start, end, email, rng) -> bool:
-    """Book a plausible stretch at the start of a free period; a refusal just skips it."""
-    step = timedelta(minutes=resource.slot_minutes)
-    start = _round_up(start, resource)
-    length = max(resource.min_minutes, min(resource.max_minutes // 2, rng.choice([120, 180, 240, 2880, 4320])))
-    length -= length % resource.slot_minutes
-    stop = min(end, start + timedelta(minutes=length))
-    stop -= (stop - start) % step
+    """Book a plausible stretch at the start of a free period, trying shorter runs where a
+    longer one would end on a closed day; a resource that takes none is just skipped."""
+    start = rules.next_slot(start, resource.slot_minutes, ZoneInfo(resource.facility.timezone))
     user = accounts.get_user_by_email(email)
-    try:
-        booking = bookings.request_booking(user, resource.key, start, stop, rng.choice(PURPOSES), rng.choice(PROJECTS))
-    except ServiceError:
-        return False
-    if booking.status == "pending" and rng.random() < 0.6:
-        bookings.approve(_manager_of(resource.facility), booking.id, "Demo: process and gowning records checked")
-    return True
+    for minutes in _lengths(resource, rng):
+        stop = min(end, start + timedelta(minutes=minutes))
+        stop -= (stop - start) % timedelta(minutes=resource.slot_minutes)
+        try:
+            booking = bookings.request_booking(user, resource.key, start, stop, rng.choice(PURPOSES),
+                                               rng.choice(PROJECTS))
+        except ServiceError:
+            continue
+        if booking.status == "pending" and rng.random() < 0.6:
+            bookings.approve(_manager_of(resource.facility), booking.id, "Demo: process and gowning records checked")
+        return True
+    return False
+
+
+def _lengths(resource, rng) -> list[int]:
+    """Run lengths to try, longest first: multi-day runs where the resource allows them."""
+    candidates = {m for m in (4320, 2880, 1440, 480, 240, 180, 120, 60, 30)
+                  if resource.min_minutes <= m <= resource.max_minutes and m % resource.slot_minutes == 0}
+    candidates.add(resource.min_minutes)
+    ordered = sorted(candidates, reverse=True)
+    return ordered[rng.randrange(min(3, len(ordered))):]  # some variety, still longest first
 
 
 def _manager_of(facility: Facility) -> User:
     manager = db.session.scalar(select(User).where(
         User.role == "manager", User.facilities.any(Facility.id == facility.id)))
     return manager or accounts.get_user_by_email(ADMIN_EMAIL)
-
-
-def _round_up(instant, resource):
-    local = instant.astimezone(ZoneInfo(resource.facility.timezone))
-    past = (local.hour * 60 + local.minute) % resource.slot_minutes
-    if past or local.second or local.microsecond:
-        local = local.replace(second=0, microsecond=0) + timedelta(minutes=resource.slot_minutes - past)
-    return local

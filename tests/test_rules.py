@@ -181,6 +181,15 @@ def test_parse_hours():
             rules.parse_hours(bad)
 
 
+def test_free_time_starts_on_the_slot_grid_after_the_lead_time():
+    now = local(2026, 12, 1, 8, 7, 31).astimezone(UTC)  # lead 60 min: from 09:07:31
+    ctx = context(now=now)
+    free = rules.free_time((now, now + timedelta(days=1)), ctx, [])
+    assert free[0] == (local(2026, 12, 1, 9, 30).astimezone(UTC), local(2026, 12, 1, 19, 0).astimezone(UTC))
+    assert rules.next_slot(local(2026, 12, 1, 9, 30), 30, STOCKHOLM) == local(2026, 12, 1, 9, 30)
+    assert rules.next_slot(local(2026, 12, 1, 23, 59, 30), 60, STOCKHOLM) == local(2026, 12, 2, 0, 0)
+
+
 def test_format_minutes():
     assert [rules.format_minutes(m) for m in (30, 60, 90, 1440, 2880)] == ["30 min", "1 h", "1 h 30 min", "1 day", "2 days"]
 

@@ -402,7 +402,19 @@ def free_time(window: Interval, ctx: BookingContext, busy: Sequence[BusySpan]) -
     if lo >= hi:
         return []
     base = [(lo, hi)] if policy.runs_unattended else ctx.hours.intervals((lo, hi))
-    return subtract(base, [(b.start, b.end) for b in busy])
+    free = subtract(base, [(b.start, b.end) for b in busy])
+    snapped = [(next_slot(s, policy.slot_minutes, ctx.tz), e) for s, e in free]
+    return [(s, e) for s, e in snapped if s < e]
+
+
+def next_slot(instant: datetime, slot: int, tz: ZoneInfo) -> datetime:
+    """The first instant at or after ``instant`` on the resource's step of the local clock."""
+    if _on_slot(instant, slot, tz):
+        return instant
+    local = instant.astimezone(tz)
+    minute_of_day = local.hour * 60 + local.minute + 1  # the next whole minute, then up to the step
+    aligned = -(-minute_of_day // slot) * slot
+    return local_instant(local.date(), aligned, tz)
 
 
 # --- words -------------------------------------------------------------------------------
