@@ -20,9 +20,10 @@ def counts(app) -> tuple[int, int]:
                 db.session.scalar(select(func.count()).select_from(AuditEvent)))
 
 
-def book(client, resource="lab-bsc", slot=None, **extra):
+def book(client, resource="lab-bsc", slot=None, headers=None, **extra):
     start, end = slot or local_slot(14, 10)
-    return client.post("/bookings", {"resource": resource, "start": start, "end": end, "purpose": "expansion", **extra})
+    body = {"resource": resource, "start": start, "end": end, "purpose": "expansion", **extra}
+    return client.post("/bookings", body, headers=headers)
 
 
 def test_catalogue_is_listed_as_the_contract_says(people):
@@ -298,3 +299,32 @@ def test_openapi_document_describes_the_api(people, live_server):
                  "/api/v1/bookings/{booking_id}/approve"):
         assert path in spec["paths"], path
     assert "BookingCreate" in spec["components"]["schemas"]
+
+
+def signed_in_session(app, email: str, user_agent: str) -> tuple[str, str]:
+    """A browser's session cookie for ``email`` (as the sign-in page would set it) and its CSRF token."""
+    from flask import session
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": user_agent}):
+        login_user(accounts.get_user_by_email(email))
+        token = generate_csrf()
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+    return cookie, token
+
+
+def test_a_browser_session_writes_only_with_its_csrf_token(people, app):
+    alice = people.make()
+    agent = "facility-tests"
+    cookie, csrf_token = signed_in_session(app, alice.email, agent)
+    browser = type(alice)(alice.base[: -len("/api/v1")])
+    browser.session.headers["User-Agent"] = agent
+    browser.session.cookies.set("session", cookie)
+    assert browser.get("/facilities").status_code == 200  # reads need no token
+    before = counts(app)
+    refused = book(browser)
+    assert refused.status_code == 400 and error_codes(refused) == ["csrf_failed"]
+    assert counts(app) == before
+    accepted = book(browser, headers={"X-CSRFToken": csrf_token})
+    assert accepted.status_code == 201, accepted.text
