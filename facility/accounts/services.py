@@ -151,3 +151,62 @@ def user_for_token(secret: str) -> Optional[User]:
         with write_transaction():  # at most one write a minute per token
             db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return db.session.get(User, user_id)
+
+
+# --- added for the web pages: own password, administration, token listing ----------------
+
+def change_password(user: User, current: str, new: str) -> User:
+    """A user changes their own password, proving the current one first."""
+    if not verify_password(user, current):
+        raise invalid("wrong_password", "The current password is not correct.", "current_password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise invalid("weak_password", f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", "new_password")
+    with write_transaction():
+        user = db.session.get(User, user.id)
+        user.password_hash = generate_password_hash(new)
+        audit.record(user, "user.password_changed", user)
+    return user
+
+
+def _require_admin(actor: Optional[User]) -> None:
+    from ..errors import forbidden
+
+    if actor is None or not actor.is_admin:
+        raise forbidden("Only an administrator can do this.")
+
+
+def list_organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
+def update_user(actor: User, user_id: int, *, role: str, facilities: Iterable[str] = (), active: bool = True) -> User:
+    """An administrator sets a user's role, managed facilities and whether they may sign in."""
+    _require_admin(actor)
+    if role not in ROLES:
+        raise invalid("invalid", f"Role must be one of {', '.join(ROLES)}.", "role")
+    facility_keys = list(dict.fromkeys(facilities))
+    if facility_keys and role != "manager":
+        raise invalid("invalid", "Only a manager is given facilities to manage.", "facilities")
+    if role == "manager" and not facility_keys:
+        raise invalid("required", "A manager needs at least one facility.", "facilities")
+    with write_transaction():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise not_found("user")
+        if user.id == actor.id and (role != "admin" or not active):
+            raise invalid("invalid", "You cannot take away your own administrator rights.", "role")
+        before = {"role": user.role, "facilities": [f.key for f in user.facilities], "active": user.active}
+        user.role, user.active = role, active
+        user.facilities = [_facility(key) for key in facility_keys]
+        audit.record(actor, "user.updated", user, before=before,
+                     after={"role": role, "facilities": facility_keys, "active": active})
+    return user
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))

@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 
 Interval = tuple[datetime, datetime]
 MINUTES_PER_DAY = 24 * 60
+# Instants outside these years are refused at the edges: nobody books there, and the
+# interval arithmetic (a week either side, a day's changeover) would overflow near year 9999.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

@@ -1,0 +1,108 @@
+"""Administrators: organisations (kind and company size), users, their roles and facilities."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..catalog.services import list_facilities
+from ..errors import ServiceError, not_found
+from ..extensions import db
+from .blueprint import Problems, bp, me, require_admin
+from .forms import EditUserForm, NewUserForm, OrganisationForm
+
+
+def _facility_choices():
+    return {f.key: f.name for f in list_facilities()}
+
+
+def _admin_page(org_form=None, user_form=None, problems=None, status=200):
+    org_form = org_form or OrganisationForm(formdata=None, prefix="org")
+    user_form = user_form or NewUserForm(formdata=None, prefix="user")
+    user_form.organisation.choices = {o.key: o.name for o in accounts.list_organisations()}
+    user_form.facilities.choices = _facility_choices()
+    return render_template("web/admin.html", organisations=accounts.list_organisations(), users=accounts.list_users(),
+                           org_form=org_form, user_form=user_form, problems=problems or Problems()), status
+
+
+@bp.route("/admin")
+def admin():
+    require_admin()
+    return _admin_page()
+
+
+@bp.route("/admin/organisations", methods=["POST"])
+def create_organisation():
+    require_admin()
+    form, problems = OrganisationForm(prefix="org"), Problems()
+    if form.validate_on_submit():
+        try:
+            accounts.create_organisation(form.key.data.strip(), form.name.data.strip(), form.kind.data or "",
+                                         form.size_class.data or None, actor=me())
+        except ServiceError as error:
+            problems.add_service_error(error, ("key", "kind", "size"), {"size": "size_class"})
+            return _admin_page(org_form=form, problems=_prefixed(problems, "org"), status=error.status)
+        flash(_("Organisation %(name)s added.", name=form.name.data.strip()))
+        return redirect(url_for("web.admin"))
+    problems.add_form_errors(form)
+    return _admin_page(org_form=form, problems=problems, status=422)
+
+
+@bp.route("/admin/users", methods=["POST"])
+def create_user():
+    require_admin()
+    form, problems = NewUserForm(prefix="user"), Problems()
+    form.organisation.choices = {o.key: o.name for o in accounts.list_organisations()}
+    form.facilities.choices = _facility_choices()
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(form.email.data, form.name.data.strip(), form.organisation.data or "",
+                                 form.role.data or "", facilities=form.facilities.data or [],
+                                 password=form.password.data or None, actor=me())
+        except ServiceError as error:
+            problems.add_service_error(error, ("email", "role", "facilities", "organisation", "password"),
+                                       {"facility": "facilities"})
+            return _admin_page(user_form=form, problems=_prefixed(problems, "user"), status=error.status)
+        flash(_("User %(email)s added.", email=form.email.data.strip().lower()))
+        return redirect(url_for("web.admin"))
+    problems.add_form_errors(form)
+    return _admin_page(user_form=form, problems=problems, status=422)
+
+
+def _prefixed(problems: Problems, prefix: str) -> Problems:
+    """Service errors name bare fields; the admin page's forms carry a prefix."""
+    result = Problems()
+    for field, messages in problems.items():
+        for message in messages:
+            result.add(f"{prefix}-{field}" if field else "", message)
+    return result
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+def edit_user(user_id: int):
+    require_admin()
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise not_found("user")
+    problems, status = Problems(), 200
+    if request.method == "GET":
+        form = EditUserForm(formdata=None, role=user.role, facilities=[f.key for f in user.facilities], active=user.active)
+    else:
+        form = EditUserForm()
+    form.facilities.choices = _facility_choices()
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                accounts.update_user(me(), user_id, role=form.role.data or "", facilities=form.facilities.data or [],
+                                     active=bool(form.active.data))
+            except ServiceError as error:
+                problems.add_service_error(error, ("role", "facilities"))
+                status = error.status
+            else:
+                flash(_("%(email)s is saved.", email=user.email))
+                return redirect(url_for("web.admin"))
+        else:
+            problems.add_form_errors(form)
+    return render_template("web/edit_user.html", user=user, form=form, problems=problems), status

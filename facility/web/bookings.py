@@ -1,0 +1,131 @@
+"""Booking pages: the booking form, my bookings, one booking, cancel and reschedule."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..bookings import services as bookings
+from ..catalog.services import list_resources
+from ..database import utcnow
+from ..errors import ServiceError
+from .blueprint import Problems, bp, me
+from .forms import BookingForm, ReasonForm, RescheduleForm
+from .localtime import FieldProblem, form_values, parse_local
+
+TIME_FIELDS = ("start", "end")
+
+
+def parse_times(form, tz: ZoneInfo, problems: Problems):
+    """(start, end) in UTC from the form's local date and time fields, or None with problems noted."""
+    times = {}
+    for name in TIME_FIELDS:
+        try:
+            times[name] = parse_local(getattr(form, f"{name}_date").data, getattr(form, f"{name}_time").data, tz, name)
+        except FieldProblem as problem:
+            problems.add_field_problem(problem)
+    return (times["start"], times["end"]) if len(times) == 2 else None
+
+
+def resource_choices():
+    return {r.key: f"{r.facility.name} — {r.name}" for r in list_resources()}
+
+
+@bp.route("/book", methods=["GET", "POST"])
+def new_booking():
+    form, problems = BookingForm(), Problems()
+    form.resource.choices = resource_choices()
+    if request.method == "GET":
+        for name in ("resource", "start_date", "start_time", "end_date", "end_time"):
+            if request.args.get(name):
+                getattr(form, name).data = request.args[name]
+        return render_template("web/book.html", form=form, problems=problems)
+    status = 422
+    if form.validate_on_submit():
+        resource = None
+        try:
+            resource = bookings.get_resource(form.resource.data or "", "resource")
+        except ServiceError as error:
+            problems.add_service_error(error, ("resource",))
+        times = parse_times(form, ZoneInfo(resource.facility.timezone), problems) if resource else None
+        if times:
+            try:
+                booking = bookings.request_booking(me(), resource.key, *times, purpose=form.purpose.data or "",
+                                                   project=(form.project.data or "").strip() or None)
+            except ServiceError as error:
+                problems.add_service_error(error, ("resource", "start", "end"))
+                status = error.status
+            else:
+                flash(_("Booked: %(what)s.", what=resource.name) if booking.status == "confirmed"
+                      else _("Requested: %(what)s, waiting for approval.", what=resource.name))
+                return redirect(url_for("web.booking_detail", booking_id=booking.id))
+    else:
+        problems.add_form_errors(form)
+        status = 400 if "csrf_token" in form.errors else 422
+    return render_template("web/book.html", form=form, problems=problems), status
+
+
+@bp.route("/bookings")
+def my_bookings():
+    mine = bookings.list_bookings(me(), bookings.BookingFilter(mine=True))
+    now = utcnow()
+    upcoming = [b for b in mine if b.end_at > now]
+    past = sorted((b for b in mine if b.end_at <= now), key=lambda b: b.start_at, reverse=True)
+    return render_template("web/my_bookings.html", upcoming=upcoming, past=past)
+
+
+def _detail(booking, problems=None, reason_form=None, status=200):
+    return render_template("web/booking.html", booking=booking, problems=problems or Problems(),
+                           reason_form=reason_form or ReasonForm(formdata=None),
+                           is_owner=booking.user_id == me().id, manages=me().manages(booking.facility),
+                           ics_href=f"/bookings/{booking.id}.ics"), status
+
+
+@bp.route("/bookings/<int:booking_id>")
+def booking_detail(booking_id: int):
+    return _detail(bookings.get_booking(me(), booking_id))
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+def cancel_booking(booking_id: int):
+    booking = bookings.get_booking(me(), booking_id)
+    form, problems = ReasonForm(), Problems()
+    if form.validate_on_submit():
+        try:
+            bookings.cancel(me(), booking_id, (form.reason.data or "").strip())
+        except ServiceError as error:
+            problems.add_service_error(error, ("reason",))
+            return _detail(bookings.get_booking(me(), booking_id), problems, form, error.status)
+        flash(_("The booking is cancelled; the time is free again."))
+        return redirect(url_for("web.booking_detail", booking_id=booking_id))
+    problems.add_form_errors(form)
+    return _detail(booking, problems, form, 422)
+
+
+@bp.route("/bookings/<int:booking_id>/edit", methods=["GET", "POST"])
+def reschedule_booking(booking_id: int):
+    booking = bookings.get_booking(me(), booking_id)
+    tz = ZoneInfo(booking.facility.timezone)
+    form, problems = RescheduleForm(), Problems()
+    if request.method == "GET":
+        form.start_date.data, form.start_time.data = form_values(booking.start_at, tz)
+        form.end_date.data, form.end_time.data = form_values(booking.end_at, tz)
+        form.purpose.data = booking.purpose
+        return render_template("web/reschedule.html", form=form, problems=problems, booking=booking)
+    status = 422
+    if form.validate_on_submit():
+        times = parse_times(form, tz, problems)
+        if times:
+            try:
+                bookings.reschedule(me(), booking_id, start=times[0], end=times[1], purpose=form.purpose.data or "")
+            except ServiceError as error:
+                problems.add_service_error(error, ("start", "end", "status"))
+                status = error.status
+            else:
+                flash(_("The booking is changed."))
+                return redirect(url_for("web.booking_detail", booking_id=booking_id))
+    else:
+        problems.add_form_errors(form)
+    booking = bookings.get_booking(me(), booking_id)
+    return render_template("web/reschedule.html", form=form, problems=problems, booking=booking), status

@@ -1,0 +1,175 @@
+"""Server-rendered calendar columns: the busy and free time of a resource on one local day,
+laid out by wall-clock minutes (so 07:00 sits at 07:00 on a DST day too)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable, Optional
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from ..bookings import rules
+from ..bookings import services as bookings
+from ..catalog.models import Resource
+from .localtime import form_values
+
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass
+class Block:
+    kind: str  # free | booking | pending | own | blackout | changeover
+    label: str
+    time_text: str
+    first_minute: int  # wall-clock minutes after local midnight, clipped to the day
+    last_minute: int
+    href: Optional[str] = None
+    link_text: str = ""
+    top: float = 0.0
+    height: float = 0.0
+
+
+@dataclass
+class Column:
+    title: str
+    day: date
+    blocks: list[Block] = field(default_factory=list)
+    href: Optional[str] = None
+
+
+@dataclass
+class Grid:
+    columns: list[Column]
+    first_hour: int
+    last_hour: int
+
+    @property
+    def hours(self) -> list[int]:
+        return list(range(self.first_hour, self.last_hour))
+
+    @property
+    def height_hours(self) -> int:
+        return self.last_hour - self.first_hour
+
+    def top_of_hour(self, hour: int) -> float:
+        return 100.0 * (hour - self.first_hour) / self.height_hours
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return rules.local_instant(day, 0, tz), rules.local_instant(day + timedelta(days=1), 0, tz)
+
+
+def _minute(instant: datetime, tz: ZoneInfo, day: date) -> int:
+    local = instant.astimezone(tz)
+    if local.date() > day:
+        return MINUTES_PER_DAY
+    return local.hour * 60 + local.minute
+
+
+@dataclass
+class Item:
+    start: datetime
+    end: datetime
+    kind: str
+    label: str
+    href: Optional[str] = None
+    link_text: str = ""
+    link_for: Optional[Callable[[datetime, datetime], str]] = None  # a link for the part shown on one day
+
+
+def resource_items(resource: Resource, viewer, start: datetime, end: datetime) -> list[Item]:
+    """Free and busy time of ``resource`` in [start, end) as the viewer may see it."""
+    tz = ZoneInfo(resource.facility.timezone)
+    found = bookings.availability(resource, start, end)
+    manager = viewer.manages(resource.facility)
+    visible = {(b.start_at, b.end_at): b for b in bookings.active_bookings(resource, (start, end))
+               if manager or b.user_id == viewer.id}
+    items = []
+    for busy in found.busy:
+        if busy.kind == "blackout":
+            continue  # listed from the blackouts themselves, with their kind
+        items.append(_busy_item(busy, visible.get((busy.start, busy.end)), viewer))
+    for blackout in bookings.blackouts_for(resource, (start, end)):
+        label = _("Closed: %(kind)s", kind=blackout.kind) + (f" — {blackout.reason}" if blackout.reason else "")
+        items.append(Item(blackout.start_at, blackout.end_at, "blackout", label))
+    hours = bookings.hours_for(resource.facility)
+    for free_start, free_end in found.free:
+        items.append(Item(free_start, free_end, "free", _("Free"), link_text=_("Book"),
+                          link_for=lambda a, b: _booking_link(resource, a, b, hours, tz)))
+    return items
+
+
+def _busy_item(busy: rules.BusySpan, booking, viewer) -> Item:
+    if busy.kind == "changeover":
+        return Item(busy.start, busy.end, "changeover", _("Changeover (cleaning)"))
+    if booking is None:
+        return Item(busy.start, busy.end, busy.kind, _("Booked") if busy.kind == "booking" else _("Pending"))
+    own = booking.user_id == viewer.id
+    who = _("Your booking") if own else booking.user.name
+    status = _("waiting for approval") if booking.status == "pending" else _("confirmed")
+    label = f"{who} ({status})" + (f": {booking.purpose}" if booking.purpose else "")
+    return Item(busy.start, busy.end, "own" if own else busy.kind, label,
+                url_for("web.booking_detail", booking_id=booking.id), _("Details"))
+
+
+def _booking_link(resource: Resource, start: datetime, end: datetime, hours: rules.OpeningHours, tz: ZoneInfo) -> Optional[str]:
+    """The booking form, filled with the first bookable start in the span and a short length."""
+    open_time = hours.intervals((start, end))
+    if resource.runs_unattended:  # the free span runs through the night; start when staff are there
+        if not open_time:
+            return None
+        start = rules.next_slot(open_time[0][0], resource.slot_minutes, tz)
+    length = timedelta(minutes=max(resource.min_minutes, resource.slot_minutes, 60))
+    stop = min(end, start + length)
+    start_date, start_time = form_values(start, tz)
+    end_date, end_time = form_values(stop, tz)
+    query = {"resource": resource.key, "start_date": start_date, "start_time": start_time,
+             "end_date": end_date, "end_time": end_time}
+    return url_for("web.new_booking") + "?" + urlencode(query)
+
+
+def column(title: str, day: date, tz: ZoneInfo, items: list[Item], href: Optional[str] = None) -> Column:
+    """The items' parts that fall on local ``day``."""
+    lo, hi = day_bounds(day, tz)
+    col = Column(title, day, href=href)
+    for item in sorted(items, key=lambda i: (i.start, i.end)):
+        start, end = max(item.start, lo), min(item.end, hi)
+        if start >= end:
+            continue
+        a, b = start.astimezone(tz), end.astimezone(tz)
+        time_text = f"{a:%H:%M}–{b:%H:%M}" if end < hi else f"{a:%H:%M}–24:00"
+        href = item.link_for(start, end) if item.link_for else item.href
+        col.blocks.append(Block(item.kind, item.label, time_text, _minute(start, tz, day),
+                                max(_minute(end, tz, day), _minute(start, tz, day) + 1),
+                                href, item.link_text))
+    return col
+
+
+def grid(columns: list[Column], opening: list[tuple[int, int]]) -> Grid:
+    """Place the blocks: the visible hours cover the opening hours and every block."""
+    minutes = [m for pair in opening for m in pair] + [m for c in columns for b in c.blocks
+                                                         for m in (b.first_minute, b.last_minute)]
+    first = min(minutes, default=7 * 60) // 60
+    last = min(24, -(-max(minutes, default=19 * 60) // 60))
+    if last <= first:
+        first, last = 0, 24
+    g = Grid(columns, first, last)
+    span = (last - first) * 60
+    for c in columns:
+        for b in c.blocks:
+            b.top = 100.0 * (b.first_minute - first * 60) / span
+            b.height = 100.0 * (b.last_minute - b.first_minute) / span
+    return g
+
+
+def opening_minutes(resource_or_facility) -> list[tuple[int, int]]:
+    facility = getattr(resource_or_facility, "facility", resource_or_facility)
+    spans = []
+    for day_spans in facility.opening_hours.values():
+        for text in day_spans:
+            open_minute, close_minute = rules.parse_hours(text)
+            spans.append((open_minute, close_minute if close_minute > open_minute else MINUTES_PER_DAY))
+    return spans

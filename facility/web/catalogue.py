@@ -1,0 +1,123 @@
+"""The catalogue (resources and their rules in words) and the calendars (week and day views)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from flask import render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from ..bookings import rules
+from ..bookings import services as bookings
+from ..bookings.rules import format_minutes
+from ..catalog.models import Facility, Resource
+from ..catalog.services import list_facilities, list_resources
+from . import calendar
+from .blueprint import bp, me
+from .localtime import FieldProblem, local_today, parse_date
+
+
+def rules_in_words(resource: Resource) -> list[str]:
+    words = [_("needs approval") if resource.requires_approval else _("confirmed at once")]
+    if resource.cleanroom_grade:
+        words.append(_("grade %(grade)s gowning required", grade=resource.cleanroom_grade))
+    if resource.qualification:
+        words.append(_("qualification required: %(name)s", name=resource.qualification.name))
+    words.append(_("at least %(min)s, at most %(max)s", min=format_minutes(resource.min_minutes),
+                   max=format_minutes(resource.max_minutes)))
+    words.append(_("in steps of %(step)s", step=format_minutes(resource.slot_minutes)))
+    if resource.lead_minutes:
+        words.append(_("book at least %(lead)s ahead", lead=format_minutes(resource.lead_minutes)))
+    words.append(_("up to %(days)s days ahead", days=resource.horizon_days))
+    if resource.changeover_minutes:
+        words.append(_("cleaning takes %(time)s after each booking", time=format_minutes(resource.changeover_minutes)))
+    if resource.quota_hours_per_week:
+        words.append(_("at most %(hours)s h a week per person", hours=resource.quota_hours_per_week))
+    if resource.runs_unattended:
+        words.append(_("runs unattended overnight; start and end within opening hours"))
+    return words
+
+
+def qualification_in_words(resource: Resource, held: dict[str, date]) -> tuple[str, bool]:
+    """What the viewer's qualification means for this resource, and whether they may book it."""
+    if not resource.qualification:
+        return _("no qualification needed"), True
+    until = held.get(resource.qualification.key)
+    if until is None:
+        return _("you are not qualified"), False
+    if until < date.today():
+        return _("your qualification expired on %(day)s", day=until.isoformat()), False
+    return _("you are qualified until %(day)s", day=until.isoformat()), True
+
+
+def opening_hours_in_words(facility: Facility) -> list[str]:
+    names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    lines = []
+    for index, key in enumerate(rules.WEEKDAYS):
+        spans = facility.opening_hours.get(key, [])
+        lines.append(f"{names[index]} {', '.join(spans) if spans else _('closed')}")
+    return lines
+
+
+@bp.route("/catalogue")
+def catalogue():
+    held = bookings.qualifications_of(me())
+    facilities = [(f, opening_hours_in_words(f), [
+        (r, rules_in_words(r), *qualification_in_words(r, held)) for r in list_resources(f)
+    ]) for f in list_facilities()]
+    return render_template("web/catalogue.html", facilities=facilities)
+
+
+def chosen_day(tz: ZoneInfo) -> tuple[date, Optional[str]]:
+    """The ``date`` query parameter, or today; a bad date falls back to today with a message."""
+    text = request.args.get("date")
+    if not text:
+        return local_today(tz), None
+    try:
+        return parse_date(text, "date"), None
+    except FieldProblem as problem:
+        return local_today(tz), problem.message
+
+
+def _day_title(day: date) -> str:
+    return format_date(day, "EEE d MMM")
+
+
+@bp.route("/resources/<key>/week")
+def resource_week(key: str):
+    resource = bookings.get_resource(key)
+    tz = ZoneInfo(resource.facility.timezone)
+    day, problem = chosen_day(tz)
+    monday = day - timedelta(days=day.weekday())
+    days = [monday + timedelta(days=i) for i in range(7)]
+    start, end = calendar.day_bounds(monday, tz)[0], calendar.day_bounds(days[-1], tz)[1]
+    items = calendar.resource_items(resource, me(), start, end)
+    columns = [calendar.column(_day_title(d), d, tz, items) for d in days]
+    opening = [(0, 24 * 60)] if resource.runs_unattended else calendar.opening_minutes(resource)
+    grid = calendar.grid(columns, opening)
+    return render_template("web/week.html", resource=resource, grid=grid, day=day, monday=monday,
+                           prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
+                           today=local_today(tz), problem=problem, week_number=monday.isocalendar()[1])
+
+
+@bp.route("/facilities/<key>/day")
+def facility_day(key: str):
+    facility = bookings.get_facility(key)
+    tz = ZoneInfo(facility.timezone)
+    day, problem = chosen_day(tz)
+    start, end = calendar.day_bounds(day, tz)
+    viewer = me()
+    columns = []
+    resources = list_resources(facility)
+    for resource in resources:
+        items = calendar.resource_items(resource, viewer, start, end)
+        columns.append(calendar.column(resource.name, day, tz, items, href=None))
+    opening = calendar.opening_minutes(facility)
+    if any(r.runs_unattended for r in resources):
+        opening = [(0, 24 * 60)]
+    grid = calendar.grid(columns, opening)
+    return render_template("web/day.html", facility=facility, grid=grid, day=day, resources=resources,
+                           prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
+                           today=local_today(tz), problem=problem, day_title=format_date(day, "EEEE d MMMM y"))

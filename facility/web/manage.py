@@ -1,0 +1,243 @@
+"""Lab managers: approvals (a GMP approval is an electronic signature), blackouts,
+resource status and qualifications."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..accounts import services as accounts
+from ..accounts.models import UserQualification
+from ..bookings import services as bookings
+from ..bookings.models import Blackout
+from ..catalog.models import Qualification, Resource
+from ..catalog.services import list_resources
+from ..database import utcnow
+from ..errors import ServiceError
+from ..extensions import db
+from .auth import client_address
+from .blueprint import Problems, bp, managed_facilities, me, require_manager
+from .forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
+from .bookings import parse_times
+from .localtime import FieldProblem, parse_date
+from .throttle import is_throttled, record_failure
+
+EXPIRY_WARNING_DAYS = 30
+
+
+@bp.route("/manage/approvals")
+def approvals():
+    require_manager()
+    pending = bookings.list_bookings(me(), bookings.BookingFilter(status="pending"))
+    queue = sorted((b for b in pending if me().manages(b.facility)), key=lambda b: (b.created_at, b.id))
+    return render_template("web/approvals.html", queue=queue)
+
+
+def _decision_page(booking, form, problems, status=200):
+    held = sorted(booking.user.qualifications, key=lambda q: q.qualification.name)
+    return render_template("web/decide.html", booking=booking, form=form, problems=problems, held=held,
+                           today=date.today(), meaning=bookings.GMP_APPROVAL_MEANING), status
+
+
+@bp.route("/manage/approvals/<int:booking_id>", methods=["GET", "POST"])
+def decide(booking_id: int):
+    require_manager()
+    booking = bookings.get_booking(me(), booking_id)
+    if not me().manages(booking.facility):
+        abort(403, description="Only a manager of this facility can decide this request.")
+    form, problems = DecisionForm(), Problems()
+    if request.method == "GET" or not form.validate_on_submit():
+        problems.add_form_errors(form)
+        return _decision_page(booking, form, problems, 422 if problems else 200)
+    decision, reason = request.form.get("decision"), (form.reason.data or "").strip()
+    try:
+        if decision == "reject":
+            bookings.reject(me(), booking_id, reason)
+            flash(_("Request rejected."))
+        elif decision == "approve":
+            signed = booking.facility.is_gmp
+            if signed and not _signature_ok(form.password.data or "", problems):
+                return _decision_page(booking, form, problems, 422)
+            bookings.approve(me(), booking_id, reason, signed=signed)
+            flash(_("Approved and signed: %(meaning)s.", meaning=bookings.GMP_APPROVAL_MEANING) if signed
+                  else _("Request approved."))
+        else:
+            problems.add("", _("Choose approve or reject."))
+            return _decision_page(booking, form, problems, 422)
+    except ServiceError as error:
+        problems.add_service_error(error, ("reason",))
+        return _decision_page(bookings.get_booking(me(), booking_id), form, problems, error.status)
+    return redirect(url_for("web.approvals"))
+
+
+def _signature_ok(password: str, problems: Problems) -> bool:
+    """The manager re-enters their password to sign; wrong tries count like failed sign-ins."""
+    user, ip = me(), client_address()
+    if is_throttled(user.email, ip):
+        problems.add("password", _("Too many wrong passwords. Wait 15 minutes and try again."))
+        return False
+    if not password:
+        problems.add("password", _("Enter your password to sign the approval."))
+        return False
+    if not accounts.verify_password(user, password):
+        record_failure(user.email, ip)
+        problems.add("password", _("The password is not correct; nothing was signed."))
+        return False
+    return True
+
+
+# --- blackouts ---------------------------------------------------------------------------
+
+def _blackout_targets():
+    choices = {}
+    for facility in managed_facilities():
+        choices[f"facility:{facility.key}"] = _("%(name)s — the whole facility", name=facility.name)
+        choices.update({f"resource:{r.key}": f"{facility.name} — {r.name}" for r in list_resources(facility)})
+    return choices
+
+
+def _upcoming_blackouts():
+    ids = [f.id for f in managed_facilities()]
+    return list(db.session.scalars(select(Blackout).where(Blackout.facility_id.in_(ids), Blackout.end_at > utcnow())
+                                   .order_by(Blackout.start_at)))
+
+
+@bp.route("/manage/blackouts", methods=["GET", "POST"])
+def blackouts():
+    require_manager()
+    form, problems = BlackoutForm(), Problems()
+    form.target.choices = _blackout_targets()
+    created, colliding, status = None, [], 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            created, colliding, status = _add_blackout(form, problems)
+        else:
+            problems.add_form_errors(form)
+    return render_template("web/blackouts.html", form=form, problems=problems, created=created,
+                           colliding=colliding, upcoming=_upcoming_blackouts()), status
+
+
+def _add_blackout(form, problems: Problems):
+    scope, _sep, key = (form.target.data or "").partition(":")
+    try:
+        if scope == "resource":
+            resource = bookings.get_resource(key, "target")
+            facility, resource_key = resource.facility, resource.key
+        else:
+            facility, resource_key = bookings.get_facility(key, "target"), None
+    except ServiceError as error:
+        problems.add_service_error(error, ("target",))
+        return None, [], 422
+    times = parse_times(form, ZoneInfo(facility.timezone), problems)
+    if times is None:
+        return None, [], 422
+    try:
+        blackout, colliding = bookings.add_blackout(me(), facility.key, *times,
+                                                    resource_key=resource_key, kind=form.kind.data or "",
+                                                    reason=(form.reason.data or "").strip())
+    except ServiceError as error:
+        problems.add_service_error(error, ("start", "end", "kind", "reason", "target"), {"resource": "target",
+                                                                                          "facility": "target"})
+        return None, [], error.status
+    return blackout, colliding, 201
+
+
+# --- resource status ---------------------------------------------------------------------
+
+def _managed_resources():
+    return [r for f in managed_facilities() for r in list_resources(f)]
+
+
+@bp.route("/manage/resources", methods=["GET"])
+def resource_statuses(problems_for=None, problems=None, status=200):
+    require_manager()
+    forms = {}
+    for resource in _managed_resources():
+        if resource.key == problems_for:
+            forms[resource.key] = ResourceStatusForm()
+        else:
+            forms[resource.key] = ResourceStatusForm(formdata=None, status=resource.status, reason=resource.status_reason)
+    return render_template("web/resources.html", resources=_managed_resources(), forms=forms,
+                           problems_for=problems_for, problems=problems or Problems()), status
+
+
+@bp.route("/manage/resources/<key>/status", methods=["POST"])
+def set_resource_status(key: str):
+    require_manager()
+    form, problems = ResourceStatusForm(), Problems()
+    if form.validate_on_submit():
+        try:
+            resource = bookings.set_resource_status(me(), key, form.status.data or "", (form.reason.data or "").strip())
+        except ServiceError as error:
+            problems.add_service_error(error, ("status", "reason"))
+            if error.status == 404:
+                raise
+            return resource_statuses(problems_for=key, problems=problems, status=error.status)
+        flash(_("%(name)s is now %(status)s.", name=resource.name, status=resource.status.replace("_", " ")))
+        return redirect(url_for("web.resource_statuses"))
+    problems.add_form_errors(form)
+    return resource_statuses(problems_for=key, problems=problems, status=422)
+
+
+# --- qualifications ----------------------------------------------------------------------
+
+def _grantable_qualifications() -> list[Qualification]:
+    """Admins grant any qualification; a manager those that their facilities' resources require."""
+    if me().is_admin:
+        return list(db.session.scalars(select(Qualification).order_by(Qualification.name)))
+    ids = [f.id for f in managed_facilities()]
+    return list(db.session.scalars(select(Qualification).join(Resource, Resource.qualification_id == Qualification.id)
+                                   .where(Resource.facility_id.in_(ids)).distinct().order_by(Qualification.name)))
+
+
+def _expiring(qualifications: list[Qualification]) -> list[UserQualification]:
+    today = date.today()
+    return list(db.session.scalars(select(UserQualification).where(
+        UserQualification.qualification_id.in_([q.id for q in qualifications]),
+        UserQualification.valid_until >= today,
+        UserQualification.valid_until <= today + timedelta(days=EXPIRY_WARNING_DAYS),
+    ).order_by(UserQualification.valid_until)))
+
+
+@bp.route("/manage/qualifications", methods=["GET", "POST"])
+def qualifications():
+    require_manager()
+    grantable = _grantable_qualifications()
+    form, problems = QualifyForm(), Problems()
+    form.qualification.choices = {q.key: q.name for q in grantable}
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            status = _grant(form, grantable, problems)
+            if status == 201:
+                flash(_("Qualification recorded for %(email)s until %(day)s.", email=form.email.data.strip(),
+                        day=form.valid_until.data))
+                return redirect(url_for("web.qualifications"))
+        else:
+            problems.add_form_errors(form)
+    return render_template("web/qualifications.html", form=form, problems=problems,
+                           expiring=_expiring(grantable), days=EXPIRY_WARNING_DAYS), status
+
+
+def _grant(form, grantable, problems: Problems) -> int:
+    if form.qualification.data not in {q.key for q in grantable}:
+        problems.add("qualification", _("Choose one of the qualifications your facilities require."))
+    try:
+        until = parse_date(form.valid_until.data, "valid_until")
+        if until < date.today():
+            problems.add("valid_until", _("The date is in the past."))
+    except FieldProblem as problem:
+        problems.add_field_problem(problem)
+    if problems:
+        return 422
+    try:
+        accounts.qualify(form.email.data, form.qualification.data, until, actor=me())
+    except ServiceError as error:
+        problems.add_service_error(error, ("email", "qualification"))
+        return error.status
+    return 201

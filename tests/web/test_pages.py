@@ -1,0 +1,264 @@
+"""The pages over real HTTP without a browser: CSRF, roles, the sign-in throttle, form errors
+in words with the typed values kept, and the manager's and admin's forms."""
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import requests
+from sqlalchemy import func, select
+
+from facility.bookings.models import Booking
+from facility.extensions import db
+from tests.conftest import local_slot
+from tests.web.conftest import PASSWORD
+
+
+def booking_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Booking))
+
+
+def next_weekday(days_ahead: int, weekday: int) -> date:
+    day = date.today() + timedelta(days=days_ahead)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def book_form(day: date, start="10:00", end="11:00", resource="lab-bsc", **extra) -> dict:
+    return {"resource": resource, "start_date": day.isoformat(), "start_time": start, "end_date": day.isoformat(),
+            "end_time": end, "purpose": "expansion", "project": "", **extra}
+
+
+def test_a_form_post_without_csrf_token_is_refused(live_server, people, visitor, app):
+    alice = people.make(password=PASSWORD)
+    anonymous = requests.post(live_server.url + "/sign-in", data={"email": alice.email, "password": PASSWORD},
+                              allow_redirects=False, timeout=30)
+    assert anonymous.status_code == 400 and "CSRF" in anonymous.text
+    browser = visitor()
+    assert browser.sign_in(alice.email).status_code == 302
+    forged = browser.session.post(live_server.url + "/book", data=book_form(next_weekday(14, 1)), timeout=30)
+    assert forged.status_code == 400
+    assert booking_count(app) == 0
+
+
+def test_a_scientist_cannot_open_manager_or_admin_pages(people, visitor):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    for path in ("/manage/approvals", "/manage/blackouts", "/manage/qualifications", "/admin"):
+        response = browser.get(path)
+        assert response.status_code == 403, path
+        assert "Not allowed" in response.text and "<form" in response.text  # the friendly page, with the site around it
+    missing = browser.get("/bookings/999")
+    assert missing.status_code == 404 and "Not found" in missing.text
+
+
+def test_pages_need_sign_in(live_server):
+    response = requests.get(live_server.url + "/bookings", allow_redirects=False, timeout=30)
+    assert response.status_code == 302 and "/sign-in?next=" in response.headers["Location"]
+
+
+def test_repeated_failed_sign_ins_are_throttled_with_the_same_message_for_unknown_emails(people, visitor):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    unknown = browser.sign_in("nobody@example.org", "whatever-password")
+    wrong = browser.sign_in(alice.email, "wrong-password")
+    assert unknown.status_code == wrong.status_code == 401
+    message = "The e-mail address or the password is not correct."
+    assert message in unknown.text and message in wrong.text
+    for _ in range(4):
+        browser.sign_in(alice.email, "wrong-password")
+    refused = browser.sign_in(alice.email, PASSWORD)  # the right password, but after 5 failures
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins. Wait 15 minutes" in refused.text
+    assert browser.get("/bookings", allow_redirects=False).status_code == 302
+    bob = people.make(password=PASSWORD)
+    assert visitor().sign_in(bob.email).status_code == 302  # other accounts are not affected
+
+
+def test_booking_form_errors_are_shown_in_words_with_the_typed_values_kept(people, visitor, app):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    day = next_weekday(14, 1)
+    response = browser.post_form("/book", book_form(day, start="25:00", end_date="2026-13-01", purpose="my words"),
+                                 page="/book")
+    assert response.status_code == 422
+    page = html.unescape(response.text)
+    assert "'25:00' is not a time like 09:30." in page
+    assert "'2026-13-01' is not a date like 2026-03-10." not in page  # a well-formed but impossible date:
+    assert "'2026-13-01' is not a day of the calendar." in page
+    assert 'value="25:00"' in page and "my words" in page
+    far = browser.post_form("/book", book_form(date(9999, 12, 31), start="22:00", end="23:00"), page="/book")
+    assert far.status_code == 422 and "Give a date between 2000 and 2100." in far.text
+
+    # Rule violations from the service: several at once, each next to its field.
+    response = browser.post_form("/book", book_form(day, start="06:10", end="06:20"), page="/book")
+    page = html.unescape(response.text)
+    assert response.status_code == 422
+    start_errors = page.split('id="start-errors"')[1].split("</ul>")[0]
+    end_errors = page.split('id="end-errors"')[1].split("</ul>")[0]
+    assert "30 min step" in start_errors and "not open" in start_errors
+    assert "at least 30 min" in end_errors
+    assert 'value="06:10"' in page
+    assert booking_count(app) == 0
+
+
+def test_a_wall_time_skipped_by_daylight_saving_is_refused_in_words(people, visitor):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    year = date.today().year + 1
+    last_sunday_march = max(date(year, 3, d) for d in range(25, 32) if date(year, 3, d).weekday() == 6)
+    response = browser.post_form("/book", book_form(last_sunday_march, start="02:30", end="03:30",
+                                                    resource="lab-bioreactor"), page="/book")
+    assert response.status_code == 422
+    assert "02:30 does not exist on" in html.unescape(response.text)
+
+
+def test_others_see_only_busy_time_in_the_calendar(people, visitor):
+    alice = people.make(password=PASSWORD)
+    start, end = local_slot(14, 10, hours=2)
+    booked = alice.post("/bookings", {"resource": "lab-bsc", "start": start, "end": end, "purpose": "secret donor 7"})
+    assert booked.status_code == 201
+    bob = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(bob.email)
+    week = browser.get(f"/resources/lab-bsc/week?date={start[:10]}")
+    assert week.status_code == 200
+    assert "Booked" in week.text and "secret donor 7" not in week.text and alice.email not in week.text
+    day = browser.get(f"/facilities/lab/day?date={start[:10]}")
+    assert "Booked" in day.text and "secret donor 7" not in day.text
+    bad = browser.get("/resources/lab-bsc/week?date=yesterday")
+    assert bad.status_code == 200 and "is not a date like" in html.unescape(bad.text)
+    far = browser.get("/resources/lab-bsc/week?date=9999-12-31")
+    assert far.status_code == 200 and "Give a date between 2000 and 2100." in far.text
+    assert browser.get("/resources/no-such-thing/week").status_code == 404
+
+
+def test_cancel_and_reschedule_from_my_bookings(people, visitor, app):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    day = next_weekday(14, 2)
+    created = browser.post_form("/book", book_form(day), page="/book", allow_redirects=False)
+    assert created.status_code == 302
+    detail = created.headers["Location"]
+    booking_id = int(detail.rsplit("/", 1)[1])
+    moved = browser.post_form(f"/bookings/{booking_id}/edit",
+                              {"start_date": day.isoformat(), "start_time": "13:00", "end_date": day.isoformat(),
+                               "end_time": "14:30", "purpose": "moved"})
+    assert moved.status_code == 200 and f"{day.isoformat()} 13:00–14:30" in moved.text
+    listing = browser.get("/bookings")
+    assert "moved" in listing.text and f'href="/bookings/{booking_id}.ics"' in listing.text
+    cancelled = browser.post_form(f"/bookings/{booking_id}/cancel", {"reason": ""}, page=f"/bookings/{booking_id}")
+    assert cancelled.status_code == 200 and "cancelled" in cancelled.text
+    with app.app_context():
+        assert db.session.get(Booking, booking_id).status == "cancelled"
+
+
+def test_change_own_password(people, visitor):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    wrong = browser.post_form("/account/password", {"current_password": "nope-nope-nope", "new_password": "new-long-password",
+                                                    "confirm": "new-long-password"})
+    assert wrong.status_code == 422 and "The current password is not correct." in wrong.text
+    short = browser.post_form("/account/password", {"current_password": PASSWORD, "new_password": "short",
+                                                    "confirm": "short"})
+    assert "at least 10 characters" in short.text
+    changed = browser.post_form("/account/password", {"current_password": PASSWORD, "new_password": "new-long-password",
+                                                      "confirm": "new-long-password"})
+    assert changed.status_code == 200 and "Your password has been changed." in changed.text
+    assert visitor().sign_in(alice.email, PASSWORD).status_code == 401
+    assert visitor().sign_in(alice.email, "new-long-password").status_code == 302
+
+
+def test_api_tokens_are_shown_once_and_can_be_revoked(people, visitor, live_server):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    created = browser.post_form("/account/tokens", {"name": "lab kiosk"})
+    assert created.status_code == 201
+    secret = created.text.split('<code id="new-token">')[1].split("</code>")[0]
+    api = requests.get(live_server.url + "/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+    assert api.status_code == 200
+    listing = browser.get("/account/tokens")
+    assert secret not in listing.text and "lab kiosk" in listing.text
+    token_id = listing.text.split("lab kiosk")[1].split("/account/tokens/")[1].split("/revoke")[0]
+    browser.post_form(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens")
+    api = requests.get(live_server.url + "/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+    assert api.status_code == 401
+
+
+def test_manager_blackout_lists_colliding_bookings_and_status_needs_a_reason(people, visitor):
+    alice = people.make(password=PASSWORD)
+    start, end = local_slot(14, 10, hours=2)
+    assert alice.post("/bookings", {"resource": "lab-bsc", "start": start, "end": end}).status_code == 201
+    manager = people.make("manager", facilities=["lab"], password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(manager.email)
+    day = start[:10]
+    form = {"target": "resource:lab-bsc", "start_date": day, "start_time": "08:00", "end_date": day,
+            "end_time": "18:00", "kind": "maintenance", "reason": ""}
+    no_reason = browser.post_form("/manage/blackouts", form)
+    assert no_reason.status_code == 422 and "Say why the time is taken out of service." in no_reason.text
+    added = browser.post_form("/manage/blackouts", {**form, "reason": "annual service"})
+    assert added.status_code == 201
+    colliding = added.text.split('id="colliding"')[1].split("</ul>")[0]
+    assert "Biosafety cabinet" in colliding and "Test Scientist" in colliding
+
+    status = browser.post_form("/manage/resources/lab-bsc/status", {"status": "maintenance", "reason": ""},
+                               page="/manage/resources")
+    assert status.status_code == 422 and "Say why the resource cannot be booked." in status.text
+    status = browser.post_form("/manage/resources/lab-bsc/status", {"status": "maintenance", "reason": "filter change"},
+                               page="/manage/resources")
+    assert status.status_code == 200
+    card = browser.get("/catalogue").text.split('id="resource-lab-bsc"')[1].split("</li>\n")[0]
+    assert "under maintenance: filter change" in card
+    other = browser.post_form("/manage/resources/gmp-suite/status", {"status": "maintenance", "reason": "x"},
+                              page="/manage/resources")
+    assert other.status_code == 403  # not a manager of the GMP unit
+
+
+def test_manager_grants_qualifications_and_sees_who_expires_soon(people, visitor):
+    alice = people.make(password=PASSWORD)
+    manager = people.make("manager", facilities=["lab"], password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(manager.email)
+    soon = (date.today() + timedelta(days=10)).isoformat()
+    granted = browser.post_form("/manage/qualifications", {"email": alice.email,
+                                                           "qualification": "bioreactor-operation", "valid_until": soon})
+    assert granted.status_code == 200 and "Qualification recorded" in granted.text
+    assert alice.email in granted.text.split("Expiring within 30 days")[1]
+    foreign = browser.post_form("/manage/qualifications", {"email": alice.email, "qualification": "gowning-grade-b",
+                                                           "valid_until": soon})
+    assert foreign.status_code == 422 and "Choose one of the qualifications your facilities require." in foreign.text
+    unknown = browser.post_form("/manage/qualifications", {"email": "ghost@example.org",
+                                                           "qualification": "bioreactor-operation", "valid_until": "soon"})
+    assert unknown.status_code == 422 and "is not a date like" in html.unescape(unknown.text)
+
+
+def test_admin_adds_an_organisation_and_a_manager(people, visitor):
+    admin = people.make("admin", password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(admin.email)
+    no_size = browser.post_form("/admin/organisations", {"org-key": "nk", "org-name": "NK Bio AB", "org-kind": "company",
+                                                         "org-size_class": ""}, page="/admin")
+    assert no_size.status_code == 422 and "A company needs a size class" in no_size.text and "NK Bio AB" in no_size.text
+    assert browser.post_form("/admin/organisations", {"org-key": "nk", "org-name": "NK Bio AB", "org-kind": "company",
+                                                      "org-size_class": "micro"}, page="/admin").status_code == 200
+    added = browser.post_form("/admin/users", {"user-email": "Lena@Example.org", "user-name": "Lena", "user-organisation": "nk",
+                                               "user-role": "manager", "user-facilities": ["gmp"],
+                                               "user-password": "lena-long-password"}, page="/admin")
+    assert added.status_code == 200 and "lena@example.org" in added.text
+    assert visitor().sign_in("lena@example.org", "lena-long-password").status_code == 302
+
+
+def test_swedish_can_be_chosen(people, visitor):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    browser.post_form("/language", {"lang": "sv", "next": "/catalogue"}, page="/catalogue")
+    page = browser.get("/catalogue").text
+    assert 'lang="sv"' in page and "Katalog" in page and "städning tar 4 h efter varje bokning" in page
