@@ -1,6 +1,15 @@
-"""The usage module: registers its blueprints on the app."""
+"""The usage module: usage records, reports, indicators and projects; mail on booking changes."""
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Nothing yet."""
+    from ..api import register
+    from ..events import booking_changed
+    from ..jobs.notify import on_booking_changed
+    from . import cli  # noqa: F401  (registers `facility report` and `facility scheduler`)
+    from .api import blp
+
+    app.config.setdefault("FACILITY_FTE_HOURS", 1720)
+    app.config.setdefault("FACILITY_REMINDER_HOURS", (24, 1))
+    register(app, blp)
+    booking_changed.connect(on_booking_changed)

@@ -1,0 +1,152 @@
+"""The JSON API of usage, reports, indicators and projects (API.md), under /api/v1."""
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from ..api.auth import api_user
+from ..api.fields import AwareDateTime, LocalDateTime
+from ..api.schemas import StrictSchema
+from . import indicators as indicator_queries
+from . import projects, reports, services
+from .models import PROJECT_STAGES
+
+blp = Blueprint("usage", __name__, url_prefix="/api/v1", description="Usage records, reports and indicators")
+
+
+def record_zone(record) -> str:
+    return record.resource.facility.timezone
+
+
+class UsageSchema(Schema):
+    id = fields.Integer()
+    booking = fields.Integer(attribute="booking_id", allow_none=True)
+    resource = fields.Function(lambda r: r.resource.key)
+    user = fields.Function(lambda r: r.user.email)
+    organisation = fields.Function(lambda r: r.organisation.key)
+    start = LocalDateTime(record_zone, attribute="start_at")
+    end = LocalDateTime(record_zone, attribute="end_at", allow_none=True)
+    minutes = fields.Integer(allow_none=True)
+    source = fields.String(metadata={"enum": ["booking", "walk-up", "manual"]})
+    flagged = fields.Boolean(metadata={"description": "closed by the system: checked in, never checked out"})
+
+
+class UsageQuerySchema(StrictSchema):
+    facility = fields.String(required=True)
+    from_ = AwareDateTime(data_key="from")
+    to = AwareDateTime()
+
+
+class UsageCreateSchema(StrictSchema):
+    resource = fields.String(required=True, validate=validate.Length(min=1))
+    user = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    start = AwareDateTime(required=True)
+    end = AwareDateTime(required=True)
+    reason = fields.String(required=True, validate=validate.Length(max=2000))
+    corrects = fields.Integer(load_default=None, allow_none=True,
+                              metadata={"description": "id of the record this one corrects (it is kept, superseded)"})
+
+
+class ReportQuerySchema(StrictSchema):
+    month = fields.String(required=True, metadata={"description": "YYYY-MM"})
+    facility = fields.String()
+    format = fields.String(load_default="json", validate=validate.OneOf(reports.FORMATS))
+
+
+class PeriodQuerySchema(StrictSchema):
+    from_ = fields.String(data_key="from", required=True, metadata={"description": "YYYY-MM-DD or RFC 3339"})
+    to = fields.String(required=True, metadata={"description": "YYYY-MM-DD (inclusive) or RFC 3339"})
+
+
+class ProjectSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    stage = fields.String(metadata={"enum": list(PROJECT_STAGES)})
+    organisations = fields.Function(lambda p: [o.key for o in p.organisations])
+
+
+class ProjectCreateSchema(StrictSchema):
+    key = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,63}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    stage = fields.String(load_default="research", validate=validate.OneOf(PROJECT_STAGES))
+    organisations = fields.List(fields.String(), load_default=list)
+
+
+@blp.route("/bookings/<int:booking_id>/check-in", methods=["POST"])
+@blp.response(200, UsageSchema)
+def check_in(booking_id):
+    """Check in to a confirmed booking (its owner or a manager), from 15 minutes before its start"""
+    return services.check_in(api_user(), booking_id)
+
+
+@blp.route("/bookings/<int:booking_id>/check-out", methods=["POST"])
+@blp.response(200, UsageSchema)
+def check_out(booking_id):
+    """Check out: closes the usage record; the booking is completed"""
+    return services.check_out(api_user(), booking_id)
+
+
+@blp.route("/usage")
+@blp.arguments(UsageQuerySchema, location="query")
+@blp.response(200, UsageSchema(many=True))
+def list_usage(args):
+    """Usage records of a facility (its managers, admins)"""
+    return services.list_usage(api_user(), args["facility"], args.get("from_"), args.get("to"))
+
+
+@blp.route("/usage", methods=["POST"])
+@blp.arguments(UsageCreateSchema)
+@blp.response(201, UsageSchema)
+def record_usage(data):
+    """Record a walk-up use, or correct a record (`corrects`), with a reason (a manager of the facility)"""
+    return services.record_usage(api_user(), data["resource"], data["user"], data["start"], data["end"],
+                                 data["reason"], corrects=data["corrects"])
+
+
+@blp.route("/reports/monthly")
+@blp.arguments(ReportQuerySchema, location="query")
+@blp.response(200, description="The monthly usage report (JSON, CSV or XLSX)")
+def monthly_report(args):
+    """Per resource and per organisation: booked and used hours, utilisation, bookings, cancellations, no-shows, users"""
+    report = reports.monthly_report(api_user(), args["month"], args.get("facility"))
+    body, content_type, filename = reports.render(report, args["format"])
+    response = Response(body, content_type=content_type)
+    if args["format"] != "json":
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@blp.route("/indicators")
+@blp.arguments(PeriodQuerySchema, location="query")
+@blp.response(200, description="The programme's indicators for the period")
+def indicators(args):
+    """The funder's indicators for a period (admins)"""
+    indicator_queries.require_admin(api_user())
+    return indicator_queries.indicators(indicator_queries.parse_period(args["from_"], args["to"]))
+
+
+@blp.route("/indicators/<name>")
+@blp.arguments(PeriodQuerySchema, location="query")
+@blp.response(200, description="One indicator with the users, companies, records or resources behind it")
+def indicator_detail(args, name):
+    """What is behind one indicator, to defend it to the funder (admins)"""
+    indicator_queries.require_admin(api_user())
+    period = indicator_queries.parse_period(args["from_"], args["to"])
+    items = indicator_queries.detail(name, period)
+    return {"indicator": name, "value": indicator_queries.indicators(period)[name], "items": items}
+
+
+@blp.route("/projects")
+@blp.response(200, ProjectSchema(many=True))
+def list_projects():
+    """Projects and the organisations taking part"""
+    return projects.list_projects()
+
+
+@blp.route("/projects", methods=["POST"])
+@blp.arguments(ProjectCreateSchema)
+@blp.response(201, ProjectSchema)
+def create_project(data):
+    """Create a project (managers and admins)"""
+    return projects.create_project(api_user(), data["key"], data["name"], data["stage"], data["organisations"])

@@ -1,0 +1,101 @@
+"""Usage records (what really happened), projects, and the bookkeeping of the scheduled jobs."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import Organisation, User
+from ..bookings.models import Booking
+from ..catalog.models import Resource
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+USAGE_SOURCES = ("booking", "walk-up", "manual")
+PROJECT_STAGES = ("research", "pre-gmp", "gmp")
+
+
+class UsageRecord(db.Model):
+    """Who used which resource from when to when.
+
+    ``end_at`` is empty while a booking is checked in. A manager's correction is a new record
+    (``corrects_id`` names the one it replaces); the replaced record stays, with
+    ``superseded`` set, so the history is kept. Reports count records that are not superseded.
+    """
+
+    __tablename__ = "usage_records"
+    __table_args__ = (Index("ix_usage_records_resource_time", "resource_id", "start_at", "end_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bookings.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The user's organisation when the use happened (users may move on later).
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # Closed by the system, not by the user (checked in, never checked out).
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    corrects_id: Mapped[Optional[int]] = mapped_column(ForeignKey("usage_records.id"))
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    booking: Mapped[Optional[Booking]] = relationship()
+    resource: Mapped[Resource] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def minutes(self) -> Optional[int]:
+        if self.end_at is None:
+            return None
+        return int((self.end_at - self.start_at).total_seconds() // 60)
+
+
+project_organisations = Table(
+    "project_organisations",
+    db.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Project(db.Model):
+    """A therapy programme or company project, with the organisations taking part."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(16), default="research")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisations: Mapped[list[Organisation]] = relationship(secondary=project_organisations,
+                                                             order_by=Organisation.key)
+
+
+class JobLock(db.Model):
+    """A lease on a scheduled job: only the holder of an unexpired lease runs it."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NotificationSent(db.Model):
+    """A mail the jobs have sent, by a key such as ``reminder-24h:12:2026-12-01T08:00:00+00:00``."""
+
+    __tablename__ = "notifications_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
