@@ -328,3 +328,23 @@ def test_a_browser_session_writes_only_with_its_csrf_token(people, app):
     assert counts(app) == before
     accepted = book(browser, headers={"X-CSRFToken": csrf_token})
     assert accepted.status_code == 201, accepted.text
+
+
+def test_far_off_years_are_refused_with_a_clear_error_not_a_crash(people, app):
+    """Year 9999 plus a changeover or a week's margin would overflow Python's dates."""
+    alice = people.make()
+    admin = people.make("admin")
+    before = counts(app)
+    for start, end in (("9999-12-31T10:00:00+01:00", "9999-12-31T11:00:00+01:00"),
+                       ("0001-01-01T10:00:00+01:00", "0001-01-01T11:00:00+01:00")):
+        response = book(alice, slot=(start, end))
+        assert response.status_code == 422
+        assert set(error_codes(response)) == {"invalid_datetime"}
+        assert "between the years 2000 and 2100" in response.json()["errors"][0]["message"]
+    assert counts(app) == before
+    availability = alice.get("/resources/lab-bsc/availability",
+                             params={"from": "9999-12-31T23:00:00-05:00", "to": "9999-12-31T23:30:00-05:00"})
+    assert availability.status_code == 422 and set(error_codes(availability)) == {"invalid_datetime"}
+    assert error_codes(admin.get("/reports/monthly", params={"month": "9999-12"})) == ["invalid_month"]
+    assert error_codes(admin.get("/indicators", params={"from": "0001-01-01", "to": "9999-12-31"})) == \
+        ["invalid_period"]

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields
+
+from ..bookings.rules import FIRST_YEAR, LAST_YEAR
 
 NAIVE_MESSAGE = "The time needs an offset, such as 2026-12-01T09:00:00+01:00 or ...Z."
 INVALID_TIME_MESSAGE = "Not an RFC 3339 time such as 2026-12-01T09:00:00+01:00."
+OUT_OF_RANGE_MESSAGE = f"Give a time between the years {FIRST_YEAR} and {LAST_YEAR}."
 
 # Default marshmallow messages -> the codes clients can rely on.
 MESSAGE_CODES = {
     NAIVE_MESSAGE: "naive_datetime",
     INVALID_TIME_MESSAGE: "invalid_datetime",
+    OUT_OF_RANGE_MESSAGE: "invalid_datetime",
     "Missing data for required field.": "required",
     "Unknown field.": "unknown_field",
     "Field may not be null.": "required",
@@ -26,6 +30,12 @@ class AwareDateTime(fields.AwareDateTime):
         "invalid_awareness": NAIVE_MESSAGE,
         "format": INVALID_TIME_MESSAGE,
     }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_YEAR <= instant.year <= LAST_YEAR:
+            raise ValidationError(OUT_OF_RANGE_MESSAGE)
+        return instant
 
 
 class LocalDateTime(fields.DateTime):
