@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     app.config.setdefault("SESSION_COOKIE_SECURE", app.config["FACILITY_BASE_URL"].startswith("https://"))
+    _trust_proxies(app)
 
     _init_extensions(app)
     _register_modules(app)
@@ -34,6 +35,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli
     cli.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address from X-Forwarded-For (the sign-in
+    throttle counts per address); with none configured, forwarded headers are ignored."""
+    hops = int(app.config.get("FACILITY_PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -1,0 +1,33 @@
+"""Behind a reverse proxy the sign-in throttle counts the client's address, not the proxy's."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from facility import create_app
+from facility.extensions import db
+from facility.web.models import FailedSignIn
+from tests.support.live import LiveServer
+from tests.web.conftest import Browserless
+
+
+def failed_addresses(database_url: str, hops: int) -> list[str]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
+                      "FACILITY_PROXY_HOPS": hops})
+    server = LiveServer(app).start()
+    try:
+        browser = Browserless(server.url)
+        for client in ("203.0.113.7", "198.51.100.9"):
+            browser.post_form("/sign-in", {"email": "nobody@example.org", "password": "wrong"}, page="/sign-in",
+                              headers={"X-Forwarded-For": client})
+        with app.app_context():
+            return list(db.session.scalars(select(FailedSignIn.ip).order_by(FailedSignIn.id)))
+    finally:
+        server.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("hops, expected", [(1, ["203.0.113.7", "198.51.100.9"]), (0, ["127.0.0.1", "127.0.0.1"])])
+def test_forwarded_addresses_are_trusted_only_when_proxies_are_configured(database_url, hops, expected):
+    assert failed_addresses(database_url, hops) == expected
