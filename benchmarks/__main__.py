@@ -81,7 +81,28 @@ def main() -> None:
                 except services.ServiceError:
                     pass
             timed("booking request through the service layer (refused)", 50, request_refused)
+            time_feeds(app, user)
 
+
+def time_feeds(app, user) -> None:
+    """A facility's calendar feed: built in full, served from the built-feed cache, answered 304."""
+    from datetime import timedelta as minutes_apart
+
+    from facility.feeds import services as feeds
+    from facility.feeds.links import feed_url
+
+    with app.test_request_context():
+        feed, _secret = feeds.create_feed(user, "facility", "lab", app.config["SECRET_KEY"].encode())
+        path = "/" + feed_url(feed).split("/", 3)[3]
+        window = feeds.window_for(feed, datetime.now(timezone.utc))
+        timed("facility calendar feed, built in full (no cache)", 3, lambda: feeds.feed_document(
+            feed, window, "http://bench", minutes_apart(minutes=15)))
+    client = app.test_client()
+    first = client.get(path)
+    print(f"facility feed: {first.data.count(b'BEGIN:VEVENT')} events, {len(first.data) // 1024} KiB")
+    timed("facility calendar feed, unchanged since built (HTTP 200)", 20, lambda: client.get(path))
+    timed("facility calendar feed, conditional GET (HTTP 304)", 50,
+          lambda: client.get(path, headers={"If-None-Match": first.headers["ETag"]}))
 
 if __name__ == "__main__":
     main()

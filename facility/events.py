@@ -7,8 +7,9 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# sender: the action name ("requested", "approved", "rejected", "cancelled", "rescheduled", ...);
-# keyword arguments: booking_id, actor_id.
+# sender: the action name: "requested", "approved", "rejected", "cancelled", "rescheduled" (the
+# service layer), "completed", "no_show", "expired" (usage and the scheduled jobs; actor_id is
+# None for a job); keyword arguments: booking_id, actor_id.
 booking_changed = _signals.signal("booking-changed")
 
 

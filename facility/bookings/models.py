@@ -87,6 +87,8 @@ class Blackout(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an outside calendar made this blackout; its refresh replaces them all.
+    source_id: Mapped[Optional[int]] = mapped_column(ForeignKey("calendar_sources.id"), index=True)
 
     facility: Mapped[Facility] = relationship()
     resource: Mapped[Optional[Resource]] = relationship()

@@ -1,6 +1,18 @@
-"""The feeds module: registers its blueprints on the app."""
+"""The feeds module: calendar feeds out (bookings into people's calendars) and calendar
+sources in (outside calendars, such as public holidays, become blackouts)."""
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Nothing yet."""
+    from ..api import register
+    from . import source_views, views  # noqa: F401  (routes on bp)
+    from .api import blp
+    from .blueprint import bp
+
+    app.config.setdefault("FACILITY_FEED_TTL_MINUTES", 15)
+    # Outside calendars: fetched with these limits, and expanded over this window.
+    app.config.setdefault("FACILITY_SOURCE_MAX_BYTES", 2 * 1024 * 1024)
+    app.config.setdefault("FACILITY_SOURCE_TIMEOUT_SECONDS", 10)
+    app.extensions["facility_feed_documents"] = views.DocumentCache()
+    app.register_blueprint(bp)
+    register(app, blp)

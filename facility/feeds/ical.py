@@ -1,0 +1,93 @@
+"""iCalendar (RFC 5545) documents from plain event data: no Flask, no database.
+
+The ``icalendar`` library does the format (CRLF, line folding, escaping, VTIMEZONE); this
+module decides what goes in it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Iterable, Optional
+
+from icalendar import Calendar, Event, vDuration
+
+PRODID = "-//facility//ATMP lab booking in Skane//EN"
+
+# Booking status -> iCalendar STATUS. What was cancelled or rejected stays in feeds (for a
+# while) as CANCELLED, so that subscribed calendars remove it rather than keep a ghost.
+ICAL_STATUS = {
+    "pending": "TENTATIVE",
+    "confirmed": "CONFIRMED",
+    "completed": "CONFIRMED",
+    "no_show": "CONFIRMED",
+    "cancelled": "CANCELLED",
+    "rejected": "CANCELLED",
+}
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One VEVENT; ``start``, ``end`` and ``modified`` are aware datetimes."""
+
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str
+    status: str  # an iCalendar STATUS value
+    sequence: int
+    modified: datetime
+    description: str = ""
+    location: str = ""
+    url: Optional[str] = None
+
+
+def build_calendar(name: str, events: Iterable[FeedEvent], *, refresh: Optional[timedelta] = None,
+                   description: str = "") -> bytes:
+    """A VCALENDAR with METHOD:PUBLISH and one VEVENT per event.
+
+    Times are written in UTC: every client shows them in its user's own zone, and UTC
+    instants cannot be misread across a daylight-saving change (parsers disagree on
+    generated VTIMEZONE definitions; none disagree on ``Z``).
+
+    ``refresh`` asks subscribed clients to poll that often (REFRESH-INTERVAL, X-PUBLISHED-TTL).
+    """
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    if description:
+        calendar.add("x-wr-caldesc", description)
+    if refresh is not None:
+        calendar.add("refresh-interval", vDuration(refresh), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
+    for event in events:
+        calendar.add_component(_vevent(event))
+    return calendar.to_ical()
+
+
+def _vevent(event: FeedEvent) -> Event:
+    vevent = Event()
+    vevent.add("uid", event.uid)
+    # DTSTAMP is the revision time of the information (RFC 5545 3.8.7.2 without a METHOD
+    # reply); the change time keeps the feed byte-identical until something really changes.
+    vevent.add("dtstamp", _utc(event.modified))
+    vevent.add("last-modified", _utc(event.modified))
+    vevent.add("dtstart", _utc(event.start))
+    vevent.add("dtend", _utc(event.end))
+    vevent.add("summary", event.summary)
+    vevent.add("status", event.status)
+    vevent.add("sequence", event.sequence)
+    vevent.add("transp", "TRANSPARENT" if event.status == "CANCELLED" else "OPAQUE")
+    if event.description:
+        vevent.add("description", event.description)
+    if event.location:
+        vevent.add("location", event.location)
+    if event.url:
+        vevent.add("url", event.url)
+    return vevent
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc)

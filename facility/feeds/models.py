@@ -1,0 +1,81 @@
+"""Calendar feeds (our bookings out to people's calendars) and calendar sources (outside
+calendars, such as public holidays, in as blackouts)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..accounts.models import User
+from ..catalog.models import Facility, Resource
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+FEED_SCOPES = ("user", "resource", "facility")
+
+
+class CalendarFeed(db.Model):
+    """A subscription URL. The URL's secret is derived from ``nonce`` and the app's secret key
+    (so its owner can be shown it again); the database keeps only ``nonce`` and the secret's
+    SHA-256, by which a request finds its feed."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    facility_id: Mapped[Optional[int]] = mapped_column(ForeignKey("facilities.id"))
+    resource_id: Mapped[Optional[int]] = mapped_column(ForeignKey("resources.id"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+    facility: Mapped[Optional[Facility]] = relationship()
+    resource: Mapped[Optional[Resource]] = relationship()
+
+    @property
+    def target(self) -> Optional[str]:
+        """The key the feed follows: a resource or facility key; None for the owner's bookings."""
+        if self.scope == "resource":
+            return self.resource.key
+        if self.scope == "facility":
+            return self.facility.key
+        return None
+
+    def __repr__(self) -> str:
+        return f"<CalendarFeed {self.id} {self.scope}>"
+
+
+class CalendarSource(db.Model):
+    """An outside iCalendar (a URL, or an uploaded file) whose events become blackouts of one
+    facility, or of one of its resources."""
+
+    __tablename__ = "calendar_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    resource_id: Mapped[Optional[int]] = mapped_column(ForeignKey("resources.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    # Exactly one of url and upload: a URL is fetched again by the refresh job; an upload is not.
+    url: Mapped[Optional[str]] = mapped_column(String(2000))
+    upload: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    blackout_kind: Mapped[str] = mapped_column(String(32), default="holiday")
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The last refresh's problem, for the manager's page; "" once a refresh succeeds.
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    facility: Mapped[Facility] = relationship()
+    resource: Mapped[Optional[Resource]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CalendarSource {self.id} {self.name!r}>"

@@ -1,0 +1,291 @@
+"""Calendar feeds: subscribe, revoke, regenerate; and what a feed holds.
+
+A feed's URL carries a secret of 256 bits, derived from a random per-feed nonce and the
+app's secret key, so the owner can be shown the URL again while the database holds only
+the nonce and the secret's SHA-256 (a copy of the database alone opens no feed). Rotating
+the secret key therefore changes every feed URL.
+
+A feed covers a window, whole UTC days from ``WINDOW_BACK`` ago to the booking horizon of
+what it follows. Its ETag summarises exactly the rows the document is built from, so a
+conditional GET is answered from one aggregate query per table.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from typing import Optional
+from urllib.parse import urlparse
+
+from sqlalchemy import and_, func, or_, select, update
+
+from .. import audit
+from ..accounts.models import User
+from ..bookings.models import ACTIVE_STATUSES, Blackout, Booking
+from ..bookings.services import get_booking, get_facility, get_resource
+from ..catalog.models import Resource
+from ..database import utcnow, write_transaction
+from ..errors import invalid, not_found
+from ..extensions import db
+from . import ical
+from .models import FEED_SCOPES, CalendarFeed
+
+WINDOW_BACK = timedelta(days=90)
+CANCELLED_KEPT = timedelta(days=30)  # a cancelled booking stays (as CANCELLED) so clients remove it
+POLLED_EVERY = timedelta(hours=1)  # how often a feed's last poll time is written down
+FORMAT_VERSION = "1"  # part of every ETag: change it when the document's layout changes
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+SHOWN_STATUSES = (*ACTIVE_STATUSES, "completed", "no_show")
+WITHDRAWN_STATUSES = ("cancelled", "rejected")
+
+
+# --- subscriptions ---------------------------------------------------------------------
+
+def create_feed(actor: User, scope: str, target: Optional[str], key: bytes) -> tuple[CalendarFeed, str]:
+    """A new feed of ``actor``'s: their own bookings (scope user), a resource's or a facility's."""
+    with write_transaction():
+        feed = CalendarFeed(user=actor, scope=scope, **_target_of(scope, target))
+        secret = _new_secret(feed, key)
+        db.session.add(feed)
+        audit.record(actor, "calendar_feed.created", feed, after={"scope": scope, "target": feed.target})
+        return feed, secret
+
+
+def list_feeds(actor: User) -> list[CalendarFeed]:
+    """The caller's live feeds, oldest first."""
+    return list(db.session.scalars(select(CalendarFeed).where(
+        CalendarFeed.user_id == actor.id, CalendarFeed.revoked_at.is_(None)).order_by(CalendarFeed.id)))
+
+
+def revoke_feed(actor: User, feed_id: int) -> CalendarFeed:
+    """From now on the feed's URL answers 404."""
+    with write_transaction():
+        feed = _own_live_feed(actor, feed_id)
+        feed.revoked_at = utcnow()
+        audit.record(actor, "calendar_feed.revoked", feed, before={"scope": feed.scope, "target": feed.target})
+        return feed
+
+
+def regenerate_feed(actor: User, feed_id: int, key: bytes) -> tuple[CalendarFeed, str]:
+    """A new URL for the same feed (say, after it was shared by mistake); the old one answers 404."""
+    with write_transaction():
+        feed = _own_live_feed(actor, feed_id)
+        secret = _new_secret(feed, key)
+        audit.record(actor, "calendar_feed.regenerated", feed, after={"scope": feed.scope, "target": feed.target})
+        return feed, secret
+
+
+def feed_secret(feed: CalendarFeed, key: bytes) -> str:
+    digest = hmac.new(key, b"calendar-feed:" + feed.nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def feed_for_secret(secret: str) -> Optional[CalendarFeed]:
+    """The live feed of a live user that ``secret`` opens; None for anything else, alike."""
+    if not SECRET_PATTERN.fullmatch(secret):
+        return None
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.secret_hash == _hash(secret)))
+    if feed is None or feed.revoked_at is not None or not feed.user.is_active:
+        return None
+    return feed
+
+
+def note_poll(feed: CalendarFeed, now: datetime) -> None:
+    """Remember that a calendar fetched the feed (shown on the subscribe page), at most hourly."""
+    if feed.last_polled_at is not None and now - feed.last_polled_at < POLLED_EVERY:
+        return
+    with write_transaction():
+        db.session.execute(update(CalendarFeed).where(CalendarFeed.id == feed.id).values(last_polled_at=now))
+
+
+def _target_of(scope: str, target: Optional[str]) -> dict:
+    if scope not in FEED_SCOPES:
+        raise invalid("invalid", f"Scope must be one of {', '.join(FEED_SCOPES)}.", "scope")
+    if scope == "user":
+        if target:
+            raise invalid("invalid", "A feed of your own bookings has no target; leave it out.", "target")
+        return {}
+    if not target:
+        raise invalid("invalid", f"Say which {scope} to follow: give its key as the target.", "target")
+    if scope == "resource":
+        resource = get_resource(target, "target")
+        if resource.is_retired:
+            raise not_found("resource", "target")
+        return {"resource": resource}
+    return {"facility": get_facility(target, "target")}
+
+
+def _own_live_feed(actor: User, feed_id: int) -> CalendarFeed:
+    feed = db.session.get(CalendarFeed, feed_id)
+    if feed is None or feed.user_id != actor.id or feed.revoked_at is not None:
+        raise not_found("calendar feed")
+    return feed
+
+
+def _new_secret(feed: CalendarFeed, key: bytes) -> str:
+    feed.nonce = secrets.token_hex(32)
+    secret = feed_secret(feed, key)
+    feed.secret_hash = _hash(secret)
+    return secret
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- what a feed holds -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FeedWindow:
+    start: datetime
+    end: datetime
+    withdrawn_since: datetime  # cancelled and rejected bookings changed since then are kept
+    day: str
+
+
+@dataclass(frozen=True)
+class FeedVersion:
+    etag: str
+    last_modified: datetime
+
+
+def window_for(feed: CalendarFeed, now: datetime) -> FeedWindow:
+    today = datetime.combine(now.astimezone(timezone.utc).date(), time(), timezone.utc)
+    return FeedWindow(start=today - WINDOW_BACK, end=today + timedelta(days=_horizon_days(feed) + 1),
+                      withdrawn_since=today - CANCELLED_KEPT, day=today.date().isoformat())
+
+
+def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
+    """ETag and Last-Modified of the feed's document, without building it."""
+    bookings = db.session.execute(select(
+        func.count(Booking.id), func.max(Booking.id), func.max(Booking.updated_at),
+        func.coalesce(func.sum(Booking.sequence), 0),
+    ).select_from(Booking).join(Booking.resource).where(*_booking_filter(feed, window))).one()
+    blackouts = db.session.execute(select(
+        func.count(Blackout.id), func.max(Blackout.id), func.max(Blackout.created_at),
+    ).where(*_blackout_filter(feed, window))).one() if feed.scope != "user" else (0, None, None)
+    summary = repr((FORMAT_VERSION, feed.id, feed.user_id, feed.scope, feed.target, window.day,
+                    tuple(bookings), tuple(blackouts)))
+    changes = [moment for moment in (bookings[2], blackouts[2], feed.created_at) if moment is not None]
+    day_start = datetime.fromisoformat(window.day).replace(tzinfo=timezone.utc)
+    return FeedVersion(etag=hashlib.sha256(summary.encode()).hexdigest()[:32],
+                       last_modified=max([day_start, *changes]))
+
+
+def feed_document(feed: CalendarFeed, window: FeedWindow, base_url: str, refresh: timedelta) -> bytes:
+    bookings = db.session.scalars(select(Booking).join(Booking.resource).where(*_booking_filter(feed, window))
+                                  .order_by(Booking.start_at, Booking.id))
+    events = [_booking_event(b, feed, base_url) for b in bookings]
+    if feed.scope != "user":
+        blackouts = db.session.scalars(select(Blackout).where(*_blackout_filter(feed, window))
+                                       .order_by(Blackout.start_at, Blackout.id))
+        events += [_blackout_event(b, base_url) for b in blackouts]
+    return ical.build_calendar(feed_name(feed), events, refresh=refresh,
+                               description="Bookings from facility, the ATMP lab booking service.")
+
+
+def booking_document(actor: User, booking_id: int, base_url: str) -> tuple[bytes, str]:
+    """One booking as an .ics file (METHOD:PUBLISH) for its owner or a manager; and a file name."""
+    booking = get_booking(actor, booking_id)
+    event = _booking_event(booking, None, base_url, detailed=True)
+    return ical.build_calendar(booking.resource.name, [event]), f"booking-{booking.id}.ics"
+
+
+def feed_name(feed: CalendarFeed) -> str:
+    if feed.scope == "resource":
+        return f"{feed.resource.name} · facility"
+    if feed.scope == "facility":
+        return f"{feed.facility.name} · facility"
+    return "My bookings · facility"
+
+
+def _horizon_days(feed: CalendarFeed) -> int:
+    if feed.scope == "resource":
+        return feed.resource.horizon_days
+    query = select(func.max(Resource.horizon_days))
+    if feed.scope == "facility":
+        query = query.where(Resource.facility_id == feed.facility_id)
+    return db.session.scalar(query) or 0
+
+
+def _booking_filter(feed: CalendarFeed, window: FeedWindow) -> list:
+    in_scope = {
+        "user": Booking.user_id == feed.user_id,
+        "resource": Booking.resource_id == feed.resource_id,
+        "facility": Resource.facility_id == feed.facility_id,
+    }[feed.scope]
+    return [
+        in_scope, Booking.start_at < window.end, Booking.end_at > window.start,
+        or_(Booking.status.in_(SHOWN_STATUSES),
+            and_(Booking.status.in_(WITHDRAWN_STATUSES), Booking.updated_at >= window.withdrawn_since)),
+    ]
+
+
+def _blackout_filter(feed: CalendarFeed, window: FeedWindow) -> list:
+    if feed.scope == "resource":
+        in_scope = [Blackout.facility_id == feed.resource.facility_id,
+                    or_(Blackout.resource_id.is_(None), Blackout.resource_id == feed.resource_id)]
+    else:
+        in_scope = [Blackout.facility_id == feed.facility_id]
+    return [*in_scope, Blackout.start_at < window.end, Blackout.end_at > window.start]
+
+
+def _booking_event(booking: Booking, feed: Optional[CalendarFeed], base_url: str, *,
+                   detailed: bool = False) -> ical.FeedEvent:
+    """The booking as an event; someone else's booking in a resource or facility feed is just "Booked"."""
+    resource = booking.resource
+    status = ical.ICAL_STATUS[booking.status]
+    common = dict(uid=f"booking-{booking.id}@{_host(base_url)}", start=booking.start_at, end=booking.end_at,
+                  status=status, sequence=booking.sequence, modified=booking.updated_at,
+                  location=_location(resource))
+    if not (detailed or booking.user_id == feed.user_id):
+        summary = "Booked" if feed.scope == "resource" else f"Booked: {resource.name}"
+        return ical.FeedEvent(summary=summary, url=f"{base_url}/resources/{resource.key}/week", **common)
+    return ical.FeedEvent(summary=_own_summary(booking), description=_own_description(booking, base_url),
+                          url=f"{base_url}/bookings/{booking.id}", **common)
+
+
+def _own_summary(booking: Booking) -> str:
+    name = booking.resource.name
+    if booking.status == "pending":
+        return f"{name} (awaiting approval)"
+    if booking.status in WITHDRAWN_STATUSES:
+        return f"{name} ({booking.status})"
+    return name
+
+
+def _own_description(booking: Booking, base_url: str) -> str:
+    lines = [f"Booked by {booking.user.name} ({booking.user.organisation.name})."]
+    if booking.purpose:
+        lines.append(f"Purpose: {booking.purpose}")
+    if booking.project:
+        lines.append(f"Project: {booking.project}")
+    if booking.status == "pending":
+        lines.append("Waiting for a manager of the facility to approve it.")
+    if booking.decision_reason and booking.status in WITHDRAWN_STATUSES:
+        lines.append(f"Reason: {booking.decision_reason}")
+    lines.append(f"{base_url}/bookings/{booking.id}")
+    return "\n".join(lines)
+
+
+def _blackout_event(blackout: Blackout, base_url: str) -> ical.FeedEvent:
+    what = blackout.resource.name if blackout.resource else blackout.facility.name
+    reason = f": {blackout.reason}" if blackout.reason else ""
+    return ical.FeedEvent(
+        uid=f"blackout-{blackout.id}@{_host(base_url)}", start=blackout.start_at, end=blackout.end_at,
+        summary=f"Unavailable: {what} ({blackout.kind}){reason}", status="CONFIRMED", sequence=0,
+        modified=blackout.created_at, location=_location(blackout.resource) if blackout.resource else
+        blackout.facility.name)
+
+
+def _location(resource: Resource) -> str:
+    facility = resource.facility
+    return ", ".join(part for part in (resource.location, facility.name, facility.location) if part)
+
+
+def _host(base_url: str) -> str:
+    return urlparse(base_url).hostname or "facility"

@@ -1,0 +1,224 @@
+"""Calendar feeds over real HTTP, read by two independent parsers (icalendar and vobject)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from facility.accounts.services import get_user_by_email as get_user
+from facility.bookings.models import Booking
+from facility.bookings.services import add_blackout
+from facility.database import utcnow
+from facility.extensions import db
+from facility.feeds.models import CalendarFeed
+from tests.conftest import local_slot
+from tests.feeds.conftest import instant, october_change_weekend, parsed_both_ways
+from tests.support.live import error_codes
+
+GOWNED = {"qualifications": ["gowning-grade-b"]}
+
+
+def book(client, resource: str, slot, purpose: str = "T-cell expansion") -> dict:
+    response = client.post("/bookings", {"resource": resource, "start": slot[0], "end": slot[1], "purpose": purpose})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def uid_of(booking: dict) -> str:
+    return f"booking-{booking['id']}@facility.test"
+
+
+def test_feed_instants_equal_the_bookings_including_across_the_october_dst_change(people, feeds):
+    alice = people.make(qualifications=["bioreactor-operation"])
+    run = book(alice, "lab-bioreactor", october_change_weekend(date.today() + timedelta(days=2)))
+    short = book(alice, "lab-bsc", local_slot(7, 9, hours=1.5))
+    feed = feeds.subscribe(alice, "user")
+
+    response = feeds.fetch(feed["url"])
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert b"\r\n" in response.content and b"\n" not in response.content.replace(b"\r\n", b"")
+    assert all(len(line) <= 75 for line in response.content.split(b"\r\n"))  # folded
+    events = parsed_both_ways(response.content)
+    for booking in (run, short):
+        event = events[uid_of(booking)]
+        assert (event["start"], event["end"]) == (instant(booking["start"]), instant(booking["end"]))
+        assert event["status"] == "CONFIRMED"
+    assert events[uid_of(run)]["end"] - events[uid_of(run)]["start"] == timedelta(hours=73)
+    assert "Bioreactor" in events[uid_of(run)]["summary"]
+    assert "T-cell expansion" in events[uid_of(run)]["description"]
+
+
+def test_calendar_properties_ask_clients_to_poll_and_name_the_calendar(people, feeds):
+    import icalendar
+
+    alice = people.make()
+    book(alice, "lab-bsc", local_slot(7, 9))
+    calendar = icalendar.Calendar.from_ical(feeds.fetch(feeds.subscribe(alice, "resource", "lab-bsc")["url"]).content)
+    assert str(calendar["X-WR-CALNAME"]).startswith("Biosafety cabinet")
+    assert str(calendar["METHOD"]) == "PUBLISH" and str(calendar["VERSION"]) == "2.0"
+    assert calendar.decoded("REFRESH-INTERVAL") == timedelta(minutes=15)
+    assert str(calendar["X-PUBLISHED-TTL"]) == "PT15M"  # an X- property: text to parsers
+    event = calendar.walk("VEVENT")[0]
+    for name in ("DTSTAMP", "LAST-MODIFIED", "LOCATION", "URL", "SEQUENCE"):
+        assert name in event, name
+
+
+def test_status_and_sequence_follow_the_booking_and_the_uid_stays(people, feeds):
+    scientist = people.make(**GOWNED)
+    manager = people.make("manager", facilities=["gmp"])
+    request = book(scientist, "gmp-suite", local_slot(3, 10, hours=2))
+    assert request["status"] == "pending"
+    feed = feeds.subscribe(scientist, "user")
+    uid = uid_of(request)
+
+    def seen():
+        return parsed_both_ways(feeds.fetch(feed["url"]).content)[uid]
+
+    pending = seen()
+    assert pending["status"] == "TENTATIVE"
+    path = f"/bookings/{request['id']}"
+    assert manager.post(path + "/approve", {"reason": "Batch record reviewed"}).status_code == 200
+    confirmed = seen()
+    assert confirmed["status"] == "CONFIRMED" and confirmed["sequence"] > pending["sequence"]
+    assert scientist.post(path + "/cancel", {"reason": "Donor material delayed"}).status_code == 200
+    cancelled = seen()
+    assert cancelled["status"] == "CANCELLED" and cancelled["sequence"] > confirmed["sequence"]
+    assert (cancelled["start"], cancelled["end"]) == (instant(request["start"]), instant(request["end"]))
+
+
+def test_a_cancelled_booking_leaves_the_feed_after_thirty_days(people, feeds, app):
+    alice = people.make()
+    booking = book(alice, "lab-bsc", local_slot(7, 9))
+    assert alice.post(f"/bookings/{booking['id']}/cancel", {"reason": ""}).status_code == 200
+    feed = feeds.subscribe(alice, "user")
+    assert uid_of(booking) in parsed_both_ways(feeds.fetch(feed["url"]).content)
+    with app.app_context():
+        db.session.execute(update(Booking).where(Booking.id == booking["id"])
+                           .values(updated_at=utcnow() - timedelta(days=31)))
+        db.session.commit()
+    assert uid_of(booking) not in parsed_both_ways(feeds.fetch(feed["url"]).content)
+
+
+def test_conditional_get_answers_304_until_something_changes(people, feeds):
+    alice = people.make()
+    book(alice, "lab-bsc", local_slot(7, 9))
+    feed = feeds.subscribe(alice, "user")
+    first = feeds.fetch(feed["url"])
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+
+    assert feeds.fetch(feed["url"]).content == first.content  # same bytes: nothing changed
+    unchanged = feeds.fetch(feed["url"], **{"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["ETag"] == etag
+    assert feeds.fetch(feed["url"], **{"If-Modified-Since": modified}).status_code == 304
+
+    book(alice, "lab-bsc", local_slot(7, 13))
+    changed = feeds.fetch(feed["url"], **{"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert len(parsed_both_ways(changed.content)) == 2
+
+
+def test_revoked_regenerated_unknown_and_malformed_secrets_all_answer_404(people, feeds):
+    alice = people.make()
+    kept, revoked = feeds.subscribe(alice, "user"), feeds.subscribe(alice, "facility", "lab")
+    assert alice.delete(f"/calendar-feeds/{revoked['id']}").status_code == 204
+    renewed = alice.post(f"/calendar-feeds/{kept['id']}/regenerate")
+    assert renewed.status_code == 200 and renewed.json()["url"] != kept["url"]
+    assert feeds.fetch(renewed.json()["url"]).status_code == 200
+
+    secret = kept["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    gone = [kept["url"], revoked["url"]]
+    made_up = [f"http://x/calendar/{s}.ics" for s in ("A" * 43, secret[:-1], secret + "A", "../etc/passwd", "%00")]
+    answers = [feeds.fetch(url) for url in gone + made_up]
+    assert [a.status_code for a in answers] == [404] * len(answers)
+    assert len({a.content for a in answers[:3]}) == 1  # no hint which
+    assert [f["id"] for f in alice.get("/calendar-feeds").json()] == [kept["id"]]
+
+
+def test_a_feed_url_holds_256_bits_and_only_a_hash_is_stored(people, feeds, app):
+    alice = people.make()
+    feed = feeds.subscribe(alice, "user")
+    secret = feed["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    assert len(secret) == 43 and feed["url"].startswith("http://facility.test/calendar/")
+    with app.app_context():
+        row = db.session.execute(select(CalendarFeed.__table__).where(CalendarFeed.id == feed["id"])).one()
+    assert secret not in repr(tuple(row))
+
+
+def test_a_resource_feed_shows_other_peoples_bookings_only_as_booked(people, feeds, app):
+    alice, bob = people.make(organisation="cellco"), people.make()
+    manager = people.make("manager", facilities=["lab"])
+    theirs = book(alice, "lab-bsc", local_slot(7, 9), purpose="Secret CAR-NK construct 7")
+    mine = book(bob, "lab-bsc", local_slot(7, 11), purpose="Bob's viability assay")
+    with app.app_context():
+        add_blackout(get_user(manager.email), "lab", instant(local_slot(9, 8)[0]), instant(local_slot(9, 12)[0]),
+                     resource_key="lab-bsc", kind="maintenance", reason="HEPA filter change")
+
+    for scope, target in (("resource", "lab-bsc"), ("facility", "lab")):
+        body = feeds.fetch(feeds.subscribe(bob, scope, target)["url"]).content
+        events = parsed_both_ways(body)
+        other = events[uid_of(theirs)]
+        assert other["summary"].startswith("Booked") and other["description"] == ""
+        for secret in (alice.email, "CellCo", "CAR-NK", "construct"):  # (both are named "Test Scientist")
+            assert secret.encode() not in body, (scope, secret)
+        assert "Bob's viability assay" in events[uid_of(mine)]["description"]
+        unavailable = [e for e in events.values() if e["summary"].startswith("Unavailable")]
+        assert len(unavailable) == 1 and "HEPA filter change" in unavailable[0]["summary"]
+        assert unavailable[0]["start"] == instant(local_slot(9, 8)[0])
+
+
+def test_the_api_refuses_bad_feed_requests_with_precise_errors(people, live_server):
+    from tests.support.live import ApiClient
+
+    alice, bob = people.make(), people.make()
+    cases = [
+        ({"scope": "week"}, 422, ["invalid"]),
+        ({"scope": "resource"}, 422, ["invalid"]),
+        ({"scope": "user", "target": "lab"}, 422, ["invalid"]),
+        ({"scope": "resource", "target": "no-such"}, 404, ["not_found"]),
+        ({"scope": "facility", "target": "lab-bsc"}, 404, ["not_found"]),
+        ({"scope": "user", "colour": "red"}, 422, ["unknown_field"]),
+    ]
+    for body, status, codes in cases:
+        response = alice.post("/calendar-feeds", body)
+        assert (response.status_code, error_codes(response)) == (status, codes), body
+    assert alice.get("/calendar-feeds").json() == []
+
+    feed = alice.post("/calendar-feeds", {"scope": "user"}).json()
+    assert bob.delete(f"/calendar-feeds/{feed['id']}").status_code == 404
+    assert bob.post(f"/calendar-feeds/{feed['id']}/regenerate").status_code == 404
+    assert ApiClient(live_server.url).get("/calendar-feeds").status_code == 401
+    assert alice.delete("/calendar-feeds/999999").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["owner", "manager", "stranger"])
+def test_one_booking_downloads_as_an_ics_file_for_its_owner_and_managers(people, live_server, who):
+    from tests.web.conftest import PASSWORD, Browserless
+
+    owner = people.make(password=PASSWORD)
+    visitor = {"owner": owner, "manager": people.make("manager", facilities=["lab"], password=PASSWORD),
+               "stranger": people.make(password=PASSWORD)}[who]
+    booking = book(owner, "lab-bsc", local_slot(7, 9))
+    browser = Browserless(live_server.url)
+    assert browser.sign_in(visitor.email).status_code == 302
+
+    response = browser.get(f"/bookings/{booking['id']}.ics")
+
+    if who == "stranger":
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == f'attachment; filename="booking-{booking["id"]}.ics"'
+    assert b"METHOD:PUBLISH\r\n" in response.content
+    event = parsed_both_ways(response.content)[uid_of(booking)]
+    assert (event["start"], event["end"]) == (instant(booking["start"]), instant(booking["end"]))
+
+
+def test_the_booking_ics_needs_a_signed_in_user(people, live_server):
+    import requests
+
+    booking = book(people.make(), "lab-bsc", local_slot(7, 9))
+    response = requests.get(f"{live_server.url}/bookings/{booking['id']}.ics", allow_redirects=False, timeout=30)
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
