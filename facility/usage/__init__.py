@@ -8,8 +8,10 @@ def init_app(app: Flask) -> None:
     from ..jobs.notify import on_booking_changed
     from . import cli  # noqa: F401  (registers `facility report` and `facility scheduler`)
     from .api import blp
+    from .views import bp as pages
 
     app.config.setdefault("FACILITY_FTE_HOURS", 1720)
     app.config.setdefault("FACILITY_REMINDER_HOURS", (24, 1))
     register(app, blp)
+    app.register_blueprint(pages)
     booking_changed.connect(on_booking_changed)

@@ -1,15 +1,25 @@
 """Projects: a therapy programme or company project, and the organisations taking part."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
 
 from .. import audit
 from ..accounts.models import Organisation
 from ..database import write_transaction
 from ..errors import ServiceError, forbidden, invalid
 from ..extensions import db
+from ..bookings.models import Booking
 from ..bookings.rules import Violation
-from .models import PROJECT_STAGES, Project
+from ..catalog.services import list_facilities
+from .models import PROJECT_STAGES, Project, UsageRecord
+from .sql import epoch, total
+
+# What a project's path shows (not what was cancelled or rejected), and in which order.
+PATH_STATUSES = ("pending", "confirmed", "completed", "no_show")
+GMP_ORDER = {"research": 0, "pre-gmp": 1, "gmp": 2}
 
 
 def list_projects() -> list[Project]:
@@ -34,3 +44,52 @@ def create_project(actor, key: str, name: str, stage: str, organisation_keys: li
         audit.record(actor, "project.created", project, after={
             "key": key, "name": name, "stage": stage, "organisations": sorted(organisation_keys)})
     return project
+
+
+# --- the project's path across the facilities -------------------------------------------
+
+@dataclass
+class PathCell:
+    bookings: int = 0
+    minutes: int = 0
+    used_minutes: int = 0
+    statuses: dict = field(default_factory=dict)
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+    @property
+    def used_hours(self) -> float:
+        return round(self.used_minutes / 60, 1)
+
+
+def project_path(project: Project) -> tuple[list, list[str], dict]:
+    """The project's bookings (by name, case-insensitive; not cancelled or rejected), grouped by
+    facility (research, pre-GMP, GMP) and by the month of their start in the facility's zone.
+
+    Returns (facilities, months, {(facility key, month): PathCell}).
+    """
+    name = (project.name or "").strip().lower()
+    used = select(UsageRecord.booking_id,
+                  total(epoch(UsageRecord.end_at) - epoch(UsageRecord.start_at)).label("seconds"))
+    used = used.where(UsageRecord.superseded.is_(False), UsageRecord.booking_id.is_not(None),
+                       UsageRecord.end_at.is_not(None)) \
+        .group_by(UsageRecord.booking_id).subquery()
+    rows = db.session.execute(
+        select(Booking, used.c.seconds).outerjoin(used, used.c.booking_id == Booking.id)
+        .where(func.lower(func.trim(Booking.project)) == name, Booking.status.in_(PATH_STATUSES))
+        .order_by(Booking.start_at)).all()
+    cells: dict[tuple[str, str], PathCell] = {}
+    months: set[str] = set()
+    for booking, used_seconds in rows:
+        facility = booking.facility
+        month = booking.start_at.astimezone(ZoneInfo(facility.timezone)).strftime("%Y-%m")
+        months.add(month)
+        cell = cells.setdefault((facility.key, month), PathCell())
+        cell.bookings += 1
+        cell.minutes += int((booking.end_at - booking.start_at).total_seconds() // 60)
+        cell.used_minutes += int(used_seconds or 0) // 60
+        cell.statuses[booking.status] = cell.statuses.get(booking.status, 0) + 1
+    facilities = sorted(list_facilities(), key=lambda f: (GMP_ORDER.get(f.gmp_level, 9), f.id))
+    return facilities, sorted(months), cells

@@ -7,13 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from facility.audit.models import AuditEvent
-from facility.bookings.models import Booking
 from facility.database import utcnow
 from facility.extensions import db
 from facility.usage.models import UsageRecord
 from tests.conftest import sqlite_url
 from tests.support.live import error_codes
-from tests.usage.conftest import add_booking, add_usage, local
+from tests.usage.conftest import add_booking, local
 
 
 @pytest.fixture

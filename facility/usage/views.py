@@ -1,0 +1,368 @@
+"""The pages of usage: check-in and check-out, the instrument display, the managers' monthly
+report with charts, the admins' indicators with the lists behind them, and project pages.
+
+Thin callers of the service layer (services, reports, indicators, projects).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Optional
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from markupsafe import Markup
+
+from ..bookings import services as bookings
+from ..bookings.models import Booking
+from ..bookings.rules import FIRST_YEAR
+from ..database import utcnow
+from ..errors import ServiceError
+from ..extensions import db
+from ..web.blueprint import managed_facilities, me, require_admin, require_manager, safe_next
+from ..web.localtime import local_today
+from . import indicators as indicator_queries
+from . import projects as project_services
+from . import reports, services
+from .models import Project
+
+bp = Blueprint("usage_pages", __name__)
+
+DISPLAY_REFRESH_SECONDS = 60
+DISPLAY_LOOKAHEAD = timedelta(days=31)
+TREND_MONTHS = 6
+
+INDICATOR_TITLES = {
+    "users_of_infrastructure": _l("Users of the completed infrastructure"),
+    "researcher_fte": _l("Researchers working in the supported facilities (FTE)"),
+    "companies_supported": _l("Companies supported"),
+    "companies_collaborating_with_research": _l("Companies working with research organisations"),
+    "equipment_nominal_value_sek": _l("Nominal value of the funded equipment (SEK)"),
+}
+INDICATOR_TARGETS = {
+    "users_of_infrastructure": 60, "researcher_fte": 3.0, "companies_supported": 30,
+    "companies_collaborating_with_research": 20, "equipment_nominal_value_sek": 4_000_000,
+}
+COLUMN_WORDS = {
+    "user": _l("User"), "name": _l("Name"), "organisation": _l("Organisation"), "is_researcher": _l("Researcher"),
+    "minutes": _l("Minutes"), "records": _l("Records"), "id": _l("Record"), "resource": _l("Resource"),
+    "start": _l("Start"), "end": _l("End"), "minutes_in_period": _l("Minutes in the period"),
+    "size_class": _l("Size class"), "users": _l("Users"), "projects": _l("Projects"), "facility": _l("Facility"),
+    "nominal_value_sek": _l("Nominal value (SEK)"),
+}
+KIND_WORDS = {
+    "company": _l("companies"), "university": _l("universities"), "hospital": _l("hospitals"),
+    "cro": _l("CROs"), "other": _l("other"),
+}
+
+
+# --- check-in and check-out -----------------------------------------------------------------
+
+def usage_state(booking: Booking) -> Optional[str]:
+    """What its owner can do with a booking now: 'check_out', 'check_in', 'later' or None."""
+    if booking.status != "confirmed":
+        return None
+    if services.open_record_of(booking) is not None:
+        return "check_out"
+    now = utcnow()
+    if now >= booking.end_at:
+        return None
+    return "check_in" if now >= booking.start_at - services.CHECK_IN_EARLY else "later"
+
+
+@bp.app_template_global("usage_state")
+def _usage_state_global(booking: Booking) -> Optional[str]:
+    return usage_state(booking)
+
+
+def _usage_action(booking_id: int, action, done: str):
+    back = safe_next(request.form.get("next"), url_for("web.booking_detail", booking_id=booking_id))
+    try:
+        action(me(), booking_id)
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise  # the friendly error page: not yours, or no such booking
+        for violation in error.violations:
+            flash(violation.message)
+        return redirect(back, 303)
+    flash(done)
+    return redirect(back, 303)
+
+
+@bp.route("/bookings/<int:booking_id>/check-in", methods=["POST"])
+@login_required
+def check_in(booking_id: int):
+    return _usage_action(booking_id, services.check_in, _("Checked in. Remember to check out when you are done."))
+
+
+@bp.route("/bookings/<int:booking_id>/check-out", methods=["POST"])
+@login_required
+def check_out(booking_id: int):
+    return _usage_action(booking_id, services.check_out, _("Checked out. Thank you."))
+
+
+# --- the instrument display -----------------------------------------------------------------
+
+@dataclass
+class DisplaySlot:
+    booking: Booking
+    first_name: str
+    is_mine: bool
+    state: Optional[str]
+
+
+def _slot(booking: Optional[Booking], user) -> Optional[DisplaySlot]:
+    if booking is None:
+        return None
+    first = (booking.user.name or "").split()
+    mine = booking.user_id == user.id
+    return DisplaySlot(booking, first[0] if first else "", mine, usage_state(booking) if mine else None)
+
+
+@bp.route("/display/<resource_key>")
+@login_required
+def display(resource_key: str):
+    resource = bookings.get_resource(resource_key)
+    now = utcnow()
+    upcoming = bookings.active_bookings(resource, (now, now + DISPLAY_LOOKAHEAD))
+    current = next((b for b in upcoming if b.start_at <= now < b.end_at), None)
+    changeover = next((b for b in upcoming if b.end_at <= now < b.blocked_until), None)
+    following = next((b for b in upcoming if b.start_at > now), None)
+    closed = bookings.blackouts_for(resource, (now, now + timedelta(seconds=1)))
+    return render_template("usage/display.html", resource=resource, now=now, current=_slot(current, me()),
+                           following=_slot(following, me()), changeover=changeover,
+                           blackout=closed[0] if closed else None, refresh=DISPLAY_REFRESH_SECONDS)
+
+
+# --- the monthly report ---------------------------------------------------------------------
+
+def _chart(kind, title: str, **options):
+    import pygal
+    from pygal.style import Style
+
+    style = Style(background="white", plot_background="#f6f8fa", foreground="#1b1f24", foreground_strong="#1b1f24",
+                  foreground_subtle="#57606a", colors=("#0b5cad", "#2e7d32", "#b3261e", "#8a5a00", "#6f42c1", "#57606a"),
+                  font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", title_font_size=18,
+                  label_font_size=13, major_label_font_size=13, legend_font_size=14, value_font_size=13)
+    settings = {"width": 640, "height": 360, "print_values": True, "legend_at_bottom": True, **options}
+    return getattr(pygal, kind)(title=title, style=style, js=[], disable_xml_declaration=True, explicit_size=False,
+                                **settings)
+
+
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
+
+
+def _svg(chart) -> Markup:
+    """The chart as inline SVG, without the configuration script pygal always writes (no JS here)."""
+    return Markup(SCRIPT.sub("", chart.render(is_unicode=True)))
+
+
+def report_charts(facility: dict, trend: list[tuple[str, dict]]) -> dict:
+    """Three SVG charts: utilisation per resource, use by organisation kind, month over month."""
+    percent = lambda x: f"{x:.0%}"  # noqa: E731
+    utilisation = _chart("HorizontalBar", _("Utilisation of opening hours per resource"),
+                         value_formatter=percent, range=(0, 1), show_legend=False,
+                         height=140 + 46 * max(1, len(facility["resources"])))
+    top_down = list(reversed(facility["resources"]))  # pygal draws the first label at the bottom
+    utilisation.x_labels = [r["name"] for r in top_down]
+    utilisation.add(_("Utilisation"), [r["utilisation"] for r in top_down])
+
+    by_kind: dict[str, float] = {}
+    for row in facility["organisations"]:
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["used_hours"]
+    kinds = _chart("Pie", _("Used hours by kind of organisation"), inner_radius=.4,
+                   value_formatter=lambda h: _("%(h).1f h", h=h))
+    for kind, hours in sorted(by_kind.items()):
+        kinds.add(str(KIND_WORDS.get(kind, kind)), round(hours, 2))
+
+    booked = [round(sum(r["booked_hours"] for r in f["resources"]), 1) for _m, f in trend]
+    used = [round(sum(r["used_hours"] for r in f["resources"]), 1) for _m, f in trend]
+    months = _chart("Bar", _("Month over month"), value_formatter=lambda h: f"{h:.0f}",
+                    range=(0, max(booked + used + [1]) * 1.15), y_title=_("hours"))
+    months.x_labels = [month for month, _f in trend]
+    months.add(_("Booked hours"), booked)
+    months.add(_("Used hours"), used)
+    return {"utilisation": _svg(utilisation), "kinds": _svg(kinds) if by_kind else None, "months": _svg(months)}
+
+
+def _months_before(month: str, count: int) -> list[str]:
+    """``count`` months ending with ``month``, leaving out those before the first year the service knows."""
+    year, number = reports.parse_month(month)
+    result = []
+    for back in range(count - 1, -1, -1):
+        index = year * 12 + number - 1 - back
+        if index // 12 >= FIRST_YEAR:
+            result.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
+    return result
+
+
+@bp.route("/manage/reports")
+@login_required
+def monthly_report():
+    require_manager()
+    facilities = managed_facilities()
+    if not facilities:
+        abort(403, description=_("Reports are for the managers of a facility."))
+    key = request.args.get("facility") or facilities[0].key
+    chosen = next((f for f in facilities if f.key == key), None)
+    default_month = reports.previous_month(local_today(chosen.timezone if chosen else facilities[0].timezone))
+    month = (request.args.get("month") or default_month).strip()
+    context = {"facilities": facilities, "facility_key": key, "month": month, "problem": None,
+               "report": None, "charts": None}
+    if chosen is None:
+        context["problem"] = _("No facility '%(key)s' that you manage; choose one from the list.", key=key)
+        return render_template("usage/report.html", **context), 404
+    try:
+        report = reports.monthly_report(me(), month, chosen.key)
+        trend_months = _months_before(report["month"], TREND_MONTHS)
+        trend = [(m, reports.monthly_report(me(), m, chosen.key)["facilities"][0]) for m in trend_months[:-1]]
+    except ServiceError as error:
+        if error.status == 403:
+            raise
+        context["problem"] = " ".join(v.message for v in error.violations)
+        return render_template("usage/report.html", **context), error.status
+    facility = report["facilities"][0]
+    trend.append((report["month"], facility))
+    downloads = {fmt: url_for("usage.monthly_report", month=report["month"], facility=chosen.key, format=fmt)
+                 for fmt in ("csv", "xlsx")}
+    context.update(month=report["month"], report=facility, charts=report_charts(facility, trend),
+                   downloads=downloads, totals=_totals(facility["resources"]))
+    return render_template("usage/report.html", **context)
+
+
+def _totals(rows: list[dict]) -> dict:
+    keys = ("booked_hours", "used_hours", "bookings", "cancellations", "late_cancellations", "no_shows")
+    return {k: round(sum(r[k] for r in rows), 2) for k in keys}
+
+
+# --- the indicators --------------------------------------------------------------------------
+
+def _period_args() -> tuple[str, str]:
+    zone = current_app.config.get("FACILITY_TIMEZONE") or "Europe/Stockholm"
+    today = local_today(zone)
+    return (request.args.get("from") or date(today.year, 1, 1).isoformat(),
+            request.args.get("to") or today.isoformat())
+
+
+def _indicator_rows(figures: dict) -> list[tuple[str, str, object]]:
+    """(indicator, label, value) for the CSV: companies by size class, and their total."""
+    rows = []
+    for name in indicator_queries.INDICATORS:
+        value = figures[name]
+        if isinstance(value, dict):
+            for size, count in value.items():
+                rows.append((f"{name}.{size}", f"{INDICATOR_TITLES[name]} ({size})", count))
+            value = sum(value.values())
+        rows.append((name, str(INDICATOR_TITLES[name]), value))
+    return rows
+
+
+def _csv_response(header: list[str], rows: list[list], filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = Response(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/admin/indicators")
+@login_required
+def indicators():
+    require_admin()
+    start, end = _period_args()
+    context = {"start": start, "end": end, "problem": None, "figures": None, "titles": INDICATOR_TITLES,
+               "targets": INDICATOR_TARGETS, "names": indicator_queries.INDICATORS}
+    try:
+        period = indicator_queries.parse_period(start, end)
+    except ServiceError as error:
+        context["problem"] = " ".join(v.message for v in error.violations)
+        return render_template("usage/indicators.html", **context), error.status
+    context["figures"] = indicator_queries.indicators(period)
+    return render_template("usage/indicators.html", **context)
+
+
+@bp.route("/admin/indicators.csv")
+@login_required
+def indicators_csv():
+    require_admin()
+    start, end = _period_args()
+    period = _period_or_abort(start, end)
+    rows = [[key, label, value, start, end] for key, label, value in
+            _indicator_rows(indicator_queries.indicators(period))]
+    return _csv_response(["indicator", "label", "value", "from", "to"], rows, f"indicators-{start}-{end}.csv")
+
+
+def _period_or_abort(start: str, end: str):
+    try:
+        return indicator_queries.parse_period(start, end)
+    except ServiceError as error:
+        abort(400, description=" ".join(v.message for v in error.violations))
+
+
+@bp.route("/admin/indicators/<name>")
+@bp.route("/admin/indicators/<name>.csv", endpoint="indicator_detail_csv")
+@login_required
+def indicator_detail(name: str):
+    require_admin()
+    if name not in indicator_queries.INDICATORS:
+        abort(404, description=_("There is no indicator '%(name)s'.", name=name))
+    start, end = _period_args()
+    period = _period_or_abort(start, end)
+    items = indicator_queries.detail(name, period)
+    columns = list(items[0]) if items else []
+    if request.endpoint == "usage_pages.indicator_detail_csv":
+        rows = [[_cell(item[c]) for c in columns] for item in items]
+        return _csv_response(columns or ["(none)"], rows, f"{name}-{start}-{end}.csv")
+    value = indicator_queries.indicators(period)[name]
+    numeric = {c for c in columns if all(isinstance(i[c], (int, float)) and not isinstance(i[c], bool) for i in items)}
+    return render_template("usage/indicator_detail.html", name=name, title=INDICATOR_TITLES[name], value=value,
+                           items=items, columns=columns, start=start, end=end, cell=_cell, numeric=numeric,
+                           column_words=COLUMN_WORDS)
+
+
+def _cell(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return "" if value is None else str(value)
+
+
+# --- projects -------------------------------------------------------------------------------
+
+def _may_see_project(project: Project) -> bool:
+    user = me()
+    if user.is_admin or (user.role == "manager" and user.facilities):
+        return True
+    return any(o.id == user.organisation_id for o in project.organisations)
+
+
+def _project_or_404(project_id: int) -> Project:
+    project = db.session.get(Project, project_id)
+    if project is None or not _may_see_project(project):
+        abort(404, description=_("There is no such project, or you do not take part in it."))
+    return project
+
+
+@bp.route("/projects")
+@login_required
+def project_list():
+    visible = [p for p in project_services.list_projects() if _may_see_project(p)]
+    return render_template("usage/projects.html", projects=visible)
+
+
+@bp.route("/projects/<int:project_id>")
+@login_required
+def project_page(project_id: int):
+    project = _project_or_404(project_id)
+    facilities, months, cells = project_services.project_path(project)
+    totals = {f.key: sum(c.minutes for (k, _m), c in cells.items() if k == f.key) for f in facilities}
+    return render_template("usage/project.html", project=project, facilities=facilities, months=months,
+                           cells=cells, totals=totals)
