@@ -60,7 +60,7 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
 
 
-MODULES = ("web", "feeds", "usage")
+MODULES = ("web", "feeds", "usage", "aid")
 
 
 def _register_modules(app: Flask) -> None:

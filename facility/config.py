@@ -27,6 +27,7 @@ def from_environment(instance_path: str) -> dict:
         "FACILITY_SMTP_HOST": os.environ.get("FACILITY_SMTP_HOST"),
         "FACILITY_SMTP_PORT": int(os.environ.get("FACILITY_SMTP_PORT", "25")),
         "FACILITY_MAIL_FROM": os.environ.get("FACILITY_MAIL_FROM", "facility@localhost"),
+        "FACILITY_EUR_SEK": os.environ.get("FACILITY_EUR_SEK"),
         "FACILITY_PROXY_HOPS": int(os.environ.get("FACILITY_PROXY_HOPS", "0")),
     }
 

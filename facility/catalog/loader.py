@@ -16,7 +16,8 @@ import yaml
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from .models import Facility, Qualification, Resource
+from ..accounts.models import ORGANISATION_KINDS
+from .models import RATES_SINCE_ALWAYS, Facility, Qualification, Resource, ResourceRate
 from .schema import CatalogSchema, resolve_rules
 
 
@@ -63,6 +64,13 @@ class ResourceSpec:
     funded_by_programme: bool
     status: Optional[str] = None  # None: the file does not say, so a manager's status stays
     status_reason: Optional[str] = None
+    full_cost_sek_per_hour: Optional[int] = None  # None: no state-aid rates
+    charged_sek_per_hour: Optional[dict] = None  # {kind: SEK per hour}; a kind left out pays the full cost
+
+    def rates(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
+        """``{kind: (full cost, charged)}`` for every organisation kind; ``(None, None)`` without rates."""
+        full, charged = self.full_cost_sek_per_hour, self.charged_sek_per_hour or {}
+        return {kind: (full, charged.get(kind, full) if full is not None else None) for kind in ORGANISATION_KINDS}
 
 
 @dataclass(frozen=True)
@@ -280,10 +288,12 @@ def apply_catalog(session, catalog: Catalog, *, now: datetime) -> LoadSummary:
             values["closed_days"] = list(spec.closed_days)
             summary.facilities[_upsert(session, Facility, facilities, spec.key, values)] += 1
         resources = _by_key(session, Resource)
+        rates = _current_rates(session)
         for spec in catalog.resources:
             outcome = _upsert(session, Resource, resources, spec.key,
                               _resource_values(spec, facilities, qualifications, is_new=spec.key not in resources))
             setattr(summary, outcome, getattr(summary, outcome) + 1)
+            _record_rates(session, resources[spec.key], spec, rates, now)
         in_file = {spec.key for spec in catalog.resources}
         for key, resource in resources.items():
             if key not in in_file and resource.retired_at is None:
@@ -302,6 +312,33 @@ def _resource_values(spec: ResourceSpec, facilities: dict, qualifications: dict,
         values["status"] = spec.status or "available"
         values["status_reason"] = spec.status_reason or ""
     return values
+
+
+def _current_rates(session) -> dict:
+    """``{resource id: {kind: (full cost, charged)}}`` as the latest ResourceRate rows say."""
+    current: dict = {}
+    for row in session.scalars(select(ResourceRate).order_by(ResourceRate.valid_from, ResourceRate.id)):
+        current.setdefault(row.resource_id, {})[row.organisation_kind] = (row.full_cost_sek_per_hour,
+                                                                           row.charged_sek_per_hour)
+    return current
+
+
+def _record_rates(session, resource: Resource, spec: ResourceSpec, current: dict, now: datetime) -> None:
+    """Keep the rate history: new rows, valid from ``now``, when the file changes a resource's rates.
+    A resource's first rates are valid since always (they also price use recorded before them)."""
+    wanted = spec.rates()
+    known = current.get(resource.id) if resource.id is not None else None
+    if known is None:
+        if spec.full_cost_sek_per_hour is None:
+            return
+        valid_from = RATES_SINCE_ALWAYS
+    elif all(known.get(kind) == value for kind, value in wanted.items()):
+        return
+    else:
+        valid_from = now
+    for kind, (full, charged) in wanted.items():
+        session.add(ResourceRate(resource=resource, organisation_kind=kind, valid_from=valid_from,
+                                 full_cost_sek_per_hour=full, charged_sek_per_hour=charged))
 
 
 def _by_key(session, model) -> dict:

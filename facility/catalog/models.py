@@ -1,10 +1,10 @@
 """Facilities, their resources and the qualifications those resources require."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime
@@ -81,6 +81,11 @@ class Resource(db.Model):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     nominal_value_sek: Mapped[int] = mapped_column(Numeric(14, 0), default=0)
     funded_by_programme: Mapped[bool] = mapped_column(Boolean, default=False)
+    # State-aid rates (whole SEK per hour): the full cost, and what each organisation kind is
+    # charged ({"company": 900, ...}; a kind left out pays the full cost). Their history,
+    # which the de minimis ledger uses, is in ResourceRate.
+    full_cost_sek_per_hour: Mapped[Optional[int]] = mapped_column(Integer)
+    charged_sek_per_hour: Mapped[Optional[dict]] = mapped_column(JSON)
     retired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     facility: Mapped[Facility] = relationship(back_populates="resources")
@@ -92,3 +97,26 @@ class Resource(db.Model):
 
     def __repr__(self) -> str:
         return f"<Resource {self.key}>"
+
+
+class ResourceRate(db.Model):
+    """The hourly rates of a resource for one organisation kind, valid from an instant until the
+    next row of the same resource and kind. Written by the catalogue loader whenever the rates
+    change; the first rates a resource gets are valid from ``RATES_SINCE_ALWAYS`` (they also
+    price use recorded before them). Rows without rates (both empty) mean "no rates from here".
+    """
+
+    __tablename__ = "resource_rates"
+    __table_args__ = (Index("ix_resource_rates_lookup", "resource_id", "organisation_kind", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    organisation_kind: Mapped[str] = mapped_column(String(16))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    full_cost_sek_per_hour: Mapped[Optional[int]] = mapped_column(Integer)
+    charged_sek_per_hour: Mapped[Optional[int]] = mapped_column(Integer)
+
+    resource: Mapped[Resource] = relationship()
+
+
+RATES_SINCE_ALWAYS = datetime(1970, 1, 1, tzinfo=timezone.utc)

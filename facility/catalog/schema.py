@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from ..accounts.models import ORGANISATION_KINDS
 from ..bookings.rules import MINUTES_PER_DAY, WEEKDAYS, parse_hours
 from .models import CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
 
@@ -30,9 +31,12 @@ RULE_FALLBACKS: dict[str, Any] = {
     "quota_hours_per_week": None,
     "qualification": None,
     "funded_by_programme": False,
+    "full_cost_sek_per_hour": None,  # no rates: use of the resource is not counted as state aid
+    "charged_sek_per_hour": None,
 }
 RULE_FIELDS = ("slot_minutes", "min_minutes", "max_minutes", "lead_minutes", "horizon_days", "changeover_minutes",
-               "requires_approval", "runs_unattended", "quota_hours_per_week", "qualification", "funded_by_programme")
+               "requires_approval", "runs_unattended", "quota_hours_per_week", "qualification", "funded_by_programme",
+               "full_cost_sek_per_hour", "charged_sek_per_hour")
 APPROVAL_LEVELS = ("pre-gmp", "gmp")  # where every cleanroom must require approval
 
 INVALID = object()  # stands for a value that failed its own validation
@@ -125,6 +129,28 @@ def _normal_hours(span: Any) -> str:
     return f"{opening // 60:02d}:{opening % 60:02d}-{closing // 60:02d}:{closing % 60:02d}"
 
 
+class ChargedRates(fields.Field):
+    """``{company: 900, university: 450, ...}``: the hourly rate (whole SEK) each organisation kind
+    is charged. A kind left out pays the full cost (no aid)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("must map organisation kinds to hourly rates in SEK, like "
+                                  "{company: 900, university: 450}")
+        rates: dict[str, int] = {}
+        errors: dict[Any, Any] = {}
+        for kind, rate in value.items():
+            if kind not in ORGANISATION_KINDS:
+                errors[kind] = [f"{kind!r} is not an organisation kind; use {', '.join(ORGANISATION_KINDS)}"]
+            elif isinstance(rate, bool) or not isinstance(rate, int) or rate < 0:
+                errors[kind] = [f"{rate!r} is not an hourly rate; give whole SEK, 0 or more"]
+            else:
+                rates[kind] = rate
+        if errors:
+            raise ValidationError(errors)
+        return {kind: rates[kind] for kind in ORGANISATION_KINDS if kind in rates}
+
+
 class EntryList(fields.List):
     """A list whose partly loaded result keeps one item per input item, so that checks across
     fields can line loaded entries up with the written ones."""
@@ -173,6 +199,8 @@ class RulesSchema(StrictSchema):
     quota_hours_per_week = Int(1, allow_none=True)  # null: no quota
     qualification = fields.String(allow_none=True)  # a qualification key; null: none needed
     funded_by_programme = Bool()
+    full_cost_sek_per_hour = Int(0, allow_none=True)  # the full cost of an hour's use, whole SEK
+    charged_sek_per_hour = ChargedRates(allow_none=True)  # per organisation kind; at most the full cost
 
 
 class ResourceSchema(RulesSchema):
@@ -288,6 +316,15 @@ def rule_conflicts(rules: dict) -> Iterable[tuple[str, tuple[str, ...], str]]:
         yield "max_minutes", ("max_minutes", "slot_minutes"), f"{high} is not a multiple of slot_minutes ({slot})"
     if INVALID not in (low, high) and low > high:
         yield "max_minutes", ("max_minutes", "min_minutes"), f"{high} is less than min_minutes ({low})"
+    full, charged = rules["full_cost_sek_per_hour"], rules["charged_sek_per_hour"]
+    rates = ("charged_sek_per_hour", "full_cost_sek_per_hour")
+    if isinstance(charged, dict) and full is None:
+        yield "charged_sek_per_hour", rates, "needs full_cost_sek_per_hour (the full cost it is a discount on)"
+    if isinstance(charged, dict) and isinstance(full, int):
+        above = [f"{kind} ({rate})" for kind, rate in charged.items() if rate > full]
+        if above:
+            yield "charged_sek_per_hour", rates, \
+                f"is above full_cost_sek_per_hour ({full}) for {', '.join(above)}"
 
 
 def _known(loaded: Any, raw: Any) -> dict:

@@ -6,8 +6,8 @@ nudge or warning goes out once, however often (and by however many processes) th
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
-from typing import Callable, Iterable, Optional
+from datetime import datetime, time, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -191,6 +191,12 @@ def refresh_calendar_sources(now: datetime) -> int:
     return int(result) if isinstance(result, int) else 0
 
 
+def warn_state_aid(now: datetime) -> int:
+    from ..aid.services import warn_state_aid as warn  # the aid module builds on usage
+
+    return warn(now)
+
+
 JOBS: dict[str, tuple[Callable[[datetime], int], int]] = {
     # name: (function, interval in seconds)
     "auto_check_out": (auto_check_out, 60),
@@ -201,4 +207,5 @@ JOBS: dict[str, tuple[Callable[[datetime], int], int]] = {
     "warn_expiring_qualifications": (warn_expiring_qualifications, 3600),
     "mail_monthly_reports": (mail_monthly_reports, 600),
     "refresh_calendar_sources": (refresh_calendar_sources, 900),
+    "warn_state_aid": (warn_state_aid, 3600),
 }
