@@ -39,6 +39,7 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # the largest request body: an uploaded .ics, a form
     JSON_SORT_KEYS = False
     # flask-smorest / OpenAPI
     API_TITLE = "facility"

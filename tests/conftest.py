@@ -28,8 +28,9 @@ _database_numbers = itertools.count()
 
 
 def make_app(url: str, tmp_path: Path):
+    # Calendar sources are served to the tests from 127.0.0.1, which production refuses.
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
-                       "FACILITY_BASE_URL": "http://facility.test"})
+                       "FACILITY_BASE_URL": "http://facility.test", "FACILITY_SOURCE_ALLOW_PRIVATE": True})
 
 
 def prepare_database(url: str, tmp_path: Path) -> None:

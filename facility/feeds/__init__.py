@@ -13,6 +13,8 @@ def init_app(app: Flask) -> None:
     # Outside calendars: fetched with these limits, and expanded over this window.
     app.config.setdefault("FACILITY_SOURCE_MAX_BYTES", 2 * 1024 * 1024)
     app.config.setdefault("FACILITY_SOURCE_TIMEOUT_SECONDS", 10)
+    # Addresses inside the network (loopback, private, link-local) are refused unless allowed.
+    app.config.setdefault("FACILITY_SOURCE_ALLOW_PRIVATE", False)
     app.extensions["facility_feed_documents"] = views.DocumentCache()
     app.register_blueprint(bp)
     register(app, blp)
