@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install chromium benchmark clean
+.PHONY: run test install chromium benchmark translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ chromium:
 
 benchmark: install
 	$(BIN)/python -m benchmarks
+
+## After changing texts: extract them, merge into the Swedish catalogue, compile it.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l sv --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations -l sv --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
