@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Links in calendar feeds and mails must name the port `make run` serves on.
+FACILITY_BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: run test install chromium benchmark translations clean
@@ -16,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 ## Create what is needed, migrate, load instruments.yaml and the demo data, serve on 127.0.0.1:$(PORT).
+run: export FACILITY_BASE_URL := $(FACILITY_BASE_URL)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) facility load-catalog
