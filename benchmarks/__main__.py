@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 
 from facility import create_app
 from facility.accounts import services as accounts
+from facility.accounts.models import User
 from facility.bookings import rules, services
 from facility.bookings.models import Booking
 from facility.catalog.services import load_catalog
@@ -81,10 +82,11 @@ def main() -> None:
                 except services.ServiceError:
                     pass
             timed("booking request through the service layer (refused)", 50, request_refused)
-            time_feeds(app, user)
+            user_id = user.id
+        time_feeds(app, user_id)
 
 
-def time_feeds(app, user) -> None:
+def time_feeds(app, user_id: int) -> None:
     """A facility's calendar feed: built in full, served from the built-feed cache, answered 304."""
     from datetime import timedelta as minutes_apart
 
@@ -92,6 +94,7 @@ def time_feeds(app, user) -> None:
     from facility.feeds.links import feed_url
 
     with app.test_request_context():
+        user = db.session.get(User, user_id)
         feed, _secret = feeds.create_feed(user, "facility", "lab", app.config["SECRET_KEY"].encode())
         path = "/" + feed_url(feed).split("/", 3)[3]
         window = feeds.window_for(feed, datetime.now(timezone.utc))
@@ -103,6 +106,16 @@ def time_feeds(app, user) -> None:
     timed("facility calendar feed, unchanged since built (HTTP 200)", 20, lambda: client.get(path))
     timed("facility calendar feed, conditional GET (HTTP 304)", 50,
           lambda: client.get(path, headers={"If-None-Match": first.headers["ETag"]}))
+
+    def change_one_booking_and_fetch():
+        with app.app_context():
+            booking = db.session.scalar(db.select(Booking).where(Booking.start_at > datetime.now(timezone.utc))
+                                        .order_by(Booking.id).limit(1))
+            booking.sequence += 1
+            db.session.commit()
+        response = client.get(path)
+        assert response.status_code == 200 and response.headers["ETag"] != first.headers["ETag"]
+    timed("facility calendar feed, rebuilt after one booking changed (HTTP 200)", 10, change_one_booking_and_fetch)
 
 if __name__ == "__main__":
     main()

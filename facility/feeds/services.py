@@ -176,7 +176,8 @@ def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
                        last_modified=max([day_start, *changes]))
 
 
-def feed_document(feed: CalendarFeed, window: FeedWindow, base_url: str, refresh: timedelta) -> bytes:
+def feed_document(feed: CalendarFeed, window: FeedWindow, base_url: str, refresh: timedelta,
+                  event_cache: Optional[ical.EventCache] = None) -> bytes:
     bookings = db.session.scalars(select(Booking).join(Booking.resource).where(*_booking_filter(feed, window))
                                   .order_by(Booking.start_at, Booking.id))
     events = [_booking_event(b, feed, base_url) for b in bookings]
@@ -184,7 +185,7 @@ def feed_document(feed: CalendarFeed, window: FeedWindow, base_url: str, refresh
         blackouts = db.session.scalars(select(Blackout).where(*_blackout_filter(feed, window))
                                        .order_by(Blackout.start_at, Blackout.id))
         events += [_blackout_event(b, base_url) for b in blackouts]
-    return ical.build_calendar(feed_name(feed), events, refresh=refresh,
+    return ical.build_calendar(feed_name(feed), events, refresh=refresh, cache=event_cache,
                                description="Bookings from facility, the ATMP lab booking service.")
 
 

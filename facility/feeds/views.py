@@ -21,25 +21,28 @@ from .links import base_url, feed_url, signing_key, webcal_url
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
-CACHE_BYTES = 64 * 1024 * 1024
+class ByteCache:
+    """A thread-safe LRU of bytes, bounded by their total size."""
 
-
-class DocumentCache:
-    """Built feeds by (feed, ETag), per app: a large feed takes seconds to build and every
-    subscribed calendar polls it; the ETag changes with any change, so no entry is stale."""
-
-    def __init__(self):
-        self._documents = LRUCache(maxsize=CACHE_BYTES, getsizeof=len)
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._items = LRUCache(maxsize=max_bytes, getsizeof=len)
         self._lock = threading.Lock()
 
     def get(self, key):
         with self._lock:
-            return self._documents.get(key)
+            return self._items.get(key)
 
-    def put(self, key, document: bytes) -> None:
-        if len(document) < CACHE_BYTES:
+    def put(self, key, value: bytes) -> None:
+        if len(value) < self.max_bytes:
             with self._lock:
-                self._documents[key] = document
+                self._items[key] = value
+
+
+def feed_caches() -> dict:
+    """Per app: built feeds by (feed, ETag), which change with any change, so none is stale;
+    and serialised events by their content, so a feed rebuilt after one change is quick."""
+    return {"documents": ByteCache(64 * 1024 * 1024), "events": ByteCache(32 * 1024 * 1024)}
 
 
 @bp.route("/calendar/<secret>.ics")
@@ -58,13 +61,13 @@ def feed(secret: str):
 
 
 def _document(feed, window: services.FeedWindow, version: services.FeedVersion) -> bytes:
-    cache = current_app.extensions["facility_feed_documents"]
+    caches = current_app.extensions["facility_feed_caches"]
     key = (feed.id, version.etag)
-    document = cache.get(key)
+    document = caches["documents"].get(key)
     if document is None:
         refresh = timedelta(minutes=current_app.config["FACILITY_FEED_TTL_MINUTES"])
-        document = services.feed_document(feed, window, base_url(), refresh)
-        cache.put(key, document)
+        document = services.feed_document(feed, window, base_url(), refresh, event_cache=caches["events"])
+        caches["documents"].put(key, document)
     return document
 
 
