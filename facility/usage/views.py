@@ -366,3 +366,6 @@ def project_page(project_id: int):
     totals = {f.key: sum(c.minutes for (k, _m), c in cells.items() if k == f.key) for f in facilities}
     return render_template("usage/project.html", project=project, facilities=facilities, months=months,
                            cells=cells, totals=totals)
+
+
+from . import manage_views  # noqa: E402,F401  (the managers' pages register on bp too)
