@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..catalog.models import Facility, Qualification
 from ..database import utcnow, write_transaction
-from ..errors import invalid, not_found
+from ..errors import forbidden, invalid, not_found
 from ..extensions import db
 from .models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES, ApiToken, Organisation, User, UserQualification
 
@@ -168,9 +168,13 @@ def change_password(user: User, current: str, new: str) -> User:
     return user
 
 
-def _require_admin(actor: Optional[User]) -> None:
-    from ..errors import forbidden
+def require_manager_of(actor: User, facility: Facility, action: str = "do this") -> None:
+    """403 unless ``actor`` manages ``facility`` (administrators manage every facility)."""
+    if not actor.manages(facility):
+        raise forbidden(f"Only a manager of this facility can {action}.")
 
+
+def _require_admin(actor: Optional[User]) -> None:
     if actor is None or not actor.is_admin:
         raise forbidden("Only an administrator can do this.")
 

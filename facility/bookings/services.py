@@ -15,10 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..accounts.models import User, UserQualification
+from ..accounts.services import require_manager_of
 from ..catalog.models import Facility, Resource
 from ..database import utcnow, write_transaction
 from ..events import booking_was
-from ..errors import ServiceError, forbidden, invalid, not_found, rule_violations
+from ..errors import ServiceError, invalid, not_found, rule_violations
 from ..extensions import db
 from . import rules
 from ..catalog.models import RESOURCE_STATUSES
@@ -319,7 +320,7 @@ def add_blackout(actor: User, facility_key: str, start: datetime, end: datetime,
     there; the active bookings it collides with are returned for the manager to deal with."""
     with write_transaction():
         facility = get_facility(facility_key, "facility")
-        _require_manager(actor, facility)
+        require_manager_of(actor, facility)
         resource = get_resource(resource_key, "resource") if resource_key else None
         if resource is not None and resource.facility_id != facility.id:
             raise invalid("invalid", "That resource belongs to another facility.", "resource")
@@ -352,7 +353,7 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
     """Mark a resource available, under maintenance or out of service, with a reason."""
     with write_transaction():
         resource = get_resource(resource_key, "resource")
-        _require_manager(actor, resource.facility)
+        require_manager_of(actor, resource.facility)
         if status not in RESOURCE_STATUSES:
             raise invalid("invalid", f"Status must be one of {', '.join(RESOURCE_STATUSES)}.", "status")
         if status != "available" and not reason.strip():
@@ -362,11 +363,6 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
         audit.record(actor, "resource.status_changed", resource, before=before,
                      after={"status": status, "reason": reason}, reason=reason, facility=resource.facility)
     return resource
-
-
-def _require_manager(actor: User, facility: Facility) -> None:
-    if not actor.manages(facility):
-        raise forbidden("Only a manager of this facility can do this.")
 
 
 def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: datetime) -> None:
@@ -383,7 +379,7 @@ def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: da
 
 def _booking_for_manager(actor: User, booking_id: int) -> Booking:
     booking = get_booking(actor, booking_id)
-    _require_manager(actor, booking.facility)
+    require_manager_of(actor, booking.facility)
     return booking
 
 

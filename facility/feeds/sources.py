@@ -33,11 +33,12 @@ from sqlalchemy import delete, select
 
 from .. import audit
 from ..accounts.models import User
+from ..accounts.services import require_manager_of
 from ..bookings.models import ACTIVE_STATUSES, BLACKOUT_KINDS, Blackout, Booking
 from ..bookings.services import get_facility, get_resource
 from ..catalog.models import Facility, Resource
 from ..database import utcnow, write_transaction
-from ..errors import ServiceError, forbidden, invalid, not_found
+from ..errors import ServiceError, invalid, not_found
 from ..extensions import db
 from .fetch import FetchError, check_url, fetch, format_size
 from .models import CalendarSource
@@ -261,7 +262,7 @@ def delete_source(actor: User, source_id: int) -> int:
     """Remove a source and every blackout it made; the number of blackouts removed."""
     with write_transaction():
         source = _locked(source_id)
-        _require_manager(actor, source.facility)
+        require_manager_of(actor, source.facility)
         audit.record(actor, "calendar_source.deleted", source, before=snapshot(source), facility=source.facility)
         removed = db.session.execute(delete(Blackout).where(Blackout.source_id == source.id)).rowcount
         db.session.delete(source)
@@ -280,7 +281,7 @@ def get_source(source_id: int, actor: Optional[User] = None) -> CalendarSource:
     if source is None:
         raise not_found("calendar source")
     if actor is not None:
-        _require_manager(actor, source.facility)
+        require_manager_of(actor, source.facility)
     return source
 
 
@@ -312,7 +313,7 @@ def snapshot(source: CalendarSource) -> dict:
 
 def _target(actor: User, facility_key: str, resource_key: Optional[str]) -> tuple[Facility, Optional[Resource]]:
     facility = get_facility(facility_key, "facility")
-    _require_manager(actor, facility)
+    require_manager_of(actor, facility)
     resource = get_resource(resource_key, "resource") if resource_key else None
     if resource is not None and resource.facility_id != facility.id:
         raise invalid("invalid", "That resource belongs to another facility.", "resource")
@@ -400,8 +401,3 @@ def _locked(source_id: int) -> CalendarSource:
     if source is None:
         raise not_found("calendar source")
     return source
-
-
-def _require_manager(actor: User, facility: Facility) -> None:
-    if not actor.manages(facility):
-        raise forbidden("Only a manager of this facility can do this.")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, distinct, func, select
 
 from ..accounts.models import Organisation, User
+from ..accounts.services import require_manager_of
 from ..bookings.models import Booking
 from ..bookings.services import get_facility, hours_for
 from ..bookings.rules import FIRST_YEAR, LAST_YEAR
@@ -77,8 +78,8 @@ def monthly_report(actor, month: str, facility_key: Optional[str] = None) -> dic
 def _facilities_for(actor, facility_key: Optional[str]) -> list[Facility]:
     if facility_key:
         facility = get_facility(facility_key, "facility")
-        if actor is not None and not actor.manages(facility):
-            raise forbidden("Only a manager of this facility can see its report.")
+        if actor is not None:
+            require_manager_of(actor, facility, "see its report")
         return [facility]
     everything = list(db.session.scalars(select(Facility).order_by(Facility.id)))
     visible = [f for f in everything if actor is None or actor.manages(f)]

@@ -10,11 +10,12 @@ from sqlalchemy import func, or_, select
 
 from .. import audit
 from ..accounts.models import User
+from ..accounts.services import require_manager_of
 from ..bookings.models import Booking
 from ..bookings.services import get_booking, get_facility, get_resource
 from ..catalog.models import Facility, Resource
 from ..database import utcnow, write_transaction
-from ..errors import ServiceError, forbidden, invalid, not_found
+from ..errors import ServiceError, invalid, not_found
 from ..events import booking_was
 from ..extensions import db
 from ..bookings.rules import Violation
@@ -132,8 +133,7 @@ def record_usage(actor: User, resource_key: str, user_email: str, start: datetim
     """A walk-up use, or (with ``corrects``) a correction that supersedes an earlier record."""
     with write_transaction():
         resource = get_resource(resource_key, "resource")
-        if not actor.manages(resource.facility):
-            raise forbidden("Only a manager of this facility can record usage.")
+        require_manager_of(actor, resource.facility, "record usage")
         problems = []
         user = db.session.scalar(select(User).where(func.lower(User.email) == (user_email or "").strip().lower()))
         if user is None:
@@ -190,8 +190,7 @@ def _refuse_overlap(resource: Resource, start: datetime, end: datetime, *, exclu
 def list_usage(actor: User, facility_key: str, start: Optional[datetime], end: Optional[datetime]) -> list[UsageRecord]:
     """Usage records (not superseded) of a facility that meet [start, end)."""
     facility = get_facility(facility_key, "facility")
-    if not actor.manages(facility):
-        raise forbidden("Only a manager of this facility can see its usage.")
+    require_manager_of(actor, facility, "see its usage")
     if start and end and end <= start:
         raise invalid("end_before_start", "'to' must be after 'from'.", "to")
     query = select(UsageRecord).join(UsageRecord.resource).where(
