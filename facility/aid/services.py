@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import aliased
 
-from ..accounts.models import Organisation, User, managed_facilities
+from ..accounts.models import Organisation
 from ..catalog.models import Facility, Resource, ResourceRate
 from ..database import write_transaction
 from ..errors import forbidden, invalid, not_found
@@ -399,11 +399,10 @@ def warn_state_aid(now: datetime) -> int:
 
 def _managers_for(organisation_id: int, window: Period) -> list[str]:
     """Active managers of the facilities whose resources the company used in the window."""
+    from ..jobs.tasks import managers_of
+
     used = (select(Resource.facility_id).distinct().select_from(UsageRecord)
             .join(Resource, UsageRecord.resource_id == Resource.id)
             .where(UsageRecord.organisation_id == organisation_id, UsageRecord.superseded.is_(False),
                    meets(UsageRecord.start_at, UsageRecord.end_at, window.start, window.end)))
-    return list(db.session.scalars(
-        select(User.email).distinct().join(managed_facilities, managed_facilities.c.user_id == User.id)
-        .where(managed_facilities.c.facility_id.in_(used), User.role == "manager", User.active.is_(True))
-        .order_by(User.email)))
+    return managers_of(used)

@@ -34,7 +34,7 @@ def on_booking_changed(action, booking_id=None, actor_id=None, **_):
 def _mail_for(action: str, booking: Booking, actor_id) -> None:
     if action == "requested":
         if booking.status == "pending":
-            send_mail(managers_of(booking.facility.id), f"Request to approve: {booking.resource.name}",
+            send_mail(managers_of([booking.facility.id]), f"Request to approve: {booking.resource.name}",
                       f"{booking.user.name} ({booking.user.email}) asks for {describe(booking)}.\n"
                       f"Purpose: {booking.purpose}\nApprove or reject it at {booking_url(booking)}\n")
         send_mail([booking.user.email], f"Booking {booking.status}: {booking.resource.name}",

@@ -53,10 +53,12 @@ def send_once(key: str, now: datetime, send: Callable[[], bool]) -> bool:
     return True
 
 
-def managers_of(facility_id: int) -> list[str]:
-    return list(db.session.scalars(select(User.email).join(managed_facilities, managed_facilities.c.user_id == User.id)
-                                   .where(managed_facilities.c.facility_id == facility_id,
-                                          User.role == "manager", User.active.is_(True)).order_by(User.email)))
+def managers_of(facility_ids) -> list[str]:
+    """E-mail addresses of the active managers of the facilities: a list of ids, or a select of them."""
+    return list(db.session.scalars(
+        select(User.email).distinct().join(managed_facilities, managed_facilities.c.user_id == User.id)
+        .where(managed_facilities.c.facility_id.in_(facility_ids), User.role == "manager", User.active.is_(True))
+        .order_by(User.email)))
 
 
 def describe(booking: Booking) -> str:
@@ -100,7 +102,7 @@ def nudge_managers(now: datetime) -> int:
     for booking, facility_id in rows:
         key = f"nudge:{booking.id}:{now.date().isoformat()}"
         sent += send_once(key, now, lambda b=booking, f=facility_id: send_mail(
-            managers_of(f), f"Waiting for approval: {b.resource.name}",
+            managers_of([f]), f"Waiting for approval: {b.resource.name}",
             f"{b.user.name} ({b.user.email}) asked for {describe(b)} more than a day ago.\n"
             f"Approve or reject it at {booking_url(b)}\n"))
     return sent
@@ -167,7 +169,7 @@ def mail_monthly_reports(now: datetime) -> int:
 
 
 def _mail_report(facility: Facility, month: str) -> bool:
-    recipients = managers_of(facility.id)
+    recipients = managers_of([facility.id])
     if not recipients:
         return False
     report = reports.monthly_report(None, month, facility.key)
