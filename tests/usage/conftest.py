@@ -17,6 +17,7 @@ from facility.catalog.models import Resource
 from facility.extensions import db
 from facility.usage.models import UsageRecord
 from tests.support.postgres import free_port
+from tests.web.conftest import PASSWORD, Browserless
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -84,3 +85,13 @@ def smtp(app):
     app.config.update(FACILITY_SMTP_HOST="127.0.0.1", FACILITY_SMTP_PORT=port, FACILITY_MAIL_FROM="facility@test")
     yield inbox
     controller.stop()
+
+@pytest.fixture
+def signed_in(live_server, people):
+    """signed_in(role, **make_args) -> (client, Browserless signed in as that new user)."""
+    def make(role="scientist", **kwargs):
+        client = people.make(role, password=PASSWORD, **kwargs)
+        browser = Browserless(live_server.url)
+        assert browser.sign_in(client.email).status_code == 302
+        return client, browser
+    return make

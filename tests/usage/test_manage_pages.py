@@ -13,23 +13,11 @@ from facility.extensions import db
 from facility.usage.models import UsageRecord
 from tests.conftest import sqlite_url
 from tests.usage.conftest import STOCKHOLM, add_usage, local
-from tests.web.conftest import PASSWORD, Browserless
 
 
 @pytest.fixture
 def database_url(tmp_path, sqlite_template):
     return sqlite_url(sqlite_template, tmp_path)
-
-
-@pytest.fixture
-def signed_in(live_server, people):
-    """signed_in(role, **make_args) -> (client, Browserless signed in as that new user)."""
-    def make(role="scientist", **kwargs):
-        client = people.make(role, password=PASSWORD, **kwargs)
-        browser = Browserless(live_server.url)
-        assert browser.sign_in(client.email).status_code == 302
-        return client, browser
-    return make
 
 
 def usage_rows(app) -> list[tuple]:
