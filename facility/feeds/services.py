@@ -144,7 +144,7 @@ class FeedWindow:
     start: datetime
     end: datetime
     withdrawn_since: datetime  # cancelled and rejected bookings changed since then are kept
-    day: str
+    today: datetime  # UTC midnight: the window moves once a day
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class FeedVersion:
 def window_for(feed: CalendarFeed, now: datetime) -> FeedWindow:
     today = datetime.combine(now.astimezone(timezone.utc).date(), time(), timezone.utc)
     return FeedWindow(start=today - WINDOW_BACK, end=today + timedelta(days=_horizon_days(feed) + 1),
-                      withdrawn_since=today - CANCELLED_KEPT, day=today.date().isoformat())
+                      withdrawn_since=today - CANCELLED_KEPT, today=today)
 
 
 def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
@@ -168,12 +168,11 @@ def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
     blackouts = db.session.execute(select(
         func.count(Blackout.id), func.max(Blackout.id), func.max(Blackout.created_at),
     ).where(*_blackout_filter(feed, window))).one() if feed.scope != "user" else (0, None, None)
-    summary = repr((FORMAT_VERSION, feed.id, feed.user_id, feed.scope, feed.target, window.day,
+    summary = repr((FORMAT_VERSION, feed.id, feed.user_id, feed.scope, feed.target, window.today.date().isoformat(),
                     tuple(bookings), tuple(blackouts)))
     changes = [moment for moment in (bookings[2], blackouts[2], feed.created_at) if moment is not None]
-    day_start = datetime.fromisoformat(window.day).replace(tzinfo=timezone.utc)
     return FeedVersion(etag=hashlib.sha256(summary.encode()).hexdigest()[:32],
-                       last_modified=max([day_start, *changes]))
+                       last_modified=max([window.today, *changes]))
 
 
 def feed_document(feed: CalendarFeed, window: FeedWindow, base_url: str, refresh: timedelta,
