@@ -303,11 +303,18 @@ def _sek(value: float) -> str:
     return f"{value:,.2f}".replace(",", " ")
 
 
+def last_day(end_iso: str) -> str:
+    """The inclusive last local day of a period whose (exclusive) end is ``end_iso``."""
+    end = datetime.fromisoformat(end_iso)
+    at_midnight = (end.hour, end.minute, end.second) == (0, 0, 0)
+    return (end.date() - timedelta(days=1) if at_midnight else end.date()).isoformat()
+
+
 def _span(start_iso: str, end_iso: str) -> str:
     """``2026-10-01 to 2026-10-31`` for whole local days (the end is exclusive), else the two instants."""
     start, end = datetime.fromisoformat(start_iso), datetime.fromisoformat(end_iso)
     if start.time() == end.time() == time(0):
-        return f"{start.date().isoformat()} to {(end.date() - timedelta(days=1)).isoformat()}"
+        return f"{start.date().isoformat()} to {last_day(end_iso)}"
     return f"{start_iso} to {end_iso} (end exclusive)"
 
 

@@ -6,7 +6,7 @@ no future use, no overlap, who may see what, the three-year window, the ceiling)
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -153,13 +153,6 @@ def _span(record: UsageRecord) -> str:
 
 # --- the state-aid ledger ------------------------------------------------------------------
 
-def _last_day(end_iso: str) -> str:
-    """The inclusive last local day of a period whose end (exclusive) is ``end_iso``."""
-    end = datetime.fromisoformat(end_iso)
-    day = end.date() - timedelta(days=1) if (end.hour, end.minute, end.second) == (0, 0, 0) else end.date()
-    return day.isoformat()
-
-
 @bp.route("/manage/state-aid")
 @login_required
 def state_aid():
@@ -176,12 +169,12 @@ def state_aid():
         context["problem"] = " ".join(v.message for v in error.violations)
         return render_template("usage/state_aid.html", **context), 422 if error.status == 404 else error.status
     # the statement is asked for with what was typed, or the days the defaults gave: the same period
-    start, end = start_text or ledger["from"][:10], end_text or _last_day(ledger["to"])
+    start, end = start_text or ledger["from"][:10], end_text or aid.last_day(ledger["to"])
     window = aid.window_for(period.end)
     zone = aid.settings().zone
     context.update(start=start, end=end, ledger=ledger,
                    three_from=window.start.astimezone(zone).date().isoformat(),
-                   three_to=_last_day(window.end.astimezone(zone).isoformat()),
+                   three_to=aid.last_day(window.end.astimezone(zone).isoformat()),
                    statements={e["organisation"]: url_for("aid.statement", key=e["organisation"], format="text",
                                                            **{"from": start, "to": end})
                                for e in ledger["organisations"]})
