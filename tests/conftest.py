@@ -2,14 +2,17 @@
 
 Each database is migrated and loaded with ``tests/catalog.yaml`` once per session; every
 test gets its own copy (a copied SQLite file, or a PostgreSQL database made from a template).
+
+Time is frozen for every test (the autouse ``clock`` fixture, ``tests/support/clock.py``);
+tests marked ``any_date`` run at each of ``clock.INSTANTS``.
 """
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask_migrate import upgrade
@@ -18,13 +21,49 @@ from facility import create_app
 from facility.accounts import services as accounts
 from facility.catalog.services import load_catalog
 from facility.extensions import db
+from tests.support import clock as clocks
+from tests.support.clock import STOCKHOLM
 from tests.support.live import ApiClient, LiveServer
 from tests.support.postgres import PostgresServer
 
 HERE = Path(__file__).resolve().parent
 TEST_CATALOG = HERE / "catalog.yaml"
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _database_numbers = itertools.count()
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked ``any_date`` run at every instant of ``tests/support/clock.py``."""
+    if "clock" in metafunc.fixturenames and metafunc.definition.get_closest_marker("any_date"):
+        metafunc.parametrize("clock", [instant for _id, instant in clocks.INSTANTS],
+                             ids=[name for name, _instant in clocks.INSTANTS], indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    """An ``any_date`` test runs at every instant on SQLite, and on PostgreSQL at the default
+    instant only: what changes with the date is the Python of the rules and pages, not the
+    backend, and the PostgreSQL runs would double the time. Set FACILITY_TEST_ALL_DATES=1
+    to run every instant on both backends."""
+    if os.environ.get("FACILITY_TEST_ALL_DATES") == "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("database_url") == "postgres" and params.get("clock", clocks.DEFAULT_INSTANT) != clocks.DEFAULT_INSTANT:
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """Freezes time (ticking on) at ``DEFAULT_INSTANT``, or at this run's instant of an
+    ``any_date`` test, for the whole test including its function-scoped fixtures."""
+    instant = getattr(request, "param", clocks.DEFAULT_INSTANT)
+    with clocks.travel(instant):
+        yield clocks.Clock(instant)
 
 
 def make_app(url: str, tmp_path: Path):
@@ -35,7 +74,7 @@ def make_app(url: str, tmp_path: Path):
 
 def prepare_database(url: str, tmp_path: Path) -> None:
     app = make_app(url, tmp_path)
-    with app.app_context():
+    with clocks.travel(clocks.SETUP_INSTANT), app.app_context():
         upgrade(revision="heads")
         load_catalog(TEST_CATALOG)
         accounts.create_organisation("lu", "Lund University", "university")
@@ -115,7 +154,7 @@ class People:
             accounts.create_user(email, f"Test {role.title()}", organisation, role, facilities=facilities,
                                  password=password)
             for key in qualifications:
-                accounts.qualify(email, key, date.today() + timedelta(days=365))
+                accounts.qualify(email, key, clocks.today() + timedelta(days=365))
             _token, secret = accounts.issue_token(email)
         return ApiClient(self.base_url, secret, email)
 
@@ -127,8 +166,8 @@ def people(app, live_server) -> People:
 
 def local_slot(days_ahead: int, hour: int, hours: float = 1, *, weekday: int = 1, minute: int = 0):
     """An RFC 3339 (start, end) pair: the first ``weekday`` (Mon=0) at least ``days_ahead`` days
-    from today, at ``hour:minute`` Stockholm time, lasting ``hours``."""
-    day = date.today() + timedelta(days=days_ahead)
+    from today (the frozen clock's, in Stockholm), at ``hour:minute`` Stockholm time, lasting ``hours``."""
+    day = clocks.today() + timedelta(days=days_ahead)
     day += timedelta(days=(weekday - day.weekday()) % 7)
     start = datetime.combine(day, time(hour, minute), STOCKHOLM)
     end = start + timedelta(hours=hours)

@@ -1,8 +1,9 @@
 """The booking API over real HTTP, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from facility.accounts import services as accounts
@@ -11,6 +12,7 @@ from facility.bookings import services as booking_services
 from facility.bookings.models import Booking
 from facility.extensions import db
 from tests.conftest import local_slot
+from tests.support.clock import STOCKHOLM
 from tests.support.live import error_codes
 
 
@@ -44,6 +46,7 @@ def test_catalogue_is_listed_as_the_contract_says(people):
     assert error_codes(alice.get("/resources", params={"facility": "nope"})) == ["not_found"]
 
 
+@pytest.mark.any_date
 def test_book_a_free_slot_and_a_second_request_is_refused_with_overlap(people, app):
     alice, bob = people.make(), people.make()
     created = book(alice)
@@ -59,6 +62,7 @@ def test_book_a_free_slot_and_a_second_request_is_refused_with_overlap(people, a
     assert counts(app) == before
 
 
+@pytest.mark.any_date
 def test_changeover_after_a_booking_is_held(people):
     alice = people.make(qualifications=["bioreactor-operation"])
     run = local_slot(21, 9, hours=48)  # Tue 09:00 -> Thu 09:00, then 4 h cleaning
@@ -70,6 +74,7 @@ def test_changeover_after_a_booking_is_held(people):
     assert book(alice, "lab-bioreactor", after_cleaning).status_code == 201
 
 
+@pytest.mark.any_date
 def test_availability_shows_busy_time_without_names(people):
     alice, bob = people.make(qualifications=["gowning-grade-b"]), people.make()
     start, end = local_slot(14, 10, hours=2)
@@ -100,6 +105,7 @@ def test_availability_bad_window(people):
     assert error_codes(alice.get("/resources/lab-bsc/availability", params=backwards)) == ["end_before_start"]
 
 
+@pytest.mark.any_date
 def test_gmp_request_is_pending_until_a_manager_of_that_facility_approves(people, app):
     alice = people.make(qualifications=["gowning-grade-b"])
     lab_manager = people.make("manager", facilities=["lab"])
@@ -127,6 +133,7 @@ def test_gmp_request_is_pending_until_a_manager_of_that_facility_approves(people
         assert approval.reason == "Batch record and gowning checked"
 
 
+@pytest.mark.any_date
 def test_reject_needs_a_reason(people):
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
@@ -138,6 +145,7 @@ def test_reject_needs_a_reason(people):
     assert book(alice, "gmp-suite", local_slot(10, 8)).status_code == 201
 
 
+@pytest.mark.any_date
 def test_cancel_frees_the_slot_at_once(people):
     alice, bob = people.make(), people.make()
     booking = book(alice).json()
@@ -148,6 +156,7 @@ def test_cancel_frees_the_slot_at_once(people):
     assert error_codes(alice.post(f"/bookings/{booking['id']}/cancel", {})) == ["invalid_state"]
 
 
+@pytest.mark.any_date
 def test_gmp_manager_cancellation_needs_a_reason(people):
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
@@ -156,6 +165,7 @@ def test_gmp_manager_cancellation_needs_a_reason(people):
     assert manager.post(f"/bookings/{booking['id']}/cancel", {"reason": "HVAC failure"}).json()["status"] == "cancelled"
 
 
+@pytest.mark.any_date
 def test_reschedule_checks_the_new_time_and_returns_to_pending(people):
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
@@ -173,9 +183,10 @@ def test_reschedule_checks_the_new_time_and_returns_to_pending(people):
     assert error_codes(alice.patch(f"/bookings/{other['id']}", {"end": "2026-01-01T10:00:00"})) == ["naive_datetime"]
 
 
-def test_every_rule_is_reported_with_its_code(people, app):
+@pytest.mark.any_date
+def test_every_rule_is_reported_with_its_code(people, app, clock):
     alice = people.make()
-    now = datetime.now().astimezone()
+    now = clock.now.astimezone(STOCKHOLM)
     cases = {
         "end_before_start": local_slot(14, 10, hours=-1),
         "in_past": ((now - timedelta(days=2)).isoformat(), (now - timedelta(days=1)).isoformat()),
@@ -195,7 +206,7 @@ def test_every_rule_is_reported_with_its_code(people, app):
         assert response.status_code == 422, (code, response.text)
         assert code in error_codes(response), (code, response.text)
         assert all(e["message"] for e in response.json()["errors"])
-    soon = (datetime.now().astimezone() + timedelta(minutes=20))
+    soon = clock.now.astimezone(STOCKHOLM) + timedelta(minutes=20)
     soon_start = soon.replace(minute=30 if soon.minute < 30 else 0, second=0, microsecond=0)
     if soon.minute >= 30:
         soon_start += timedelta(hours=1)
@@ -204,6 +215,7 @@ def test_every_rule_is_reported_with_its_code(people, app):
     assert counts(app) == before
 
 
+@pytest.mark.any_date
 def test_several_broken_rules_come_at_once(people):
     alice = people.make()
     start, _ = local_slot(14, 18, minute=10)
@@ -212,25 +224,35 @@ def test_several_broken_rules_come_at_once(people):
                                                                 "quota_exceeded"}
 
 
-def test_qualification_expired_blackout_unavailable_and_quota(people, app):
+@pytest.mark.any_date
+def test_qualification_expired_blackout_unavailable_and_quota(people, app, clock):
     alice = people.make()
     manager = people.make("manager", facilities=["lab"])
     with app.app_context():
-        accounts.qualify(alice.email, "bioreactor-operation", date.today() + timedelta(days=3))
+        accounts.qualify(alice.email, "bioreactor-operation", clock.today + timedelta(days=3))
         manager_user = accounts.get_user_by_email(manager.email)
         start, end = local_slot(21, 9, hours=8)
         booking_services.add_blackout(manager_user, "lab", datetime.fromisoformat(start),
                                       datetime.fromisoformat(end), resource_key="lab-bsc", reason="Annual service")
     assert error_codes(book(alice, "lab-bioreactor", local_slot(14, 9, hours=24))) == ["qualification_expired"]
     assert error_codes(book(alice, "lab-bsc", local_slot(21, 10))) == ["blackout"]
-    # Quota: 6 h a week on the cabinet.
-    assert book(alice, "lab-bsc", local_slot(28, 8, hours=4, weekday=0)).status_code == 201
-    assert error_codes(book(alice, "lab-bsc", local_slot(28, 8, hours=3, weekday=1))) == ["quota_exceeded"]
-    assert book(alice, "lab-bsc", local_slot(28, 8, hours=2, weekday=1)).status_code == 201
+    # Quota: 6 h a week on the cabinet. The Tuesday is the day after the Monday, in its ISO week
+    # (the first Tuesday 28 days ahead may come before the first such Monday).
+    monday = local_slot(28, 8, hours=4, weekday=0)
+    tuesday_8 = datetime.fromisoformat(monday[0]) + timedelta(days=1)
+
+    def tuesday(hours):
+        return tuesday_8.isoformat(), (tuesday_8 + timedelta(hours=hours)).isoformat()
+
+    assert book(alice, "lab-bsc", monday).status_code == 201
+    assert error_codes(book(alice, "lab-bsc", tuesday(3))) == ["quota_exceeded"]
+    assert book(alice, "lab-bsc", tuesday(2)).status_code == 201
     with app.app_context():
         booking_services.set_resource_status(accounts.get_user_by_email(manager.email), "lab-bsc", "maintenance",
                                              "Filter change")
-    assert error_codes(book(alice, "lab-bsc", local_slot(35, 10))) == ["resource_unavailable"]
+    next_tuesday = (tuesday_8 + timedelta(days=7)).replace(hour=10)  # a week whose quota is unused
+    assert error_codes(book(alice, "lab-bsc", (next_tuesday.isoformat(), (next_tuesday + timedelta(hours=1)).isoformat()))) \
+        == ["resource_unavailable"]
 
 
 def test_bad_input_never_gives_a_500(people):
@@ -275,6 +297,7 @@ def test_tokens_are_stored_only_as_hashes(people, app):
     assert secret not in stored and accounts.secret_hash(secret) in stored
 
 
+@pytest.mark.any_date
 def test_who_sees_which_bookings(people):
     alice, bob = people.make(), people.make(qualifications=["gowning-grade-b"])
     lab_manager = people.make("manager", facilities=["lab"])

@@ -1,30 +1,45 @@
-"""The command line of API.md, run as a user runs it: `flask --app wsgi facility ...`."""
+"""The command line of API.md: `flask --app wsgi facility ...`, through Flask's CLI test runner.
+
+The commands run in the test process (on a fresh copy of the SQLite template), so they see the
+tests' frozen clock; the runner parses arguments exactly as the `flask` command does.
+"""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import traceback
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import TEST_CATALOG, sqlite_url
+from facility.extensions import db
+from tests.conftest import TEST_CATALOG, make_app, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def flask_cli(tmp_path, sqlite_template):
+def flask_cli(tmp_path, sqlite_template, monkeypatch):
     url = sqlite_url(sqlite_template, tmp_path)
-    env = dict(os.environ, FACILITY_DATABASE_URL=url, FACILITY_SECRET_KEY="test-secret")
+    monkeypatch.chdir(ROOT)  # as `flask --app wsgi` is run, from the project's root
+    app = make_app(url, tmp_path)
+    runner = app.test_cli_runner()
 
     def run(*args, stdin: str = ""):
-        return subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", *args], cwd=ROOT,
-                              env=env, input=stdin, capture_output=True, text=True, timeout=120)
+        result = runner.invoke(args=list(args), input=stdin)
+        stderr = result.stderr
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            # What the `flask` command would have printed: an uncaught exception's traceback.
+            stderr += "".join(traceback.format_exception(result.exception))
+        with app.app_context():
+            db.session.remove()
+        return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=stderr)
 
     run.url = url
-    return run
+    yield run
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def scalar(url: str, sql: str):

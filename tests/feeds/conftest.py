@@ -10,7 +10,7 @@ import pytest
 import requests
 import vobject
 
-from tests.conftest import STOCKHOLM
+from tests.support.clock import STOCKHOLM
 
 
 class Feeds:

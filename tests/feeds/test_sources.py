@@ -20,7 +20,8 @@ from facility.feeds import sources
 from facility.feeds.fetch import FetchError, fetch
 from facility.feeds.models import CalendarSource
 from facility.jobs.tasks import refresh_calendar_sources
-from tests.conftest import STOCKHOLM, local_slot
+from tests.conftest import local_slot
+from tests.support.clock import STOCKHOLM, now, today
 from tests.support.postgres import free_port
 from tests.web.conftest import PASSWORD, Browserless
 
@@ -168,7 +169,7 @@ class CalendarServer:
 def calendars():
     server = CalendarServer()
     server.thread.start()
-    server.bodies["/good.ics"] = closures(date.today())
+    server.bodies["/good.ics"] = closures(today())
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
@@ -306,7 +307,7 @@ def test_a_manager_attaches_a_calendar_and_its_events_become_blackouts(app, peop
 
     added = browser.post_form(PAGE, source_form(calendars.url + "/good.ics"), allow_redirects=False)
     assert added.status_code == 302, added.text
-    assert blackouts(app) == expected_closures(date.today())
+    assert blackouts(app) == expected_closures(today())
     with app.app_context():
         made = list(db.session.scalars(select(Blackout)))
         assert {(b.kind, b.resource_id, b.facility.key) for b in made} == {("holiday", None, "lab")}
@@ -372,10 +373,10 @@ def test_a_broken_refresh_keeps_the_blackouts_and_the_page_says_why(app, people,
         assert sources.refresh_all_sources() == 0
         assert db.session.get(CalendarSource, source_id).event_count == 7
 
-    calendars.bodies["/good.ics"] = ics("DTSTART;VALUE=DATE:" + f"{date.today() + timedelta(days=40):%Y%m%d}\n"
+    calendars.bodies["/good.ics"] = ics("DTSTART;VALUE=DATE:" + f"{today() + timedelta(days=40):%Y%m%d}\n"
                                         "SUMMARY:Only this one")
     with app.app_context():
-        assert refresh_calendar_sources(datetime.now(UTC)) == 1  # the scheduled job
+        assert refresh_calendar_sources(now()) == 1  # the scheduled job
         refreshed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "calendar_source.refreshed")).one()
         assert refreshed.actor_id is None and refreshed.after["events"] == 1
     assert [reason for _start, _end, reason in blackouts(app)] == ["Only this one"]
@@ -386,7 +387,7 @@ def test_a_broken_refresh_keeps_the_blackouts_and_the_page_says_why(app, people,
 @SQLITE_ONLY
 def test_an_uploaded_file_becomes_blackouts_and_the_job_leaves_it_alone(app, people, live_server, calendars):
     browser = manager_browser(people, live_server)
-    day = date.today() + timedelta(days=20)
+    day = today() + timedelta(days=20)
     upload = ics(f"DTSTART;VALUE=DATE:{day:%Y%m%d}\nSUMMARY:Staff day")
     added = browser.post_form(PAGE, {**source_form(""), "target": "resource:lab-bioreactor", "kind": "other"},
                               files={"upload": ("closures.ics", upload, "text/calendar")}, allow_redirects=False)
@@ -445,6 +446,7 @@ def test_only_managers_of_the_facility_may_use_sources(app, people, live_server,
 
 # --- the service, on SQLite and PostgreSQL -------------------------------------------------------
 
+@pytest.mark.any_date
 def test_a_refresh_replaces_the_blackouts_all_at_once_or_not_at_all(app, calendars, limits, monkeypatch):
     boss = make_manager(app)
     with app.app_context():
@@ -452,9 +454,9 @@ def test_a_refresh_replaces_the_blackouts_all_at_once_or_not_at_all(app, calenda
                                     resource_key="lab-bsc")
         source_id = source.id
     first = blackouts(app)
-    assert first == expected_closures(date.today())
+    assert first == expected_closures(today())
 
-    calendars.bodies["/good.ics"] = ics(f"DTSTART;VALUE=DATE:{date.today() + timedelta(days=3):%Y%m%d}\n"
+    calendars.bodies["/good.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=3):%Y%m%d}\n"
                                         "SUMMARY:Changed")
 
     def fail_after_the_inserts(*args, **kwargs):
@@ -475,7 +477,7 @@ def test_a_refresh_replaces_the_blackouts_all_at_once_or_not_at_all(app, calenda
     with app.app_context():
         assert db.session.get(CalendarSource, source_id).last_error.startswith("This is not an iCalendar file")
 
-    calendars.bodies["/good.ics"] = ics(f"DTSTART;VALUE=DATE:{date.today() + timedelta(days=3):%Y%m%d}\n"
+    calendars.bodies["/good.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=3):%Y%m%d}\n"
                                         "SUMMARY:Changed")
     with app.app_context():
         sources.refresh_source(source_id)
@@ -486,7 +488,7 @@ def test_a_refresh_replaces_the_blackouts_all_at_once_or_not_at_all(app, calenda
 
 def test_refresh_all_sources_counts_the_url_sources_it_refreshed(app, calendars, limits):
     boss = make_manager(app, facilities=("lab", "gmp"))
-    calendars.bodies["/other.ics"] = ics(f"DTSTART;VALUE=DATE:{date.today() + timedelta(days=5):%Y%m%d}\n"
+    calendars.bodies["/other.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=5):%Y%m%d}\n"
                                          "SUMMARY:Holiday")
     with app.app_context():
         actor = as_user(boss)

@@ -11,6 +11,7 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
+from . import clock
 from .postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,15 +35,18 @@ class LiveServer:
 
 
 class GunicornServer:
-    """``gunicorn -w N wsgi:app``, several processes, as in production."""
+    """``gunicorn -w N wsgi:app``, several processes, as in production, but at the tests'
+    frozen instant: the workers serve ``tests.support.frozen_wsgi:app``, which freezes their
+    clock at ``$FACILITY_TEST_NOW`` (the test process's current, frozen time) first."""
 
     def __init__(self, database_url: str, instance: Path, workers: int = 4):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, FACILITY_DATABASE_URL=database_url, FACILITY_SECRET_KEY="test-secret")
+        env = dict(os.environ, FACILITY_DATABASE_URL=database_url, FACILITY_SECRET_KEY="test-secret",
+                   **{clock.ENVIRONMENT_VARIABLE: clock.now().isoformat()})
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--chdir", str(ROOT), "--log-level", "warning", "wsgi:app"],
+             "--chdir", str(ROOT), "--log-level", "warning", "tests.support.frozen_wsgi:app"],
             env=env, cwd=instance, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )
 

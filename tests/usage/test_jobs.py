@@ -1,4 +1,8 @@
-"""The scheduled jobs, run at chosen times (no sleeping); their mail arrives on a real SMTP server."""
+"""The scheduled jobs, run at chosen times (no sleeping); their mail arrives on a real SMTP server.
+
+Every test here runs at each instant of ``tests/support/clock.py`` (SQLite only): the jobs are
+given their ``now``, but what they do must not depend on the day the suite runs.
+"""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,6 +21,8 @@ from facility.usage import services as usage
 from facility.usage.models import UsageRecord
 from tests.conftest import local_slot, sqlite_url
 from tests.usage.conftest import add_booking, add_usage, local, user_id
+
+pytestmark = pytest.mark.any_date
 
 
 @pytest.fixture
@@ -159,7 +165,7 @@ def test_a_broken_mail_server_never_breaks_a_booking(app, people):
                                     "end": local_slot(14, 10)[1]}).status_code == 201
 
 
-def test_only_one_scheduler_holds_a_job_at_a_time(app):
+def test_only_one_scheduler_holds_a_job_at_a_time(app, clock):
     now = local("2030-03-05 10:00")
     lease = timedelta(minutes=5)
     with app.app_context():
@@ -171,8 +177,7 @@ def test_only_one_scheduler_holds_a_job_at_a_time(app):
         assert locks.claim("send_reminders", now + timedelta(minutes=8), lease, holder="first")
     # A job held by another process is skipped; a free one runs.
     with app.app_context():
-        from datetime import datetime, timezone
-        locks.claim("expire_pending", datetime.now(timezone.utc), timedelta(hours=1), holder="someone-else")
+        locks.claim("expire_pending", clock.now, timedelta(hours=1), holder="someone-else")
     assert run_job(app, "expire_pending") is None
     assert run_job(app, "mark_no_shows") == 0
     assert run_job(app, "refresh_calendar_sources") == 0

@@ -4,7 +4,7 @@ nothing saved, the de minimis ledger per company with its warnings and statement
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from facility.extensions import db
 from facility.usage.models import UsageRecord
 from tests.conftest import sqlite_url
-from tests.usage.conftest import STOCKHOLM, add_usage, local
+from tests.support.clock import today
+from tests.usage.conftest import add_usage, local
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def usage_count(app) -> int:
 
 
 def yesterday() -> str:
-    return (datetime.now(STOCKHOLM).date() - timedelta(days=1)).isoformat()
+    return (today() - timedelta(days=1)).isoformat()
 
 
 def walk_up(user_email: str, **changes) -> dict:
@@ -105,7 +106,7 @@ def test_a_bad_time_or_an_end_before_the_start_is_said_next_to_its_field_and_not
     assert 'id="reason-errors"' in no_reason.text
     nobody = browser.post_form("/manage/usage", walk_up("nobody@example.org"), page="/manage/usage")
     assert nobody.status_code == 422 and "No such user." in nobody.text and 'id="user-errors"' in nobody.text
-    tomorrow = (datetime.now(STOCKHOLM).date() + timedelta(days=1)).isoformat()
+    tomorrow = (today() + timedelta(days=1)).isoformat()
     future = browser.post_form("/manage/usage", walk_up(scientist.email, start_date=tomorrow, end_date=tomorrow),
                                page="/manage/usage")
     assert future.status_code == 422 and "Usage can only be recorded for time that has passed." in future.text
@@ -198,7 +199,6 @@ def test_the_state_aid_page_explains_a_bad_period_and_defaults_to_three_years(ap
     assert backwards.status_code == 422 and "must be after" in html.unescape(backwards.text)
     default = browser.get("/manage/state-aid")
     assert default.status_code == 200 and 'id="aid-cellco"' in default.text
-    today = datetime.now(STOCKHOLM).date().isoformat()
-    assert f'name="to" value="{today}"' in default.text
+    assert f'name="to" value="{today().isoformat()}"' in default.text
     quiet = browser.get("/manage/state-aid?from=2025-01-01&to=2025-01-31")
     assert quiet.status_code == 200 and "No company used a resource in this period." in quiet.text

@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from facility.audit.models import AuditEvent
 from facility.extensions import db
+from tests.support.clock import today
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
 def next_weekday(days_ahead: int, weekday: int) -> date:
-    day = date.today() + timedelta(days=days_ahead)
+    day = today() + timedelta(days=days_ahead)
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 

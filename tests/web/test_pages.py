@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 from datetime import date, timedelta
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
 from facility.bookings.models import Booking
 from facility.extensions import db
 from tests.conftest import local_slot
+from tests.support.clock import today
 from tests.web.conftest import PASSWORD
 
 
@@ -20,7 +22,7 @@ def booking_count(app) -> int:
 
 
 def next_weekday(days_ahead: int, weekday: int) -> date:
-    day = date.today() + timedelta(days=days_ahead)
+    day = today() + timedelta(days=days_ahead)
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
@@ -76,6 +78,7 @@ def test_repeated_failed_sign_ins_are_throttled_with_the_same_message_for_unknow
     assert visitor().sign_in(bob.email).status_code == 302  # other accounts are not affected
 
 
+@pytest.mark.any_date
 def test_booking_form_errors_are_shown_in_words_with_the_typed_values_kept(people, visitor, app):
     alice = people.make(password=PASSWORD)
     browser = visitor()
@@ -104,11 +107,12 @@ def test_booking_form_errors_are_shown_in_words_with_the_typed_values_kept(peopl
     assert booking_count(app) == 0
 
 
-def test_a_wall_time_skipped_by_daylight_saving_is_refused_in_words(people, visitor):
+@pytest.mark.any_date
+def test_a_wall_time_skipped_by_daylight_saving_is_refused_in_words(people, visitor, clock):
     alice = people.make(password=PASSWORD)
     browser = visitor()
     browser.sign_in(alice.email)
-    year = date.today().year + 1
+    year = clock.today.year + 1
     last_sunday_march = max(date(year, 3, d) for d in range(25, 32) if date(year, 3, d).weekday() == 6)
     response = browser.post_form("/book", book_form(last_sunday_march, start="02:30", end="03:30",
                                                     resource="lab-bioreactor"), page="/book")
@@ -116,6 +120,7 @@ def test_a_wall_time_skipped_by_daylight_saving_is_refused_in_words(people, visi
     assert "02:30 does not exist on" in html.unescape(response.text)
 
 
+@pytest.mark.any_date
 def test_others_see_only_busy_time_in_the_calendar(people, visitor):
     alice = people.make(password=PASSWORD)
     start, end = local_slot(14, 10, hours=2)
@@ -136,6 +141,7 @@ def test_others_see_only_busy_time_in_the_calendar(people, visitor):
     assert browser.get("/resources/no-such-thing/week").status_code == 404
 
 
+@pytest.mark.any_date
 def test_cancel_and_reschedule_from_my_bookings(people, visitor, app):
     alice = people.make(password=PASSWORD)
     browser = visitor()
@@ -221,12 +227,13 @@ def test_manager_blackout_lists_colliding_bookings_and_status_needs_a_reason(peo
     assert other.status_code == 403  # not a manager of the GMP unit
 
 
+@pytest.mark.any_date
 def test_manager_grants_qualifications_and_sees_who_expires_soon(people, visitor):
     alice = people.make(password=PASSWORD)
     manager = people.make("manager", facilities=["lab"], password=PASSWORD)
     browser = visitor()
     browser.sign_in(manager.email)
-    soon = (date.today() + timedelta(days=10)).isoformat()
+    soon = (today() + timedelta(days=10)).isoformat()
     granted = browser.post_form("/manage/qualifications", {"email": alice.email,
                                                            "qualification": "bioreactor-operation", "valid_until": soon})
     assert granted.status_code == 200 and "Qualification recorded" in granted.text
