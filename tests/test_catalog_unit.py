@@ -1,6 +1,7 @@
 """instruments.yaml: parsing and validation only (no Flask app, no database)."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,12 @@ def test_shipped_rules_are_consistent_and_hours_cover_the_week(shipped):
         assert resource.status is None, "status is a manager's run-time decision"
     for facility in shipped.facilities:
         assert list(facility.opening_hours) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        assert {"2026-12-24", "2026-12-25", "2027-01-01", "2027-06-25"} <= set(facility.closed_days)
+        assert facility.public_holidays == "SE"
+        assert facility.closed_days == ({"holiday": "Julafton"}, {"holiday": "Nyårsafton"},
+                                        {"holiday": "Midsommarafton"})
+        closed = facility.closures()
+        for day in ("2026-12-24", "2026-12-25", "2027-01-01", "2027-06-25", "2031-06-20", "2035-12-31"):
+            assert date.fromisoformat(day) in closed, (facility.key, day)
     sus = shipped.facilities[2]
     assert sus.opening_hours["sat"] == ["08:00-14:00"] and sus.opening_hours["sun"] == []
 
@@ -127,7 +133,32 @@ def test_a_stated_status_and_closed_days_are_read():
     text = text.replace("    defaults:\n", "    closed_days: [2026-12-25, '2026-12-24', 2026-12-25]\n    defaults:\n")
     catalog = parse_catalog(text)
     assert (catalog.resources[1].status, catalog.resources[1].status_reason) == ("maintenance", "pump service")
-    assert catalog.facilities[0].closed_days == ("2026-12-24", "2026-12-25")
+    assert catalog.facilities[0].closed_days == ({"day": "2026-12-24"}, {"day": "2026-12-25"})
+    assert catalog.facilities[0].public_holidays is None
+
+
+def test_public_holidays_named_days_and_periods_are_read_in_their_stored_form():
+    text = changed("    defaults:\n", "    public_holidays: se\n    closed_days:\n      - julafton\n"
+                   "      - holiday: Midsummer Eve\n      - {holiday: JULAFTON}\n      - 2027-01-05\n"
+                   "      - {day: 2026-12-23, name: Inventory}\n"
+                   "      - {from: 2027-07-12, to: 2027-07-16, name: Summer shutdown}\n"
+                   "      - {from: 2027-08-02, to: 2027-08-02}\n    defaults:\n")
+    facility = parse_catalog(text).facilities[0]
+    assert facility.public_holidays == "SE"
+    assert facility.closed_days == (
+        {"holiday": "Julafton"}, {"holiday": "Midsommarafton"}, {"day": "2026-12-23", "name": "Inventory"},
+        {"day": "2027-01-05"}, {"from": "2027-07-12", "to": "2027-07-16", "name": "Summer shutdown"},
+        {"day": "2027-08-02"})
+    closed = facility.closures()
+    assert date(2027, 7, 16) in closed and date(2027, 7, 17) not in closed
+    assert closed.name(date(2029, 6, 22), "en") == "Midsummer Eve"
+
+
+def closed_days(lines: str, public_holidays: str = "SE") -> str:
+    """BASE with ``public_holidays`` on line 11 and ``closed_days:`` on line 12, its items from line 13."""
+    head = f"    public_holidays: {public_holidays}\n" if public_holidays else ""
+    text = changed("    defaults:\n", f"{head}    closed_days:\n{lines}    defaults:\n")
+    return text
 
 
 # --- broken files: each problem names its line, entry and field ---------------------------------
@@ -268,6 +299,53 @@ def test_the_cleanroom_grade_belongs_to_cleanrooms_only():
 def test_a_bad_closed_day():
     problems = problems_of(changed("    defaults:\n", "    closed_days: [2026-12-24, 2026-02-30]\n    defaults:\n"))
     assert_reported(problems, 11, "facilities[0] (lab)", "closed_days[1]", "2026-02-30")
+
+
+def test_an_unknown_country():
+    problems = problems_of(closed_days("      - julafton\n", "XX"))
+    assert problems == ["line 11: facilities[0] (lab) > public_holidays: 'XX' is not a country whose holidays are "
+                        "known; use a code like SE, NO, DK or DE"]
+    assert_reported(problems_of(closed_days("", "SE-XY")), 11, "facilities[0] (lab)", "public_holidays",
+                    "'XY' is not a subdivision of SE")
+
+
+def test_an_unknown_holiday_name_says_which_there_are():
+    problems = problems_of(closed_days("      - julafton\n      - julaftn\n      - holiday: Boxing Night\n"))
+    assert len(problems) == 2
+    assert_reported(problems, 14, "facilities[0] (lab)", "closed_days[1]", "'julaftn' is not a holiday of SE",
+                    "Julafton", "Midsommarafton", "Nyårsafton")
+    assert_reported(problems, 15, "facilities[0] (lab) > closed_days[2]", "holiday", "'Boxing Night'", "Julafton")
+
+
+def test_a_named_holiday_needs_the_country():
+    problems = problems_of(closed_days("      - julafton\n", public_holidays=""))
+    assert_reported(problems, 12, "facilities[0] (lab)", "closed_days[0]", "public_holidays")
+
+
+@pytest.mark.parametrize("item, field, words", [
+    ("{day: 2027-02-30}", "closed_days[0] > day", ("2027-02-30", "not a date")),
+    ("{from: 2027-07-12, to: 2027-07-32}", "closed_days[0] > to", ("2027-07-32",)),
+    ("{from: 2027-07-16, to: 2027-07-12}", "closed_days[0] > to", ("2027-07-12 is before from (2027-07-16)",)),
+    ("{from: 2027-07-12}", "closed_days[0] > from", ("needs to",)),
+    ("{to: 2027-07-12}", "closed_days[0] > to", ("needs from",)),
+    ("{day: 2027-07-12, colour: red}", "closed_days[0] > colour", ("not a field",)),
+    ("{holiday: julafton, day: 2027-07-12}", "closed_days[0] > day", ("cannot go together with holiday",)),
+    ("{holiday: julafton, name: Jul}", "closed_days[0] > name", ("own name",)),
+    ("{name: Inventory}", "closed_days[0]", ("needs holiday, day, or from and to",)),
+    ("2027-13-01", "closed_days[0]", ("'2027-13-01' is not a date",)),
+    ("2027-07-12 10:00", "closed_days[0]", ("not a date",)),
+    ("2027-07-12 10:00:00", "closed_days[0]", ("not a date",)),
+    ("[2027-07-12]", "closed_days[0]", ("not a closed day",)),
+])
+def test_a_bad_closed_day_or_period(item, field, words):
+    problems = problems_of(closed_days(f"      - {item}\n"))
+    assert len(problems) == 1, problems
+    assert_reported(problems, 13, "facilities[0] (lab)", field, *words)
+
+
+def test_plain_dates_stay_valid_without_a_country():
+    facility = parse_catalog(closed_days("      - 2026-12-24\n", public_holidays="")).facilities[0]
+    assert facility.closed_days == ({"day": "2026-12-24"},) and facility.public_holidays is None
 
 
 @pytest.mark.parametrize("text", ["", "- a list\n", "just text\n"])

@@ -17,6 +17,7 @@ from .. import audit
 from ..accounts.models import User, UserQualification
 from ..accounts.services import require_manager_of
 from ..catalog.models import Facility, Resource
+from ..catalog.services import closed_days_for
 from ..database import utcnow, write_transaction
 from ..events import booking_was
 from ..errors import ServiceError, invalid, not_found, rule_violations
@@ -56,8 +57,7 @@ def hours_for(facility: Facility) -> rules.OpeningHours:
         index: tuple(rules.parse_hours(span) for span in facility.opening_hours.get(day, []))
         for index, day in enumerate(rules.WEEKDAYS)
     }
-    closed = frozenset(date.fromisoformat(d) for d in facility.closed_days or [])
-    return rules.OpeningHours(ZoneInfo(facility.timezone), weekly, closed)
+    return rules.OpeningHours(ZoneInfo(facility.timezone), weekly, closed_days_for(facility))
 
 
 def active_bookings(resource: Resource, window: rules.Interval, *, exclude_id: Optional[int] = None,

@@ -17,6 +17,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..accounts.models import ORGANISATION_KINDS
+from .closures import ClosedDays, find_holiday, parse_region, region_code
 from .models import RATES_SINCE_ALWAYS, Facility, Qualification, Resource, ResourceRate
 from .schema import CatalogSchema, resolve_rules
 
@@ -82,9 +83,15 @@ class FacilitySpec:
     timezone: str
     location: str
     opening_hours: dict  # all seven days: {"mon": ["07:00-19:00"], ..., "sun": []}
-    closed_days: tuple[str, ...]  # ISO dates, sorted
+    # Stored entries: named holidays ({"holiday": "Julafton"}) in the file's order, then own closures
+    # ({"day": ...} / {"from": ..., "to": ...}, each with an optional "name") by date.
+    closed_days: tuple[dict, ...]
     no_show_grace_minutes: int
     resources: tuple[ResourceSpec, ...]
+    public_holidays: Optional[str] = None  # "SE", or a country and subdivision like "DE-BY"
+
+    def closures(self) -> ClosedDays:
+        return ClosedDays.from_entries(self.public_holidays, self.closed_days)
 
 
 @dataclass(frozen=True)
@@ -222,9 +229,29 @@ def _facility(data: dict) -> FacilitySpec:
     return FacilitySpec(
         key=data["key"], name=data["name"], organisation=data["organisation"], gmp_level=data["gmp_level"],
         timezone=data["timezone"], location=data["location"], opening_hours=data["opening_hours"],
-        closed_days=tuple(sorted(set(data["closed_days"]))),
+        public_holidays=region_code(*parse_region(data["public_holidays"])) if data["public_holidays"] else None,
+        closed_days=_closed_days(data["public_holidays"], data["closed_days"]),
         no_show_grace_minutes=data["no_show_grace_minutes"], resources=resources,
     )
+
+
+def _closed_days(region: Optional[str], entries: list[dict]) -> tuple[dict, ...]:
+    """The loaded entries in their stored form: holidays by their own name, repeats dropped, own
+    closures by date."""
+    country, subdivision = parse_region(region) if region else (None, None)
+    named, own = [], set()
+    for entry in entries:
+        if "holiday" in entry:
+            name = find_holiday(country, subdivision, entry["holiday"])
+            if {"holiday": name} not in named:
+                named.append({"holiday": name})
+            continue
+        first = entry.get("day") or entry["from_"]
+        last = entry.get("day") or entry["to"]
+        own.add((first, last, entry.get("name") or ""))
+    dated = [({"day": first} if first == last else {"from": first, "to": last}) | ({"name": name} if name else {})
+             for first, last, name in sorted(own)]
+    return tuple(named + dated)
 
 
 def _resource(data: dict, facility: str, defaults: dict) -> ResourceSpec:
@@ -262,7 +289,8 @@ class LoadSummary:
 
 
 QUALIFICATION_COLUMNS = ("name", "description")
-FACILITY_COLUMNS = ("name", "organisation", "gmp_level", "timezone", "location", "no_show_grace_minutes")
+FACILITY_COLUMNS = ("name", "organisation", "gmp_level", "timezone", "location", "no_show_grace_minutes",
+                    "public_holidays")
 RESOURCE_COLUMNS = tuple(f.name for f in fields(ResourceSpec)
                          if f.name not in ("key", "facility", "qualification", "status", "status_reason"))
 
@@ -285,7 +313,7 @@ def apply_catalog(session, catalog: Catalog, *, now: datetime) -> LoadSummary:
         for spec in catalog.facilities:
             values = {name: getattr(spec, name) for name in FACILITY_COLUMNS}
             values["opening_hours"] = {day: list(spans) for day, spans in spec.opening_hours.items()}
-            values["closed_days"] = list(spec.closed_days)
+            values["closed_days"] = [dict(entry) for entry in spec.closed_days]
             summary.facilities[_upsert(session, Facility, facilities, spec.key, values)] += 1
         resources = _by_key(session, Resource)
         rates = _current_rates(session)

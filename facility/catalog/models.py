@@ -28,7 +28,10 @@ class Facility(db.Model):
     location: Mapped[str] = mapped_column(String(200), default="")
     # {"mon": [["07:00", "19:00"]], ..., "sun": []}; an interval may cross midnight.
     opening_hours: Mapped[dict] = mapped_column(JSON)
-    # ["2026-12-24", ...]: whole local days the facility is closed.
+    # The country whose public holidays close the facility ("SE"; "DE-BY" with a subdivision), or None.
+    public_holidays: Mapped[Optional[str]] = mapped_column(String(16))
+    # Further whole local days the facility is closed, as entries (see catalog/closures.py):
+    # [{"holiday": "Julafton"}, {"day": "2026-12-23"}, {"from": "2027-07-12", "to": "2027-07-16", "name": "..."}].
     closed_days: Mapped[list] = mapped_column(JSON, default=list)
     no_show_grace_minutes: Mapped[int] = mapped_column(Integer, default=30)
 

@@ -9,6 +9,7 @@ problem of the file; a value that failed its own check is skipped by the checks 
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from ..accounts.models import ORGANISATION_KINDS
 from ..bookings.rules import MINUTES_PER_DAY, WEEKDAYS, parse_hours
+from .closures import find_holiday, parse_region
 from .models import CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
 
 # A rule that neither the resource nor its facility's defaults set; min_minutes falls back to slot_minutes.
@@ -95,6 +97,38 @@ class Day(fields.Field):
             except ValueError:
                 pass
         raise ValidationError(f"{value!r} is not a date like 2026-12-24")
+
+
+def valid_region(code: Any) -> None:
+    try:
+        parse_region(code)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+_DATE_LIKE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}")  # a date, maybe a broken one, or a date and time
+
+
+class ClosedDay(fields.Field):
+    """One closed day or period; loads as its stored form (see ``closures``):
+
+    - ``2026-12-24`` -> ``{"day": "2026-12-24"}``
+    - ``julafton`` or ``{holiday: julafton}`` -> ``{"holiday": "julafton"}`` (the name is checked
+      against the facility's ``public_holidays`` country by ``FacilitySchema``)
+    - ``{day: 2026-12-23, name: Inventory}``, ``{from: 2027-07-12, to: 2027-07-16, name: ...}``
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dict):
+            return ClosureSchema().load(value)
+        if isinstance(value, str) and not _DATE_LIKE.match(value):
+            if not value.strip():
+                raise ValidationError("is empty; give a date like 2026-12-24 or a holiday's name like julafton")
+            return {"holiday": " ".join(value.split())}
+        if isinstance(value, (date, str)):
+            return {"day": Day().deserialize(value)}
+        raise ValidationError(f"{value!r} is not a closed day: give a date like 2026-12-24, a holiday's name "
+                              "like julafton, or a period like {from: 2027-07-12, to: 2027-07-16, name: ...}")
 
 
 class OpeningHours(fields.Field):
@@ -185,6 +219,36 @@ class QualificationSchema(StrictSchema):
     description = Text(max_length=None, load_default="")
 
 
+class ClosureSchema(StrictSchema):
+    """A closed day written as a mapping: ``{holiday: ...}``, ``{day: ..., name: ...}`` or
+    ``{from: ..., to: ..., name: ...}`` (inclusive)."""
+
+    holiday = fields.String(validate=validate.Length(min=1, max=200))
+    day = Day()
+    from_ = Day(data_key="from")
+    to = Day()
+    name = Text()
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _check_form(self, data, original, **kwargs):
+        errors = Errors()
+        forms = [key for key in ("holiday", "day", "from") if key in original]
+        if not forms and "to" not in original:
+            errors.add(("_schema",), "needs holiday, day, or from and to (a period)")
+        elif len(forms) > 1:
+            errors.add((forms[1],), f"cannot go together with {forms[0]}; write them as two entries")
+        if "from" in original and "to" not in original:
+            errors.add(("from",), "a period needs to as well (its last day, inclusive)")
+        if "to" in original and "from" not in original:
+            errors.add(("to",), "needs from (the first day of the period)")
+        if "name" in original and "holiday" in original:
+            errors.add(("name",), "a holiday has its own name; name only days and periods of your own")
+        first, last = data.get("from_"), data.get("to")
+        if first and last and last < first:
+            errors.add(("to",), f"{last} is before from ({first})")
+        errors.raise_if_any()
+
+
 class RulesSchema(StrictSchema):
     """Booking rules, all optional: a facility's defaults or a resource's own overrides."""
 
@@ -236,10 +300,41 @@ class FacilitySchema(StrictSchema):
     timezone = fields.String(required=True, validate=valid_timezone)
     location = Text(load_default="")
     opening_hours = OpeningHours(required=True)
-    closed_days = fields.List(Day(), load_default=list)
+    # The country whose public holidays close the facility (SE, or a subdivision like DE-BY).
+    public_holidays = fields.String(allow_none=True, load_default=None, validate=valid_region)
+    closed_days = fields.List(ClosedDay(), load_default=list)
     no_show_grace_minutes = Int(0, load_default=30)
     defaults = fields.Nested(RulesSchema, load_default=dict)
     resources = EntryList(fields.Nested(ResourceSchema), load_default=list)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _check_holiday_names(self, data, original, **kwargs):
+        """A holiday named among the closed days is one of the ``public_holidays`` country."""
+        if not isinstance(original, dict) or not isinstance(original.get("closed_days"), list):
+            return
+        errors = Errors()
+        region = original.get("public_holidays")
+        for index, raw in enumerate(original["closed_days"]):
+            if isinstance(raw, dict):
+                name, path = raw.get("holiday"), ("closed_days", index, "holiday")
+            elif isinstance(raw, str) and not _DATE_LIKE.match(raw) and raw.strip():
+                name, path = raw, ("closed_days", index)
+            else:
+                continue
+            if not isinstance(name, str):
+                continue
+            if region is None:
+                errors.add(path, f"names a holiday ({name}): say whose holidays with public_holidays, like SE")
+                continue
+            try:
+                country, subdivision = parse_region(region)
+            except ValueError:
+                continue  # reported at public_holidays
+            try:
+                find_holiday(country, subdivision, name)
+            except ValueError as error:
+                errors.add(path, str(error))
+        errors.raise_if_any()
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_resources(self, data, original, **kwargs):

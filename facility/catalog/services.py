@@ -7,11 +7,18 @@ from sqlalchemy import select
 
 from ..database import utcnow, write_transaction
 from ..extensions import db
+from .closures import ClosedDays
 from .models import Facility, Resource
 
 
 def list_facilities() -> list[Facility]:
     return list(db.session.scalars(select(Facility).order_by(Facility.id)))
+
+
+def closed_days_for(facility: Facility) -> ClosedDays:
+    """The days ``facility`` is closed: its country's public holidays, its named holidays and its
+    own closures (``day in closed_days_for(facility)``; ``.name(day, "sv")`` says why)."""
+    return ClosedDays.from_entries(facility.public_holidays, facility.closed_days or [])
 
 
 def list_resources(facility: Optional[Facility] = None) -> list[Resource]:

@@ -6,14 +6,16 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..bookings import rules
 from ..bookings import services as bookings
 from ..bookings.rules import format_minutes
 from ..catalog.models import Facility, Resource
-from ..catalog.services import list_facilities, list_resources
+from ..catalog.closures import ClosedDays
+from ..catalog.services import closed_days_for, list_facilities, list_resources
 from . import calendar
 from .blueprint import bp, me
 from .localtime import FieldProblem, local_today, parse_date
@@ -58,7 +60,37 @@ def opening_hours_in_words(facility: Facility) -> list[str]:
     for index, key in enumerate(rules.WEEKDAYS):
         spans = facility.opening_hours.get(key, [])
         lines.append(f"{names[index]} {', '.join(spans) if spans else _('closed')}")
+    closed = closed_days_for(facility)
+    if closed:
+        lines.append(closed_days_in_words(closed))
     return lines
+
+
+def page_language() -> str:
+    return getattr(get_locale(), "language", None) or "en"
+
+
+def closed_days_in_words(closed: ClosedDays) -> str:
+    """"closed on public holidays (SE) and Julafton, Nyårsafton, Midsommarafton", in the page's language."""
+    named = ", ".join(closed.holiday_names(page_language()))
+    own = len(closed.closures)
+    if closed.public and named:
+        text = _("closed on public holidays (%(country)s) and %(days)s", country=closed.region, days=named)
+    elif closed.public:
+        text = _("closed on public holidays (%(country)s)", country=closed.region)
+    elif named:
+        text = _("closed on %(days)s", days=named)
+    else:
+        text = ""
+    if own:
+        more = ngettext("%(num)d day or period of its own", "%(num)d days or periods of its own", own)
+        text = f"{text}; {more}" if text else _("closed on %(days)s", days=more)
+    return text
+
+
+def closed_day_name(closed: ClosedDays, day: date) -> Optional[str]:
+    """The holiday's (or closure's) name on ``day`` in the page's language; None when not closed."""
+    return closed.name(day, page_language(), unnamed=_("Closed"))
 
 
 @bp.route("/catalogue")
@@ -81,8 +113,11 @@ def chosen_day(tz: ZoneInfo) -> tuple[date, Optional[str]]:
         return local_today(tz), problem.message
 
 
-def _day_title(day: date) -> str:
-    return format_date(day, "EEE d MMM")
+def _day_title(day: date, closed: Optional[ClosedDays] = None) -> str:
+    """"Thu 24 Dec", and on a closed day its name: "Thu 24 Dec · Christmas Eve"."""
+    title = format_date(day, "EEE d MMM")
+    name = closed_day_name(closed, day) if closed is not None else None
+    return f"{title} · {name}" if name else title
 
 
 @bp.route("/resources/<key>/week")
@@ -94,7 +129,8 @@ def resource_week(key: str):
     days = [monday + timedelta(days=i) for i in range(7)]
     start, end = calendar.day_bounds(monday, tz)[0], calendar.day_bounds(days[-1], tz)[1]
     items = calendar.resource_items(resource, me(), start, end)
-    columns = [calendar.column(_day_title(d), d, tz, items) for d in days]
+    closed = closed_days_for(resource.facility)
+    columns = [calendar.column(_day_title(d, closed), d, tz, items) for d in days]
     opening = [(0, 24 * 60)] if resource.runs_unattended else calendar.opening_minutes(resource)
     grid = calendar.grid(columns, opening)
     return render_template("web/week.html", resource=resource, grid=grid, day=day, monday=monday,
@@ -120,4 +156,12 @@ def facility_day(key: str):
     grid = calendar.grid(columns, opening)
     return render_template("web/day.html", facility=facility, grid=grid, day=day, resources=resources,
                            prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
-                           today=local_today(tz), problem=problem, day_title=format_date(day, "EEEE d MMMM y"))
+                           today=local_today(tz), problem=problem, day_title=format_date(day, "EEEE d MMMM y"),
+                           closed_text=_closed_text(closed_day_name(closed_days_for(facility), day)))
+
+
+def _closed_text(name: Optional[str]) -> Optional[str]:
+    """"Closed: Julafton" under the day page's title; "Closed" for a closure without a name."""
+    if name is None:
+        return None
+    return _("Closed") if name == _("Closed") else _("Closed: %(name)s", name=name)
