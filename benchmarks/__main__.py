@@ -70,7 +70,7 @@ def main() -> None:
                   lambda: services.availability(bsc, now, now + timedelta(days=7)))
             timed("availability of one resource, one month", 50,
                   lambda: services.availability(bsc, now, now + timedelta(days=31)))
-            ctx = services.context_for(bsc, user, now + timedelta(days=3), now + timedelta(days=3, hours=1), now=now)
+            ctx = services.context_for(bsc, now + timedelta(days=3), now + timedelta(days=3, hours=1), now=now, user=user)
             timed("pure rule check of one request", 500,
                   lambda: rules.check_booking(now + timedelta(days=3), now + timedelta(days=3, hours=1), ctx))
             timed("list a month of a facility's bookings (admin)", 20, lambda: services.list_bookings(

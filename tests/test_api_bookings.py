@@ -88,11 +88,13 @@ def test_availability_shows_busy_time_without_names(people):
         {"start": start, "end": end, "kind": "pending"},
         {"start": end, "end": (datetime.fromisoformat(end) + timedelta(hours=2)).isoformat(), "kind": "changeover"},
     ]
-    # Free = opening hours (06-22) minus the booking and its changeover.
+    # Free = where a booking may lie: opening hours (06-22) minus the booking and its changeover,
+    # and minus the two hours before it, which a new booking's own changeover would need.
     assert body["free"] == [
-        {"start": day.replace(hour=6).isoformat(), "end": start},
+        {"start": day.replace(hour=6).isoformat(), "end": day.replace(hour=8).isoformat()},
         {"start": day.replace(hour=14).isoformat(), "end": day.replace(hour=22).isoformat()},
     ]
+    assert body["starts"] == body["ends"] == body["free"]  # attended throughout: the free windows
     assert "secret" not in response.text and alice.email not in response.text
 
 

@@ -184,7 +184,7 @@ def test_parse_hours():
 def test_free_time_starts_on_the_slot_grid_after_the_lead_time():
     now = local(2026, 12, 1, 8, 7, 31).astimezone(UTC)  # lead 60 min: from 09:07:31
     ctx = context(now=now)
-    free = rules.free_time((now, now + timedelta(days=1)), ctx, [])
+    free = rules.bookable_time((now, now + timedelta(days=1)), ctx).free
     assert free[0] == (local(2026, 12, 1, 9, 30).astimezone(UTC), local(2026, 12, 1, 19, 0).astimezone(UTC))
     assert rules.next_slot(local(2026, 12, 1, 9, 30), 30, STOCKHOLM) == local(2026, 12, 1, 9, 30)
     assert rules.next_slot(local(2026, 12, 1, 23, 59, 30), 60, STOCKHOLM) == local(2026, 12, 2, 0, 0)

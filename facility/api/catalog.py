@@ -42,7 +42,7 @@ def get_resource(key):
 @blp.arguments(WindowQuerySchema, location="query")
 @blp.response(200, AvailabilitySchema)
 def get_availability(args, key):
-    """Busy and free time of a resource; busy time names nobody (default: the next 14 days)"""
+    """Busy time of a resource, which names nobody, and the free time where a booking may go (default: the next 14 days)"""
     resource = bookings.get_resource(key)
     start = args.get("from_") or utcnow().replace(second=0, microsecond=0)
     end = args.get("to") or start + DEFAULT_WINDOW
@@ -52,8 +52,13 @@ def get_availability(args, key):
     def local(instant):
         return instant.astimezone(zone).isoformat()
 
+    def spans(intervals):
+        return [{"start": local(s), "end": local(e)} for s, e in intervals]
+
     return {
         "resource": resource.key,
         "busy": [{"start": local(b.start), "end": local(b.end), "kind": b.kind} for b in result.busy],
-        "free": [{"start": local(s), "end": local(e)} for s, e in result.free],
+        "free": spans(result.bookable.free),
+        "starts": spans(result.bookable.starts),
+        "ends": spans(result.bookable.ends),
     }

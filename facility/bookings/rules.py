@@ -250,25 +250,24 @@ def _check_qualification(end: datetime, ctx: BookingContext) -> list[Violation]:
 
 def _check_when(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
     policy = ctx.policy
+    problems = []
     if start < ctx.now:
-        return [Violation("in_past", "The start is in the past.", "start")]
-    earliest = ctx.now + timedelta(minutes=policy.lead_minutes)
-    if start < earliest:
-        return [Violation(
+        problems.append(Violation("in_past", "The start is in the past.", "start"))
+    elif start < earliest_start(ctx):
+        problems.append(Violation(
             "lead_time",
             f"This resource must be booked at least {format_minutes(policy.lead_minutes)} in advance "
-            f"(earliest start {format_local(earliest, ctx.tz)}).",
+            f"(earliest start {format_local(earliest_start(ctx), ctx.tz)}).",
             "start",
-        )]
-    latest = ctx.now + timedelta(days=policy.horizon_days)
-    if start > latest:
-        return [Violation(
+        ))
+    if end > latest_end(ctx):
+        problems.append(Violation(
             "horizon",
             f"This resource can be booked at most {policy.horizon_days} days ahead "
-            f"(latest start {format_local(latest, ctx.tz)}).",
-            "start",
-        )]
-    return []
+            f"(a booking must end by {format_local(latest_end(ctx), ctx.tz)}).",
+            "end",
+        ))
+    return problems
 
 
 def _check_duration(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
@@ -304,15 +303,14 @@ def _example_slot(slot: int) -> str:
 
 
 def _check_opening_hours(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
-    window = (start - timedelta(days=1), end + timedelta(days=1))
-    open_time = ctx.hours.intervals(window)
+    open_time = ctx.hours.intervals((start - timedelta(days=1), end + timedelta(days=1)))
     if ctx.policy.runs_unattended:
         # Unattended runs (a bioreactor, a freezer) go on overnight: staff must be there to
         # start and finish them, so only the two ends must fall inside opening hours.
         problems = []
-        if not contains_instant(open_time, start):
+        if not may_start_at(start, open_time):
             problems.append(("start", start))
-        if not contains_instant(open_time, end, closing=True):
+        if not may_end_at(end, open_time):
             problems.append(("end", end))
         return [
             Violation("outside_opening_hours",
@@ -375,14 +373,42 @@ def minutes_per_week(intervals: Iterable[Interval], tz: ZoneInfo) -> dict[date, 
 
 
 def _check_overlap(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
-    holds = (start, blocked_until(end, ctx.policy))
-    if not any(overlaps(holds, taken) for taken in ctx.taken):
+    if not any(overlaps((start, end), clear) for clear in keep_clear(ctx)):
         return []
     message = "This time is already booked."
     if ctx.policy.changeover_minutes:
         message = (f"This time is already booked (each booking is followed by "
                    f"{format_minutes(ctx.policy.changeover_minutes)} of changeover).")
     return [Violation("overlap", message, "start")]
+
+
+# --- where a booking may lie, start and end ------------------------------------------------
+# The checks above and the availability below share these definitions, so that what
+# availability calls free is exactly what the checks accept (apart from the requester's own
+# qualification and quota).
+
+def earliest_start(ctx: BookingContext) -> datetime:
+    return ctx.now + timedelta(minutes=ctx.policy.lead_minutes)
+
+
+def latest_end(ctx: BookingContext) -> datetime:
+    """The booking horizon: a booking must lie within the next ``horizon_days`` days."""
+    return ctx.now + timedelta(days=ctx.policy.horizon_days)
+
+
+def keep_clear(ctx: BookingContext) -> list[Interval]:
+    """Time a new booking may not touch: each taken span, and the changeover before it that the
+    new booking's own cleaning would need ([start, end) plus changeover must miss what is taken)."""
+    changeover = timedelta(minutes=ctx.policy.changeover_minutes)
+    return merge((start - changeover, held_until) for start, held_until in ctx.taken)
+
+
+def may_start_at(instant: datetime, open_time: Sequence[Interval]) -> bool:
+    return contains_instant(open_time, instant)
+
+
+def may_end_at(instant: datetime, open_time: Sequence[Interval]) -> bool:
+    return contains_instant(open_time, instant, closing=True)
 
 
 # --- availability ------------------------------------------------------------------------
@@ -394,30 +420,132 @@ class BusySpan:
     kind: str  # booking | pending | blackout | changeover
 
 
-def free_time(window: Interval, ctx: BookingContext, busy: Sequence[BusySpan]) -> list[Interval]:
-    """Bookable time in ``window``: open (or, for unattended runs, any) time that is not busy,
-    from the lead time to the booking horizon."""
+@dataclass(frozen=True)
+class Bookable:
+    """Where bookings may go in a window, on the resource's grid.
+
+    ``free``: a booking must lie inside one of these. ``starts``: its start must fall in one of
+    these, ``[start, end)``; ``ends``: its end in one of these, ``(start, end]``. For a resource
+    that is attended throughout, both are the free windows themselves; for one that runs
+    unattended they are the opening hours inside the free windows. A booking that keeps to all
+    three, on the grid and of an allowed length, breaks no rule but the requester's own
+    (qualification, quota); and every booking without such a problem keeps to all three.
+    """
+
+    free: list[Interval]
+    starts: list[Interval]
+    ends: list[Interval]
+
+
+def bookable_time(window: Interval, ctx: BookingContext) -> Bookable:
+    """Where in ``window`` a booking may lie, start and end under the rules of ``ctx``.
+
+    A booking that starts in the window may run on after it, so the free time is worked out as
+    far as the longest booking reaches and then cut at the window's last step: a run that may
+    go on through the nights after the window is shown free up to the window's end (and a
+    window cut there may be shorter than ``min_minutes``). ``ctx`` must hold what is taken
+    that far (``reach``).
+    """
     policy = ctx.policy
-    if policy.retired or policy.status != "available":
-        return []
-    bookable = (ctx.now + timedelta(minutes=policy.lead_minutes), ctx.now + timedelta(days=policy.horizon_days))
-    lo, hi = max(window[0], bookable[0]), min(window[1], bookable[1])
-    if lo >= hi:
-        return []
-    base = [(lo, hi)] if policy.runs_unattended else ctx.hours.intervals((lo, hi))
-    free = subtract(base, [(b.start, b.end) for b in busy])
-    snapped = [(next_slot(s, policy.slot_minutes, ctx.tz), e) for s, e in free]
-    return [(s, e) for s, e in snapped if s < e]
+    lo, hi = max(window[0], earliest_start(ctx)), min(reach(window, policy)[1], latest_end(ctx))
+    if policy.retired or policy.status != "available" or lo >= hi:
+        return Bookable([], [], [])
+    whole = _bookable_between(lo, hi, ctx)
+    shown = (window[0], previous_slot(window[1], policy.slot_minutes, ctx.tz))
+    return Bookable(clip(whole.free, shown), clip(whole.starts, shown), clip(whole.ends, shown))
+
+
+def reach(window: Interval, policy: Policy) -> Interval:
+    """How far the bookings that may start in ``window`` reach."""
+    return window[0], window[1] + timedelta(minutes=policy.max_minutes)
+
+
+def _bookable_between(lo: datetime, hi: datetime, ctx: BookingContext) -> Bookable:
+    policy = ctx.policy
+    open_time = ctx.hours.intervals((lo - timedelta(days=1), hi + timedelta(days=1)))
+    base = [(lo, hi)] if policy.runs_unattended else clip(open_time, (lo, hi))
+    unhindered = subtract(base, list(ctx.blackouts) + keep_clear(ctx))
+    free, starts, ends = [], [], []
+    for span in unhindered:
+        span_starts = _on_grid(clip(open_time, span), ctx, closing=False)
+        span_ends = _on_grid(clip(open_time, span), ctx, closing=True)
+        if not span_starts or not span_ends:
+            continue
+        first, last = span_starts[0][0], span_ends[-1][1]
+        if minutes((first, last)) < policy.min_minutes:
+            continue
+        free.append((first, last))
+        starts.extend(s for s in span_starts if s[0] < last)
+        ends.extend(e for e in span_ends if e[1] > first)
+    return Bookable(free, starts, ends)
+
+
+def _on_grid(spans: Sequence[Interval], ctx: BookingContext, *, closing: bool) -> list[Interval]:
+    """Spans whose open side is moved onto the grid: the start of a start span up to the next
+    step, the end of an end span down to the last; spans holding no step are left out."""
+    slot, tz, result = ctx.policy.slot_minutes, ctx.tz, []
+    for start, end in spans:
+        if closing:
+            last = previous_slot(end, slot, tz)
+            if last > start:
+                result.append((start, last))
+        else:
+            first = next_slot(start, slot, tz)
+            if first < end:
+                result.append((first, end))
+    return result
+
+
+def first_booking(bookable: Bookable, policy: Policy, tz: ZoneInfo, *,
+                  within: Optional[Interval] = None) -> Optional[Interval]:
+    """The earliest booking of the shortest allowed length that ``bookable`` offers, or None.
+    With ``within``, the booking starts there (it may end after it)."""
+    for free in bookable.free:
+        lo, hi = (max(free[0], within[0]), min(free[1], within[1])) if within else free
+        for start_span in clip(bookable.starts, (lo, hi)):
+            start = next_slot(start_span[0], policy.slot_minutes, tz)
+            while start < start_span[1]:
+                end = _first_end(start, bookable.ends, policy, tz, limit=free[1])
+                if end is not None:
+                    return start, end
+                start = next_slot(start + timedelta(minutes=1), policy.slot_minutes, tz)
+    return None
+
+
+def _first_end(start: datetime, ends: Sequence[Interval], policy: Policy, tz: ZoneInfo, *,
+               limit: datetime) -> Optional[datetime]:
+    shortest = start + timedelta(minutes=policy.min_minutes)
+    longest = min(limit, start + timedelta(minutes=policy.max_minutes))
+    for span_start, span_end in ends:
+        if span_end < shortest:
+            continue
+        earliest = max(shortest, span_start + timedelta(minutes=1))
+        end = next_slot(earliest, policy.slot_minutes, tz)
+        if end <= span_end and end <= longest:
+            return end
+        if span_start >= longest:
+            break
+    return None
 
 
 def next_slot(instant: datetime, slot: int, tz: ZoneInfo) -> datetime:
     """The first instant at or after ``instant`` on the resource's step of the local clock."""
-    if _on_slot(instant, slot, tz):
-        return instant
-    local = instant.astimezone(tz)
-    minute_of_day = local.hour * 60 + local.minute + 1  # the next whole minute, then up to the step
-    aligned = -(-minute_of_day // slot) * slot
-    return local_instant(local.date(), aligned, tz)
+    return _step_to_slot(instant, slot, tz, timedelta(minutes=1))
+
+
+def previous_slot(instant: datetime, slot: int, tz: ZoneInfo) -> datetime:
+    """The last instant at or before ``instant`` on the resource's step of the local clock."""
+    return _step_to_slot(instant, slot, tz, timedelta(minutes=-1))
+
+
+def _step_to_slot(instant: datetime, slot: int, tz: ZoneInfo, step: timedelta) -> datetime:
+    # Minute by minute, so that the repeated and the skipped hour of a DST change are walked
+    # as the clock walks them; at most a slot and an hour of steps.
+    whole = instant.replace(second=0, microsecond=0)
+    cursor = whole if (whole == instant or step < timedelta(0)) else whole + step
+    while not _on_slot(cursor, slot, tz):
+        cursor += step
+    return cursor
 
 
 # --- words -------------------------------------------------------------------------------

@@ -91,12 +91,17 @@ def qualifications_of(user: User) -> dict[str, date]:
     return {row.qualification.key: row.valid_until for row in rows}
 
 
-def context_for(resource: Resource, user: User, start: datetime, end: datetime, *,
-                now: datetime, exclude_id: Optional[int] = None) -> rules.BookingContext:
+def context_for(resource: Resource, start: datetime, end: datetime, *, now: datetime,
+                user: Optional[User] = None, exclude_id: Optional[int] = None) -> rules.BookingContext:
+    """The facts the rules need for a booking of ``resource`` in [start, end): by ``user`` (their
+    qualifications and quota), or by anyone, which is what availability asks."""
     policy = policy_for(resource)
     held = (start, rules.blocked_until(max(start, end), policy))
-    week = timedelta(days=8)
-    own = active_bookings(resource, (start - week, end + week), exclude_id=exclude_id, user=user)
+    own, qualifications = [], {}
+    if user is not None:
+        week = timedelta(days=8)
+        own = active_bookings(resource, (start - week, end + week), exclude_id=exclude_id, user=user)
+        qualifications = qualifications_of(user)
     return rules.BookingContext(
         policy=policy,
         hours=hours_for(resource.facility),
@@ -104,7 +109,7 @@ def context_for(resource: Resource, user: User, start: datetime, end: datetime, 
         blackouts=[(b.start_at, b.end_at) for b in blackouts_for(resource, (start, max(start, end)))],
         taken=[(b.start_at, b.blocked_until) for b in active_bookings(resource, held, exclude_id=exclude_id)],
         own_bookings=[(b.start_at, b.end_at) for b in own],
-        qualifications=qualifications_of(user),
+        qualifications=qualifications,
     )
 
 
@@ -175,19 +180,27 @@ def list_bookings(actor: User, flt: BookingFilter) -> list[Booking]:
 class Availability:
     resource: Resource
     busy: list[rules.BusySpan]
-    free: list[rules.Interval]
+    bookable: rules.Bookable
+
+    @property
+    def free(self) -> list[rules.Interval]:
+        return self.bookable.free
+
+    def first_booking(self, within: Optional[rules.Interval] = None) -> Optional[rules.Interval]:
+        """The earliest, shortest booking this availability offers (starting ``within``)."""
+        zone = ZoneInfo(self.resource.facility.timezone)
+        return rules.first_booking(self.bookable, policy_for(self.resource), zone, within=within)
 
 
 def availability(resource: Resource, start: datetime, end: datetime, *, now: Optional[datetime] = None) -> Availability:
-    """Busy and free time of ``resource`` in [start, end). Busy spans carry no names."""
+    """Busy time of ``resource`` in [start, end), which names nobody, and where a booking may go:
+    computed from the same facts and rules that ``request_booking`` checks."""
     if end <= start:
         raise invalid("end_before_start", "'to' must be after 'from'.", "to")
     if end - start > timedelta(days=MAX_AVAILABILITY_DAYS):
         raise invalid("window_too_large", f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time.", "to")
-    now = now or utcnow()
-    busy = busy_spans(resource, (start, end))
-    ctx = rules.BookingContext(policy=policy_for(resource), hours=hours_for(resource.facility), now=now)
-    return Availability(resource, busy, rules.free_time((start, end), ctx, busy))
+    ctx = context_for(resource, *rules.reach((start, end), policy_for(resource)), now=now or utcnow())
+    return Availability(resource, busy_spans(resource, (start, end)), rules.bookable_time((start, end), ctx))
 
 
 def busy_spans(resource: Resource, window: rules.Interval) -> list[rules.BusySpan]:
@@ -223,7 +236,7 @@ def request_booking(actor: User, resource_key: str, start: datetime, end: dateti
     with write_transaction():
         resource = get_resource(resource_key, "resource")
         now = now or utcnow()
-        ctx = context_for(resource, actor, start, end, now=now)
+        ctx = context_for(resource, start, end, now=now, user=actor)
         violations = rules.check_booking(start, end, ctx)
         if violations:
             raise rule_violations(violations)
@@ -367,7 +380,7 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
 
 def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: datetime) -> None:
     owner = booking.user
-    ctx = context_for(booking.resource, owner, start, end, now=now, exclude_id=booking.id)
+    ctx = context_for(booking.resource, start, end, now=now, user=owner, exclude_id=booking.id)
     violations = rules.check_booking(start, end, ctx)
     if violations:
         raise rule_violations(violations)

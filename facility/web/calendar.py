@@ -83,7 +83,9 @@ class Item:
 def resource_items(resource: Resource, viewer, start: datetime, end: datetime) -> list[Item]:
     """Free and busy time of ``resource`` in [start, end) as the viewer may see it."""
     tz = ZoneInfo(resource.facility.timezone)
-    found = bookings.availability(resource, start, end)
+    # As far as a booking that starts in the view may reach, so that a run going on after the
+    # view is free to its edge and its "Book" link may end after it; columns cut to their day.
+    found = bookings.availability(resource, start, rules.reach((start, end), bookings.policy_for(resource))[1])
     manager = viewer.manages(resource.facility)
     visible = {(b.start_at, b.end_at): b for b in bookings.active_bookings(resource, (start, end))
                if manager or b.user_id == viewer.id}
@@ -95,10 +97,9 @@ def resource_items(resource: Resource, viewer, start: datetime, end: datetime) -
     for blackout in bookings.blackouts_for(resource, (start, end)):
         label = _("Closed: %(kind)s", kind=blackout.kind) + (f" — {blackout.reason}" if blackout.reason else "")
         items.append(Item(blackout.start_at, blackout.end_at, "blackout", label))
-    hours = bookings.hours_for(resource.facility)
     for free_start, free_end in found.free:
         items.append(Item(free_start, free_end, "free", _("Free"), link_text=_("Book"),
-                          link_for=lambda a, b: _booking_link(resource, a, b, hours, tz)))
+                          link_for=lambda a, b: _booking_link(resource, found.first_booking(within=(a, b)), tz)))
     return items
 
 
@@ -115,17 +116,12 @@ def _busy_item(busy: rules.BusySpan, booking, viewer) -> Item:
                 url_for("web.booking_detail", booking_id=booking.id), _("Details"))
 
 
-def _booking_link(resource: Resource, start: datetime, end: datetime, hours: rules.OpeningHours, tz: ZoneInfo) -> Optional[str]:
-    """The booking form, filled with the first bookable start in the span and a short length."""
-    open_time = hours.intervals((start, end))
-    if resource.runs_unattended:  # the free span runs through the night; start when staff are there
-        if not open_time:
-            return None
-        start = rules.next_slot(open_time[0][0], resource.slot_minutes, tz)
-    length = timedelta(minutes=max(resource.min_minutes, resource.slot_minutes, 60))
-    stop = min(end, start + length)
-    start_date, start_time = form_values(start, tz)
-    end_date, end_time = form_values(stop, tz)
+def _booking_link(resource: Resource, offer: Optional[rules.Interval], tz: ZoneInfo) -> Optional[str]:
+    """The booking form, filled with the first booking the free time offers (shortest length)."""
+    if offer is None:
+        return None
+    start_date, start_time = form_values(offer[0], tz)
+    end_date, end_time = form_values(offer[1], tz)
     query = {"resource": resource.key, "start_date": start_date, "start_time": start_time,
              "end_date": end_date, "end_time": end_time}
     return url_for("web.new_booking") + "?" + urlencode(query)

@@ -1,0 +1,177 @@
+"""Free means bookable through the service layer and over HTTP, for the whole catalogue.
+
+The pure property (tests/bookings/test_free_means_bookable.py) holds the rules against each
+other; these hold what a client sees against what it gets: the availability the service
+computes from the database, and the answer of ``request_booking`` and ``POST /api/v1/bookings``.
+"""
+from __future__ import annotations
+
+import random
+import threading
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from facility.accounts import services as accounts
+from facility.audit.models import AuditEvent
+from facility.bookings import services as bookings
+from facility.bookings.models import Blackout, Booking
+from facility.catalog.models import Qualification, Resource
+from facility.errors import ServiceError
+from facility.extensions import db
+from tests.bookings.offers import from_json, offered, random_offer
+from tests.bookings.test_free_means_bookable import RESOURCES, draw_candidate, draw_offer, policy_of, situations
+from tests.support import clock as clocks
+from tests.support.live import ApiClient, LiveServer
+
+FAR_FUTURE = date(2100, 1, 1)
+POLICIES = {resource.key: policy_of(resource) for _, resource in RESOURCES}
+
+
+def make_user(app, email: str, role: str = "scientist") -> None:
+    """A user of Lund University who holds every qualification of the catalogue."""
+    with app.app_context():
+        accounts.create_user(email, email.split("@")[0], "lu", role)
+        for key in db.session.scalars(select(Qualification.key)):
+            accounts.qualify(email, key, FAR_FUTURE)
+
+
+def write_situation(situation, other) -> None:
+    """Someone else's bookings and the manager's blackouts, as rows (the rules knew nothing of
+    them when they were made: some may lie in the past)."""
+    resource = db.session.scalar(select(Resource).where(Resource.key == situation.resource.key))
+    policy = situation.policy
+    for status, (start, end) in zip(("confirmed", "pending") * 3, situation.bookings):
+        db.session.add(Booking(resource=resource, user=other, start_at=start, end_at=end,
+                               blocked_until=end + timedelta(minutes=policy.changeover_minutes),
+                               status=status, purpose="", created_at=situation.now, updated_at=situation.now))
+    for start, end in situation.blackouts:
+        db.session.add(Blackout(facility_id=resource.facility_id, resource=resource, start_at=start, end_at=end,
+                                kind="maintenance", reason="test"))
+    db.session.commit()
+
+
+def clear() -> None:
+    for model in (AuditEvent, Booking, Blackout):
+        db.session.execute(delete(model))
+    db.session.commit()
+
+
+def test_what_the_service_offers_request_booking_accepts(catalogue_app):
+    app = catalogue_app
+    make_user(app, "alice@example.org")
+    make_user(app, "other@example.org")
+    seen = {"offered": 0, "accepted": 0}
+
+    @settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(situations(), st.data())
+    def check(situation, data):
+        with app.app_context():
+            alice, other = (accounts.get_user_by_email(e) for e in ("alice@example.org", "other@example.org"))
+            try:
+                write_situation(situation, other)
+                resource = bookings.get_resource(situation.resource.key)
+                found = bookings.availability(resource, *situation.window, now=situation.now)
+                candidate = draw_candidate(data, situation)
+                if candidate is not None:
+                    try:
+                        made = bookings.request_booking(alice, resource.key, *candidate, now=situation.now)
+                    except ServiceError:
+                        pass
+                    else:  # accepted: then availability offered it
+                        seen["accepted"] += 1
+                        assert offered(candidate, found.bookable), candidate
+                        db.session.execute(delete(Booking).where(Booking.id == made.id))
+                        db.session.commit()
+                offer = draw_offer(data, found.bookable, situation.policy)
+                if offer is not None:
+                    seen["offered"] += 1
+                    booking = bookings.request_booking(alice, resource.key, *offer, now=situation.now)
+                    assert booking.status in ("pending", "confirmed")
+            finally:
+                db.session.rollback()
+                clear()
+
+    check()
+    assert seen["offered"] >= 10 and seen["accepted"] >= 1, seen
+
+
+def test_a_qualified_user_who_books_the_first_offered_slot_gets_201(catalogue_app):
+    """Every available resource of instruments.yaml, through the API, as a client would do it."""
+    app = catalogue_app
+    server = LiveServer(app).start()
+    try:
+        make_user(app, "first@example.org")
+        with app.app_context():
+            _token, secret = accounts.issue_token("first@example.org")
+        client = ApiClient(server.url, secret)
+        for _, spec in RESOURCES:
+            answer = client.get(f"/resources/{spec.key}/availability")
+            assert answer.status_code == 200, answer.text
+            bookable = from_json(answer.json())
+            first = bookings.rules.first_booking(bookable, POLICIES[spec.key], clocks.STOCKHOLM)
+            assert first is not None, (spec.key, answer.json())
+            made = client.post("/bookings", {"resource": spec.key, "start": first[0].isoformat(),
+                                             "end": first[1].isoformat(), "purpose": "first slot"})
+            assert made.status_code == 201, (spec.key, first, made.text)
+    finally:
+        server.stop()
+
+
+CLIENTS, BOOKINGS_EACH = 8, 50
+
+
+def test_400_bookings_each_inside_a_window_called_free_all_get_201(catalogue_app):
+    """Eight clients at once, each on resources of its own: it asks for the free time, books a
+    random booking inside it (random window, start and allowed length), and asks again."""
+    app = catalogue_app
+    server = LiveServer(app).start()
+    keys = [spec.key for _, spec in RESOURCES]
+    tokens = []
+    for i in range(CLIENTS):
+        make_user(app, f"client{i}@example.org")
+        with app.app_context():
+            tokens.append(accounts.issue_token(f"client{i}@example.org")[1])
+    refused: list = []
+    made = [0] * CLIENTS
+
+    def client(i: int) -> None:
+        rng = random.Random(i)
+        api = ApiClient(server.url, tokens[i])
+        mine = keys[i::CLIENTS]
+        week_minutes: dict = {}
+        window = {"from": clocks.now().isoformat(), "to": (clocks.now() + timedelta(days=90)).isoformat()}
+        for _attempt in range(4 * BOOKINGS_EACH):  # bounded: a resource may fill up
+            if made[i] == BOOKINGS_EACH:
+                break
+            key = rng.choice(mine)
+            policy = POLICIES[key]
+            answer = api.get(f"/resources/{key}/availability", params=window)
+            offer = random_offer(from_json(answer.json()), policy, rng)
+            if offer is None:
+                continue
+            week = (key, offer[0].isocalendar()[:2])
+            minutes = (offer[1] - offer[0]).total_seconds() / 60
+            if policy.quota_hours_per_week and week_minutes.get(week, 0) + minutes > policy.quota_hours_per_week * 60:
+                continue  # quota is the requester's own rule: keep to it
+            response = api.post("/bookings", {"resource": key, "start": offer[0].isoformat(),
+                                              "end": offer[1].isoformat(), "purpose": "load"})
+            if response.status_code != 201:
+                refused.append((key, offer, response.status_code, response.text))
+            week_minutes[week] = week_minutes.get(week, 0) + minutes
+            made[i] += 1
+
+    try:
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.stop()
+    assert refused == []
+    assert sum(made) == CLIENTS * BOOKINGS_EACH
+    with app.app_context():
+        assert db.session.query(Booking).count() == CLIENTS * BOOKINGS_EACH
