@@ -6,9 +6,21 @@ show the messages next to the fields.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from .bookings.rules import Violation
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: a code of API.md, a message for people, and the field it concerns."""
+
+    code: str
+    message: str
+    field: Optional[str] = None
+
+    @property
+    def http_status(self) -> int:
+        return 409 if self.code == "overlap" else 422
 
 
 class ServiceError(Exception):

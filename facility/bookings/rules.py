@@ -13,23 +13,14 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Mapping, Optional, Sequence
 from zoneinfo import ZoneInfo
 
+from ..errors import Violation
+
 Interval = tuple[datetime, datetime]
 MINUTES_PER_DAY = 24 * 60
 # Instants outside these years are refused at the edges: nobody books there, and the
 # interval arithmetic (a week either side, a day's changeover) would overflow near year 9999.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True)
-class Violation:
-    code: str
-    message: str
-    field: Optional[str] = None
-
-    @property
-    def http_status(self) -> int:
-        return 409 if self.code == "overlap" else 422
 
 
 # --- interval arithmetic -------------------------------------------------------------
