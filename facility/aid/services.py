@@ -373,7 +373,7 @@ def warn_state_aid(now: datetime) -> int:
     warning threshold (80 %) and again at the ceiling: once per company and threshold crossing.
     A company that falls back below a threshold (old aid leaving the window) is warned again when
     it next crosses it. Returns the number of mails sent."""
-    from ..jobs.mail import send_mail
+    from ..jobs.mail import send_template
     from ..jobs.tasks import already_sent, send_once
 
     config = settings()
@@ -390,14 +390,8 @@ def warn_state_aid(now: datetime) -> int:
                     rearm.append(key)
                 continue
             recipients = _managers_for(entry["id"], window)
-            what = "reached the de minimis ceiling" if threshold == 1 else f"reached {int(threshold * 100)} % of the de minimis ceiling"
-            sent += send_once(key, now, lambda e=entry, w=what, r=recipients: send_mail(
-                r, f"State aid: {e['name']} has {w}",
-                f"{e['name']} ({e['organisation']}) has received {_sek(e['subsidised_sek'])} SEK "
-                f"= {_sek(e['subsidised_eur'])} EUR of subsidised access in the three years {e['from'][:10]} to "
-                f"{e['to'][:10]}: {e['percent']} % of the ceiling of {_sek(e['ceiling_eur'])} EUR "
-                f"({rules.REGULATION}).\nRemaining: {_sek(e['remaining_eur'])} EUR. Check before granting "
-                f"more subsidised access, and ask the company about other de minimis aid it has received.\n"))
+            sent += send_once(key, now, lambda e=entry, t=threshold, r=recipients: send_template(
+                r, "state_aid_warning", **warning_context(e, t)))
     if rearm:
         with write_transaction():
             db.session.execute(delete(NotificationSent).where(NotificationSent.key.in_(rearm)))
@@ -413,3 +407,15 @@ def _managers_for(organisation_id: int, window: Period) -> list[str]:
             .where(UsageRecord.organisation_id == organisation_id, UsageRecord.superseded.is_(False),
                    meets(UsageRecord.start_at, UsageRecord.end_at, window.start, window.end)))
     return managers_of(used)
+def warning_context(entry: dict, threshold: Decimal) -> dict:
+    """What templates/mail/state_aid_warning.txt shows of a company's standing, amounts formatted."""
+    return {
+        "percent_reached": None if threshold == 1 else int(threshold * 100),
+        "company": entry["name"], "organisation": entry["organisation"],
+        "subsidised_sek": _sek(entry["subsidised_sek"]), "subsidised_eur": _sek(entry["subsidised_eur"]),
+        "period_from": entry["from"][:10], "period_to": entry["to"][:10], "percent": entry["percent"],
+        "ceiling_eur": _sek(entry["ceiling_eur"]), "remaining_eur": _sek(entry["remaining_eur"]),
+        "regulation": rules.REGULATION,
+    }
+
+

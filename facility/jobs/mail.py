@@ -2,6 +2,18 @@
 
 Without an SMTP host, mail is logged and skipped. A failure is logged and reported as False;
 it never breaks the caller.
+
+Mail texts are templates, never strings in code: ``send_template(to, "reminder", **context)``
+renders ``templates/mail/reminder.txt`` with Flask's ``render_template``. The convention of a
+mail template: everything before the first blank line is the subject (its whitespace collapsed
+to one line), everything after it is the plain-text body. Every text in it is marked for
+translation (``{{ _("...%(name)s...", name=...) }}``; a literal percent sign is ``%%``), so
+``make translations`` extracts it (babel.cfg maps ``templates/**.txt``). Shared pieces are
+macros in ``templates/mail/_macros.txt``; names starting with ``_`` are not mails.
+
+Each recipient gets the mail in their language: ``User.locale`` when it is one the app has
+translations for, else ``BABEL_DEFAULT_LOCALE`` (``en``); recipients are grouped by language,
+one message per group. ``language=`` forces one language for all.
 """
 from __future__ import annotations
 
@@ -10,7 +22,8 @@ import smtplib
 from email.message import EmailMessage
 from typing import Iterable, Optional
 
-from flask import current_app
+from flask import current_app, render_template
+from flask_babel import force_locale, get_babel
 
 log = logging.getLogger("facility.mail")
 SMTP_TIMEOUT_SECONDS = 10
@@ -43,3 +56,52 @@ def send_mail(to: Iterable[str], subject: str, body: str, *,
     except (OSError, smtplib.SMTPException):
         log.exception("could not send %r to %s", subject, ", ".join(recipients))
         return False
+
+
+def mail_language(locale: Optional[str]) -> str:
+    """``locale`` if the app has translations for it, else the default locale."""
+    default = str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "en")
+    if not locale:
+        return default
+    known = {str(known) for known in get_babel().instance.list_translations()}
+    return locale if locale in known else default
+
+
+def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
+    """The mail language of each address: its user's locale, or the default for unknown addresses."""
+    from sqlalchemy import select
+
+    from ..accounts.models import User  # the one domain lookup: whose address speaks which language
+    from ..extensions import db
+
+    addresses = list(addresses)
+    locales = dict(db.session.execute(select(User.email, User.locale).where(User.email.in_(addresses))).all())
+    return {address: mail_language(locales.get(address)) for address in addresses}
+
+
+def render_mail(template: str, language: Optional[str] = None, **context) -> tuple[str, str]:
+    """(subject, body) of ``templates/mail/<template>.txt`` rendered in ``language``."""
+    with force_locale(mail_language(language)):
+        text = render_template(f"mail/{template}.txt", **context).strip()
+    subject, _, body = text.partition("\n\n")
+    return " ".join(subject.split()), body.strip("\n") + "\n"
+
+
+def send_template(to: Iterable[str], template: str, *, language: Optional[str] = None,
+                  attachment: Optional[tuple[str, str, bytes]] = None, **context) -> bool:
+    """Render ``templates/mail/<template>.txt`` in each recipient's language (or ``language``) and
+    send it. True if it was handed to the server for at least one group of recipients."""
+    recipients = sorted({address for address in to if address})
+    if not recipients:
+        return False
+    groups: dict[str, list[str]] = {}
+    if language is not None:
+        groups[mail_language(language)] = recipients
+    else:
+        for address, chosen in recipient_languages(recipients).items():
+            groups.setdefault(chosen, []).append(address)
+    sent = False
+    for chosen, addresses in sorted(groups.items()):
+        subject, body = render_mail(template, chosen, **context)
+        sent = send_mail(addresses, subject, body, attachment=attachment) or sent
+    return sent

@@ -7,17 +7,12 @@ from flask import current_app, has_app_context
 
 from ..bookings.models import Booking
 from ..extensions import db
-from .mail import send_mail
-from .tasks import booking_url, describe, managers_of
+from .mail import send_template
+from .tasks import booking_url, managers_of
 
 log = logging.getLogger("facility.mail")
 
-TO_OWNER = {
-    "approved": "Your booking is confirmed",
-    "rejected": "Your request was rejected",
-    "cancelled": "Your booking is cancelled",
-    "expired": "Your request expired without a decision",
-}
+TO_OWNER = ("approved", "rejected", "cancelled", "expired")  # the decisions templates/mail/booking_decision.txt tells
 
 
 def on_booking_changed(action, booking_id=None, actor_id=None, **_):
@@ -32,19 +27,14 @@ def on_booking_changed(action, booking_id=None, actor_id=None, **_):
 
 
 def _mail_for(action: str, booking: Booking, actor_id) -> None:
+    url = booking_url(booking)
     if action == "requested":
         if booking.status == "pending":
-            send_mail(managers_of([booking.facility.id]), f"Request to approve: {booking.resource.name}",
-                      f"{booking.user.name} ({booking.user.email}) asks for {describe(booking)}.\n"
-                      f"Purpose: {booking.purpose}\nApprove or reject it at {booking_url(booking)}\n")
-        send_mail([booking.user.email], f"Booking {booking.status}: {booking.resource.name}",
-                  f"Your booking of {describe(booking)} is {booking.status}"
-                  f"{' and waits for approval' if booking.status == 'pending' else ''}.\n{booking_url(booking)}\n")
+            send_template(managers_of([booking.facility.id]), "request_to_approve", booking=booking, url=url)
+        send_template([booking.user.email], "booking_requested", booking=booking, url=url)
         return
     if action not in TO_OWNER:
         return
     if action == "cancelled" and actor_id == booking.user_id:
         return  # the owner knows: they cancelled it themselves
-    reason = f"\nReason: {booking.decision_reason}" if booking.decision_reason else ""
-    send_mail([booking.user.email], f"{TO_OWNER[action]}: {booking.resource.name}",
-              f"{TO_OWNER[action]}: {describe(booking)}.{reason}\n{booking_url(booking)}\n")
+    send_template([booking.user.email], "booking_decision", action=action, booking=booking, url=url)

@@ -24,7 +24,7 @@ from ..events import booking_was
 from ..extensions import db
 from ..usage import reports, services as usage_services
 from ..usage.models import NotificationSent
-from .mail import send_mail
+from .mail import send_template
 
 log = logging.getLogger("facility.jobs")
 DEFAULT_REMINDER_HOURS = (24, 1)
@@ -88,9 +88,8 @@ def send_reminders(now: datetime) -> int:
         if any(already_sent(f"reminder-{h}h:{booking.id}:{booking.start_at.isoformat()}")
                for h in thresholds if h <= nearest):
             continue
-        sent += send_once(key, now, lambda b=booking, h=nearest: send_mail(
-            [b.user.email], f"Reminder: {b.resource.name} in {h} h",
-            f"Your booking starts soon: {describe(b)}.\nCheck in at the instrument or at {booking_url(b)}\n"))
+        sent += send_once(key, now, lambda b=booking, h=nearest: send_template(
+            [b.user.email], "reminder", booking=b, hours=h, url=booking_url(b)))
     return sent
 
 
@@ -101,10 +100,8 @@ def nudge_managers(now: datetime) -> int:
     sent = 0
     for booking, facility_id in rows:
         key = f"nudge:{booking.id}:{now.date().isoformat()}"
-        sent += send_once(key, now, lambda b=booking, f=facility_id: send_mail(
-            managers_of([f]), f"Waiting for approval: {b.resource.name}",
-            f"{b.user.name} ({b.user.email}) asked for {describe(b)} more than a day ago.\n"
-            f"Approve or reject it at {booking_url(b)}\n"))
+        sent += send_once(key, now, lambda b=booking, f=facility_id: send_template(
+            managers_of([f]), "nudge", booking=b, url=booking_url(b)))
     return sent
 
 
@@ -146,10 +143,9 @@ def warn_expiring_qualifications(now: datetime) -> int:
     sent = 0
     for held in list(rows):
         key = f"qualification-expiry:{held.id}:{held.valid_until.isoformat()}"
-        sent += send_once(key, now, lambda q=held: send_mail(
-            [q.user.email], f"Your qualification '{q.qualification.name}' expires on {q.valid_until.isoformat()}",
-            f"Your qualification '{q.qualification.name}' is valid until {q.valid_until.isoformat()}.\n"
-            "Book a requalification in time: without it you cannot book the resources that need it.\n"))
+        sent += send_once(key, now, lambda q=held: send_template(
+            [q.user.email], "qualification_expiry", qualification=q.qualification.name,
+            valid_until=q.valid_until.isoformat()))
     return sent
 
 
@@ -174,11 +170,9 @@ def _mail_report(facility: Facility, month: str) -> bool:
         return False
     report = reports.monthly_report(None, month, facility.key)
     body, content_type, filename = reports.render(report, "xlsx")
-    lines = [f"{r['resource']}: booked {r['booked_hours']} h, used {r['used_hours']} h, "
-             f"utilisation {round(r['utilisation'] * 100, 1)} %" for r in report["facilities"][0]["resources"]]
-    return send_mail(recipients, f"{facility.name}: usage report {month}",
-                     f"The usage report of {facility.name} for {month} is attached.\n\n" + "\n".join(lines) + "\n",
-                     attachment=(f"{facility.key}-{filename}", content_type, body))
+    return send_template(recipients, "monthly_report", facility=facility, month=month,
+                         resources=report["facilities"][0]["resources"],
+                         attachment=(f"{facility.key}-{filename}", content_type, body))
 
 
 # --- external calendars ------------------------------------------------------------------------
