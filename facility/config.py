@@ -1,6 +1,20 @@
-"""Configuration from the environment (see API.md, "Environment")."""
+"""Configuration from the environment (see API.md, "Environment").
+
+Each default is set here once; code reads the configured zone through ``default_zone()``.
+"""
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+DEFAULT_TIMEZONE = "Europe/Stockholm"  # the zone of reports and indicators when none is configured
+
+
+def default_zone() -> ZoneInfo:
+    """The configured zone (``FACILITY_TIMEZONE``) of the running app, for what belongs to no
+    one facility: indicator periods, the project office's "today", de minimis years."""
+    from flask import current_app
+
+    return ZoneInfo(current_app.config.get("FACILITY_TIMEZONE") or DEFAULT_TIMEZONE)
 
 
 def database_url(instance_path: str) -> str:
@@ -23,7 +37,7 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("FACILITY_SECRET_KEY"),
         "FACILITY_CATALOG": os.environ.get("FACILITY_CATALOG", "instruments.yaml"),
         "FACILITY_BASE_URL": os.environ.get("FACILITY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
-        "FACILITY_TIMEZONE": os.environ.get("FACILITY_TIMEZONE", "Europe/Stockholm"),
+        "FACILITY_TIMEZONE": os.environ.get("FACILITY_TIMEZONE", DEFAULT_TIMEZONE),
         "FACILITY_SMTP_HOST": os.environ.get("FACILITY_SMTP_HOST"),
         "FACILITY_SMTP_PORT": int(os.environ.get("FACILITY_SMTP_PORT", "25")),
         "FACILITY_MAIL_FROM": os.environ.get("FACILITY_MAIL_FROM", "facility@localhost"),
