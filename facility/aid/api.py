@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 from ..api.auth import api_user
 from ..api.schemas import StrictSchema
 from . import services
+from .schemas import LedgerSchema, StatementSchema
 
 blp = Blueprint("aid", __name__, url_prefix="/api/v1", description="De minimis state aid per company")
 
@@ -29,8 +30,8 @@ class StatementQuerySchema(StrictSchema):
 
 @blp.route("/state-aid")
 @blp.arguments(LedgerQuerySchema, location="query")
-@blp.response(200, description="Per company: hours and aid in the period, and the rolling three-year total "
-                               "against the de minimis ceiling")
+@blp.response(200, LedgerSchema, description="Per company: hours and aid in the period, and the rolling "
+                                             "three-year total against the de minimis ceiling")
 def ledger(args):
     """The de minimis ledger: subsidised value = used hours x (full cost - charged rate), per company"""
     actor = api_user()
@@ -41,7 +42,13 @@ def ledger(args):
 
 @blp.route("/state-aid/organisations/<key>/statement")
 @blp.arguments(StatementQuerySchema, location="query")
-@blp.response(200, description="The statement of de minimis aid of one company for a period (JSON, text or CSV)")
+@blp.response(200, StatementSchema, description=(
+    "The statement of de minimis aid of one company for a period: JSON (format=json, the default); format=text "
+    "(text/plain) the statement to sign, format=csv (text/csv) one row per resource and rate, then the total and "
+    "the three years, with the columns " + ", ".join(services.CSV_COLUMNS) + "; both as a download "
+    "(Content-Disposition: attachment)"))
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/plain", success=True)
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
 def statement(args, key):
     """The statement of de minimis aid per company and period, to sign (format=text) or to file (format=csv)"""
     actor = api_user()

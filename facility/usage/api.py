@@ -11,6 +11,7 @@ from ..api.schemas import StrictSchema
 from . import indicators as indicator_queries
 from . import projects, reports, services
 from .models import PROJECT_STAGES
+from .schemas import IndicatorDetailSchema, IndicatorsSchema, MonthlyReportSchema
 
 blp = Blueprint("usage", __name__, url_prefix="/api/v1", description="Usage records, reports and indicators")
 
@@ -22,9 +23,9 @@ def record_zone(record) -> str:
 class UsageSchema(Schema):
     id = fields.Integer()
     booking = fields.Integer(attribute="booking_id", allow_none=True)
-    resource = fields.Function(lambda r: r.resource.key)
-    user = fields.Function(lambda r: r.user.email)
-    organisation = fields.Function(lambda r: r.organisation.key)
+    resource = fields.Function(lambda r: r.resource.key, metadata={"type": "string"})
+    user = fields.Function(lambda r: r.user.email, metadata={"type": "string"})
+    organisation = fields.Function(lambda r: r.organisation.key, metadata={"type": "string"})
     start = LocalDateTime(record_zone, attribute="start_at")
     end = LocalDateTime(record_zone, attribute="end_at", allow_none=True)
     minutes = fields.Integer(allow_none=True)
@@ -63,7 +64,8 @@ class ProjectSchema(Schema):
     key = fields.String()
     name = fields.String()
     stage = fields.String(metadata={"enum": list(PROJECT_STAGES)})
-    organisations = fields.Function(lambda p: [o.key for o in p.organisations])
+    organisations = fields.Function(lambda p: [o.key for o in p.organisations],
+                                    metadata={"type": "array", "items": {"type": "string"}})
 
 
 class ProjectCreateSchema(StrictSchema):
@@ -104,22 +106,31 @@ def record_usage(data):
                                  data["reason"], corrects=data["corrects"])
 
 
+TABLE_HELP = ("format=csv (text/csv) or xlsx (an Excel workbook): a download (Content-Disposition: attachment), "
+              "one row per resource and per organisation with the columns " + ", ".join(reports.TABLE_COLUMNS))
+
+
 @blp.route("/reports/monthly")
 @blp.arguments(ReportQuerySchema, location="query")
-@blp.response(200, description="The monthly usage report (JSON, CSV or XLSX)")
+@blp.response(200, MonthlyReportSchema, description="The monthly usage report: JSON (format=json, the default); "
+                                                    + TABLE_HELP)
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
+@blp.alt_response(200, schema={"type": "string", "format": "binary"},
+                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", success=True)
 def monthly_report(args):
     """Per resource and per organisation: booked and used hours, utilisation, bookings, cancellations, no-shows, users"""
     report = reports.monthly_report(api_user(), args["month"], args.get("facility"))
+    if args["format"] == "json":
+        return report
     body, content_type, filename = reports.render(report, args["format"])
     response = Response(body, content_type=content_type)
-    if args["format"] != "json":
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 @blp.route("/indicators")
 @blp.arguments(PeriodQuerySchema, location="query")
-@blp.response(200, description="The programme's indicators for the period")
+@blp.response(200, IndicatorsSchema, description="The programme's indicators for the period")
 def indicators(args):
     """The funder's indicators for a period (admins)"""
     indicator_queries.require_admin(api_user())
@@ -128,7 +139,8 @@ def indicators(args):
 
 @blp.route("/indicators/<name>")
 @blp.arguments(PeriodQuerySchema, location="query")
-@blp.response(200, description="One indicator with the users, companies, records or resources behind it")
+@blp.response(200, IndicatorDetailSchema,
+              description="One indicator with the users, companies, records or resources behind it")
 def indicator_detail(args, name):
     """What is behind one indicator, to defend it to the funder (admins)"""
     indicator_queries.require_admin(api_user())

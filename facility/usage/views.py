@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..bookings import services as bookings
 from ..bookings.models import Booking
-from ..bookings.rules import FIRST_YEAR
+from ..config import default_zone
 from ..database import utcnow
 from ..errors import ServiceError
 from ..extensions import db
@@ -162,7 +162,7 @@ def _svg(chart) -> Markup:
     return Markup(SCRIPT.sub("", chart.render(is_unicode=True)))
 
 
-def report_charts(facility: dict, trend: list[tuple[str, dict]]) -> dict:
+def report_charts(facility: dict, trend: list[dict]) -> dict:
     """Three SVG charts: utilisation per resource, use by organisation kind, month over month."""
     percent = lambda x: f"{x:.0%}"  # noqa: E731
     utilisation = _chart("HorizontalBar", _("Utilisation of opening hours per resource"),
@@ -180,25 +180,14 @@ def report_charts(facility: dict, trend: list[tuple[str, dict]]) -> dict:
     for kind, hours in sorted(by_kind.items()):
         kinds.add(str(KIND_WORDS.get(kind, kind)), round(hours, 2))
 
-    booked = [round(sum(r["booked_hours"] for r in f["resources"]), 1) for _m, f in trend]
-    used = [round(sum(r["used_hours"] for r in f["resources"]), 1) for _m, f in trend]
+    booked = [month["booked_hours"] for month in trend]
+    used = [month["used_hours"] for month in trend]
     months = _chart("Bar", _("Month over month"), value_formatter=lambda h: f"{h:.0f}",
                     range=(0, max(booked + used + [1]) * 1.15), y_title=_("hours"))
-    months.x_labels = [month for month, _f in trend]
+    months.x_labels = [month["month"] for month in trend]
     months.add(_("Booked hours"), booked)
     months.add(_("Used hours"), used)
     return {"utilisation": _svg(utilisation), "kinds": _svg(kinds) if by_kind else None, "months": _svg(months)}
-
-
-def _months_before(month: str, count: int) -> list[str]:
-    """``count`` months ending with ``month``, leaving out those before the first year the service knows."""
-    year, number = reports.parse_month(month)
-    result = []
-    for back in range(count - 1, -1, -1):
-        index = year * 12 + number - 1 - back
-        if index // 12 >= FIRST_YEAR:
-            result.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
-    return result
 
 
 @bp.route("/manage/reports")
@@ -218,16 +207,13 @@ def monthly_report():
         context["problem"] = _("No facility '%(key)s' that you manage; choose one from the list.", key=key)
         return render_template("usage/report.html", **context), 404
     try:
-        report = reports.monthly_report(me(), month, chosen.key)
-        trend_months = _months_before(report["month"], TREND_MONTHS)
-        trend = [(m, reports.monthly_report(me(), m, chosen.key)["facilities"][0]) for m in trend_months[:-1]]
+        report, trend = reports.report_with_trend(me(), month, chosen.key, TREND_MONTHS)
     except ServiceError as error:
         if error.status == 403:
             raise
         context["problem"] = " ".join(v.message for v in error.violations)
         return render_template("usage/report.html", **context), error.status
     facility = report["facilities"][0]
-    trend.append((report["month"], facility))
     downloads = {fmt: url_for("usage.monthly_report", month=report["month"], facility=chosen.key, format=fmt)
                  for fmt in ("csv", "xlsx")}
     context.update(month=report["month"], report=facility, charts=report_charts(facility, trend),
