@@ -73,6 +73,13 @@ class User(UserMixin, db.Model):
             return True
         return self.role == "manager" and any(f.id == facility.id for f in self.facilities)
 
+    @property
+    def manages_any(self) -> bool:
+        """Whether this user manages some facility (an administrator manages all): who may open
+        the managers' pages and see what spans facilities (the state-aid ledger). Which
+        facility's things they may change is ``manages``."""
+        return self.is_admin or (self.role == "manager" and bool(self.facilities))
+
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 

@@ -174,6 +174,12 @@ def require_manager_of(actor: User, facility: Facility, action: str = "do this")
         raise forbidden(f"Only a manager of this facility can {action}.")
 
 
+def require_a_manager(actor: Optional[User], message: str = "Only lab managers can do this.") -> None:
+    """403 unless ``actor`` manages some facility (``User.manages_any``)."""
+    if actor is None or not actor.manages_any:
+        raise forbidden(message)
+
+
 def _require_admin(actor: Optional[User]) -> None:
     if actor is None or not actor.is_admin:
         raise forbidden("Only an administrator can do this.")

@@ -46,11 +46,46 @@ def aid_per_hour(full_cost: Number | None, charged: Number | None) -> Decimal:
     return max(_decimal(full_cost) - _decimal(charged), Decimal(0))
 
 
+def charged_per_hour(full_cost: Number | None, charged: Number | None) -> Decimal:
+    """SEK charged per hour: the charged rate, or without one the full cost; no rates, nothing."""
+    if charged is not None:
+        return _decimal(charged)
+    return _decimal(full_cost) if full_cost is not None else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """Hours and SEK of some uses, each rounded to the öre once, at the end."""
+    hours: Decimal
+    full_cost_sek: Decimal
+    charged_sek: Decimal
+    subsidised_sek: Decimal
+
+
+def amounts(uses: Iterable[tuple[Number, Number | None, Number | None]]) -> Amounts:
+    """The amounts of uses given as ``(used seconds, full cost per hour, charged per hour)``.
+
+    This is the rule the ledger, the statement and the warnings run: the SQL aggregation sums
+    the used seconds per rate pair (``aid.services._aggregate``) and this turns those sums into
+    money, aid per hour never negative and rounding only at the end."""
+    seconds = full = charged = aid = Decimal(0)
+    for used, full_rate, charged_rate in uses:
+        used = _decimal(used or 0)
+        if used < 0:
+            raise ValueError("used time cannot be negative")
+        seconds += used
+        full += used * (_decimal(full_rate) if full_rate is not None else Decimal(0))
+        charged += used * charged_per_hour(full_rate, charged_rate)
+        aid += used * aid_per_hour(full_rate, charged_rate)
+    return Amounts(hours_from_seconds(seconds), sek_from_rate_seconds(full), sek_from_rate_seconds(charged),
+                   sek_from_rate_seconds(aid))
+
+
 def subsidised_value(hours: Number, full_cost: Number | None, charged: Number | None) -> Decimal:
-    """Used hours x (full cost - charged), in SEK, rounded to the öre."""
+    """Used hours x (full cost - charged), in SEK, rounded to the öre (``amounts`` of one use)."""
     if _decimal(hours) < 0:
         raise ValueError("used hours cannot be negative")
-    return money(_decimal(hours) * aid_per_hour(full_cost, charged))
+    return amounts([(_decimal(hours) * SECONDS_PER_HOUR, full_cost, charged)]).subsidised_sek
 
 
 def sek_from_rate_seconds(rate_seconds: Number) -> Decimal:

@@ -25,13 +25,15 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
 from ..accounts.models import Organisation
+from ..accounts.services import require_a_manager
 from ..catalog.models import Facility, Resource, ResourceRate
+from ..config import default_zone
 from ..database import write_transaction
-from ..errors import forbidden, invalid, not_found
+from ..errors import invalid, not_found
 from ..extensions import db
 from ..usage.indicators import Period, parse_period
 from ..usage.models import NotificationSent, UsageRecord
@@ -59,7 +61,7 @@ def settings() -> Settings:
         ceiling_eur=Decimal(str(config.get("FACILITY_STATE_AID_CEILING_EUR", rules.CEILING_EUR))),
         warn_at=Decimal(str(config.get("FACILITY_STATE_AID_WARN_AT", rules.WARN_AT))),
         kinds=tuple(config.get("FACILITY_STATE_AID_KINDS") or ("company",)),
-        zone=ZoneInfo(config.get("FACILITY_TIMEZONE") or "Europe/Stockholm"),
+        zone=default_zone(),
     )
 
 
@@ -69,8 +71,7 @@ def require_manager(actor) -> None:
     """Lab managers (of any facility: the ceiling is per company, across facilities) and admins."""
     if actor is None:
         return  # the command line and the scheduler
-    if not (actor.is_admin or actor.role == "manager"):
-        raise forbidden("Only lab managers and administrators can see the state-aid ledger.")
+    require_a_manager(actor, "Only lab managers and administrators can see the state-aid ledger.")
 
 
 def get_undertaking(key: str, field: str = "organisation") -> Organisation:
@@ -115,25 +116,23 @@ def as_of_day(day: date) -> Period:
 
 # --- the aggregation ------------------------------------------------------------------------
 
-def _aggregate(period: Period, *group_columns, organisation_id: Optional[int] = None):
-    """Per group: used seconds and sums of seconds x rate (full cost, charged, aid) inside the period.
+def _aggregate(period: Period, *group_columns, organisation_id: Optional[int] = None) -> list["Aggregate"]:
+    """Per group: its ``rules.Amounts`` (used hours, full cost, charged, aid) inside the period.
 
-    The rate row of a use is the latest one of its resource and organisation kind that is valid
-    at the use's start; a use without one counts its hours and no aid.
+    SQL clips each use to the period, finds its rate and sums the used seconds per group and
+    rate pair; ``rules.amounts`` turns those sums into money (the one, tested, rule). The rate
+    row of a use is the latest one of its resource and organisation kind that is valid at the
+    use's start; a use without one counts its hours and no aid.
     """
     newer = aliased(ResourceRate)
     superseded_rate = (select(newer.id).where(
         newer.resource_id == ResourceRate.resource_id, newer.organisation_kind == ResourceRate.organisation_kind,
         newer.valid_from > ResourceRate.valid_from, newer.valid_from <= UsageRecord.start_at).exists())
     seconds = clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)
-    full = func.coalesce(ResourceRate.full_cost_sek_per_hour, 0)
-    charged = func.coalesce(ResourceRate.charged_sek_per_hour, ResourceRate.full_cost_sek_per_hour, 0)
+    full, charged = ResourceRate.full_cost_sek_per_hour, ResourceRate.charged_sek_per_hour
     query = (
-        select(*group_columns,
-               total(seconds).label("seconds"),
-               total(seconds * full).label("full_rate_seconds"),
-               total(seconds * charged).label("charged_rate_seconds"),
-               total(seconds * (full - charged)).label("aid_rate_seconds"))
+        select(*group_columns, full.label("rate_full"), charged.label("rate_charged"),
+               total(seconds).label("used_seconds"))
         .select_from(UsageRecord)
         .join(Organisation, UsageRecord.organisation_id == Organisation.id)
         .join(Resource, UsageRecord.resource_id == Resource.id)
@@ -145,21 +144,35 @@ def _aggregate(period: Period, *group_columns, organisation_id: Optional[int] = 
         .where(UsageRecord.superseded.is_(False), UsageRecord.end_at.is_not(None),
                meets(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end),
                Organisation.kind.in_(settings().kinds))
-        .group_by(*group_columns)
+        .group_by(*group_columns, full, charged)
     )
     if organisation_id is not None:
         query = query.where(Organisation.id == organisation_id)
-    return db.session.execute(query).all()
+    width = len(group_columns)
+    groups: dict[tuple, tuple[dict, list]] = {}
+    for row in db.session.execute(query).all():
+        key = tuple(row[:width])
+        groups.setdefault(key, (dict(zip(row._fields[:width], key)), []))[1].append(
+            (row.used_seconds, row.rate_full, row.rate_charged))
+    return [Aggregate(fields, rules.amounts(uses)) for fields, uses in groups.values()]
 
 
-def _amounts(row, eur_sek: Decimal) -> dict:
-    aid = rules.sek_from_rate_seconds(row.aid_rate_seconds)
+class Aggregate:
+    """One group of ``_aggregate``: its group columns as attributes, and ``amounts``."""
+
+    def __init__(self, fields: dict, amounts: rules.Amounts):
+        self.__dict__.update(fields)
+        self.amounts = amounts
+
+
+def _amounts(row: Aggregate, eur_sek: Decimal) -> dict:
+    amounts = row.amounts
     return {
-        "hours": float(rules.hours_from_seconds(row.seconds)),
-        "full_cost_sek": float(rules.sek_from_rate_seconds(row.full_rate_seconds)),
-        "charged_sek": float(rules.sek_from_rate_seconds(row.charged_rate_seconds)),
-        "subsidised_sek": float(aid),
-        "subsidised_eur": float(rules.sek_to_eur(aid, eur_sek)),
+        "hours": float(amounts.hours),
+        "full_cost_sek": float(amounts.full_cost_sek),
+        "charged_sek": float(amounts.charged_sek),
+        "subsidised_sek": float(amounts.subsidised_sek),
+        "subsidised_eur": float(rules.sek_to_eur(amounts.subsidised_sek, eur_sek)),
     }
 
 
@@ -167,7 +180,7 @@ ZERO = {"hours": 0.0, "full_cost_sek": 0.0, "charged_sek": 0.0, "subsidised_sek"
 
 
 def _three_years(row, window: Period, config: Settings) -> dict:
-    aid_sek = rules.sek_from_rate_seconds(row.aid_rate_seconds) if row is not None else Decimal(0)
+    aid_sek = row.amounts.subsidised_sek if row is not None else Decimal(0)
     aid_eur = rules.sek_to_eur(aid_sek, config.eur_sek)
     status = rules.ceiling_check(aid_eur, config.ceiling_eur, config.warn_at)
     return {
@@ -398,15 +411,6 @@ def warn_state_aid(now: datetime) -> int:
     return sent
 
 
-def _managers_for(organisation_id: int, window: Period) -> list[str]:
-    """Active managers of the facilities whose resources the company used in the window."""
-    from ..jobs.tasks import managers_of
-
-    used = (select(Resource.facility_id).distinct().select_from(UsageRecord)
-            .join(Resource, UsageRecord.resource_id == Resource.id)
-            .where(UsageRecord.organisation_id == organisation_id, UsageRecord.superseded.is_(False),
-                   meets(UsageRecord.start_at, UsageRecord.end_at, window.start, window.end)))
-    return managers_of(used)
 def warning_context(entry: dict, threshold: Decimal) -> dict:
     """What templates/mail/state_aid_warning.txt shows of a company's standing, amounts formatted."""
     return {
@@ -419,3 +423,12 @@ def warning_context(entry: dict, threshold: Decimal) -> dict:
     }
 
 
+def _managers_for(organisation_id: int, window: Period) -> list[str]:
+    """Active managers of the facilities whose resources the company used in the window."""
+    from ..jobs.tasks import managers_of
+
+    used = (select(Resource.facility_id).distinct().select_from(UsageRecord)
+            .join(Resource, UsageRecord.resource_id == Resource.id)
+            .where(UsageRecord.organisation_id == organisation_id, UsageRecord.superseded.is_(False),
+                   meets(UsageRecord.start_at, UsageRecord.end_at, window.start, window.end)))
+    return managers_of(used)

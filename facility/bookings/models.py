@@ -12,9 +12,11 @@ from ..accounts.models import User
 from ..catalog.models import Facility, Resource
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from . import states
 
-BOOKING_STATUSES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show")
-ACTIVE_STATUSES = ("pending", "confirmed")
+# Plain strings, for SQL and schemas; the states and their sets are defined in ``states``.
+BOOKING_STATUSES = states.values(states.ALL)
+ACTIVE_STATUSES = states.values(states.ACTIVE)
 BLACKOUT_KINDS = ("maintenance", "requalification", "cleaning", "holiday", "other")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional, Sequence
+from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -22,9 +22,10 @@ from ..database import utcnow, write_transaction
 from ..events import booking_was
 from ..errors import ServiceError, invalid, not_found, rule_violations
 from ..extensions import db
-from . import rules
+from . import rules, states
 from ..catalog.models import RESOURCE_STATUSES
 from .models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
+from .states import BookingStatus
 
 GMP_APPROVAL_MEANING = "approved for GMP manufacturing"
 MAX_AVAILABILITY_DAYS = 92
@@ -154,7 +155,7 @@ class BookingFilter:
 def list_bookings(actor: User, flt: BookingFilter) -> list[Booking]:
     """The caller's own bookings; a manager also sees every booking of the facilities they manage."""
     query = select(Booking).join(Booking.resource).order_by(Booking.start_at, Booking.id)
-    if flt.mine or not (actor.is_admin or actor.role == "manager"):
+    if flt.mine or not (actor.is_admin or actor.manages_any):
         query = query.where(Booking.user_id == actor.id)
     elif not actor.is_admin:
         managed = [f.id for f in actor.facilities]
@@ -257,14 +258,12 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
     approval (password re-entered on the page) records what the signature means."""
     with write_transaction():
         booking = _booking_for_manager(actor, booking_id)
-        _require_status(booking, ("pending",), "approved")
+        states.check_transition(booking.status, BookingStatus.CONFIRMED)
         gmp = booking.facility.is_gmp
         if gmp and not reason.strip():
             raise invalid("reason_required", "At a GMP facility an approval needs a reason.", "reason")
-        before = snapshot(booking)
-        _decide(booking, actor, "confirmed", reason)
-        audit.record(actor, "booking.approved", booking, before=before, after=snapshot(booking), reason=reason,
-                     facility=booking.facility, signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None)
+        change_status(booking, BookingStatus.CONFIRMED, actor, action="booking.approved", reason=reason, decided=True,
+                      signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None)
     booking_was("approved", booking, actor)
     return booking
 
@@ -272,13 +271,10 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
 def reject(actor: User, booking_id: int, reason: str) -> Booking:
     with write_transaction():
         booking = _booking_for_manager(actor, booking_id)
-        _require_status(booking, ("pending",), "rejected")
+        states.check_transition(booking.status, BookingStatus.REJECTED)
         if not (reason or "").strip():
             raise invalid("reason_required", "Say why the request is rejected.", "reason")
-        before = snapshot(booking)
-        _decide(booking, actor, "rejected", reason)
-        audit.record(actor, "booking.rejected", booking, before=before, after=snapshot(booking), reason=reason,
-                     facility=booking.facility)
+        change_status(booking, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, decided=True)
     booking_was("rejected", booking, actor)
     return booking
 
@@ -287,18 +283,12 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
     """Cancel an active booking; its slot is free again at once."""
     with write_transaction():
         booking = get_booking(actor, booking_id)
-        _require_status(booking, ACTIVE_STATUSES, "cancelled")
+        states.check_transition(booking.status, BookingStatus.CANCELLED)
         acting_as_manager = booking.user_id != actor.id
         if acting_as_manager and booking.facility.is_gmp and not (reason or "").strip():
             raise invalid("reason_required", "At a GMP facility a manager's cancellation needs a reason.", "reason")
-        before = snapshot(booking)
-        booking.status = "cancelled"
-        booking.sequence += 1
-        booking.updated_at = utcnow()
-        if acting_as_manager:
-            booking.decided_by, booking.decided_at, booking.decision_reason = actor, utcnow(), reason or ""
-        audit.record(actor, "booking.cancelled", booking, before=before, after=snapshot(booking), reason=reason,
-                     facility=booking.facility)
+        change_status(booking, BookingStatus.CANCELLED, actor, action="booking.cancelled", reason=reason,
+                      decided=acting_as_manager)
     booking_was("cancelled", booking, actor)
     return booking
 
@@ -309,20 +299,21 @@ def reschedule(actor: User, booking_id: int, *, start: Optional[datetime] = None
     resource needs approval and the owner moves it, it goes back to ``pending``."""
     with write_transaction():
         booking = get_booking(actor, booking_id)
-        _require_status(booking, ACTIVE_STATUSES, "changed")
+        states.require(booking.status, states.ACTIVE, "changed")
         before = snapshot(booking)
         new_start, new_end = start or booking.start_at, end or booking.end_at
+        needs_approval = False
         if (new_start, new_end) != (booking.start_at, booking.end_at):
-            _move(actor, booking, new_start, new_end, now or utcnow())
+            needs_approval = _move(actor, booking, new_start, new_end, now or utcnow())
         if purpose is not None:
             booking.purpose = purpose
         if snapshot(booking) == before:
             return booking
-        booking.sequence += 1
-        booking.updated_at = utcnow()
         _flush_refusing_overlap()
-        audit.record(actor, "booking.rescheduled", booking, before=before, after=snapshot(booking),
-                     facility=booking.facility)
+        if needs_approval and booking.status != BookingStatus.PENDING:
+            change_status(booking, BookingStatus.PENDING, actor, action="booking.rescheduled", before=before)
+        else:
+            _record_change(booking, actor, "booking.rescheduled", before, snapshot(booking), now=utcnow())
     booking_was("rescheduled", booking, actor)
     return booking
 
@@ -353,12 +344,25 @@ def add_blackout(actor: User, facility_key: str, start: datetime, end: datetime,
 
 
 def colliding_bookings(blackout: Blackout) -> list[Booking]:
-    query = select(Booking).join(Booking.resource).where(
-        Resource.facility_id == blackout.facility_id, Booking.status.in_(ACTIVE_STATUSES),
-        Booking.start_at < blackout.end_at, Booking.end_at > blackout.start_at,
-    ).order_by(Booking.start_at)
-    if blackout.resource_id is not None:
-        query = query.where(Booking.resource_id == blackout.resource_id)
+    """The active bookings that one blackout overlaps."""
+    if blackout.id is None:
+        db.session.flush()
+    return bookings_under_blackouts(Blackout.id == blackout.id, blackout.facility_id, blackout.resource_id)
+
+
+def bookings_under_blackouts(which, facility_id: int, resource_id: Optional[int], *,
+                             ending_after: Optional[datetime] = None) -> list[Booking]:
+    """Active bookings of a facility (or of its one resource ``resource_id``) that any blackout
+    matching ``which`` (a condition on ``Blackout``) overlaps; with ``ending_after``, only those
+    not yet over then. The one collision query: new blackouts and calendar sources both use it."""
+    query = (select(Booking).join(Booking.resource)
+             .join(Blackout, which & (Booking.start_at < Blackout.end_at) & (Booking.end_at > Blackout.start_at))
+             .where(Resource.facility_id == facility_id, Booking.status.in_(ACTIVE_STATUSES))
+             .distinct().order_by(Booking.start_at, Booking.id))
+    if resource_id is not None:
+        query = query.where(Booking.resource_id == resource_id)
+    if ending_after is not None:
+        query = query.where(Booking.end_at > ending_after)
     return list(db.session.scalars(query))
 
 
@@ -378,7 +382,8 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
     return resource
 
 
-def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: datetime) -> None:
+def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: datetime) -> bool:
+    """Move ``booking`` to [start, end) if the rules allow it; True if it needs approval again."""
     owner = booking.user
     ctx = context_for(booking.resource, start, end, now=now, user=owner, exclude_id=booking.id)
     violations = rules.check_booking(start, end, ctx)
@@ -386,8 +391,7 @@ def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: da
         raise rule_violations(violations)
     booking.start_at, booking.end_at = start, end
     booking.blocked_until = rules.blocked_until(end, ctx.policy)
-    if ctx.policy.requires_approval and not actor.manages(booking.facility):
-        booking.status = "pending"
+    return ctx.policy.requires_approval and not actor.manages(booking.facility)
 
 
 def _booking_for_manager(actor: User, booking_id: int) -> Booking:
@@ -396,18 +400,66 @@ def _booking_for_manager(actor: User, booking_id: int) -> Booking:
     return booking
 
 
-def _require_status(booking: Booking, allowed: Sequence[str], verb: str) -> None:
-    if booking.status not in allowed:
-        raise invalid("invalid_state", f"A {booking.status} booking cannot be {verb}.", "status")
+# --- the one place a booking's status changes ----------------------------------------------
+
+def status_snapshot(booking: Booking) -> dict:
+    """What the audit trail keeps of the changes the system makes (completed, no-show, expired)."""
+    return {"status": booking.status}
 
 
-def _decide(booking: Booking, actor: User, status: str, reason: str) -> None:
-    booking.status = status
-    booking.decided_by = actor
-    booking.decided_at = utcnow()
-    booking.decision_reason = reason or ""
+def change_status(booking: Booking, to: BookingStatus, actor: Optional[User], *, action: str, reason: str = "",
+                  now: Optional[datetime] = None, decided: bool = False, before: Optional[dict] = None,
+                  snapshot_of: Callable[[Booking], dict] = snapshot,
+                  signature_meaning: Optional[str] = None) -> BookingStatus:
+    """Change ``booking`` to the state ``to``, inside the caller's write transaction.
+
+    Refuses a change the state machine does not allow (``invalid_state``, 422, naming the
+    current state); then sets the status, bumps ``sequence``, sets ``updated_at`` (``now``,
+    default the present), records who decided, when and why if ``decided`` (``actor`` None is
+    the system), and writes the audit event ``action`` with ``before`` (default
+    ``snapshot_of(booking)`` before the change) and ``snapshot_of(booking)`` after it.
+    """
+    target = states.check_transition(booking.status, to)
+    now = now or utcnow()
+    if before is None:
+        before = snapshot_of(booking)
+    booking.status = target.value
+    if decided:
+        booking.decided_by, booking.decided_at, booking.decision_reason = actor, now, reason or ""
+    _record_change(booking, actor, action, before, snapshot_of(booking), now=now, reason=reason,
+                   signature_meaning=signature_meaning)
+    return target
+
+
+def _record_change(booking: Booking, actor: Optional[User], action: str, before: dict, after: dict, *,
+                   now: datetime, reason: str = "", signature_meaning: Optional[str] = None) -> None:
+    """Every change of a booking: a new ``sequence`` (iCalendar), ``updated_at``, an audit event."""
     booking.sequence += 1
-    booking.updated_at = booking.decided_at
+    booking.updated_at = now
+    audit.record(actor, action, booking, before=before, after=after, reason=reason, facility=booking.facility,
+                 signature_meaning=signature_meaning)
+
+
+EXPIRED_REASON = "expired"
+
+
+def expire(booking: Booking, now: datetime) -> None:
+    """Cancel a pending request whose start has passed, as the system, with the reason "expired";
+    inside the caller's write transaction."""
+    change_status(booking, BookingStatus.CANCELLED, None, action="booking.expired", reason=EXPIRED_REASON,
+                  now=now, decided=True, snapshot_of=status_snapshot)
+
+
+def expire_pending(now: datetime) -> list[Booking]:
+    """Expire every pending request whose start has passed, in one write transaction."""
+    with write_transaction():
+        expired = list(db.session.scalars(select(Booking).where(
+            Booking.status == BookingStatus.PENDING.value, Booking.start_at <= now).order_by(Booking.id)))
+        for booking in expired:
+            expire(booking, now)
+    for booking in expired:
+        booking_was("expired", booking, None)
+    return expired
 
 
 def _flush_refusing_overlap() -> None:
@@ -422,5 +474,5 @@ def _flush_refusing_overlap() -> None:
 
 __all__ = [
     "Availability", "BookingFilter", "ServiceError", "add_blackout", "approve", "set_resource_status", "availability", "cancel", "get_booking",
-    "list_bookings", "reject", "request_booking", "reschedule",
+    "list_bookings", "reject", "request_booking", "reschedule", "change_status", "expire", "expire_pending",
 ]

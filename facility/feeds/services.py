@@ -25,7 +25,8 @@ from sqlalchemy import and_, func, or_, select, update
 
 from .. import audit
 from ..accounts.models import User
-from ..bookings.models import ACTIVE_STATUSES, Blackout, Booking
+from ..bookings import states
+from ..bookings.models import Blackout, Booking
 from ..bookings.services import get_booking, get_facility, get_resource
 from ..catalog.models import Resource
 from ..database import utcnow, write_transaction
@@ -39,8 +40,8 @@ CANCELLED_KEPT = timedelta(days=30)  # a cancelled booking stays (as CANCELLED) 
 POLLED_EVERY = timedelta(hours=1)  # how often a feed's last poll time is written down
 FORMAT_VERSION = "1"  # part of every ETag: change it when the document's layout changes
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
-SHOWN_STATUSES = (*ACTIVE_STATUSES, "completed", "no_show")
-WITHDRAWN_STATUSES = ("cancelled", "rejected")
+SHOWN_STATUSES = states.values(states.SHOWN)
+WITHDRAWN_STATUSES = states.values(states.WITHDRAWN)
 
 
 # --- subscriptions ---------------------------------------------------------------------

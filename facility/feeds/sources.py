@@ -34,8 +34,8 @@ from sqlalchemy import delete, select
 from .. import audit
 from ..accounts.models import User
 from ..accounts.services import require_manager_of
-from ..bookings.models import ACTIVE_STATUSES, BLACKOUT_KINDS, Blackout, Booking
-from ..bookings.services import get_facility, get_resource
+from ..bookings.models import BLACKOUT_KINDS, Blackout, Booking
+from ..bookings.services import bookings_under_blackouts, get_facility, get_resource
 from ..catalog.models import Facility, Resource
 from ..database import utcnow, write_transaction
 from ..errors import ServiceError, invalid, not_found
@@ -287,15 +287,8 @@ def get_source(source_id: int, actor: Optional[User] = None) -> CalendarSource:
 
 def colliding_bookings(source: CalendarSource, now: Optional[datetime] = None) -> list[Booking]:
     """Active bookings, not yet over, that the source's blackouts overlap."""
-    query = (select(Booking).join(Booking.resource)
-             .join(Blackout, (Blackout.source_id == source.id) & (Booking.start_at < Blackout.end_at)
-                   & (Booking.end_at > Blackout.start_at))
-             .where(Resource.facility_id == source.facility_id, Booking.status.in_(ACTIVE_STATUSES),
-                    Booking.end_at > (now or utcnow()))
-             .distinct().order_by(Booking.start_at, Booking.id))
-    if source.resource_id is not None:
-        query = query.where(Booking.resource_id == source.resource_id)
-    return list(db.session.scalars(query))
+    return bookings_under_blackouts(Blackout.source_id == source.id, source.facility_id, source.resource_id,
+                                    ending_after=now or utcnow())
 
 
 def window_at(now: datetime) -> tuple[datetime, datetime]:

@@ -14,13 +14,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
 from ..accounts.models import User, UserQualification, managed_facilities
+from ..bookings import services as booking_services
 from ..bookings.models import Booking
-from ..bookings.rules import format_local
+from ..config import default_zone
 from ..catalog.models import Facility, Resource
 from ..database import write_transaction
-from ..events import booking_was
 from ..extensions import db
 from ..usage import reports, services as usage_services
 from ..usage.models import NotificationSent
@@ -59,12 +58,6 @@ def managers_of(facility_ids) -> list[str]:
         select(User.email).distinct().join(managed_facilities, managed_facilities.c.user_id == User.id)
         .where(managed_facilities.c.facility_id.in_(facility_ids), User.role == "manager", User.active.is_(True))
         .order_by(User.email)))
-
-
-def describe(booking: Booking) -> str:
-    zone = ZoneInfo(booking.facility.timezone)
-    return (f"{booking.resource.name} ({booking.resource.key}), {format_local(booking.start_at, zone)} to "
-            f"{format_local(booking.end_at, zone)}")
 
 
 def booking_url(booking: Booking) -> str:
@@ -109,19 +102,7 @@ def nudge_managers(now: datetime) -> int:
 
 def expire_pending(now: datetime) -> int:
     """Pending requests whose start has passed are cancelled with the reason "expired"."""
-    expired = []
-    with write_transaction():
-        for booking in db.session.scalars(select(Booking).where(Booking.status == "pending",
-                                                                Booking.start_at <= now)):
-            booking.status, booking.decision_reason, booking.decided_at = "cancelled", "expired", now
-            booking.sequence += 1
-            booking.updated_at = now
-            audit.record(None, "booking.expired", booking, before={"status": "pending"},
-                         after={"status": "cancelled"}, reason="expired", facility=booking.facility)
-            expired.append(booking)
-    for booking in expired:
-        booking_was("expired", booking, None)
-    return len(expired)
+    return len(booking_services.expire_pending(now))
 
 
 def mark_no_shows(now: datetime) -> int:
@@ -136,7 +117,7 @@ def auto_check_out(now: datetime) -> int:
 
 def warn_expiring_qualifications(now: datetime) -> int:
     """Warn each user once, 30 days before a qualification of theirs lapses."""
-    today = now.astimezone(ZoneInfo(current_app.config.get("FACILITY_TIMEZONE") or "Europe/Stockholm")).date()
+    today = now.astimezone(default_zone()).date()
     rows = db.session.scalars(select(UserQualification).where(
         UserQualification.valid_until >= today,
         UserQualification.valid_until <= today + timedelta(days=QUALIFICATION_WARNING_DAYS)))

@@ -16,6 +16,7 @@ from sqlalchemy import distinct, func, select
 from ..accounts.models import SIZE_CLASSES, Organisation, User
 from ..bookings.rules import FIRST_YEAR, LAST_YEAR
 from ..catalog.models import Facility, Resource
+from ..config import default_zone
 from ..errors import forbidden, invalid
 from ..extensions import db
 from .models import Project, UsageRecord, project_organisations
@@ -40,7 +41,7 @@ class Period:
 
 def parse_period(start_text: Optional[str], end_text: Optional[str]) -> Period:
     """``from`` and ``to`` as dates (YYYY-MM-DD, ``to`` inclusive, in the service's zone) or RFC 3339 times."""
-    zone = ZoneInfo(current_app.config.get("FACILITY_TIMEZONE") or "Europe/Stockholm")
+    zone = default_zone()
     start = _instant(start_text, "from", zone, end_of_day=False)
     end = _instant(end_text, "to", zone, end_of_day=True)
     if end <= start:

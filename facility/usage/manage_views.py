@@ -22,7 +22,7 @@ from ..aid import services as aid
 from ..bookings import services as bookings
 from ..catalog.services import list_resources
 from ..database import utcnow
-from ..errors import ServiceError
+from ..errors import ServiceError, forbidden
 from ..extensions import db
 from ..web.blueprint import Problems, managed_facilities, me, require_manager
 from ..web.bookings import parse_times
@@ -118,8 +118,8 @@ def _record(form: UsageRecordForm, problems: Problems) -> tuple[Optional[UsageRe
 def manage_usage():
     require_manager()
     facilities = managed_facilities()
-    if not facilities:
-        abort(403, description=_("Recording use is for the managers of a facility."))
+    if not facilities:  # an administrator, and no facility yet: nothing anyone manages
+        raise forbidden(_("Recording use is for the managers of a facility."))
     form, problems = UsageRecordForm(), Problems()
     form.resource.choices = {r.key: f"{f.name} — {r.name}" for f in facilities for r in list_resources(f)}
     facility_key = request.args.get("facility")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .. import audit
 from ..accounts.models import Organisation
+from ..bookings import states
 from ..database import write_transaction
 from ..errors import ServiceError, forbidden, invalid
 from ..extensions import db
@@ -18,7 +19,7 @@ from .models import PROJECT_STAGES, Project, UsageRecord
 from .sql import epoch, total
 
 # What a project's path shows (not what was cancelled or rejected), and in which order.
-PATH_STATUSES = ("pending", "confirmed", "completed", "no_show")
+PATH_STATUSES = states.values(states.SHOWN)  # asked for, granted or used
 GMP_ORDER = {"research": 0, "pre-gmp": 1, "gmp": 2}
 
 
@@ -27,7 +28,7 @@ def list_projects() -> list[Project]:
 
 
 def create_project(actor, key: str, name: str, stage: str, organisation_keys: list[str]) -> Project:
-    if actor is not None and not (actor.is_admin or actor.role == "manager"):
+    if actor is not None and not (actor.is_admin or actor.manages_any):
         raise forbidden("Only managers and administrators can create projects.")
     with write_transaction():
         if stage not in PROJECT_STAGES:

@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, distinct, func, select
 
 from ..accounts.models import Organisation, User
 from ..accounts.services import require_manager_of
+from ..bookings import states
 from ..bookings.models import Booking
 from ..bookings.services import get_facility, hours_for
 from ..bookings.rules import FIRST_YEAR, LAST_YEAR
@@ -29,7 +30,7 @@ from .models import UsageRecord
 from .sql import clipped_seconds, epoch, meets, total
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-HELD_STATUSES = ("confirmed", "completed", "no_show")
+HELD_STATUSES = states.values(states.HELD)  # booked time that was granted
 LATE_CANCELLATION = timedelta(hours=24)
 FORMATS = ("json", "csv", "xlsx")
 

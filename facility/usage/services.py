@@ -12,7 +12,8 @@ from .. import audit
 from ..accounts.models import User
 from ..accounts.services import require_manager_of
 from ..bookings.models import Booking
-from ..bookings.services import get_booking, get_facility, get_resource
+from ..bookings.services import change_status, get_booking, get_facility, get_resource, status_snapshot
+from ..bookings.states import COMPLETED, NO_SHOW, can_change
 from ..catalog.models import Facility, Resource
 from ..database import utcnow, write_transaction
 from ..errors import ServiceError, invalid, not_found
@@ -41,6 +42,21 @@ def open_record_of(booking: Booking) -> Optional[UsageRecord]:
 
 # --- check-in and check-out --------------------------------------------------------------
 
+def check_in_opens_at(booking: Booking) -> datetime:
+    """The first instant a booking can be checked in: ``CHECK_IN_EARLY`` before its start."""
+    return booking.start_at - CHECK_IN_EARLY
+
+
+def check_in_window(booking: Booking, now: datetime) -> Optional[str]:
+    """Where ``now`` falls for checking ``booking`` in: 'too_early', 'open' or 'too_late'
+    (from its end on). The one statement of the window, for the check-in and for the pages."""
+    if now < check_in_opens_at(booking):
+        return "too_early"
+    if now >= booking.end_at:
+        return "too_late"
+    return "open"
+
+
 def check_in(actor: User, booking_id: int, *, now: Optional[datetime] = None) -> UsageRecord:
     """Open the usage record of a confirmed booking, from shortly before its start to its end."""
     now = now or utcnow()
@@ -50,9 +66,10 @@ def check_in(actor: User, booking_id: int, *, now: Optional[datetime] = None) ->
             raise invalid("invalid_state", f"A {booking.status} booking cannot be checked in.", "status")
         if open_record_of(booking) is not None:
             raise invalid("already_checked_in", "This booking is already checked in.")
-        if now < booking.start_at - CHECK_IN_EARLY:
+        window = check_in_window(booking, now)
+        if window == "too_early":
             raise invalid("too_early", f"Check-in opens {CHECK_IN_EARLY.seconds // 60} minutes before the start.")
-        if now >= booking.end_at:
+        if window == "too_late":
             raise invalid("too_late", "The booking has ended; ask a manager to record the use.")
         record = UsageRecord(booking=booking, resource=booking.resource, user=booking.user,
                              organisation_id=booking.user.organisation_id, start_at=now, source="booking",
@@ -80,12 +97,8 @@ def _close(actor: Optional[User], record: UsageRecord, booking: Booking, end: da
     record.end_at, record.flagged = end, flagged
     audit.record(actor, "usage.auto_checked_out" if flagged else "usage.checked_out", record, before=before,
                  after=usage_snapshot(record), facility=booking.facility)
-    booking_before = {"status": booking.status}
-    booking.status = "completed"
-    booking.sequence += 1
-    booking.updated_at = utcnow()
-    audit.record(actor, "booking.completed", booking, before=booking_before, after={"status": "completed"},
-                 facility=booking.facility)
+    if can_change(booking.status, COMPLETED):  # a booking cancelled while checked in stays cancelled
+        change_status(booking, COMPLETED, actor, action="booking.completed", snapshot_of=status_snapshot)
 
 
 # --- the system's jobs --------------------------------------------------------------------
@@ -114,12 +127,8 @@ def mark_no_shows(now: datetime) -> int:
                 Resource.facility_id == facility.id, Booking.status == "confirmed",
                 Booking.start_at <= cutoff, ~checked_in.exists()))
             for booking in bookings:
-                booking.status = "no_show"
-                booking.sequence += 1
-                booking.updated_at = now
-                audit.record(None, "booking.no_show", booking, before={"status": "confirmed"},
-                             after={"status": "no_show"}, reason="no check-in within the grace period",
-                             facility=facility)
+                change_status(booking, NO_SHOW, None, action="booking.no_show", now=now,
+                              reason="no check-in within the grace period", snapshot_of=status_snapshot)
                 marked.append(booking)
     for booking in marked:
         booking_was("no_show", booking, None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -69,10 +69,8 @@ def usage_state(booking: Booking) -> Optional[str]:
         return None
     if services.open_record_of(booking) is not None:
         return "check_out"
-    now = utcnow()
-    if now >= booking.end_at:
-        return None
-    return "check_in" if now >= booking.start_at - services.CHECK_IN_EARLY else "later"
+    window = services.check_in_window(booking, utcnow())
+    return {"open": "check_in", "too_early": "later"}.get(window)
 
 
 @bp.app_template_global("usage_state")
@@ -229,8 +227,7 @@ def _totals(rows: list[dict]) -> dict:
 # --- the indicators --------------------------------------------------------------------------
 
 def _period_args() -> tuple[str, str]:
-    zone = current_app.config.get("FACILITY_TIMEZONE") or "Europe/Stockholm"
-    today = local_today(zone)
+    today = local_today(default_zone())
     return (request.args.get("from") or date(today.year, 1, 1).isoformat(),
             request.args.get("to") or today.isoformat())
 
@@ -325,7 +322,7 @@ def _cell(value) -> str:
 
 def _may_see_project(project: Project) -> bool:
     user = me()
-    if user.is_admin or (user.role == "manager" and user.facilities):
+    if user.is_admin or user.manages_any:
         return True
     return any(o.id == user.organisation_id for o in project.organisations)
 

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
+from ..accounts.services import require_a_manager
 from ..errors import ServiceError
 from ..extensions import login_manager
 from .localtime import FieldProblem
@@ -31,9 +32,8 @@ def me():
 
 
 def require_manager() -> None:
-    user = me()
-    if not (user.is_admin or (user.role == "manager" and user.facilities)):
-        abort(403, description="Only lab managers can open this page.")
+    """The managers' pages: a ServiceError 403 (the one error type) unless the user manages some facility."""
+    require_a_manager(me(), "Only lab managers can open this page.")
 
 
 def require_admin() -> None:

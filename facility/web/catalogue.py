@@ -10,6 +10,7 @@ from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..accounts.qualifications import valid_on as qualification_valid_on
 from ..bookings import rules
 from ..bookings import services as bookings
 from ..bookings.rules import format_minutes
@@ -42,14 +43,16 @@ def rules_in_words(resource: Resource) -> list[str]:
     return words
 
 
-def qualification_in_words(resource: Resource, held: dict[str, date]) -> tuple[str, bool]:
-    """What the viewer's qualification means for this resource, and whether they may book it."""
+def qualification_in_words(resource: Resource, held: dict[str, date],
+                           today: Optional[date] = None) -> tuple[str, bool]:
+    """What the viewer's qualification means for this resource, and whether they may book it
+    (on ``today``, by default the facility's local today)."""
     if not resource.qualification:
         return _("no qualification needed"), True
     until = held.get(resource.qualification.key)
     if until is None:
         return _("you are not qualified"), False
-    if until < date.today():
+    if not qualification_valid_on(until, today or local_today(resource.facility.timezone)):
         return _("your qualification expired on %(day)s", day=until.isoformat()), False
     return _("you are qualified until %(day)s", day=until.isoformat()), True
 

@@ -1,8 +1,9 @@
 """Facility-local times at the edges: parsing what a form typed, and showing stored instants.
 
 A form gives a naive date and time; it means the wall clock of the facility's zone. In the
-spring-forward gap that wall time does not exist (refused with a clear message); in the
-autumn fold it exists twice (the earlier instant, summer time, is taken).
+spring-forward gap that wall time does not exist (refused with a clear message, where the
+rules would map it an hour later: see ``local_instant``); in the autumn fold it exists twice
+(the earlier instant, summer time, is taken).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from ..bookings.rules import FIRST_YEAR, LAST_YEAR  # the one range for pages and API
+from ..bookings.rules import local_instant as rules_local_instant
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -53,17 +55,25 @@ def parse_time(text: Optional[str], field: str) -> time:
 
 
 def local_instant(day: date, clock: time, tz: ZoneInfo, field: str) -> datetime:
-    """The UTC instant of the wall time ``day clock`` in ``tz``."""
-    naive = datetime.combine(day, clock)
-    earlier = naive.replace(tzinfo=tz, fold=0)
-    back = earlier.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
-    if back != naive:  # the spring-forward gap: this wall time is skipped
+    """The UTC instant of the wall time ``day clock`` a person typed for ``tz``.
+
+    The arithmetic is the rules' (``bookings.rules.local_instant``); this adds only the refusal.
+    The rules turn wall times they made themselves (opening hours, "07:00 on each day") into
+    instants, and there a time inside the spring-forward gap must still give an instant (an hour
+    later on the clock) so that a day's schedule never breaks. A form is different: someone typed
+    02:30 on the night the clocks skip it, and silently booking 03:30 would be a booking they did
+    not ask for, so the form refuses such a time with a message naming the first valid one. A time
+    in the autumn fold exists twice; both take the earlier instant (summer time), as the rules do.
+    """
+    minutes = clock.hour * 60 + clock.minute
+    instant = rules_local_instant(day, minutes, tz) + timedelta(seconds=clock.second)
+    if instant.astimezone(tz).replace(tzinfo=None) != datetime.combine(day, clock):  # the gap: skipped
         raise FieldProblem(field, _(
             "%(clock)s does not exist on %(day)s in %(zone)s: the clocks go forward that night. "
             "Choose %(later)s or later.",
             clock=clock.strftime("%H:%M"), day=day.isoformat(), zone=tz.key,
             later=(datetime.combine(day, clock) + timedelta(hours=1)).strftime("%H:%M")))
-    return earlier.astimezone(timezone.utc)
+    return instant
 
 
 def parse_local(date_text: Optional[str], time_text: Optional[str], tz: ZoneInfo, field: str) -> datetime:

@@ -2,19 +2,21 @@
 resource status and qualifications."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts import services as accounts
 from ..accounts.models import UserQualification
+from ..accounts.qualifications import valid_on as qualification_valid_on
 from ..bookings import services as bookings
 from ..bookings.models import Blackout
 from ..catalog.models import Qualification, Resource
 from ..catalog.services import list_resources
+from ..config import default_zone
 from ..database import utcnow
 from ..errors import ServiceError
 from ..extensions import db
@@ -22,7 +24,7 @@ from .auth import client_address
 from .blueprint import Problems, bp, managed_facilities, me, require_manager
 from .forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
 from .bookings import parse_times
-from .localtime import FieldProblem, parse_date
+from .localtime import FieldProblem, local_today, parse_date
 from .throttle import is_throttled, record_failure
 
 EXPIRY_WARNING_DAYS = 30
@@ -39,15 +41,14 @@ def approvals():
 def _decision_page(booking, form, problems, status=200):
     held = sorted(booking.user.qualifications, key=lambda q: q.qualification.name)
     return render_template("web/decide.html", booking=booking, form=form, problems=problems, held=held,
-                           today=date.today(), meaning=bookings.GMP_APPROVAL_MEANING), status
+                           today=local_today(booking.facility.timezone), meaning=bookings.GMP_APPROVAL_MEANING), status
 
 
 @bp.route("/manage/approvals/<int:booking_id>", methods=["GET", "POST"])
 def decide(booking_id: int):
     require_manager()
     booking = bookings.get_booking(me(), booking_id)
-    if not me().manages(booking.facility):
-        abort(403, description="Only a manager of this facility can decide this request.")
+    accounts.require_manager_of(me(), booking.facility, "decide this request")
     form, problems = DecisionForm(), Problems()
     if request.method == "GET" or not form.validate_on_submit():
         problems.add_form_errors(form)
@@ -195,7 +196,7 @@ def _grantable_qualifications() -> list[Qualification]:
 
 
 def _expiring(qualifications: list[Qualification]) -> list[UserQualification]:
-    today = date.today()
+    today = local_today(default_zone())
     return list(db.session.scalars(select(UserQualification).where(
         UserQualification.qualification_id.in_([q.id for q in qualifications]),
         UserQualification.valid_until >= today,
@@ -229,7 +230,7 @@ def _grant(form, grantable, problems: Problems) -> int:
         problems.add("qualification", _("Choose one of the qualifications your facilities require."))
     try:
         until = parse_date(form.valid_until.data, "valid_until")
-        if until < date.today():
+        if not qualification_valid_on(until, local_today(default_zone())):
             problems.add("valid_until", _("The date is in the past."))
     except FieldProblem as problem:
         problems.add_field_problem(problem)

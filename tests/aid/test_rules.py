@@ -12,7 +12,10 @@ from facility.aid import rules
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
-@pytest.mark.parametrize("hours, full, charged, expected", [
+# Hand-computed (used hours, full cost, charged, aid in SEK). tests/aid/test_rules_in_production.py
+# writes usage rows for the same cases and checks that the ledger, which runs rules.amounts over
+# the SQL sums, gives the same figures.
+HAND_COMPUTED = [
     (10, 1500, 900, "6000.00"),        # 10 h x 600
     (2.5, 6000, 4000, "5000.00"),      # 2.5 h x 2,000
     (Decimal(1) / 3, 1500, 900, "200.00"),  # 20 minutes
@@ -20,10 +23,25 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
     (48, 1500, 1500, "0.00"),          # charged the full cost: no aid
     (4, 1500, 1800, "0.00"),           # charged above the full cost: no aid, never negative
     (4, None, None, "0.00"),           # no rates
+    (4, None, 900, "0.00"),            # a charge without a full cost: no aid, never negative
     (0, 6000, 4000, "0.00"),
-])
+]
+
+
+@pytest.mark.parametrize("hours, full, charged, expected", HAND_COMPUTED)
 def test_subsidised_value_is_hours_times_full_cost_minus_charged(hours, full, charged, expected):
     assert rules.subsidised_value(hours, full, charged) == Decimal(expected)
+
+
+def test_amounts_sum_the_uses_and_round_once_at_the_end():
+    # 1 s at 600 SEK/h of aid is 0.1666.. SEK: three such uses are 0.50 SEK, not 3 x 0.17
+    assert rules.amounts([(1, 1500, 900)] * 3).subsidised_sek == Decimal("0.50")
+    both = rules.amounts([(36000, 1500, 900), (9000, 6000, 4000), (7200, None, None), (3600, 1500, None)])
+    assert both == rules.Amounts(hours=Decimal("15.50"), full_cost_sek=Decimal("31500.00"),
+                                 charged_sek=Decimal("20500.00"), subsidised_sek=Decimal("11000.00"))
+    assert rules.amounts([]) == rules.Amounts(*(Decimal("0.00"),) * 4)
+    with pytest.raises(ValueError):
+        rules.amounts([(-1, 1500, 900)])
 
 
 def test_negative_hours_are_refused():
