@@ -4,6 +4,7 @@ Builds a throw-away SQLite database with the test catalogue and a year of bookin
 times the availability query behind the calendar pages, the rule check, and booking
 requests through the service layer. Prints one line per measurement.
 """
+
 from __future__ import annotations
 
 import random
@@ -33,7 +34,9 @@ def timed(label: str, runs: int, action) -> None:
         began = time.perf_counter()
         action()
         samples.append((time.perf_counter() - began) * 1000)
-    print(f"{label:<58} median {statistics.median(samples):8.2f} ms   p95 {sorted(samples)[int(runs * .95) - 1]:8.2f} ms   (n={runs})")
+    print(
+        f"{label:<58} median {statistics.median(samples):8.2f} ms   p95 {sorted(samples)[int(runs * 0.95) - 1]:8.2f} ms   (n={runs})"
+    )
 
 
 def fill(resource_ids: list[int], user_id: int) -> None:
@@ -44,9 +47,21 @@ def fill(resource_ids: list[int], user_id: int) -> None:
         cursor = start
         for _ in range(per):
             end = cursor + timedelta(hours=random.choice([1, 2, 3]))
-            rows.append(dict(resource_id=resource_id, user_id=user_id, start_at=cursor, end_at=end,
-                             blocked_until=end, status=random.choice(["confirmed", "completed", "cancelled"]),
-                             purpose="", sequence=0, decision_reason="", created_at=cursor, updated_at=cursor))
+            rows.append(
+                dict(
+                    resource_id=resource_id,
+                    user_id=user_id,
+                    start_at=cursor,
+                    end_at=end,
+                    blocked_until=end,
+                    status=random.choice(["confirmed", "completed", "cancelled"]),
+                    purpose="",
+                    sequence=0,
+                    decision_reason="",
+                    created_at=cursor,
+                    updated_at=cursor,
+                )
+            )
             cursor = end + timedelta(hours=random.choice([0, 1, 5]))
     db.session.execute(db.insert(Booking), rows)
     db.session.commit()
@@ -66,21 +81,38 @@ def main() -> None:
             print(f"{BOOKINGS} bookings over a year on {len(resources)} resources (SQLite)")
             now = datetime.now(timezone.utc)
             bsc = services.get_resource("lab-bsc")
-            timed("availability of one resource, one week", 50,
-                  lambda: services.availability(bsc, now, now + timedelta(days=7)))
-            timed("availability of one resource, one month", 50,
-                  lambda: services.availability(bsc, now, now + timedelta(days=31)))
-            ctx = services.context_for(bsc, now + timedelta(days=3), now + timedelta(days=3, hours=1), now=now, user=user)
-            timed("pure rule check of one request", 500,
-                  lambda: rules.check_booking(now + timedelta(days=3), now + timedelta(days=3, hours=1), ctx))
-            timed("list a month of a facility's bookings (admin)", 20, lambda: services.list_bookings(
-                user, services.BookingFilter(facility="lab", start=now, end=now + timedelta(days=31))))
+            timed(
+                "availability of one resource, one week",
+                50,
+                lambda: services.availability(bsc, now, now + timedelta(days=7)),
+            )
+            timed(
+                "availability of one resource, one month",
+                50,
+                lambda: services.availability(bsc, now, now + timedelta(days=31)),
+            )
+            ctx = services.context_for(
+                bsc, now + timedelta(days=3), now + timedelta(days=3, hours=1), now=now, user=user
+            )
+            timed(
+                "pure rule check of one request",
+                500,
+                lambda: rules.check_booking(now + timedelta(days=3), now + timedelta(days=3, hours=1), ctx),
+            )
+            timed(
+                "list a month of a facility's bookings (admin)",
+                20,
+                lambda: services.list_bookings(
+                    user, services.BookingFilter(facility="lab", start=now, end=now + timedelta(days=31))
+                ),
+            )
 
             def request_refused():
                 try:
                     services.request_booking(user, "lab-bsc", now + timedelta(days=2), now + timedelta(days=2, hours=1))
                 except services.ServiceError:
                     pass
+
             timed("booking request through the service layer (refused)", 50, request_refused)
             user_id = user.id
         time_feeds(app, user_id)
@@ -98,24 +130,33 @@ def time_feeds(app, user_id: int) -> None:
         feed, _secret = feeds.create_feed(user, "facility", "lab", app.config["SECRET_KEY"].encode())
         path = "/" + feed_url(feed).split("/", 3)[3]
         window = feeds.window_for(feed, datetime.now(timezone.utc))
-        timed("facility calendar feed, built in full (no cache)", 3, lambda: feeds.feed_document(
-            feed, window, "http://bench", minutes_apart(minutes=15)))
+        timed(
+            "facility calendar feed, built in full (no cache)",
+            3,
+            lambda: feeds.feed_document(feed, window, "http://bench", minutes_apart(minutes=15)),
+        )
     client = app.test_client()
     first = client.get(path)
     print(f"facility feed: {first.data.count(b'BEGIN:VEVENT')} events, {len(first.data) // 1024} KiB")
     timed("facility calendar feed, unchanged since built (HTTP 200)", 20, lambda: client.get(path))
-    timed("facility calendar feed, conditional GET (HTTP 304)", 50,
-          lambda: client.get(path, headers={"If-None-Match": first.headers["ETag"]}))
+    timed(
+        "facility calendar feed, conditional GET (HTTP 304)",
+        50,
+        lambda: client.get(path, headers={"If-None-Match": first.headers["ETag"]}),
+    )
 
     def change_one_booking_and_fetch():
         with app.app_context():
-            booking = db.session.scalar(db.select(Booking).where(Booking.start_at > datetime.now(timezone.utc))
-                                        .order_by(Booking.id).limit(1))
+            booking = db.session.scalar(
+                db.select(Booking).where(Booking.start_at > datetime.now(timezone.utc)).order_by(Booking.id).limit(1)
+            )
             booking.sequence += 1
             db.session.commit()
         response = client.get(path)
         assert response.status_code == 200 and response.headers["ETag"] != first.headers["ETag"]
+
     timed("facility calendar feed, rebuilt after one booking changed (HTTP 200)", 10, change_one_booking_and_fetch)
+
 
 if __name__ == "__main__":
     main()

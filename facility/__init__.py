@@ -1,4 +1,5 @@
 """facility: booking and scheduling for the ATMP lab infrastructure of Skåne."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "facility" / "static"))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "facility" / "static"),
+    )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(config.Defaults)
     app.config.update({k: v for k, v in config.from_environment(app.instance_path).items() if v is not None})
@@ -33,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_modules(app)
     _register_error_handlers(app)
     from . import cli
+
     cli.init_app(app)
     return app
 
@@ -99,7 +105,9 @@ def _register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if _wants_json():
             return error_response(error.status, error.as_json()["errors"])
-        return render_template("error.html", status=error.status, messages=[v.message for v in error.violations]), error.status
+        return render_template(
+            "error.html", status=error.status, messages=[v.message for v in error.violations]
+        ), error.status
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -1,4 +1,5 @@
 """The command line of API.md: ``flask --app wsgi facility ...``."""
+
 from __future__ import annotations
 
 import sys
@@ -18,12 +19,14 @@ group = AppGroup("facility", help="Manage the facility booking service.")
 
 def reports_errors(command):
     """A service error ends the command with a clear message and exit status 1."""
+
     @wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except ServiceError as error:
             raise click.ClickException("; ".join(_describe(v) for v in error.violations)) from None
+
     return wrapper
 
 
@@ -77,8 +80,13 @@ def create_user_command(email, name, organisation, role, facilities, password_st
 @group.command("qualify")
 @click.argument("email")
 @click.argument("qualification")
-@click.option("--until", "until", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Last day the qualification is valid (YYYY-MM-DD).")
+@click.option(
+    "--until",
+    "until",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last day the qualification is valid (YYYY-MM-DD).",
+)
 @reports_errors
 def qualify_command(email, qualification, until):
     """Record that a user holds a training or qualification until a date."""

@@ -2,6 +2,7 @@
 
 Each default is set here once; code reads the configured zone through ``default_zone()``.
 """
+
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ def database_url(instance_path: str) -> str:
         return "sqlite:///" + str(Path(instance_path) / "facility.sqlite3")
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

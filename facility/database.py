@@ -4,6 +4,7 @@ SQLite gets WAL, foreign keys, a busy timeout, and `BEGIN IMMEDIATE` for write
 transactions, so the check-then-insert of a booking is serialised across processes.
 PostgreSQL needs none of that: its exclusion constraint is the last word on overlap.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -4,6 +4,7 @@ Every booking is made through the service layer, so the demo obeys the same rule
 use. Demo accounts share one password (``FACILITY_DEMO_PASSWORD``, default below): demo data
 only, never for a real installation.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,9 +45,17 @@ PEOPLE = [
     ("li@facility.demo", "Li Wang", "lu", "scientist", ()),
     ("fatima@facility.demo", "Fatima Aziz", "region-skane", "scientist", ()),
 ]
-PURPOSES = ["CAR-T expansion, donor 12", "CAR-NK transduction", "iPSC differentiation, batch 4",
-            "Process development run", "Assay qualification", "Media fill", "Cell count and viability",
-            "Potency assay", "Engineering run"]
+PURPOSES = [
+    "CAR-T expansion, donor 12",
+    "CAR-NK transduction",
+    "iPSC differentiation, batch 4",
+    "Process development run",
+    "Assay qualification",
+    "Media fill",
+    "Cell count and viability",
+    "Potency assay",
+    "Engineering run",
+]
 PROJECTS = ["CAR-T for B-ALL (CellCure)", "CAR-NK for AML (NK Vector)", "Ex-vivo gene therapy (LU)"]
 
 
@@ -65,12 +74,20 @@ def seed_demo(today: date | None = None) -> str:
     for email, name, organisation, role, facilities in PEOPLE:
         managed = [f for f in facilities if f in known]
         if accounts.get_user_by_email(email) is None:
-            accounts.create_user(email, name, organisation, role if managed or role != "manager" else "scientist",
-                                 facilities=managed, password=password)
+            accounts.create_user(
+                email,
+                name,
+                organisation,
+                role if managed or role != "manager" else "scientist",
+                facilities=managed,
+                password=password,
+            )
     _qualify_everyone(today or date.today())
     made = _book_a_week()
-    return (f"demo data created: {len(ORGANISATIONS)} organisations, {len(PEOPLE)} people, {made} bookings; "
-            f"sign in as {ADMIN_EMAIL} or anna@facility.demo with the demo password")
+    return (
+        f"demo data created: {len(ORGANISATIONS)} organisations, {len(PEOPLE)} people, {made} bookings; "
+        f"sign in as {ADMIN_EMAIL} or anna@facility.demo with the demo password"
+    )
 
 
 def _qualify_everyone(today: date) -> None:
@@ -102,8 +119,9 @@ def _book(resource, start, end, email, rng) -> bool:
         stop = min(end, start + timedelta(minutes=minutes))
         stop -= (stop - start) % timedelta(minutes=resource.slot_minutes)
         try:
-            booking = bookings.request_booking(user, resource.key, start, stop, rng.choice(PURPOSES),
-                                               rng.choice(PROJECTS))
+            booking = bookings.request_booking(
+                user, resource.key, start, stop, rng.choice(PURPOSES), rng.choice(PROJECTS)
+            )
         except ServiceError:
             continue
         if booking.status == "pending" and rng.random() < 0.6:
@@ -114,14 +132,18 @@ def _book(resource, start, end, email, rng) -> bool:
 
 def _lengths(resource, rng) -> list[int]:
     """Run lengths to try, longest first: multi-day runs where the resource allows them."""
-    candidates = {m for m in (4320, 2880, 1440, 480, 240, 180, 120, 60, 30)
-                  if resource.min_minutes <= m <= resource.max_minutes and m % resource.slot_minutes == 0}
+    candidates = {
+        m
+        for m in (4320, 2880, 1440, 480, 240, 180, 120, 60, 30)
+        if resource.min_minutes <= m <= resource.max_minutes and m % resource.slot_minutes == 0
+    }
     candidates.add(resource.min_minutes)
     ordered = sorted(candidates, reverse=True)
-    return ordered[rng.randrange(min(3, len(ordered))):]  # some variety, still longest first
+    return ordered[rng.randrange(min(3, len(ordered))) :]  # some variety, still longest first
 
 
 def _manager_of(facility: Facility) -> User:
-    manager = db.session.scalar(select(User).where(
-        User.role == "manager", User.facilities.any(Facility.id == facility.id)))
+    manager = db.session.scalar(
+        select(User).where(User.role == "manager", User.facilities.any(Facility.id == facility.id))
+    )
     return manager or accounts.get_user_by_email(ADMIN_EMAIL)

@@ -4,6 +4,7 @@ A service function raises ``ServiceError`` with a list of ``Violation``s; the AP
 into ``{"errors": [{"code", "message", "field"}]}`` with the status of API.md, the pages
 show the messages next to the fields.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 Receivers get the booking's id, not the object: they run after the transaction, and must
 load what they need themselves.
 """
+
 from blinker import Namespace
 
 _signals = Namespace()

@@ -1,4 +1,5 @@
 """Every model, imported in one place so that Alembic and the app see the whole schema."""
+
 from .accounts.models import ApiToken, Organisation, User, UserQualification, managed_facilities  # noqa: F401
 from .audit.models import AuditEvent  # noqa: F401
 from .bookings.models import Blackout, Booking  # noqa: F401

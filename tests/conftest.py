@@ -6,6 +6,7 @@ test gets its own copy (a copied SQLite file, or a PostgreSQL database made from
 Time is frozen for every test (the autouse ``clock`` fixture, ``tests/support/clock.py``);
 tests marked ``any_date`` run at each of ``clock.INSTANTS``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -34,8 +35,12 @@ _database_numbers = itertools.count()
 def pytest_generate_tests(metafunc):
     """Tests marked ``any_date`` run at every instant of ``tests/support/clock.py``."""
     if "clock" in metafunc.fixturenames and metafunc.definition.get_closest_marker("any_date"):
-        metafunc.parametrize("clock", [instant for _id, instant in clocks.INSTANTS],
-                             ids=[name for name, _instant in clocks.INSTANTS], indirect=True)
+        metafunc.parametrize(
+            "clock",
+            [instant for _id, instant in clocks.INSTANTS],
+            ids=[name for name, _instant in clocks.INSTANTS],
+            indirect=True,
+        )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -48,7 +53,10 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if params.get("database_url") == "postgres" and params.get("clock", clocks.DEFAULT_INSTANT) != clocks.DEFAULT_INSTANT:
+        if (
+            params.get("database_url") == "postgres"
+            and params.get("clock", clocks.DEFAULT_INSTANT) != clocks.DEFAULT_INSTANT
+        ):
             drop.append(item)
         else:
             keep.append(item)
@@ -68,8 +76,15 @@ def clock(request):
 
 def make_app(url: str, tmp_path: Path):
     # Calendar sources are served to the tests from 127.0.0.1, which production refuses.
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
-                       "FACILITY_BASE_URL": "http://facility.test", "FACILITY_SOURCE_ALLOW_PRIVATE": True})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "FACILITY_BASE_URL": "http://facility.test",
+            "FACILITY_SOURCE_ALLOW_PRIVATE": True,
+        }
+    )
 
 
 def prepare_database(url: str, tmp_path: Path) -> None:
@@ -147,12 +162,20 @@ class People:
         self.app, self.base_url = app, base_url
         self._numbers = itertools.count(1)
 
-    def make(self, role: str = "scientist", *, organisation: str = "lu", facilities=(), qualifications=(),
-             password: str | None = None) -> ApiClient:
+    def make(
+        self,
+        role: str = "scientist",
+        *,
+        organisation: str = "lu",
+        facilities=(),
+        qualifications=(),
+        password: str | None = None,
+    ) -> ApiClient:
         email = f"{role}{next(self._numbers)}@example.org"
         with self.app.app_context():
-            accounts.create_user(email, f"Test {role.title()}", organisation, role, facilities=facilities,
-                                 password=password)
+            accounts.create_user(
+                email, f"Test {role.title()}", organisation, role, facilities=facilities, password=password
+            )
             for key in qualifications:
                 accounts.qualify(email, key, clocks.today() + timedelta(days=365))
             _token, secret = accounts.issue_token(email)

@@ -1,4 +1,5 @@
 """The booking API over real HTTP, on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -18,8 +19,10 @@ from tests.support.live import error_codes
 
 def counts(app) -> tuple[int, int]:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Booking)),
-                db.session.scalar(select(func.count()).select_from(AuditEvent)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Booking)),
+            db.session.scalar(select(func.count()).select_from(AuditEvent)),
+        )
 
 
 def book(client, resource="lab-bsc", slot=None, headers=None, **extra):
@@ -37,10 +40,20 @@ def test_catalogue_is_listed_as_the_contract_says(people):
     assert [r["key"] for r in resources] == ["gmp-suite"]
     suite = alice.get("/resources/gmp-suite").json()
     assert suite == {
-        "key": "gmp-suite", "name": "GMP cleanroom suite 1", "facility": "gmp", "kind": "cleanroom",
-        "cleanroom_grade": "B", "requires_approval": True, "slot_minutes": 60, "min_minutes": 60,
-        "max_minutes": 720, "lead_minutes": 0, "horizon_days": 180, "changeover_minutes": 120,
-        "qualification": "gowning-grade-b", "status": "available",
+        "key": "gmp-suite",
+        "name": "GMP cleanroom suite 1",
+        "facility": "gmp",
+        "kind": "cleanroom",
+        "cleanroom_grade": "B",
+        "requires_approval": True,
+        "slot_minutes": 60,
+        "min_minutes": 60,
+        "max_minutes": 720,
+        "lead_minutes": 0,
+        "horizon_days": 180,
+        "changeover_minutes": 120,
+        "qualification": "gowning-grade-b",
+        "status": "available",
     }
     assert alice.get("/resources/nope").status_code == 404
     assert error_codes(alice.get("/resources", params={"facility": "nope"})) == ["not_found"]
@@ -58,7 +71,9 @@ def test_book_a_free_slot_and_a_second_request_is_refused_with_overlap(people, a
     before = counts(app)
     second = book(bob)
     assert second.status_code == 409
-    assert second.json() == {"errors": [{"code": "overlap", "field": "start", "message": "This time is already booked."}]}
+    assert second.json() == {
+        "errors": [{"code": "overlap", "field": "start", "message": "This time is already booked."}]
+    }
     assert counts(app) == before
 
 
@@ -80,8 +95,10 @@ def test_availability_shows_busy_time_without_names(people):
     start, end = local_slot(14, 10, hours=2)
     assert book(alice, "gmp-suite", (start, end), purpose="secret CAR-T donor 7").status_code == 201
     day = datetime.fromisoformat(start).replace(hour=0)
-    response = bob.get("/resources/gmp-suite/availability",
-                       params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()})
+    response = bob.get(
+        "/resources/gmp-suite/availability",
+        params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()},
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["busy"] == [
@@ -100,7 +117,9 @@ def test_availability_shows_busy_time_without_names(people):
 
 def test_availability_bad_window(people):
     alice = people.make()
-    assert error_codes(alice.get("/resources/lab-bsc/availability", params={"from": "2026-12-01T00:00:00"})) == ["naive_datetime"]
+    assert error_codes(alice.get("/resources/lab-bsc/availability", params={"from": "2026-12-01T00:00:00"})) == [
+        "naive_datetime"
+    ]
     far = {"from": "2026-12-01T00:00:00Z", "to": "2027-12-01T00:00:00Z"}
     assert error_codes(alice.get("/resources/lab-bsc/availability", params=far)) == ["window_too_large"]
     backwards = {"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
@@ -126,8 +145,9 @@ def test_gmp_request_is_pending_until_a_manager_of_that_facility_approves(people
     assert alice.get(path).json()["status"] == "confirmed"
     assert error_codes(gmp_manager.post(path + "/approve", {"reason": "again"})) == ["invalid_state"]
     with app.app_context():
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "bookings",
-                                                             AuditEvent.entity_id == booking["id"])).all()
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.entity == "bookings", AuditEvent.entity_id == booking["id"])
+        ).all()
         assert [e.action for e in events] == ["booking.requested", "booking.approved"]
         approval = events[1]
         assert approval.actor.email == gmp_manager.email
@@ -222,8 +242,12 @@ def test_several_broken_rules_come_at_once(people):
     alice = people.make()
     start, _ = local_slot(14, 18, minute=10)
     end = (datetime.fromisoformat(start) + timedelta(hours=10)).isoformat()
-    assert set(error_codes(book(alice, "lab-bsc", (start, end)))) == {"too_long", "granularity", "outside_opening_hours",
-                                                                "quota_exceeded"}
+    assert set(error_codes(book(alice, "lab-bsc", (start, end)))) == {
+        "too_long",
+        "granularity",
+        "outside_opening_hours",
+        "quota_exceeded",
+    }
 
 
 @pytest.mark.any_date
@@ -234,8 +258,14 @@ def test_qualification_expired_blackout_unavailable_and_quota(people, app, clock
         accounts.qualify(alice.email, "bioreactor-operation", clock.today + timedelta(days=3))
         manager_user = accounts.get_user_by_email(manager.email)
         start, end = local_slot(21, 9, hours=8)
-        booking_services.add_blackout(manager_user, "lab", datetime.fromisoformat(start),
-                                      datetime.fromisoformat(end), resource_key="lab-bsc", reason="Annual service")
+        booking_services.add_blackout(
+            manager_user,
+            "lab",
+            datetime.fromisoformat(start),
+            datetime.fromisoformat(end),
+            resource_key="lab-bsc",
+            reason="Annual service",
+        )
     assert error_codes(book(alice, "lab-bioreactor", local_slot(14, 9, hours=24))) == ["qualification_expired"]
     assert error_codes(book(alice, "lab-bsc", local_slot(21, 10))) == ["blackout"]
     # Quota: 6 h a week on the cabinet. The Tuesday is the day after the Monday, in its ISO week
@@ -250,11 +280,13 @@ def test_qualification_expired_blackout_unavailable_and_quota(people, app, clock
     assert error_codes(book(alice, "lab-bsc", tuesday(3))) == ["quota_exceeded"]
     assert book(alice, "lab-bsc", tuesday(2)).status_code == 201
     with app.app_context():
-        booking_services.set_resource_status(accounts.get_user_by_email(manager.email), "lab-bsc", "maintenance",
-                                             "Filter change")
+        booking_services.set_resource_status(
+            accounts.get_user_by_email(manager.email), "lab-bsc", "maintenance", "Filter change"
+        )
     next_tuesday = (tuesday_8 + timedelta(days=7)).replace(hour=10)  # a week whose quota is unused
-    assert error_codes(book(alice, "lab-bsc", (next_tuesday.isoformat(), (next_tuesday + timedelta(hours=1)).isoformat()))) \
-        == ["resource_unavailable"]
+    assert error_codes(
+        book(alice, "lab-bsc", (next_tuesday.isoformat(), (next_tuesday + timedelta(hours=1)).isoformat()))
+    ) == ["resource_unavailable"]
 
 
 def test_bad_input_never_gives_a_500(people):
@@ -268,7 +300,9 @@ def test_bad_input_never_gives_a_500(people):
     missing = alice.post("/bookings", {})
     assert sorted(e["field"] for e in missing.json()["errors"]) == ["end", "resource", "start"]
     assert error_codes(book(alice, "no-such-thing")) == ["not_found"]
-    naive = alice.post("/bookings", {"resource": "lab-bsc", "start": "2026-12-01T09:00:00", "end": "2026-12-01T10:00:00Z"})
+    naive = alice.post(
+        "/bookings", {"resource": "lab-bsc", "start": "2026-12-01T09:00:00", "end": "2026-12-01T10:00:00Z"}
+    )
     assert naive.status_code == 422 and error_codes(naive) == ["naive_datetime"]
     assert alice.get("/bookings/999999").status_code == 404
     assert alice.get("/bookings/abc").status_code == 404
@@ -311,7 +345,9 @@ def test_who_sees_which_bookings(people):
     assert lab_manager.get(f"/bookings/{theirs['id']}").status_code == 404
     assert lab_manager.get("/bookings", params={"mine": "true"}).json() == []
     start = local_slot(14, 0)[0]
-    assert [b["id"] for b in alice.get("/bookings", params={"from": start, "status": "confirmed"}).json()] == [mine["id"]]
+    assert [b["id"] for b in alice.get("/bookings", params={"from": start, "status": "confirmed"}).json()] == [
+        mine["id"]
+    ]
     assert alice.get("/bookings", params={"status": "pending"}).json() == []
 
 
@@ -320,8 +356,12 @@ def test_openapi_document_describes_the_api(people, live_server):
 
     spec = requests.get(live_server.url + "/api/v1/openapi.json", timeout=10).json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/facilities", "/api/v1/resources/{key}/availability", "/api/v1/bookings",
-                 "/api/v1/bookings/{booking_id}/approve"):
+    for path in (
+        "/api/v1/facilities",
+        "/api/v1/resources/{key}/availability",
+        "/api/v1/bookings",
+        "/api/v1/bookings/{booking_id}/approve",
+    ):
         assert path in spec["paths"], path
     assert "BookingCreate" in spec["components"]["schemas"]
 
@@ -360,16 +400,21 @@ def test_far_off_years_are_refused_with_a_clear_error_not_a_crash(people, app):
     alice = people.make()
     admin = people.make("admin")
     before = counts(app)
-    for start, end in (("9999-12-31T10:00:00+01:00", "9999-12-31T11:00:00+01:00"),
-                       ("0001-01-01T10:00:00+01:00", "0001-01-01T11:00:00+01:00")):
+    for start, end in (
+        ("9999-12-31T10:00:00+01:00", "9999-12-31T11:00:00+01:00"),
+        ("0001-01-01T10:00:00+01:00", "0001-01-01T11:00:00+01:00"),
+    ):
         response = book(alice, slot=(start, end))
         assert response.status_code == 422
         assert set(error_codes(response)) == {"invalid_datetime"}
         assert "between the years 2000 and 2100" in response.json()["errors"][0]["message"]
     assert counts(app) == before
-    availability = alice.get("/resources/lab-bsc/availability",
-                             params={"from": "9999-12-31T23:00:00-05:00", "to": "9999-12-31T23:30:00-05:00"})
+    availability = alice.get(
+        "/resources/lab-bsc/availability",
+        params={"from": "9999-12-31T23:00:00-05:00", "to": "9999-12-31T23:30:00-05:00"},
+    )
     assert availability.status_code == 422 and set(error_codes(availability)) == {"invalid_datetime"}
     assert error_codes(admin.get("/reports/monthly", params={"month": "9999-12"})) == ["invalid_month"]
-    assert error_codes(admin.get("/indicators", params={"from": "0001-01-01", "to": "9999-12-31"})) == \
-        ["invalid_period"]
+    assert error_codes(admin.get("/indicators", params={"from": "0001-01-01", "to": "9999-12-31"})) == [
+        "invalid_period"
+    ]

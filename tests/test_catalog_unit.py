@@ -1,4 +1,5 @@
 """instruments.yaml: parsing and validation only (no Flask app, no database)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -63,6 +64,7 @@ def assert_reported(problems: list[str], line: int, entry: str, field: str, *wor
 
 # --- the shipped catalogue ---------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def shipped():
     return read_catalog(ROOT / "instruments.yaml")
@@ -79,8 +81,9 @@ def test_the_shipped_catalogue_has_the_three_facilities_and_their_resources(ship
 
 
 def test_every_cleanroom_of_pre_gmp_and_gmp_facilities_requires_approval(shipped):
-    cleanrooms = [r for f in shipped.facilities if f.gmp_level in ("pre-gmp", "gmp")
-                  for r in f.resources if r.kind == "cleanroom"]
+    cleanrooms = [
+        r for f in shipped.facilities if f.gmp_level in ("pre-gmp", "gmp") for r in f.resources if r.kind == "cleanroom"
+    ]
     assert len(cleanrooms) >= 4
     assert all(r.requires_approval and r.cleanroom_grade in "ABCD" for r in cleanrooms)
 
@@ -104,8 +107,11 @@ def test_shipped_rules_are_consistent_and_hours_cover_the_week(shipped):
     for facility in shipped.facilities:
         assert list(facility.opening_hours) == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
         assert facility.public_holidays == "SE"
-        assert facility.closed_days == ({"holiday": "Julafton"}, {"holiday": "Nyårsafton"},
-                                        {"holiday": "Midsommarafton"})
+        assert facility.closed_days == (
+            {"holiday": "Julafton"},
+            {"holiday": "Nyårsafton"},
+            {"holiday": "Midsommarafton"},
+        )
         closed = facility.closures()
         for day in ("2026-12-24", "2026-12-25", "2027-01-01", "2027-06-25", "2031-06-20", "2035-12-31"):
             assert date.fromisoformat(day) in closed, (facility.key, day)
@@ -114,6 +120,7 @@ def test_shipped_rules_are_consistent_and_hours_cover_the_week(shipped):
 
 
 # --- defaults and resolution ---------------------------------------------------------------
+
 
 def test_defaults_apply_and_unset_rules_fall_back():
     catalog = parse_catalog(BASE)
@@ -128,8 +135,10 @@ def test_defaults_apply_and_unset_rules_fall_back():
 
 
 def test_a_stated_status_and_closed_days_are_read():
-    text = changed("        max_minutes: 30240\n",
-                   "        max_minutes: 30240\n        status: maintenance\n        status_reason: pump service\n")
+    text = changed(
+        "        max_minutes: 30240\n",
+        "        max_minutes: 30240\n        status: maintenance\n        status_reason: pump service\n",
+    )
     text = text.replace("    defaults:\n", "    closed_days: [2026-12-25, '2026-12-24', 2026-12-25]\n    defaults:\n")
     catalog = parse_catalog(text)
     assert (catalog.resources[1].status, catalog.resources[1].status_reason) == ("maintenance", "pump service")
@@ -138,17 +147,24 @@ def test_a_stated_status_and_closed_days_are_read():
 
 
 def test_public_holidays_named_days_and_periods_are_read_in_their_stored_form():
-    text = changed("    defaults:\n", "    public_holidays: se\n    closed_days:\n      - julafton\n"
-                   "      - holiday: Midsummer Eve\n      - {holiday: JULAFTON}\n      - 2027-01-05\n"
-                   "      - {day: 2026-12-23, name: Inventory}\n"
-                   "      - {from: 2027-07-12, to: 2027-07-16, name: Summer shutdown}\n"
-                   "      - {from: 2027-08-02, to: 2027-08-02}\n    defaults:\n")
+    text = changed(
+        "    defaults:\n",
+        "    public_holidays: se\n    closed_days:\n      - julafton\n"
+        "      - holiday: Midsummer Eve\n      - {holiday: JULAFTON}\n      - 2027-01-05\n"
+        "      - {day: 2026-12-23, name: Inventory}\n"
+        "      - {from: 2027-07-12, to: 2027-07-16, name: Summer shutdown}\n"
+        "      - {from: 2027-08-02, to: 2027-08-02}\n    defaults:\n",
+    )
     facility = parse_catalog(text).facilities[0]
     assert facility.public_holidays == "SE"
     assert facility.closed_days == (
-        {"holiday": "Julafton"}, {"holiday": "Midsommarafton"}, {"day": "2026-12-23", "name": "Inventory"},
-        {"day": "2027-01-05"}, {"from": "2027-07-12", "to": "2027-07-16", "name": "Summer shutdown"},
-        {"day": "2027-08-02"})
+        {"holiday": "Julafton"},
+        {"holiday": "Midsommarafton"},
+        {"day": "2026-12-23", "name": "Inventory"},
+        {"day": "2027-01-05"},
+        {"from": "2027-07-12", "to": "2027-07-16", "name": "Summer shutdown"},
+        {"day": "2027-08-02"},
+    )
     closed = facility.closures()
     assert date(2027, 7, 16) in closed and date(2027, 7, 17) not in closed
     assert closed.name(date(2029, 6, 22), "en") == "Midsummer Eve"
@@ -163,6 +179,7 @@ def closed_days(lines: str, public_holidays: str = "SE") -> str:
 
 # --- broken files: each problem names its line, entry and field ---------------------------------
 
+
 def test_an_unknown_field():
     problems = problems_of(changed("        kind: instrument\n", "        kind: instrument\n        colour: blue\n"))
     assert_reported(problems, 23, BIOREACTOR, "colour", "not a field")
@@ -174,7 +191,9 @@ def test_a_slot_that_does_not_divide_the_day():
 
 
 def test_min_and_max_must_be_multiples_of_the_slot_and_in_order():
-    problems = problems_of(changed("        max_minutes: 30240\n", "        min_minutes: 90\n        max_minutes: 30\n"))
+    problems = problems_of(
+        changed("        max_minutes: 30240\n", "        min_minutes: 90\n        max_minutes: 30\n")
+    )
     assert_reported(problems, 24, BIOREACTOR, "min_minutes", "multiple of slot_minutes (60)")
     assert_reported(problems, 25, BIOREACTOR, "max_minutes", "multiple of slot_minutes (60)")
     assert_reported(problems, 25, BIOREACTOR, "max_minutes", "less than min_minutes")
@@ -182,7 +201,9 @@ def test_min_and_max_must_be_multiples_of_the_slot_and_in_order():
 
 def test_a_conflict_inherited_from_the_defaults_is_reported_once_at_the_defaults():
     problems = problems_of(changed("      slot_minutes: 30\n", "      slot_minutes: 30\n      max_minutes: 45\n"))
-    assert problems == ["line 13: facilities[0] (lab) > defaults > max_minutes: 45 is not a multiple of slot_minutes (30)"]
+    assert problems == [
+        "line 13: facilities[0] (lab) > defaults > max_minutes: 45 is not a multiple of slot_minutes (30)"
+    ]
 
 
 def test_every_problem_is_reported_at_once():
@@ -193,7 +214,9 @@ def test_every_problem_is_reported_at_once():
     assert_reported(problems, 24, BIOREACTOR, "slot_minutes", "1440")
     assert_reported(problems, 13, "facilities[0] (lab) > defaults", "min_minutes", "multiple")
     assert_reported(problems, 9, "facilities[0] (lab)", "timezone")
-    assert [int(p.split(":")[0].split()[1]) for p in problems] == sorted(int(p.split(":")[0].split()[1]) for p in problems)
+    assert [int(p.split(":")[0].split()[1]) for p in problems] == sorted(
+        int(p.split(":")[0].split()[1]) for p in problems
+    )
 
 
 def test_an_unknown_qualification():
@@ -202,8 +225,9 @@ def test_an_unknown_qualification():
 
 
 def test_an_unknown_qualification_in_the_defaults():
-    problems = problems_of(changed("      requires_approval: true\n",
-                                   "      requires_approval: true\n      qualification: gmp-basics\n"))
+    problems = problems_of(
+        changed("      requires_approval: true\n", "      requires_approval: true\n      qualification: gmp-basics\n")
+    )
     assert_reported(problems, 14, "facilities[0] (lab) > defaults", "qualification", "gmp-basics")
 
 
@@ -214,7 +238,7 @@ def test_a_duplicate_resource_key():
 
 def test_duplicate_facility_and_qualification_keys():
     text = BASE.replace("qualifications:\n", "qualifications:\n  - key: gowning-grade-b\n    name: Again\n", 1)
-    text += BASE[BASE.index("  - key: lab\n"):].replace("lab-", "other-")
+    text += BASE[BASE.index("  - key: lab\n") :].replace("lab-", "other-")
     problems = problems_of(text)
     assert_reported(problems, 4, "qualifications[1] (gowning-grade-b)", "key", "twice", "line 2")
     assert_reported(problems, 27, "facilities[1] (lab)", "key", "twice", "line 7")
@@ -230,14 +254,17 @@ def test_a_bad_timezone():
     assert_reported(problems, 9, "facilities[0] (lab)", "timezone", "Europe/Lund")
 
 
-@pytest.mark.parametrize("hours, complaint", [
-    ('{mon: ["07:00-25:00"]}', "'07:00-25:00' is not a range"),
-    ('{mon: ["07:00-07:00"]}', "is empty"),
-    ('{mon: ["7-19"]}', "is not a range"),
-    ('{mon: "07:00-19:00"}', "must be a list"),
-    ('{monday: ["07:00-19:00"]}', "not a weekday"),
-    ('["07:00-19:00"]', "must map weekdays"),
-])
+@pytest.mark.parametrize(
+    "hours, complaint",
+    [
+        ('{mon: ["07:00-25:00"]}', "'07:00-25:00' is not a range"),
+        ('{mon: ["07:00-07:00"]}', "is empty"),
+        ('{mon: ["7-19"]}', "is not a range"),
+        ('{mon: "07:00-19:00"}', "must be a list"),
+        ('{monday: ["07:00-19:00"]}', "not a weekday"),
+        ('["07:00-19:00"]', "must map weekdays"),
+    ],
+)
 def test_bad_opening_hours(hours, complaint):
     problems = problems_of(changed('{mon: ["07:00-19:00"], sat: []}', hours))
     assert len(problems) == 1
@@ -256,19 +283,32 @@ def test_a_yaml_syntax_error():
     assert len(problems) == 1 and problems[0].startswith("line 17: not valid YAML")
 
 
-@pytest.mark.parametrize("old, new, line, entry, field", [
-    ("        slot_minutes: 60\n", "        slot_minutes: sixty\n", 23, BIOREACTOR, "slot_minutes"),
-    ("        slot_minutes: 60\n", "        slot_minutes: '60'\n", 23, BIOREACTOR, "slot_minutes"),
-    ("        slot_minutes: 60\n", "        slot_minutes: 60.5\n", 23, BIOREACTOR, "slot_minutes"),
-    ("      requires_approval: true\n", "      requires_approval: maybe\n", 13, "facilities[0] (lab) > defaults",
-     "requires_approval"),
-    ("    name: Test lab\n", "    name: [Test, lab]\n", 6, "facilities[0] (lab)", "name"),
-    ("        kind: instrument\n", "        kind: robot\n", 22, BIOREACTOR, "kind"),
-    ("        max_minutes: 30240\n", "        max_minutes: 30240\n        nominal_value_sek: -5\n", 25, BIOREACTOR,
-     "nominal_value_sek"),
-    ("    gmp_level: gmp\n", "    gmp_level: GMP\n", 8, "facilities[0] (lab)", "gmp_level"),
-    ("  - key: lab-suite\n", "  - key: Lab Suite\n", 15, "facilities[0] (lab) > resources[0] (Lab Suite)", "key"),
-])
+@pytest.mark.parametrize(
+    "old, new, line, entry, field",
+    [
+        ("        slot_minutes: 60\n", "        slot_minutes: sixty\n", 23, BIOREACTOR, "slot_minutes"),
+        ("        slot_minutes: 60\n", "        slot_minutes: '60'\n", 23, BIOREACTOR, "slot_minutes"),
+        ("        slot_minutes: 60\n", "        slot_minutes: 60.5\n", 23, BIOREACTOR, "slot_minutes"),
+        (
+            "      requires_approval: true\n",
+            "      requires_approval: maybe\n",
+            13,
+            "facilities[0] (lab) > defaults",
+            "requires_approval",
+        ),
+        ("    name: Test lab\n", "    name: [Test, lab]\n", 6, "facilities[0] (lab)", "name"),
+        ("        kind: instrument\n", "        kind: robot\n", 22, BIOREACTOR, "kind"),
+        (
+            "        max_minutes: 30240\n",
+            "        max_minutes: 30240\n        nominal_value_sek: -5\n",
+            25,
+            BIOREACTOR,
+            "nominal_value_sek",
+        ),
+        ("    gmp_level: gmp\n", "    gmp_level: GMP\n", 8, "facilities[0] (lab)", "gmp_level"),
+        ("  - key: lab-suite\n", "  - key: Lab Suite\n", 15, "facilities[0] (lab) > resources[0] (Lab Suite)", "key"),
+    ],
+)
 def test_a_wrong_type_or_value(old, new, line, entry, field):
     assert_reported(problems_of(changed(old, new)), line, entry, field)
 
@@ -279,19 +319,25 @@ def test_a_missing_required_field_cites_the_entry():
 
 
 def test_a_gmp_cleanroom_must_require_approval():
-    problems = problems_of(changed("        cleanroom_grade: B\n", "        cleanroom_grade: B\n        requires_approval: false\n"))
+    problems = problems_of(
+        changed("        cleanroom_grade: B\n", "        cleanroom_grade: B\n        requires_approval: false\n")
+    )
     assert_reported(problems, 19, SUITE, "requires_approval", "must require approval")
 
 
 def test_a_research_cleanroom_may_go_without_approval():
-    catalog = parse_catalog(changed("gmp_level: gmp", "gmp_level: research").replace("requires_approval: true",
-                                                                                    "requires_approval: false"))
+    catalog = parse_catalog(
+        changed("gmp_level: gmp", "gmp_level: research").replace("requires_approval: true", "requires_approval: false")
+    )
     assert not catalog.resources[0].requires_approval
 
 
 def test_the_cleanroom_grade_belongs_to_cleanrooms_only():
-    problems = problems_of(changed("        cleanroom_grade: B\n", "")
-                           .replace("        kind: instrument\n", "        kind: instrument\n        cleanroom_grade: A\n"))
+    problems = problems_of(
+        changed("        cleanroom_grade: B\n", "").replace(
+            "        kind: instrument\n", "        kind: instrument\n        cleanroom_grade: A\n"
+        )
+    )
     assert_reported(problems, 15, SUITE, "cleanroom_grade", "needs a grade")
     assert_reported(problems, 22, "facilities[0] (lab) > resources[1] (lab-bioreactor)", "cleanroom_grade", "only")
 
@@ -303,17 +349,32 @@ def test_a_bad_closed_day():
 
 def test_an_unknown_country():
     problems = problems_of(closed_days("      - julafton\n", "XX"))
-    assert problems == ["line 11: facilities[0] (lab) > public_holidays: 'XX' is not a country whose holidays are "
-                        "known; use a code like SE, NO, DK or DE"]
-    assert_reported(problems_of(closed_days("", "SE-XY")), 11, "facilities[0] (lab)", "public_holidays",
-                    "'XY' is not a subdivision of SE")
+    assert problems == [
+        "line 11: facilities[0] (lab) > public_holidays: 'XX' is not a country whose holidays are "
+        "known; use a code like SE, NO, DK or DE"
+    ]
+    assert_reported(
+        problems_of(closed_days("", "SE-XY")),
+        11,
+        "facilities[0] (lab)",
+        "public_holidays",
+        "'XY' is not a subdivision of SE",
+    )
 
 
 def test_an_unknown_holiday_name_says_which_there_are():
     problems = problems_of(closed_days("      - julafton\n      - julaftn\n      - holiday: Boxing Night\n"))
     assert len(problems) == 2
-    assert_reported(problems, 14, "facilities[0] (lab)", "closed_days[1]", "'julaftn' is not a holiday of SE",
-                    "Julafton", "Midsommarafton", "Nyårsafton")
+    assert_reported(
+        problems,
+        14,
+        "facilities[0] (lab)",
+        "closed_days[1]",
+        "'julaftn' is not a holiday of SE",
+        "Julafton",
+        "Midsommarafton",
+        "Nyårsafton",
+    )
     assert_reported(problems, 15, "facilities[0] (lab) > closed_days[2]", "holiday", "'Boxing Night'", "Julafton")
 
 
@@ -322,21 +383,24 @@ def test_a_named_holiday_needs_the_country():
     assert_reported(problems, 12, "facilities[0] (lab)", "closed_days[0]", "public_holidays")
 
 
-@pytest.mark.parametrize("item, field, words", [
-    ("{day: 2027-02-30}", "closed_days[0] > day", ("2027-02-30", "not a date")),
-    ("{from: 2027-07-12, to: 2027-07-32}", "closed_days[0] > to", ("2027-07-32",)),
-    ("{from: 2027-07-16, to: 2027-07-12}", "closed_days[0] > to", ("2027-07-12 is before from (2027-07-16)",)),
-    ("{from: 2027-07-12}", "closed_days[0] > from", ("needs to",)),
-    ("{to: 2027-07-12}", "closed_days[0] > to", ("needs from",)),
-    ("{day: 2027-07-12, colour: red}", "closed_days[0] > colour", ("not a field",)),
-    ("{holiday: julafton, day: 2027-07-12}", "closed_days[0] > day", ("cannot go together with holiday",)),
-    ("{holiday: julafton, name: Jul}", "closed_days[0] > name", ("own name",)),
-    ("{name: Inventory}", "closed_days[0]", ("needs holiday, day, or from and to",)),
-    ("2027-13-01", "closed_days[0]", ("'2027-13-01' is not a date",)),
-    ("2027-07-12 10:00", "closed_days[0]", ("not a date",)),
-    ("2027-07-12 10:00:00", "closed_days[0]", ("not a date",)),
-    ("[2027-07-12]", "closed_days[0]", ("not a closed day",)),
-])
+@pytest.mark.parametrize(
+    "item, field, words",
+    [
+        ("{day: 2027-02-30}", "closed_days[0] > day", ("2027-02-30", "not a date")),
+        ("{from: 2027-07-12, to: 2027-07-32}", "closed_days[0] > to", ("2027-07-32",)),
+        ("{from: 2027-07-16, to: 2027-07-12}", "closed_days[0] > to", ("2027-07-12 is before from (2027-07-16)",)),
+        ("{from: 2027-07-12}", "closed_days[0] > from", ("needs to",)),
+        ("{to: 2027-07-12}", "closed_days[0] > to", ("needs from",)),
+        ("{day: 2027-07-12, colour: red}", "closed_days[0] > colour", ("not a field",)),
+        ("{holiday: julafton, day: 2027-07-12}", "closed_days[0] > day", ("cannot go together with holiday",)),
+        ("{holiday: julafton, name: Jul}", "closed_days[0] > name", ("own name",)),
+        ("{name: Inventory}", "closed_days[0]", ("needs holiday, day, or from and to",)),
+        ("2027-13-01", "closed_days[0]", ("'2027-13-01' is not a date",)),
+        ("2027-07-12 10:00", "closed_days[0]", ("not a date",)),
+        ("2027-07-12 10:00:00", "closed_days[0]", ("not a date",)),
+        ("[2027-07-12]", "closed_days[0]", ("not a closed day",)),
+    ],
+)
 def test_a_bad_closed_day_or_period(item, field, words):
     problems = problems_of(closed_days(f"      - {item}\n"))
     assert len(problems) == 1, problems

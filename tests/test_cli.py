@@ -3,6 +3,7 @@
 The commands run in the test process (on a fresh copy of the SQLite template), so they see the
 tests' frozen clock; the runner parses arguments exactly as the `flask` command does.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -52,14 +53,39 @@ def scalar(url: str, sql: str):
 
 
 def test_organisation_user_qualification_and_token(flask_cli):
-    made = flask_cli("facility", "create-organisation", "nkv", "--name", "NK Vector AB", "--kind", "company",
-                     "--size", "micro")
+    made = flask_cli(
+        "facility", "create-organisation", "nkv", "--name", "NK Vector AB", "--kind", "company", "--size", "micro"
+    )
     assert made.returncode == 0, made.stderr
-    user = flask_cli("facility", "create-user", "Erik@NKV.se", "--name", "Erik Holm", "--organisation", "nkv",
-                     "--role", "scientist", "--password-stdin", stdin="a long enough password\n")
+    user = flask_cli(
+        "facility",
+        "create-user",
+        "Erik@NKV.se",
+        "--name",
+        "Erik Holm",
+        "--organisation",
+        "nkv",
+        "--role",
+        "scientist",
+        "--password-stdin",
+        stdin="a long enough password\n",
+    )
     assert user.returncode == 0, user.stderr
-    manager = flask_cli("facility", "create-user", "m@lab.se", "--name", "M", "--organisation", "lu",
-                        "--role", "manager", "--facility", "lab", "--facility", "gmp")
+    manager = flask_cli(
+        "facility",
+        "create-user",
+        "m@lab.se",
+        "--name",
+        "M",
+        "--organisation",
+        "lu",
+        "--role",
+        "manager",
+        "--facility",
+        "lab",
+        "--facility",
+        "gmp",
+    )
     assert manager.returncode == 0, manager.stderr
     assert scalar(flask_cli.url, "SELECT count(*) FROM managed_facilities") == 2
     qualified = flask_cli("facility", "qualify", "erik@nkv.se", "gowning-grade-b", "--until", "2027-06-30")
@@ -73,18 +99,27 @@ def test_organisation_user_qualification_and_token(flask_cli):
     assert hashed and "a long enough password" not in hashed
 
 
-@pytest.mark.parametrize("args,message", [
-    (("create-organisation", "x", "--name", "X", "--kind", "company"), "needs a size class"),
-    (("create-organisation", "lu", "--name", "Again", "--kind", "university"), "exists already"),
-    (("create-organisation", "x", "--name", "X", "--kind", "club"), "Invalid value for '--kind'"),
-    (("create-user", "not-an-email", "--name", "N", "--organisation", "lu"), "is not an e-mail address"),
-    (("create-user", "a@b.se", "--name", "N", "--organisation", "nowhere"), "No such organisation"),
-    (("create-user", "a@b.se", "--name", "N", "--organisation", "lu", "--role", "manager"), "needs at least one facility"),
-    (("create-user", "a@b.se", "--name", "N", "--organisation", "lu", "--role", "manager", "--facility", "mars"), "No such facility"),
-    (("qualify", "nobody@b.se", "gowning-grade-b", "--until", "2027-01-01"), "No such user"),
-    (("qualify", "nobody@b.se", "gowning-grade-b", "--until", "next year"), "Invalid value for '--until'"),
-    (("token", "nobody@b.se"), "No such user"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("create-organisation", "x", "--name", "X", "--kind", "company"), "needs a size class"),
+        (("create-organisation", "lu", "--name", "Again", "--kind", "university"), "exists already"),
+        (("create-organisation", "x", "--name", "X", "--kind", "club"), "Invalid value for '--kind'"),
+        (("create-user", "not-an-email", "--name", "N", "--organisation", "lu"), "is not an e-mail address"),
+        (("create-user", "a@b.se", "--name", "N", "--organisation", "nowhere"), "No such organisation"),
+        (
+            ("create-user", "a@b.se", "--name", "N", "--organisation", "lu", "--role", "manager"),
+            "needs at least one facility",
+        ),
+        (
+            ("create-user", "a@b.se", "--name", "N", "--organisation", "lu", "--role", "manager", "--facility", "mars"),
+            "No such facility",
+        ),
+        (("qualify", "nobody@b.se", "gowning-grade-b", "--until", "2027-01-01"), "No such user"),
+        (("qualify", "nobody@b.se", "gowning-grade-b", "--until", "next year"), "Invalid value for '--until'"),
+        (("token", "nobody@b.se"), "No such user"),
+    ],
+)
 def test_bad_input_is_a_clear_error_and_changes_nothing(flask_cli, args, message):
     before = scalar(flask_cli.url, "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM organisations)")
     result = flask_cli("facility", *args)
@@ -108,11 +143,16 @@ def test_load_catalog_is_idempotent_and_retires_what_leaves_the_file(flask_cli, 
 def test_a_broken_catalogue_changes_nothing_and_names_line_and_field(flask_cli, tmp_path):
     before = scalar(flask_cli.url, "SELECT group_concat(key || slot_minutes) FROM resources")
     broken = tmp_path / "broken.yaml"
-    broken.write_text(TEST_CATALOG.read_text().replace("        min_minutes: 240\n", "        min_minutes: 250\n")
-                      .replace("      slot_minutes: 60\n      min_minutes: 60", "      slot_minutes: 61\n      min_minutes: 60"))
+    broken.write_text(
+        TEST_CATALOG.read_text()
+        .replace("        min_minutes: 240\n", "        min_minutes: 250\n")
+        .replace("      slot_minutes: 60\n      min_minutes: 60", "      slot_minutes: 61\n      min_minutes: 60")
+    )
     result = flask_cli("facility", "load-catalog", str(broken))
     assert result.returncode != 0
-    assert "line" in result.stderr and "min_minutes" in result.stderr and "lab-bioreactor" in result.stderr, result.stderr
+    assert "line" in result.stderr and "min_minutes" in result.stderr and "lab-bioreactor" in result.stderr, (
+        result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert scalar(flask_cli.url, "SELECT group_concat(key || slot_minutes) FROM resources") == before
     missing = flask_cli("facility", "load-catalog", str(tmp_path / "nope.yaml"))
@@ -122,8 +162,13 @@ def test_a_broken_catalogue_changes_nothing_and_names_line_and_field(flask_cli, 
 def test_the_shipped_catalogue_loads(flask_cli):
     result = flask_cli("facility", "load-catalog", str(ROOT / "instruments.yaml"))
     assert result.returncode == 0, result.stderr
-    assert scalar(flask_cli.url, "SELECT count(*) FROM resources WHERE retired_at IS NULL AND key NOT LIKE 'lab-%' "
-                                 "AND key NOT LIKE 'gmp-%'") >= 15
+    assert (
+        scalar(
+            flask_cli.url,
+            "SELECT count(*) FROM resources WHERE retired_at IS NULL AND key NOT LIKE 'lab-%' AND key NOT LIKE 'gmp-%'",
+        )
+        >= 15
+    )
     assert scalar(flask_cli.url, "SELECT count(*) FROM facilities WHERE key IN ('smile', 'lu-atmp', 'sus-gmp')") == 3
 
 

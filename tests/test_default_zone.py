@@ -1,4 +1,5 @@
 """The configured zone has one default (facility.config) and one reader (default_zone)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -27,7 +28,10 @@ def test_one_default_and_one_reader(monkeypatch, tmp_path):
 
 
 def test_no_module_names_the_zone_itself():
-    naming = {str(path.relative_to(ROOT)) for path in (ROOT / "facility").rglob("*.py")
-              if "Europe/Stockholm" in path.read_text()}
+    naming = {
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "facility").rglob("*.py")
+        if "Europe/Stockholm" in path.read_text()
+    }
     # the default itself, and the catalogue's error message that gives an example of a zone name
     assert naming == {"facility/config.py", "facility/catalog/schema.py"}

@@ -3,6 +3,7 @@
 On PostgreSQL the exclusion constraint decides; on SQLite the write transactions are
 serialised (BEGIN IMMEDIATE). Either way exactly one request wins and the others get 409.
 """
+
 from __future__ import annotations
 
 import threading
@@ -50,10 +51,13 @@ def served(request, tmp_path, sqlite_template):
     assert "Traceback" not in output, output
 
 
-@pytest.mark.parametrize("resource,qualification,hours", [
-    ("lab-bsc", None, 1),  # confirmed at once
-    ("gmp-suite", "gowning-grade-b", 2),  # pending, with changeover
-])
+@pytest.mark.parametrize(
+    "resource,qualification,hours",
+    [
+        ("lab-bsc", None, 1),  # confirmed at once
+        ("gmp-suite", "gowning-grade-b", 2),  # pending, with changeover
+    ],
+)
 def test_many_clients_race_for_one_slot_and_exactly_one_wins(served, resource, qualification, hours):
     people, server = served
     clients = [people.make(qualifications=[qualification] if qualification else []) for _ in range(CLIENTS)]
@@ -63,8 +67,9 @@ def test_many_clients_race_for_one_slot_and_exactly_one_wins(served, resource, q
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * (CLIENTS - 1), [r.text for r in responses if r.status_code not in (201, 409)]
     assert all(r.json()["errors"][0]["code"] == "overlap" for r in responses if r.status_code == 409)
-    winners = clients[0].get("/resources/" + resource + "/availability",
-                             params={"from": start, "to": end}).json()["busy"]
+    winners = (
+        clients[0].get("/resources/" + resource + "/availability", params={"from": start, "to": end}).json()["busy"]
+    )
     assert len([b for b in winners if b["kind"] in ("booking", "pending")]) == 1
 
 
@@ -80,9 +85,12 @@ def test_overlapping_but_different_slots_race(served):
     def client(i):
         barrier.wait()
         start, end = barrier_payloads[i]
-        responses[i] = requests.post(server.url + "/api/v1/bookings", timeout=60,
-                                     headers={"Authorization": f"Bearer {tokens[i]}"},
-                                     json={"resource": "lab-bsc", "start": start, "end": end})
+        responses[i] = requests.post(
+            server.url + "/api/v1/bookings",
+            timeout=60,
+            headers={"Authorization": f"Bearer {tokens[i]}"},
+            json={"resource": "lab-bsc", "start": start, "end": end},
+        )
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
     [t.start() for t in threads]

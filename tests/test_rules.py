@@ -1,4 +1,5 @@
 """The booking rules as plain functions: no app, no database."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -17,8 +18,9 @@ BASE = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def policy(**overrides) -> rules.Policy:
-    values = dict(slot_minutes=30, min_minutes=30, max_minutes=480, lead_minutes=60, horizon_days=90,
-                  changeover_minutes=0)
+    values = dict(
+        slot_minutes=30, min_minutes=30, max_minutes=480, lead_minutes=60, horizon_days=90, changeover_minutes=0
+    )
     values.update(overrides)
     return rules.Policy(**values)
 
@@ -50,11 +52,14 @@ def test_end_before_start():
     assert codes(rules.check_booking(TUESDAY_9, TUESDAY_9 - timedelta(hours=1), context())) == ["end_before_start"]
 
 
-@pytest.mark.parametrize("start,expected", [
-    (local(2026, 11, 25, 8, 0), "in_past"),
-    (local(2026, 11, 25, 9, 30), "lead_time"),  # now is 09:00 local, lead 60 min
-    (local(2027, 3, 2, 9, 0), "horizon"),
-])
+@pytest.mark.parametrize(
+    "start,expected",
+    [
+        (local(2026, 11, 25, 8, 0), "in_past"),
+        (local(2026, 11, 25, 9, 30), "lead_time"),  # now is 09:00 local, lead 60 min
+        (local(2027, 3, 2, 9, 0), "horizon"),
+    ],
+)
 def test_when_a_booking_may_start(start, expected):
     assert expected in codes(rules.check_booking(start, start + timedelta(hours=1), context()))
 
@@ -76,8 +81,11 @@ def test_outside_opening_hours_and_closed_days():
     assert codes(rules.check_booking(evening, evening + timedelta(hours=2), context())) == ["outside_opening_hours"]
     saturday = local(2026, 12, 5, 9, 0)
     assert codes(rules.check_booking(saturday, saturday + timedelta(hours=1), context())) == ["outside_opening_hours"]
-    closed = rules.BookingContext(policy=policy(), now=datetime(2026, 11, 25, tzinfo=UTC),
-                                  hours=rules.OpeningHours(STOCKHOLM, WEEKDAYS_7_19, frozenset({date(2026, 12, 1)})))
+    closed = rules.BookingContext(
+        policy=policy(),
+        now=datetime(2026, 11, 25, tzinfo=UTC),
+        hours=rules.OpeningHours(STOCKHOLM, WEEKDAYS_7_19, frozenset({date(2026, 12, 1)})),
+    )
     assert codes(rules.check_booking(TUESDAY_9, TUESDAY_9 + timedelta(hours=1), closed)) == ["outside_opening_hours"]
 
 
@@ -96,9 +104,12 @@ def test_blackout():
 
 
 def test_overlap_includes_the_changeover_after_each_booking():
-    ctx = context(policy=policy(changeover_minutes=60),
-                  taken=[(TUESDAY_9, TUESDAY_9 + timedelta(hours=3))])  # 09-11 booked, cleaning 11-12
-    assert codes(rules.check_booking(TUESDAY_9 + timedelta(hours=2, minutes=30), TUESDAY_9 + timedelta(hours=4), ctx)) == ["overlap"]
+    ctx = context(
+        policy=policy(changeover_minutes=60), taken=[(TUESDAY_9, TUESDAY_9 + timedelta(hours=3))]
+    )  # 09-11 booked, cleaning 11-12
+    assert codes(
+        rules.check_booking(TUESDAY_9 + timedelta(hours=2, minutes=30), TUESDAY_9 + timedelta(hours=4), ctx)
+    ) == ["overlap"]
     assert rules.check_booking(TUESDAY_9 + timedelta(hours=3), TUESDAY_9 + timedelta(hours=4), ctx) == []
     # A booking before it must leave room for its own changeover.
     before = rules.check_booking(TUESDAY_9 - timedelta(hours=2), TUESDAY_9 - timedelta(minutes=30), ctx)
@@ -122,8 +133,9 @@ def test_resource_unavailable(status):
 
 
 def test_quota_counts_the_users_week():
-    ctx = context(policy=policy(quota_hours_per_week=4),
-                  own_bookings=[(local(2026, 11, 30, 9, 0), local(2026, 11, 30, 12, 0))])  # Monday, 3 h
+    ctx = context(
+        policy=policy(quota_hours_per_week=4), own_bookings=[(local(2026, 11, 30, 9, 0), local(2026, 11, 30, 12, 0))]
+    )  # Monday, 3 h
     assert codes(rules.check_booking(TUESDAY_9, TUESDAY_9 + timedelta(hours=2), ctx)) == ["quota_exceeded"]
     assert rules.check_booking(TUESDAY_9, TUESDAY_9 + timedelta(hours=1), ctx) == []
     next_week = TUESDAY_9 + timedelta(days=7)
@@ -131,13 +143,16 @@ def test_quota_counts_the_users_week():
 
 
 def test_every_broken_rule_is_reported_at_once():
-    ctx = context(policy=policy(qualification="q", max_minutes=60, status="maintenance"),
-                  blackouts=[(TUESDAY_9, TUESDAY_9 + timedelta(hours=1))])
+    ctx = context(
+        policy=policy(qualification="q", max_minutes=60, status="maintenance"),
+        blackouts=[(TUESDAY_9, TUESDAY_9 + timedelta(hours=1))],
+    )
     found = codes(rules.check_booking(TUESDAY_9 + timedelta(minutes=5), TUESDAY_9 + timedelta(hours=3), ctx))
     assert set(found) >= {"resource_unavailable", "not_qualified", "too_long", "granularity", "blackout"}
 
 
 # --- daylight saving -------------------------------------------------------------------------
+
 
 def test_a_booking_over_the_october_change_lasts_what_it_says():
     # 2026-10-25: clocks go back at 03:00 CEST to 02:00 CET. Sat 12:00 -> Sun 12:00 is 25 h.
@@ -149,9 +164,11 @@ def test_opening_hours_stay_on_the_wall_clock_across_dst():
     every_day = {d: ((420, 1140),) for d in range(7)}
     hours = rules.OpeningHours(STOCKHOLM, every_day)
     for day in (date(2026, 3, 29), date(2026, 10, 25)):
-        window = (datetime.combine(day, datetime.min.time(), STOCKHOLM).astimezone(UTC),
-                  datetime.combine(day + timedelta(days=1), datetime.min.time(), STOCKHOLM).astimezone(UTC))
-        (open_at, close_at), = hours.intervals(window)
+        window = (
+            datetime.combine(day, datetime.min.time(), STOCKHOLM).astimezone(UTC),
+            datetime.combine(day + timedelta(days=1), datetime.min.time(), STOCKHOLM).astimezone(UTC),
+        )
+        ((open_at, close_at),) = hours.intervals(window)
         assert open_at.astimezone(STOCKHOLM).hour == 7 and close_at.astimezone(STOCKHOLM).hour == 19
         assert rules.minutes((open_at, close_at)) == 12 * 60
 
@@ -168,7 +185,7 @@ def test_night_across_the_october_change_is_an_hour_longer():
     nights = {d: ((22 * 60, 6 * 60),) for d in range(7)}
     hours = rules.OpeningHours(STOCKHOLM, nights)
     window = (local(2026, 10, 24, 12, 0).astimezone(UTC), local(2026, 10, 25, 12, 0).astimezone(UTC))
-    (opened, closed), = hours.intervals(window)
+    ((opened, closed),) = hours.intervals(window)
     assert rules.minutes((opened, closed)) == 9 * 60
 
 
@@ -191,7 +208,13 @@ def test_free_time_starts_on_the_slot_grid_after_the_lead_time():
 
 
 def test_format_minutes():
-    assert [rules.format_minutes(m) for m in (30, 60, 90, 1440, 2880)] == ["30 min", "1 h", "1 h 30 min", "1 day", "2 days"]
+    assert [rules.format_minutes(m) for m in (30, 60, 90, 1440, 2880)] == [
+        "30 min",
+        "1 h",
+        "1 h 30 min",
+        "1 day",
+        "2 days",
+    ]
 
 
 # --- properties of the interval arithmetic --------------------------------------------------
@@ -235,11 +258,22 @@ def test_overlap_is_symmetric_and_matches_a_shared_instant(a, b):
 @given(intervals(), intervals(), st.integers(min_value=0, max_value=480))
 def test_changeover_keeps_bookings_apart(existing, new, changeover):
     """A booking is accepted next to another exactly when both, changeover included, stay apart."""
-    p = policy(slot_minutes=1, min_minutes=1, max_minutes=10 ** 6, lead_minutes=0, horizon_days=3650,
-               changeover_minutes=changeover, runs_unattended=True)
+    p = policy(
+        slot_minutes=1,
+        min_minutes=1,
+        max_minutes=10**6,
+        lead_minutes=0,
+        horizon_days=3650,
+        changeover_minutes=changeover,
+        runs_unattended=True,
+    )
     always_open = {d: ((0, 1440),) for d in range(7)}
-    ctx = context(now=BASE - timedelta(days=1), weekly=always_open, policy=p,
-                  taken=[(existing[0], rules.blocked_until(existing[1], p))])
+    ctx = context(
+        now=BASE - timedelta(days=1),
+        weekly=always_open,
+        policy=p,
+        taken=[(existing[0], rules.blocked_until(existing[1], p))],
+    )
     accepted = rules.check_booking(new[0], new[1], ctx) == []
     gap = timedelta(minutes=changeover)
     apart = new[1] + gap <= existing[0] or existing[1] + gap <= new[0]
@@ -247,8 +281,11 @@ def test_changeover_keeps_bookings_apart(existing, new, changeover):
 
 
 @settings(max_examples=200)
-@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
-       st.integers(min_value=0, max_value=1439), st.integers(min_value=1, max_value=1440))
+@given(
+    st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
+    st.integers(min_value=0, max_value=1439),
+    st.integers(min_value=1, max_value=1440),
+)
 def test_opening_intervals_follow_the_wall_clock_in_stockholm(day, open_minute, length):
     """Whatever the day (DST changes included), open time starts at the local opening time and
     lasts the wall-clock length, give or take the hour the clocks move."""
@@ -256,8 +293,10 @@ def test_opening_intervals_follow_the_wall_clock_in_stockholm(day, open_minute, 
     if close_minute == open_minute:
         return
     hours = rules.OpeningHours(STOCKHOLM, {day.weekday(): ((open_minute, close_minute),)})
-    window = (datetime.combine(day, datetime.min.time(), UTC) - timedelta(days=1),
-              datetime.combine(day, datetime.min.time(), UTC) + timedelta(days=3))
+    window = (
+        datetime.combine(day, datetime.min.time(), UTC) - timedelta(days=1),
+        datetime.combine(day, datetime.min.time(), UTC) + timedelta(days=3),
+    )
     spans = hours.intervals(window)
     assert len(spans) == 1
     opened, closed = spans[0]

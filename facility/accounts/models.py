@@ -1,4 +1,5 @@
 """Organisations, users, their qualifications and personal API tokens."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

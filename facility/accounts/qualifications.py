@@ -6,6 +6,7 @@ facility's zone (a booking ending at 23:30 local time on the 31st is covered). T
 the booking rules (``bookings.rules._check_qualification``) ask the same question of the
 booking's last local day.
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """Organisations, users, qualifications and personal API tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,9 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_organisation(key: str, name: str, kind: str, size_class: Optional[str] = None, *,
-                        actor: Optional[User] = None) -> Organisation:
+def create_organisation(
+    key: str, name: str, kind: str, size_class: Optional[str] = None, *, actor: Optional[User] = None
+) -> Organisation:
     if kind not in ORGANISATION_KINDS:
         raise invalid("invalid", f"Kind must be one of {', '.join(ORGANISATION_KINDS)}.", "kind")
     if size_class is not None and size_class not in SIZE_CLASSES:
@@ -42,14 +44,26 @@ def create_organisation(key: str, name: str, kind: str, size_class: Optional[str
             raise invalid("duplicate", f"An organisation with key '{key}' exists already.", "key")
         organisation = Organisation(key=key, name=name, kind=kind, size_class=size_class)
         db.session.add(organisation)
-        audit.record(actor, "organisation.created", organisation,
-                     after={"key": key, "name": name, "kind": kind, "size_class": size_class})
+        audit.record(
+            actor,
+            "organisation.created",
+            organisation,
+            after={"key": key, "name": name, "kind": kind, "size_class": size_class},
+        )
     return organisation
 
 
-def create_user(email: str, name: str, organisation_key: str, role: str = "scientist", *,
-                facilities: Iterable[str] = (), password: Optional[str] = None,
-                is_researcher: bool = True, actor: Optional[User] = None) -> User:
+def create_user(
+    email: str,
+    name: str,
+    organisation_key: str,
+    role: str = "scientist",
+    *,
+    facilities: Iterable[str] = (),
+    password: Optional[str] = None,
+    is_researcher: bool = True,
+    actor: Optional[User] = None,
+) -> User:
     email = email.strip().lower()
     if not EMAIL_PATTERN.match(email):
         raise invalid("invalid", f"'{email}' is not an e-mail address.", "email")
@@ -68,9 +82,15 @@ def create_user(email: str, name: str, organisation_key: str, role: str = "scien
         organisation = db.session.scalar(select(Organisation).where(Organisation.key == organisation_key))
         if organisation is None:
             raise not_found("organisation", "organisation")
-        user = User(email=email, name=name, organisation=organisation, role=role, is_researcher=is_researcher,
-                    facilities=[_facility(key) for key in facility_keys],
-                    password_hash=generate_password_hash(password) if password else None)
+        user = User(
+            email=email,
+            name=name,
+            organisation=organisation,
+            role=role,
+            is_researcher=is_researcher,
+            facilities=[_facility(key) for key in facility_keys],
+            password_hash=generate_password_hash(password) if password else None,
+        )
         db.session.add(user)
         audit.record(actor, "user.created", user, after={"email": email, "role": role, "facilities": facility_keys})
     return user
@@ -96,7 +116,9 @@ def get_user_by_email(email: str) -> Optional[User]:
     return db.session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
-def qualify(email: str, qualification_key: str, valid_until: date, *, actor: Optional[User] = None) -> UserQualification:
+def qualify(
+    email: str, qualification_key: str, valid_until: date, *, actor: Optional[User] = None
+) -> UserQualification:
     """Record (or renew) that a user holds a qualification until ``valid_until``."""
     with write_transaction():
         user = get_user_by_email(email)
@@ -105,16 +127,23 @@ def qualify(email: str, qualification_key: str, valid_until: date, *, actor: Opt
         qualification = db.session.scalar(select(Qualification).where(Qualification.key == qualification_key))
         if qualification is None:
             raise not_found("qualification", "qualification")
-        held = db.session.scalar(select(UserQualification).where(
-            UserQualification.user_id == user.id, UserQualification.qualification_id == qualification.id))
+        held = db.session.scalar(
+            select(UserQualification).where(
+                UserQualification.user_id == user.id, UserQualification.qualification_id == qualification.id
+            )
+        )
         before = {"valid_until": held.valid_until.isoformat()} if held else None
         if held is None:
             held = UserQualification(user=user, qualification=qualification, valid_until=valid_until)
             db.session.add(held)
         held.valid_until, held.granted_by, held.granted_at = valid_until, actor, utcnow()
-        audit.record(actor, "qualification.granted", held, before=before,
-                     after={"user": user.email, "qualification": qualification.key,
-                            "valid_until": valid_until.isoformat()})
+        audit.record(
+            actor,
+            "qualification.granted",
+            held,
+            before=before,
+            after={"user": user.email, "qualification": qualification.key, "valid_until": valid_until.isoformat()},
+        )
     return held
 
 
@@ -154,6 +183,7 @@ def user_for_token(secret: str) -> Optional[User]:
 
 
 # --- added for the web pages: own password, administration, token listing ----------------
+
 
 def change_password(user: User, current: str, new: str) -> User:
     """A user changes their own password, proving the current one first."""
@@ -212,11 +242,19 @@ def update_user(actor: User, user_id: int, *, role: str, facilities: Iterable[st
         before = {"role": user.role, "facilities": [f.key for f in user.facilities], "active": user.active}
         user.role, user.active = role, active
         user.facilities = [_facility(key) for key in facility_keys]
-        audit.record(actor, "user.updated", user, before=before,
-                     after={"role": role, "facilities": facility_keys, "active": active})
+        audit.record(
+            actor,
+            "user.updated",
+            user,
+            before=before,
+            after={"role": role, "facilities": facility_keys, "active": active},
+        )
     return user
 
 
 def list_tokens(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )

@@ -5,6 +5,7 @@ Configuration (set with setdefault, so the environment or tests may override the
 (300,000), ``FACILITY_STATE_AID_WARN_AT`` (0.8) and ``FACILITY_STATE_AID_KINDS`` (the
 organisation kinds counted as undertakings, default ``("company",)``).
 """
+
 from flask import Flask
 
 

@@ -1,4 +1,5 @@
 """The JSON API of the state-aid ledger, under /api/v1 (lab managers and admins)."""
+
 from __future__ import annotations
 
 from flask import Response
@@ -12,8 +13,10 @@ from .schemas import LedgerSchema, StatementSchema
 
 blp = Blueprint("aid", __name__, url_prefix="/api/v1", description="De minimis state aid per company")
 
-PERIOD_HELP = ("YYYY-MM-DD or RFC 3339; 'to' is inclusive as a date and defaults to today, 'from' to the start "
-               "of the three years that end with 'to'")
+PERIOD_HELP = (
+    "YYYY-MM-DD or RFC 3339; 'to' is inclusive as a date and defaults to today, 'from' to the start "
+    "of the three years that end with 'to'"
+)
 
 
 class LedgerQuerySchema(StrictSchema):
@@ -30,8 +33,12 @@ class StatementQuerySchema(StrictSchema):
 
 @blp.route("/state-aid")
 @blp.arguments(LedgerQuerySchema, location="query")
-@blp.response(200, LedgerSchema, description="Per company: hours and aid in the period, and the rolling "
-                                             "three-year total against the de minimis ceiling")
+@blp.response(
+    200,
+    LedgerSchema,
+    description="Per company: hours and aid in the period, and the rolling "
+    "three-year total against the de minimis ceiling",
+)
 def ledger(args):
     """The de minimis ledger: subsidised value = used hours x (full cost - charged rate), per company"""
     actor = api_user()
@@ -42,11 +49,16 @@ def ledger(args):
 
 @blp.route("/state-aid/organisations/<key>/statement")
 @blp.arguments(StatementQuerySchema, location="query")
-@blp.response(200, StatementSchema, description=(
-    "The statement of de minimis aid of one company for a period: JSON (format=json, the default); format=text "
-    "(text/plain) the statement to sign, format=csv (text/csv) one row per resource and rate, then the total and "
-    "the three years, with the columns " + ", ".join(services.CSV_COLUMNS) + "; both as a download "
-    "(Content-Disposition: attachment)"))
+@blp.response(
+    200,
+    StatementSchema,
+    description=(
+        "The statement of de minimis aid of one company for a period: JSON (format=json, the default); format=text "
+        "(text/plain) the statement to sign, format=csv (text/csv) one row per resource and rate, then the total and "
+        "the three years, with the columns " + ", ".join(services.CSV_COLUMNS) + "; both as a download "
+        "(Content-Disposition: attachment)"
+    ),
+)
 @blp.alt_response(200, schema={"type": "string"}, content_type="text/plain", success=True)
 @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
 def statement(args, key):

@@ -1,4 +1,5 @@
 """`flask facility state-aid`: each company's de minimis aid over the last three years."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -26,17 +27,26 @@ def state_aid_command(organisation_key, at_day):
         day = datetime.now(config.zone).date()
     window = services.as_of_day(day)
     entries = services.standing(window, organisation_key)
-    click.echo(f"de minimis aid in the three years {window.start.astimezone(config.zone).date()} to {day} "
-               f"(ceiling {config.ceiling_eur:,.0f} EUR, {config.eur_sek} SEK/EUR)")
+    click.echo(
+        f"de minimis aid in the three years {window.start.astimezone(config.zone).date()} to {day} "
+        f"(ceiling {config.ceiling_eur:,.0f} EUR, {config.eur_sek} SEK/EUR)"
+    )
     if not entries:
         click.echo("no company received subsidised access in these three years")
     for entry in entries:
-        click.echo(f"{entry['organisation']:<24} {entry['subsidised_sek']:>14,.2f} SEK {entry['subsidised_eur']:>12,.2f} EUR"
-                   f" {entry['percent']:>6.1f} %  {entry['status']}")
+        click.echo(
+            f"{entry['organisation']:<24} {entry['subsidised_sek']:>14,.2f} SEK {entry['subsidised_eur']:>12,.2f} EUR"
+            f" {entry['percent']:>6.1f} %  {entry['status']}"
+        )
     for entry in entries:
         if entry["status"] == "exceeded":
-            click.echo(f"WARNING: {entry['organisation']} has exceeded the de minimis ceiling "
-                       f"({entry['percent']:.1f} %)", err=True)
+            click.echo(
+                f"WARNING: {entry['organisation']} has exceeded the de minimis ceiling ({entry['percent']:.1f} %)",
+                err=True,
+            )
         elif entry["status"] == "warning":
-            click.echo(f"WARNING: {entry['organisation']} has reached {entry['percent']:.1f} % of the de minimis "
-                       f"ceiling; {entry['remaining_eur']:,.2f} EUR remain", err=True)
+            click.echo(
+                f"WARNING: {entry['organisation']} has reached {entry['percent']:.1f} % of the de minimis "
+                f"ceiling; {entry['remaining_eur']:,.2f} EUR remain",
+                err=True,
+            )

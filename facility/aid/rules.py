@@ -9,6 +9,7 @@ SEK to EUR at a configured rate, and says when a company reaches the warning thr
 
 Money is ``Decimal``: SEK and EUR rounded to the cent (öre) at the end, half up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ def _decimal(value: Number) -> Decimal:
 
 # --- the value of one use ------------------------------------------------------------------
 
+
 def aid_per_hour(full_cost: Number | None, charged: Number | None) -> Decimal:
     """SEK of aid per hour: full cost - charged. No rates, or a charge at or above the full cost, is no aid."""
     if full_cost is None or charged is None:
@@ -56,6 +58,7 @@ def charged_per_hour(full_cost: Number | None, charged: Number | None) -> Decima
 @dataclass(frozen=True)
 class Amounts:
     """Hours and SEK of some uses, each rounded to the öre once, at the end."""
+
     hours: Decimal
     full_cost_sek: Decimal
     charged_sek: Decimal
@@ -77,8 +80,12 @@ def amounts(uses: Iterable[tuple[Number, Number | None, Number | None]]) -> Amou
         full += used * (_decimal(full_rate) if full_rate is not None else Decimal(0))
         charged += used * charged_per_hour(full_rate, charged_rate)
         aid += used * aid_per_hour(full_rate, charged_rate)
-    return Amounts(hours_from_seconds(seconds), sek_from_rate_seconds(full), sek_from_rate_seconds(charged),
-                   sek_from_rate_seconds(aid))
+    return Amounts(
+        hours_from_seconds(seconds),
+        sek_from_rate_seconds(full),
+        sek_from_rate_seconds(charged),
+        sek_from_rate_seconds(aid),
+    )
 
 
 def subsidised_value(hours: Number, full_cost: Number | None, charged: Number | None) -> Decimal:
@@ -98,6 +105,7 @@ def hours_from_seconds(seconds: Number) -> Decimal:
 
 
 # --- the rolling three-year window ---------------------------------------------------------
+
 
 def years_earlier(day: date, years: int = WINDOW_YEARS) -> date:
     """The same calendar day ``years`` earlier; 29 February, where that year has none, becomes 1 March
@@ -137,6 +145,7 @@ def _day(value: date) -> date:
 
 
 # --- currency and ceiling ------------------------------------------------------------------
+
 
 def eur_sek_rate(value: Number) -> Decimal:
     """A configured exchange rate (SEK per EUR), checked: a positive number."""
@@ -181,5 +190,11 @@ def ceiling_check(total_eur: Number, ceiling_eur: Number = CEILING_EUR, warn_at:
         raise ValueError("the warning threshold must be a share between 0 and 1, like 0.8")
     share = (total / ceiling).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)  # for showing only
     level = "exceeded" if total > ceiling else "warning" if total >= warn * ceiling else "ok"
-    return CeilingStatus(total_eur=money(total), ceiling_eur=money(ceiling), warn_at=warn, share=share,
-                         remaining_eur=money(max(ceiling - total, Decimal(0))), level=level)
+    return CeilingStatus(
+        total_eur=money(total),
+        ceiling_eur=money(ceiling),
+        warn_at=warn,
+        share=share,
+        remaining_eur=money(max(ceiling - total, Decimal(0))),
+        level=level,
+    )

@@ -2,6 +2,7 @@
 dump the answers. They describe the dicts of ``services.py`` field for field: every field is
 always present (``required``), ``nullable`` where it may be null. Amounts are SEK or EUR to the öre
 or cent; times are RFC 3339 in the service's zone."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -38,9 +39,13 @@ class ThreeYearsSchema(Schema):
     remaining_eur = _money("ceiling - aid, not below 0")
     share = fields.Float(required=True, metadata={"description": "aid / ceiling"})
     percent = fields.Float(required=True, metadata={"description": "aid / ceiling, in per cent"})
-    status = fields.String(required=True, metadata={
-        "enum": ["ok", "warning", "exceeded"],
-        "description": "warning from warn_at of the ceiling, exceeded above the ceiling"})
+    status = fields.String(
+        required=True,
+        metadata={
+            "enum": ["ok", "warning", "exceeded"],
+            "description": "warning from warn_at of the ceiling, exceeded above the ceiling",
+        },
+    )
 
 
 class _Header(Schema):
@@ -50,8 +55,11 @@ class _Header(Schema):
     ceiling_eur = _money("the de minimis ceiling over three years")
     warn_at = fields.Float(required=True, metadata={"description": "share of the ceiling at which managers are warned"})
     eur_sek = fields.Float(required=True, metadata={"description": "SEK per EUR used for the conversion"})
-    kinds = fields.List(fields.String(metadata={"enum": list(ORGANISATION_KINDS)}), required=True, metadata={
-        "description": "the organisation kinds whose aid is counted"})
+    kinds = fields.List(
+        fields.String(metadata={"enum": list(ORGANISATION_KINDS)}),
+        required=True,
+        metadata={"description": "the organisation kinds whose aid is counted"},
+    )
 
 
 class _Undertaking(Schema):
@@ -67,22 +75,28 @@ class LedgerEntrySchema(_Undertaking):
 
 
 class LedgerSchema(_Header):
-    organisations = fields.List(fields.Nested(LedgerEntrySchema), required=True, metadata={
-        "description": "companies with recorded use in the period (or the one asked for), most aid first"})
+    organisations = fields.List(
+        fields.Nested(LedgerEntrySchema),
+        required=True,
+        metadata={"description": "companies with recorded use in the period (or the one asked for), most aid first"},
+    )
 
 
 class StatementLineSchema(AmountsSchema):
     facility = fields.String(required=True, metadata={"description": "the facility's key"})
     resource = fields.String(required=True, metadata={"description": "the resource's key"})
     resource_name = fields.String(required=True)
-    full_cost_sek_per_hour = fields.Integer(required=True, allow_none=True, metadata={
-        "description": "null: the resource had no rates for this kind"})
-    charged_sek_per_hour = fields.Integer(required=True, allow_none=True, metadata={
-        "description": "null: the full cost is charged"})
+    full_cost_sek_per_hour = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null: the resource had no rates for this kind"}
+    )
+    charged_sek_per_hour = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "null: the full cost is charged"}
+    )
 
 
 class StatementSchema(_Header, _Undertaking):
-    lines = fields.List(fields.Nested(StatementLineSchema), required=True, metadata={
-        "description": "per resource and rate"})
+    lines = fields.List(
+        fields.Nested(StatementLineSchema), required=True, metadata={"description": "per resource and rate"}
+    )
     total = fields.Nested(AmountsSchema, required=True)
     three_years = fields.Nested(ThreeYearsSchema, required=True)

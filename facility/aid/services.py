@@ -14,6 +14,7 @@ one the user belonged to when the use happened (recorded on the usage record).
 The three-year total is the rolling window of Regulation (EU) 2023/2831 that ends with the
 period: the same local time three years before the period's end, up to its end.
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,6 +46,7 @@ STATEMENT_FORMATS = ("json", "text", "csv")
 
 # --- settings -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Settings:
     eur_sek: Decimal
@@ -67,6 +69,7 @@ def settings() -> Settings:
 
 # --- who may see it -------------------------------------------------------------------------
 
+
 def require_manager(actor) -> None:
     """Lab managers (of any facility: the ceiling is per company, across facilities) and admins."""
     if actor is None:
@@ -80,13 +83,17 @@ def get_undertaking(key: str, field: str = "organisation") -> Organisation:
         raise not_found("organisation", field)
     kinds = settings().kinds
     if organisation.kind not in kinds:
-        raise invalid("not_an_undertaking",
-                      f"{organisation.name} is a {organisation.kind}: de minimis aid is counted for "
-                      f"{', '.join(kinds)} organisations only.", field)
+        raise invalid(
+            "not_an_undertaking",
+            f"{organisation.name} is a {organisation.kind}: de minimis aid is counted for "
+            f"{', '.join(kinds)} organisations only.",
+            field,
+        )
     return organisation
 
 
 # --- periods --------------------------------------------------------------------------------
+
 
 def period_of(start_text: Optional[str], end_text: Optional[str], *, today: Optional[date] = None) -> Period:
     """``from``/``to`` as dates or RFC 3339 times; ``to`` defaults to today, ``from`` to the start
@@ -116,6 +123,7 @@ def as_of_day(day: date) -> Period:
 
 # --- the aggregation ------------------------------------------------------------------------
 
+
 def _aggregate(period: Period, *group_columns, organisation_id: Optional[int] = None) -> list["Aggregate"]:
     """Per group: its ``rules.Amounts`` (used hours, full cost, charged, aid) inside the period.
 
@@ -125,25 +133,41 @@ def _aggregate(period: Period, *group_columns, organisation_id: Optional[int] = 
     use's start; a use without one counts its hours and no aid.
     """
     newer = aliased(ResourceRate)
-    superseded_rate = (select(newer.id).where(
-        newer.resource_id == ResourceRate.resource_id, newer.organisation_kind == ResourceRate.organisation_kind,
-        newer.valid_from > ResourceRate.valid_from, newer.valid_from <= UsageRecord.start_at).exists())
+    superseded_rate = (
+        select(newer.id)
+        .where(
+            newer.resource_id == ResourceRate.resource_id,
+            newer.organisation_kind == ResourceRate.organisation_kind,
+            newer.valid_from > ResourceRate.valid_from,
+            newer.valid_from <= UsageRecord.start_at,
+        )
+        .exists()
+    )
     seconds = clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)
     full, charged = ResourceRate.full_cost_sek_per_hour, ResourceRate.charged_sek_per_hour
     query = (
-        select(*group_columns, full.label("rate_full"), charged.label("rate_charged"),
-               total(seconds).label("used_seconds"))
+        select(
+            *group_columns, full.label("rate_full"), charged.label("rate_charged"), total(seconds).label("used_seconds")
+        )
         .select_from(UsageRecord)
         .join(Organisation, UsageRecord.organisation_id == Organisation.id)
         .join(Resource, UsageRecord.resource_id == Resource.id)
         .join(Facility, Resource.facility_id == Facility.id)
-        .outerjoin(ResourceRate, and_(ResourceRate.resource_id == UsageRecord.resource_id,
-                                      ResourceRate.organisation_kind == Organisation.kind,
-                                      ResourceRate.valid_from <= UsageRecord.start_at,
-                                      ~superseded_rate))
-        .where(UsageRecord.superseded.is_(False), UsageRecord.end_at.is_not(None),
-               meets(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end),
-               Organisation.kind.in_(settings().kinds))
+        .outerjoin(
+            ResourceRate,
+            and_(
+                ResourceRate.resource_id == UsageRecord.resource_id,
+                ResourceRate.organisation_kind == Organisation.kind,
+                ResourceRate.valid_from <= UsageRecord.start_at,
+                ~superseded_rate,
+            ),
+        )
+        .where(
+            UsageRecord.superseded.is_(False),
+            UsageRecord.end_at.is_not(None),
+            meets(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end),
+            Organisation.kind.in_(settings().kinds),
+        )
         .group_by(*group_columns, full, charged)
     )
     if organisation_id is not None:
@@ -153,7 +177,8 @@ def _aggregate(period: Period, *group_columns, organisation_id: Optional[int] = 
     for row in db.session.execute(query).all():
         key = tuple(row[:width])
         groups.setdefault(key, (dict(zip(row._fields[:width], key)), []))[1].append(
-            (row.used_seconds, row.rate_full, row.rate_charged))
+            (row.used_seconds, row.rate_full, row.rate_charged)
+        )
     return [Aggregate(fields, rules.amounts(uses)) for fields, uses in groups.values()]
 
 
@@ -184,10 +209,15 @@ def _three_years(row, window: Period, config: Settings) -> dict:
     aid_eur = rules.sek_to_eur(aid_sek, config.eur_sek)
     status = rules.ceiling_check(aid_eur, config.ceiling_eur, config.warn_at)
     return {
-        "from": _local(window.start, config.zone), "to": _local(window.end, config.zone),
-        "subsidised_sek": float(aid_sek), "subsidised_eur": float(aid_eur),
-        "ceiling_eur": float(status.ceiling_eur), "remaining_eur": float(status.remaining_eur),
-        "share": float(status.share), "percent": float(status.percent), "status": status.level,
+        "from": _local(window.start, config.zone),
+        "to": _local(window.end, config.zone),
+        "subsidised_sek": float(aid_sek),
+        "subsidised_eur": float(aid_eur),
+        "ceiling_eur": float(status.ceiling_eur),
+        "remaining_eur": float(status.remaining_eur),
+        "share": float(status.share),
+        "percent": float(status.percent),
+        "status": status.level,
     }
 
 
@@ -197,14 +227,18 @@ def _local(instant: datetime, zone: ZoneInfo) -> str:
 
 def _header(period: Period, config: Settings) -> dict:
     return {
-        "from": _local(period.start, config.zone), "to": _local(period.end, config.zone),
-        "regulation": rules.REGULATION, "ceiling_eur": float(config.ceiling_eur),
-        "warn_at": float(config.warn_at), "eur_sek": float(config.eur_sek),
+        "from": _local(period.start, config.zone),
+        "to": _local(period.end, config.zone),
+        "regulation": rules.REGULATION,
+        "ceiling_eur": float(config.ceiling_eur),
+        "warn_at": float(config.warn_at),
+        "eur_sek": float(config.eur_sek),
         "kinds": list(config.kinds),
     }
 
 
 # --- the ledger -----------------------------------------------------------------------------
+
 
 def ledger(actor, period: Period, organisation_key: Optional[str] = None) -> dict:
     """Per company with recorded use in the period: the period's hours and aid, and the rolling
@@ -223,11 +257,16 @@ def ledger(actor, period: Period, organisation_key: Optional[str] = None) -> dic
     entries = []
     for org_id_, row in in_period.items():
         org = names[org_id_]
-        entries.append({
-            "organisation": org.key, "name": org.name, "kind": org.kind, "size_class": org.size_class,
-            "period": _amounts(row, config.eur_sek) if row is not None else dict(ZERO),
-            "three_years": _three_years(in_window.get(org_id_), window, config),
-        })
+        entries.append(
+            {
+                "organisation": org.key,
+                "name": org.name,
+                "kind": org.kind,
+                "size_class": org.size_class,
+                "period": _amounts(row, config.eur_sek) if row is not None else dict(ZERO),
+                "three_years": _three_years(in_window.get(org_id_), window, config),
+            }
+        )
     entries.sort(key=lambda e: (-e["three_years"]["subsidised_sek"], e["organisation"]))
     return {**_header(period, config), "organisations": entries}
 
@@ -236,17 +275,30 @@ def standing(as_of: Period, organisation_key: Optional[str] = None) -> list[dict
     """Every company with aid in the three years ``as_of`` (or the one asked for): its total and status."""
     config = settings()
     organisation = get_undertaking(organisation_key) if organisation_key else None
-    rows = _aggregate(as_of, Organisation.id, Organisation.key, Organisation.name,
-                      organisation_id=organisation.id if organisation else None)
-    result = [{"organisation": row.key, "name": row.name, "id": row.id, **_three_years(row, as_of, config)}
-              for row in rows]
+    rows = _aggregate(
+        as_of,
+        Organisation.id,
+        Organisation.key,
+        Organisation.name,
+        organisation_id=organisation.id if organisation else None,
+    )
+    result = [
+        {"organisation": row.key, "name": row.name, "id": row.id, **_three_years(row, as_of, config)} for row in rows
+    ]
     if organisation is not None and not result:
-        result = [{"organisation": organisation.key, "name": organisation.name, "id": organisation.id,
-                   **_three_years(None, as_of, config)}]
+        result = [
+            {
+                "organisation": organisation.key,
+                "name": organisation.name,
+                "id": organisation.id,
+                **_three_years(None, as_of, config),
+            }
+        ]
     return sorted(result, key=lambda e: (-e["subsidised_sek"], e["organisation"]))
 
 
 # --- the statement --------------------------------------------------------------------------
+
 
 def statement(actor, organisation_key: str, period: Period) -> dict:
     """The aid one company received in a period, per resource and rate, with its three-year
@@ -254,21 +306,34 @@ def statement(actor, organisation_key: str, period: Period) -> dict:
     require_manager(actor)
     config = settings()
     organisation = get_undertaking(organisation_key)
-    rows = _aggregate(period, Facility.key.label("facility"), Resource.key.label("resource"),
-                      Resource.name.label("resource_name"),
-                      ResourceRate.full_cost_sek_per_hour.label("full_rate"),
-                      ResourceRate.charged_sek_per_hour.label("charged_rate"),
-                      organisation_id=organisation.id)
-    lines = [{"facility": row.facility, "resource": row.resource, "resource_name": row.resource_name,
-              "full_cost_sek_per_hour": row.full_rate, "charged_sek_per_hour": row.charged_rate,
-              **_amounts(row, config.eur_sek)}
-             for row in sorted(rows, key=lambda r: (r.facility, r.resource, r.full_rate or 0, r.charged_rate or 0))]
+    rows = _aggregate(
+        period,
+        Facility.key.label("facility"),
+        Resource.key.label("resource"),
+        Resource.name.label("resource_name"),
+        ResourceRate.full_cost_sek_per_hour.label("full_rate"),
+        ResourceRate.charged_sek_per_hour.label("charged_rate"),
+        organisation_id=organisation.id,
+    )
+    lines = [
+        {
+            "facility": row.facility,
+            "resource": row.resource,
+            "resource_name": row.resource_name,
+            "full_cost_sek_per_hour": row.full_rate,
+            "charged_sek_per_hour": row.charged_rate,
+            **_amounts(row, config.eur_sek),
+        }
+        for row in sorted(rows, key=lambda r: (r.facility, r.resource, r.full_rate or 0, r.charged_rate or 0))
+    ]
     totals = _aggregate(period, Organisation.id, organisation_id=organisation.id)
     window = window_for(period.end)
     in_window = _aggregate(window, Organisation.id, organisation_id=organisation.id)
     return {
         **_header(period, config),
-        "organisation": organisation.key, "name": organisation.name, "kind": organisation.kind,
+        "organisation": organisation.key,
+        "name": organisation.name,
+        "kind": organisation.kind,
         "size_class": organisation.size_class,
         "lines": lines,
         "total": _amounts(totals[0], config.eur_sek) if totals else dict(ZERO),
@@ -286,8 +351,19 @@ def render_statement(data: dict, fmt: str) -> tuple[str, str, str]:
     raise invalid("invalid_format", f"Give format as one of {', '.join(STATEMENT_FORMATS)}.", "format")
 
 
-CSV_COLUMNS = ["organisation", "facility", "resource", "resource_name", "hours", "full_cost_sek_per_hour",
-               "charged_sek_per_hour", "full_cost_sek", "charged_sek", "subsidised_sek", "subsidised_eur"]
+CSV_COLUMNS = [
+    "organisation",
+    "facility",
+    "resource",
+    "resource_name",
+    "hours",
+    "full_cost_sek_per_hour",
+    "charged_sek_per_hour",
+    "full_cost_sek",
+    "charged_sek",
+    "subsidised_sek",
+    "subsidised_eur",
+]
 
 
 def _statement_csv(data: dict) -> str:
@@ -297,12 +373,37 @@ def _statement_csv(data: dict) -> str:
     for line in data["lines"]:
         writer.writerow([data["organisation"]] + [_cell(line[c]) for c in CSV_COLUMNS[1:]])
     total_row = data["total"]
-    writer.writerow([data["organisation"], "", "TOTAL", f"{data['from']} to {data['to']}", _cell(total_row["hours"]),
-                     "", "", _cell(total_row["full_cost_sek"]), _cell(total_row["charged_sek"]),
-                     _cell(total_row["subsidised_sek"]), _cell(total_row["subsidised_eur"])])
+    writer.writerow(
+        [
+            data["organisation"],
+            "",
+            "TOTAL",
+            f"{data['from']} to {data['to']}",
+            _cell(total_row["hours"]),
+            "",
+            "",
+            _cell(total_row["full_cost_sek"]),
+            _cell(total_row["charged_sek"]),
+            _cell(total_row["subsidised_sek"]),
+            _cell(total_row["subsidised_eur"]),
+        ]
+    )
     three = data["three_years"]
-    writer.writerow([data["organisation"], "", "THREE YEARS", f"{three['from']} to {three['to']}", "", "", "",
-                     "", "", _cell(three["subsidised_sek"]), _cell(three["subsidised_eur"])])
+    writer.writerow(
+        [
+            data["organisation"],
+            "",
+            "THREE YEARS",
+            f"{three['from']} to {three['to']}",
+            "",
+            "",
+            "",
+            "",
+            "",
+            _cell(three["subsidised_sek"]),
+            _cell(three["subsidised_eur"]),
+        ]
+    )
     return out.getvalue()
 
 
@@ -338,7 +439,8 @@ def _statement_text(data: dict) -> str:
         f"under {data['regulation']}",
         "",
         f"Undertaking:   {data['name']} ({data['organisation']}, {data['kind']}"
-        + (f", {data['size_class']}" if data["size_class"] else "") + ")",
+        + (f", {data['size_class']}" if data["size_class"] else "")
+        + ")",
         f"Period:        {_span(data['from'], data['to'])}",
         "Granted by:    the ATMP Path2Patient facilities, as subsidised access to lab infrastructure",
         "",
@@ -347,8 +449,10 @@ def _statement_text(data: dict) -> str:
         f"{'Resource':<28} {'Hours':>9} {'Full SEK/h':>10} {'Charged':>9} {'Aid SEK':>14}",
     ]
     for line in data["lines"]:
-        out.append(f"{line['resource'][:28]:<28} {line['hours']:>9.2f} {_rate(line['full_cost_sek_per_hour']):>10} "
-                   f"{_rate(line['charged_sek_per_hour']):>9} {_sek(line['subsidised_sek']):>14}")
+        out.append(
+            f"{line['resource'][:28]:<28} {line['hours']:>9.2f} {_rate(line['full_cost_sek_per_hour']):>10} "
+            f"{_rate(line['charged_sek_per_hour']):>9} {_sek(line['subsidised_sek']):>14}"
+        )
     if not data["lines"]:
         out.append("(no recorded use in this period)")
     out += [
@@ -377,6 +481,7 @@ def _rate(value) -> str:
 
 # --- the warning to managers ------------------------------------------------------------------
 
+
 def warn_key(organisation_id: int, threshold: Decimal) -> str:
     return f"state-aid-{int(threshold * 100)}:{organisation_id}"
 
@@ -403,8 +508,13 @@ def warn_state_aid(now: datetime) -> int:
                     rearm.append(key)
                 continue
             recipients = _managers_for(entry["id"], window)
-            sent += send_once(key, now, lambda e=entry, t=threshold, r=recipients: send_template(
-                r, "state_aid_warning", **warning_context(e, t)))
+            sent += send_once(
+                key,
+                now,
+                lambda e=entry, t=threshold, r=recipients: send_template(
+                    r, "state_aid_warning", **warning_context(e, t)
+                ),
+            )
     if rearm:
         with write_transaction():
             db.session.execute(delete(NotificationSent).where(NotificationSent.key.in_(rearm)))
@@ -415,10 +525,15 @@ def warning_context(entry: dict, threshold: Decimal) -> dict:
     """What templates/mail/state_aid_warning.txt shows of a company's standing, amounts formatted."""
     return {
         "percent_reached": None if threshold == 1 else int(threshold * 100),
-        "company": entry["name"], "organisation": entry["organisation"],
-        "subsidised_sek": _sek(entry["subsidised_sek"]), "subsidised_eur": _sek(entry["subsidised_eur"]),
-        "period_from": entry["from"][:10], "period_to": entry["to"][:10], "percent": entry["percent"],
-        "ceiling_eur": _sek(entry["ceiling_eur"]), "remaining_eur": _sek(entry["remaining_eur"]),
+        "company": entry["name"],
+        "organisation": entry["organisation"],
+        "subsidised_sek": _sek(entry["subsidised_sek"]),
+        "subsidised_eur": _sek(entry["subsidised_eur"]),
+        "period_from": entry["from"][:10],
+        "period_to": entry["to"][:10],
+        "percent": entry["percent"],
+        "ceiling_eur": _sek(entry["ceiling_eur"]),
+        "remaining_eur": _sek(entry["remaining_eur"]),
         "regulation": rules.REGULATION,
     }
 
@@ -427,8 +542,15 @@ def _managers_for(organisation_id: int, window: Period) -> list[str]:
     """Active managers of the facilities whose resources the company used in the window."""
     from ..jobs.tasks import managers_of
 
-    used = (select(Resource.facility_id).distinct().select_from(UsageRecord)
-            .join(Resource, UsageRecord.resource_id == Resource.id)
-            .where(UsageRecord.organisation_id == organisation_id, UsageRecord.superseded.is_(False),
-                   meets(UsageRecord.start_at, UsageRecord.end_at, window.start, window.end)))
+    used = (
+        select(Resource.facility_id)
+        .distinct()
+        .select_from(UsageRecord)
+        .join(Resource, UsageRecord.resource_id == Resource.id)
+        .where(
+            UsageRecord.organisation_id == organisation_id,
+            UsageRecord.superseded.is_(False),
+            meets(UsageRecord.start_at, UsageRecord.end_at, window.start, window.end),
+        )
+    )
     return managers_of(used)

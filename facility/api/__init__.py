@@ -1,4 +1,5 @@
 """The JSON API of API.md, under /api/v1, with its OpenAPI document built from the schemas."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -31,11 +32,14 @@ def register(app: Flask, blueprint) -> None:
 
 def init_app(app: Flask) -> None:
     """Serve every blueprint of ``BLUEPRINTS`` (add new API modules there)."""
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "info": {"description": "Booking and scheduling for the ATMP lab infrastructure of Skåne."},
-        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearerAuth": []}],
-    })
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {"description": "Booking and scheduling for the ATMP lab infrastructure of Skåne."},
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+    )
     app.extensions["facility_api"] = Api(app)
     for blueprint in BLUEPRINTS:
         register(app, blueprint)

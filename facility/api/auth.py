@@ -1,4 +1,5 @@
 """Who is calling the API: a personal token (Bearer) or the signed-in browser session."""
+
 from __future__ import annotations
 
 from flask import g, request

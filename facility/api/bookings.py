@@ -1,11 +1,19 @@
 """Bookings: create, list, read, change, approve, reject, cancel."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
 from ..bookings import services
 from .auth import api_user
-from .schemas import BookingCreateSchema, BookingPatchSchema, BookingQuerySchema, BookingSchema, DecisionSchema, RejectSchema
+from .schemas import (
+    BookingCreateSchema,
+    BookingPatchSchema,
+    BookingQuerySchema,
+    BookingSchema,
+    DecisionSchema,
+    RejectSchema,
+)
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings and their approval")
 
@@ -15,8 +23,9 @@ blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Booking
 @blp.response(201, BookingSchema)
 def create_booking(data):
     """Book a resource: `confirmed`, or `pending` where the resource requires approval"""
-    return services.request_booking(api_user(), data["resource"], data["start"], data["end"],
-                                    data["purpose"], data["project"])
+    return services.request_booking(
+        api_user(), data["resource"], data["start"], data["end"], data["purpose"], data["project"]
+    )
 
 
 @blp.route("/bookings")
@@ -24,8 +33,14 @@ def create_booking(data):
 @blp.response(200, BookingSchema(many=True))
 def list_bookings(args):
     """Own bookings; a manager also sees all bookings of the facilities they manage"""
-    flt = services.BookingFilter(mine=args["mine"], resource=args.get("resource"), facility=args.get("facility"),
-                                 start=args.get("from_"), end=args.get("to"), status=args.get("status"))
+    flt = services.BookingFilter(
+        mine=args["mine"],
+        resource=args.get("resource"),
+        facility=args.get("facility"),
+        start=args.get("from_"),
+        end=args.get("to"),
+        status=args.get("status"),
+    )
     return services.list_bookings(api_user(), flt)
 
 
@@ -41,8 +56,9 @@ def get_booking(booking_id):
 @blp.response(200, BookingSchema)
 def patch_booking(data, booking_id):
     """Move a booking or change its purpose; a new time is checked like a new booking"""
-    return services.reschedule(api_user(), booking_id, start=data.get("start"), end=data.get("end"),
-                               purpose=data.get("purpose"))
+    return services.reschedule(
+        api_user(), booking_id, start=data.get("start"), end=data.get("end"), purpose=data.get("purpose")
+    )
 
 
 @blp.route("/bookings/<int:booking_id>/approve", methods=["POST"])

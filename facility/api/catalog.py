@@ -1,4 +1,5 @@
 """GET facilities, resources and a resource's availability."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """Every error under /api/ has the body of API.md: {"errors": [{code, message, field?}]}."""
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -8,9 +9,19 @@ from werkzeug.exceptions import HTTPException
 from .fields import code_for
 
 MALFORMED = {"Invalid JSON body.": "malformed_json", "Invalid input type.": "malformed_body"}
-HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-              422: "invalid", 429: "too_many_requests", 500: "internal_error"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+    500: "internal_error",
+}
 
 
 def error_response(status: int, items: list[dict]):
@@ -31,7 +42,9 @@ def http_exception_response(error: HTTPException):
             return error_response(400, malformed)
         return error_response(422, items)
     status = error.code or 500
-    return error_response(status, [{"code": HTTP_CODES.get(status, "error"), "message": error.description or error.name}])
+    return error_response(
+        status, [{"code": HTTP_CODES.get(status, "error"), "message": error.description or error.name}]
+    )
 
 
 def _flatten(messages, field=None):

@@ -1,4 +1,5 @@
 """marshmallow fields with the error codes of API.md."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo

@@ -1,4 +1,5 @@
 """The JSON shapes of API.md, used both to validate input and to write the OpenAPI document."""
+
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -72,24 +73,40 @@ class BusySpanSchema(SpanSchema):
 
 class AvailabilitySchema(Schema):
     resource = fields.String()
-    busy = fields.List(fields.Nested(BusySpanSchema), metadata={
-        "description": "Time taken, in order: bookings (confirmed), pending requests, the changeover "
-                       "(cleaning) after each, and blackouts. Names nobody."})
-    free = fields.List(fields.Nested(SpanSchema), metadata={
-        "description": "Windows in which a booking may lie. They start and end on the resource's grid "
-                       "(slot_minutes), after the lead time and within the horizon, and each can hold a "
-                       "booking of min_minutes (but the last, where it is cut off by `to`: a booking "
-                       "starting there may run on after `to`). A window ends changeover_minutes before the next busy "
-                       "span, because a booking is followed by its own changeover. A booking inside a "
-                       "window, on the grid, of an allowed length, whose start lies in `starts` and end "
-                       "in `ends`, is accepted unless the requester's own qualification or quota refuses it."})
-    starts = fields.List(fields.Nested(SpanSchema), metadata={
-        "description": "Where a booking may start: start <= t < end. For a resource attended throughout, "
-                       "these are the free windows; for one that runs unattended through closed time "
-                       "(runs_unattended), the opening hours inside the free windows."})
-    ends = fields.List(fields.Nested(SpanSchema), metadata={
-        "description": "Where a booking may end: start < t <= end. As `starts`, the free windows or, for a "
-                       "resource that runs unattended, the opening hours inside them."})
+    busy = fields.List(
+        fields.Nested(BusySpanSchema),
+        metadata={
+            "description": "Time taken, in order: bookings (confirmed), pending requests, the changeover "
+            "(cleaning) after each, and blackouts. Names nobody."
+        },
+    )
+    free = fields.List(
+        fields.Nested(SpanSchema),
+        metadata={
+            "description": "Windows in which a booking may lie. They start and end on the resource's grid "
+            "(slot_minutes), after the lead time and within the horizon, and each can hold a "
+            "booking of min_minutes (but the last, where it is cut off by `to`: a booking "
+            "starting there may run on after `to`). A window ends changeover_minutes before the next busy "
+            "span, because a booking is followed by its own changeover. A booking inside a "
+            "window, on the grid, of an allowed length, whose start lies in `starts` and end "
+            "in `ends`, is accepted unless the requester's own qualification or quota refuses it."
+        },
+    )
+    starts = fields.List(
+        fields.Nested(SpanSchema),
+        metadata={
+            "description": "Where a booking may start: start <= t < end. For a resource attended throughout, "
+            "these are the free windows; for one that runs unattended through closed time "
+            "(runs_unattended), the opening hours inside the free windows."
+        },
+    )
+    ends = fields.List(
+        fields.Nested(SpanSchema),
+        metadata={
+            "description": "Where a booking may end: start < t <= end. As `starts`, the free windows or, for a "
+            "resource that runs unattended, the opening hours inside them."
+        },
+    )
 
 
 class BookingSchema(Schema):

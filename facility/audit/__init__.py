@@ -1,10 +1,12 @@
 """Audit trail: written by the service layer in the same transaction as the change."""
+
 from ..extensions import db
 from .models import AuditEvent
 
 
-def record(actor, action, entity, *, before=None, after=None, reason="", facility=None,
-           signature_meaning=None) -> AuditEvent:
+def record(
+    actor, action, entity, *, before=None, after=None, reason="", facility=None, signature_meaning=None
+) -> AuditEvent:
     """Add an audit event for ``entity`` (a model with ``id``) to the current transaction."""
     db.session.flush()  # entity.id must exist
     event = AuditEvent(

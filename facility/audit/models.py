@@ -1,4 +1,5 @@
 """The append-only audit trail: every change of state, by whom, when, what and why."""
+
 from __future__ import annotations
 
 from datetime import datetime

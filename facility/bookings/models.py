@@ -1,4 +1,5 @@
 """Bookings and blackouts: claims on a resource's time."""
+
 from __future__ import annotations
 
 from datetime import datetime

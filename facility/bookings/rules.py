@@ -6,6 +6,7 @@ facility's opening hours, the time already taken, the requester's qualifications
 
 All instants are aware datetimes; intervals are half-open ``[start, end)``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 # --- interval arithmetic -------------------------------------------------------------
+
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Sorted, disjoint intervals covering the same time; touching intervals join."""
@@ -83,6 +85,7 @@ def minutes(span: Interval) -> int:
 
 
 # --- opening hours ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OpeningHours:
@@ -155,6 +158,7 @@ def _minute(hhmm: str) -> int:
 
 # --- the booking policy ------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Policy:
     """A resource's booking rules (facility defaults already applied)."""
@@ -203,8 +207,15 @@ def check_booking(start: datetime, end: datetime, ctx: BookingContext) -> list[V
     violations = _check_resource(ctx) + _check_qualification(end, ctx)
     if end <= start:
         return [Violation("end_before_start", "The end must be after the start.", "end")] + violations
-    checks = (_check_when, _check_duration, _check_granularity, _check_opening_hours,
-              _check_blackouts, _check_quota, _check_overlap)
+    checks = (
+        _check_when,
+        _check_duration,
+        _check_granularity,
+        _check_opening_hours,
+        _check_blackouts,
+        _check_quota,
+        _check_overlap,
+    )
     for check in checks:
         violations.extend(check(start, end, ctx))
     return violations
@@ -213,7 +224,9 @@ def check_booking(start: datetime, end: datetime, ctx: BookingContext) -> list[V
 def _check_resource(ctx: BookingContext) -> list[Violation]:
     policy = ctx.policy
     if policy.retired:
-        return [Violation("resource_unavailable", "This resource has been retired and can no longer be booked.", "resource")]
+        return [
+            Violation("resource_unavailable", "This resource has been retired and can no longer be booked.", "resource")
+        ]
     if policy.status != "available":
         state = "under maintenance" if policy.status == "maintenance" else "out of service"
         return [Violation("resource_unavailable", f"This resource is {state} and cannot be booked now.", "resource")]
@@ -230,12 +243,14 @@ def _check_qualification(end: datetime, ctx: BookingContext) -> list[Violation]:
         return [Violation("not_qualified", f"You need the qualification '{name}' to book this resource.", "resource")]
     last_day = (end - timedelta(microseconds=1)).astimezone(ctx.tz).date()
     if valid_until < last_day:
-        return [Violation(
-            "qualification_expired",
-            f"Your qualification '{name}' is valid until {valid_until.isoformat()}, "
-            "before this booking ends. Renew it first.",
-            "resource",
-        )]
+        return [
+            Violation(
+                "qualification_expired",
+                f"Your qualification '{name}' is valid until {valid_until.isoformat()}, "
+                "before this booking ends. Renew it first.",
+                "resource",
+            )
+        ]
     return []
 
 
@@ -245,19 +260,23 @@ def _check_when(start: datetime, end: datetime, ctx: BookingContext) -> list[Vio
     if start < ctx.now:
         problems.append(Violation("in_past", "The start is in the past.", "start"))
     elif start < earliest_start(ctx):
-        problems.append(Violation(
-            "lead_time",
-            f"This resource must be booked at least {format_minutes(policy.lead_minutes)} in advance "
-            f"(earliest start {format_local(earliest_start(ctx), ctx.tz)}).",
-            "start",
-        ))
+        problems.append(
+            Violation(
+                "lead_time",
+                f"This resource must be booked at least {format_minutes(policy.lead_minutes)} in advance "
+                f"(earliest start {format_local(earliest_start(ctx), ctx.tz)}).",
+                "start",
+            )
+        )
     if end > latest_end(ctx):
-        problems.append(Violation(
-            "horizon",
-            f"This resource can be booked at most {policy.horizon_days} days ahead "
-            f"(a booking must end by {format_local(latest_end(ctx), ctx.tz)}).",
-            "end",
-        ))
+        problems.append(
+            Violation(
+                "horizon",
+                f"This resource can be booked at most {policy.horizon_days} days ahead "
+                f"(a booking must end by {format_local(latest_end(ctx), ctx.tz)}).",
+                "end",
+            )
+        )
     return problems
 
 
@@ -274,8 +293,11 @@ def _check_granularity(start: datetime, end: datetime, ctx: BookingContext) -> l
     slot = ctx.policy.slot_minutes
     misaligned = [name for name, instant in (("start", start), ("end", end)) if not _on_slot(instant, slot, ctx.tz)]
     return [
-        Violation("granularity", f"The {name} must fall on a {format_minutes(slot)} step of the clock "
-                  f"(for example {_example_slot(slot)}).", name)
+        Violation(
+            "granularity",
+            f"The {name} must fall on a {format_minutes(slot)} step of the clock (for example {_example_slot(slot)}).",
+            name,
+        )
         for name in misaligned
     ]
 
@@ -304,18 +326,21 @@ def _check_opening_hours(start: datetime, end: datetime, ctx: BookingContext) ->
         if not may_end_at(end, open_time):
             problems.append(("end", end))
         return [
-            Violation("outside_opening_hours",
-                      f"The facility is closed at the {name} ({format_local(at, ctx.tz)}).", name)
+            Violation(
+                "outside_opening_hours", f"The facility is closed at the {name} ({format_local(at, ctx.tz)}).", name
+            )
             for name, at in problems
         ]
     if covers(open_time, (start, end)):
         return []
-    return [Violation(
-        "outside_opening_hours",
-        f"The facility is not open for the whole time from {format_local(start, ctx.tz)} "
-        f"to {format_local(end, ctx.tz)}.",
-        "start",
-    )]
+    return [
+        Violation(
+            "outside_opening_hours",
+            f"The facility is not open for the whole time from {format_local(start, ctx.tz)} "
+            f"to {format_local(end, ctx.tz)}.",
+            "start",
+        )
+    ]
 
 
 def _check_blackouts(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
@@ -323,12 +348,14 @@ def _check_blackouts(start: datetime, end: datetime, ctx: BookingContext) -> lis
     if not hits:
         return []
     first = hits[0]
-    return [Violation(
-        "blackout",
-        f"The resource is out of service from {format_local(first[0], ctx.tz)} "
-        f"to {format_local(first[1], ctx.tz)}.",
-        "start",
-    )]
+    return [
+        Violation(
+            "blackout",
+            f"The resource is out of service from {format_local(first[0], ctx.tz)} "
+            f"to {format_local(first[1], ctx.tz)}.",
+            "start",
+        )
+    ]
 
 
 def _check_quota(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
@@ -340,12 +367,14 @@ def _check_quota(start: datetime, end: datetime, ctx: BookingContext) -> list[Vi
     for week_start, added in sorted(new.items()):
         total = added + existing.get(week_start, 0)
         if total > quota * 60:
-            return [Violation(
-                "quota_exceeded",
-                f"You may book this resource at most {quota} h a week; the week of "
-                f"{week_start.isoformat()} would have {format_minutes(total)}.",
-                "end",
-            )]
+            return [
+                Violation(
+                    "quota_exceeded",
+                    f"You may book this resource at most {quota} h a week; the week of "
+                    f"{week_start.isoformat()} would have {format_minutes(total)}.",
+                    "end",
+                )
+            ]
     return []
 
 
@@ -368,8 +397,10 @@ def _check_overlap(start: datetime, end: datetime, ctx: BookingContext) -> list[
         return []
     message = "This time is already booked."
     if ctx.policy.changeover_minutes:
-        message = (f"This time is already booked (each booking is followed by "
-                   f"{format_minutes(ctx.policy.changeover_minutes)} of changeover).")
+        message = (
+            f"This time is already booked (each booking is followed by "
+            f"{format_minutes(ctx.policy.changeover_minutes)} of changeover)."
+        )
     return [Violation("overlap", message, "start")]
 
 
@@ -377,6 +408,7 @@ def _check_overlap(start: datetime, end: datetime, ctx: BookingContext) -> list[
 # The checks above and the availability below share these definitions, so that what
 # availability calls free is exactly what the checks accept (apart from the requester's own
 # qualification and quota).
+
 
 def earliest_start(ctx: BookingContext) -> datetime:
     return ctx.now + timedelta(minutes=ctx.policy.lead_minutes)
@@ -403,6 +435,7 @@ def may_end_at(instant: datetime, open_time: Sequence[Interval]) -> bool:
 
 
 # --- availability ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BusySpan:
@@ -487,8 +520,9 @@ def _on_grid(spans: Sequence[Interval], ctx: BookingContext, *, closing: bool) -
     return result
 
 
-def first_booking(bookable: Bookable, policy: Policy, tz: ZoneInfo, *,
-                  within: Optional[Interval] = None) -> Optional[Interval]:
+def first_booking(
+    bookable: Bookable, policy: Policy, tz: ZoneInfo, *, within: Optional[Interval] = None
+) -> Optional[Interval]:
     """The earliest booking of the shortest allowed length that ``bookable`` offers, or None.
     With ``within``, the booking starts there (it may end after it)."""
     for free in bookable.free:
@@ -503,8 +537,9 @@ def first_booking(bookable: Bookable, policy: Policy, tz: ZoneInfo, *,
     return None
 
 
-def _first_end(start: datetime, ends: Sequence[Interval], policy: Policy, tz: ZoneInfo, *,
-               limit: datetime) -> Optional[datetime]:
+def _first_end(
+    start: datetime, ends: Sequence[Interval], policy: Policy, tz: ZoneInfo, *, limit: datetime
+) -> Optional[datetime]:
     shortest = start + timedelta(minutes=policy.min_minutes)
     longest = min(limit, start + timedelta(minutes=policy.max_minutes))
     for span_start, span_end in ends:
@@ -540,6 +575,7 @@ def _step_to_slot(instant: datetime, slot: int, tz: ZoneInfo, step: timedelta) -
 
 
 # --- words -------------------------------------------------------------------------------
+
 
 def format_minutes(total: int) -> str:
     """90 -> '1 h 30 min'; 2880 -> '2 days'."""

@@ -3,6 +3,7 @@
 Every action is one write transaction that also writes its audit event. The HTML views,
 the JSON API, the command line and the scheduled jobs all call these functions.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ OVERLAP_CONSTRAINT = "bookings_no_overlap"
 
 # --- facts for the rules ---------------------------------------------------------------
 
+
 def policy_for(resource: Resource) -> rules.Policy:
     qualification = resource.qualification
     return rules.Policy(
@@ -61,15 +63,20 @@ def hours_for(facility: Facility) -> rules.OpeningHours:
     return rules.OpeningHours(ZoneInfo(facility.timezone), weekly, closed_days_for(facility))
 
 
-def active_bookings(resource: Resource, window: rules.Interval, *, exclude_id: Optional[int] = None,
-                    user: Optional[User] = None) -> list[Booking]:
+def active_bookings(
+    resource: Resource, window: rules.Interval, *, exclude_id: Optional[int] = None, user: Optional[User] = None
+) -> list[Booking]:
     """Active bookings of ``resource`` whose held time (changeover included) meets ``window``."""
-    query = select(Booking).where(
-        Booking.resource_id == resource.id,
-        Booking.status.in_(ACTIVE_STATUSES),
-        Booking.start_at < window[1],
-        Booking.blocked_until > window[0],
-    ).order_by(Booking.start_at)
+    query = (
+        select(Booking)
+        .where(
+            Booking.resource_id == resource.id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.start_at < window[1],
+            Booking.blocked_until > window[0],
+        )
+        .order_by(Booking.start_at)
+    )
     if exclude_id is not None:
         query = query.where(Booking.id != exclude_id)
     if user is not None:
@@ -78,12 +85,16 @@ def active_bookings(resource: Resource, window: rules.Interval, *, exclude_id: O
 
 
 def blackouts_for(resource: Resource, window: rules.Interval) -> list[Blackout]:
-    query = select(Blackout).where(
-        Blackout.facility_id == resource.facility_id,
-        or_(Blackout.resource_id.is_(None), Blackout.resource_id == resource.id),
-        Blackout.start_at < window[1],
-        Blackout.end_at > window[0],
-    ).order_by(Blackout.start_at)
+    query = (
+        select(Blackout)
+        .where(
+            Blackout.facility_id == resource.facility_id,
+            or_(Blackout.resource_id.is_(None), Blackout.resource_id == resource.id),
+            Blackout.start_at < window[1],
+            Blackout.end_at > window[0],
+        )
+        .order_by(Blackout.start_at)
+    )
     return list(db.session.scalars(query))
 
 
@@ -92,8 +103,15 @@ def qualifications_of(user: User) -> dict[str, date]:
     return {row.qualification.key: row.valid_until for row in rows}
 
 
-def context_for(resource: Resource, start: datetime, end: datetime, *, now: datetime,
-                user: Optional[User] = None, exclude_id: Optional[int] = None) -> rules.BookingContext:
+def context_for(
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    user: Optional[User] = None,
+    exclude_id: Optional[int] = None,
+) -> rules.BookingContext:
     """The facts the rules need for a booking of ``resource`` in [start, end): by ``user`` (their
     qualifications and quota), or by anyone, which is what availability asks."""
     policy = policy_for(resource)
@@ -115,6 +133,7 @@ def context_for(resource: Resource, start: datetime, end: datetime, *, now: date
 
 
 # --- lookups and visibility --------------------------------------------------------------
+
 
 def get_resource(key: str, field: Optional[str] = None) -> Resource:
     resource = db.session.scalar(select(Resource).where(Resource.key == key))
@@ -177,6 +196,7 @@ def list_bookings(actor: User, flt: BookingFilter) -> list[Booking]:
 
 # --- availability ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Availability:
     resource: Resource
@@ -218,6 +238,7 @@ def busy_spans(resource: Resource, window: rules.Interval) -> list[rules.BusySpa
 
 # --- actions -----------------------------------------------------------------------------
 
+
 def snapshot(booking: Booking) -> dict:
     """What the audit trail keeps of a booking's state."""
     return {
@@ -231,8 +252,16 @@ def snapshot(booking: Booking) -> dict:
     }
 
 
-def request_booking(actor: User, resource_key: str, start: datetime, end: datetime, purpose: str = "",
-                    project: Optional[str] = None, *, now: Optional[datetime] = None) -> Booking:
+def request_booking(
+    actor: User,
+    resource_key: str,
+    start: datetime,
+    end: datetime,
+    purpose: str = "",
+    project: Optional[str] = None,
+    *,
+    now: Optional[datetime] = None,
+) -> Booking:
     """Book ``resource_key`` for [start, end): confirmed at once, or pending where approval is required."""
     with write_transaction():
         resource = get_resource(resource_key, "resource")
@@ -242,9 +271,16 @@ def request_booking(actor: User, resource_key: str, start: datetime, end: dateti
         if violations:
             raise rule_violations(violations)
         booking = Booking(
-            resource=resource, user=actor, start_at=start, end_at=end,
-            blocked_until=rules.blocked_until(end, ctx.policy), status=rules.initial_status(ctx.policy),
-            purpose=purpose or "", project=project or None, created_at=now, updated_at=now,
+            resource=resource,
+            user=actor,
+            start_at=start,
+            end_at=end,
+            blocked_until=rules.blocked_until(end, ctx.policy),
+            status=rules.initial_status(ctx.policy),
+            purpose=purpose or "",
+            project=project or None,
+            created_at=now,
+            updated_at=now,
         )
         db.session.add(booking)
         _flush_refusing_overlap()
@@ -262,8 +298,15 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
         gmp = booking.facility.is_gmp
         if gmp and not reason.strip():
             raise invalid("reason_required", "At a GMP facility an approval needs a reason.", "reason")
-        change_status(booking, BookingStatus.CONFIRMED, actor, action="booking.approved", reason=reason, decided=True,
-                      signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None)
+        change_status(
+            booking,
+            BookingStatus.CONFIRMED,
+            actor,
+            action="booking.approved",
+            reason=reason,
+            decided=True,
+            signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None,
+        )
     booking_was("approved", booking, actor)
     return booking
 
@@ -287,14 +330,27 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
         acting_as_manager = booking.user_id != actor.id
         if acting_as_manager and booking.facility.is_gmp and not (reason or "").strip():
             raise invalid("reason_required", "At a GMP facility a manager's cancellation needs a reason.", "reason")
-        change_status(booking, BookingStatus.CANCELLED, actor, action="booking.cancelled", reason=reason,
-                      decided=acting_as_manager)
+        change_status(
+            booking,
+            BookingStatus.CANCELLED,
+            actor,
+            action="booking.cancelled",
+            reason=reason,
+            decided=acting_as_manager,
+        )
     booking_was("cancelled", booking, actor)
     return booking
 
 
-def reschedule(actor: User, booking_id: int, *, start: Optional[datetime] = None, end: Optional[datetime] = None,
-               purpose: Optional[str] = None, now: Optional[datetime] = None) -> Booking:
+def reschedule(
+    actor: User,
+    booking_id: int,
+    *,
+    start: Optional[datetime] = None,
+    end: Optional[datetime] = None,
+    purpose: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> Booking:
     """Change a booking's time or purpose. A new time is checked like a new booking; where the
     resource needs approval and the owner moves it, it goes back to ``pending``."""
     with write_transaction():
@@ -318,8 +374,16 @@ def reschedule(actor: User, booking_id: int, *, start: Optional[datetime] = None
     return booking
 
 
-def add_blackout(actor: User, facility_key: str, start: datetime, end: datetime, *, resource_key: Optional[str] = None,
-                 kind: str = "maintenance", reason: str = "") -> tuple[Blackout, list[Booking]]:
+def add_blackout(
+    actor: User,
+    facility_key: str,
+    start: datetime,
+    end: datetime,
+    *,
+    resource_key: Optional[str] = None,
+    kind: str = "maintenance",
+    reason: str = "",
+) -> tuple[Blackout, list[Booking]]:
     """Take time out of service (one resource, or the whole facility). New bookings are refused
     there; the active bookings it collides with are returned for the manager to deal with."""
     with write_transaction():
@@ -334,12 +398,23 @@ def add_blackout(actor: User, facility_key: str, start: datetime, end: datetime,
             raise invalid("invalid", f"Kind must be one of {', '.join(BLACKOUT_KINDS)}.", "kind")
         if not reason.strip():
             raise invalid("reason_required", "Say why the time is taken out of service.", "reason")
-        blackout = Blackout(facility=facility, resource=resource, start_at=start, end_at=end, kind=kind,
-                            reason=reason, created_by=actor)
+        blackout = Blackout(
+            facility=facility, resource=resource, start_at=start, end_at=end, kind=kind, reason=reason, created_by=actor
+        )
         db.session.add(blackout)
-        audit.record(actor, "blackout.created", blackout, reason=reason, facility=facility, after={
-            "resource": resource.key if resource else None, "start": start.isoformat(), "end": end.isoformat(),
-            "kind": kind})
+        audit.record(
+            actor,
+            "blackout.created",
+            blackout,
+            reason=reason,
+            facility=facility,
+            after={
+                "resource": resource.key if resource else None,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "kind": kind,
+            },
+        )
         return blackout, colliding_bookings(blackout)
 
 
@@ -350,15 +425,20 @@ def colliding_bookings(blackout: Blackout) -> list[Booking]:
     return bookings_under_blackouts(Blackout.id == blackout.id, blackout.facility_id, blackout.resource_id)
 
 
-def bookings_under_blackouts(which, facility_id: int, resource_id: Optional[int], *,
-                             ending_after: Optional[datetime] = None) -> list[Booking]:
+def bookings_under_blackouts(
+    which, facility_id: int, resource_id: Optional[int], *, ending_after: Optional[datetime] = None
+) -> list[Booking]:
     """Active bookings of a facility (or of its one resource ``resource_id``) that any blackout
     matching ``which`` (a condition on ``Blackout``) overlaps; with ``ending_after``, only those
     not yet over then. The one collision query: new blackouts and calendar sources both use it."""
-    query = (select(Booking).join(Booking.resource)
-             .join(Blackout, which & (Booking.start_at < Blackout.end_at) & (Booking.end_at > Blackout.start_at))
-             .where(Resource.facility_id == facility_id, Booking.status.in_(ACTIVE_STATUSES))
-             .distinct().order_by(Booking.start_at, Booking.id))
+    query = (
+        select(Booking)
+        .join(Booking.resource)
+        .join(Blackout, which & (Booking.start_at < Blackout.end_at) & (Booking.end_at > Blackout.start_at))
+        .where(Resource.facility_id == facility_id, Booking.status.in_(ACTIVE_STATUSES))
+        .distinct()
+        .order_by(Booking.start_at, Booking.id)
+    )
     if resource_id is not None:
         query = query.where(Booking.resource_id == resource_id)
     if ending_after is not None:
@@ -377,8 +457,15 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
             raise invalid("reason_required", "Say why the resource cannot be booked.", "reason")
         before = {"status": resource.status, "reason": resource.status_reason}
         resource.status, resource.status_reason = status, reason
-        audit.record(actor, "resource.status_changed", resource, before=before,
-                     after={"status": status, "reason": reason}, reason=reason, facility=resource.facility)
+        audit.record(
+            actor,
+            "resource.status_changed",
+            resource,
+            before=before,
+            after={"status": status, "reason": reason},
+            reason=reason,
+            facility=resource.facility,
+        )
     return resource
 
 
@@ -402,15 +489,25 @@ def _booking_for_manager(actor: User, booking_id: int) -> Booking:
 
 # --- the one place a booking's status changes ----------------------------------------------
 
+
 def status_snapshot(booking: Booking) -> dict:
     """What the audit trail keeps of the changes the system makes (completed, no-show, expired)."""
     return {"status": booking.status}
 
 
-def change_status(booking: Booking, to: BookingStatus, actor: Optional[User], *, action: str, reason: str = "",
-                  now: Optional[datetime] = None, decided: bool = False, before: Optional[dict] = None,
-                  snapshot_of: Callable[[Booking], dict] = snapshot,
-                  signature_meaning: Optional[str] = None) -> BookingStatus:
+def change_status(
+    booking: Booking,
+    to: BookingStatus,
+    actor: Optional[User],
+    *,
+    action: str,
+    reason: str = "",
+    now: Optional[datetime] = None,
+    decided: bool = False,
+    before: Optional[dict] = None,
+    snapshot_of: Callable[[Booking], dict] = snapshot,
+    signature_meaning: Optional[str] = None,
+) -> BookingStatus:
     """Change ``booking`` to the state ``to``, inside the caller's write transaction.
 
     Refuses a change the state machine does not allow (``invalid_state``, 422, naming the
@@ -426,18 +523,43 @@ def change_status(booking: Booking, to: BookingStatus, actor: Optional[User], *,
     booking.status = target.value
     if decided:
         booking.decided_by, booking.decided_at, booking.decision_reason = actor, now, reason or ""
-    _record_change(booking, actor, action, before, snapshot_of(booking), now=now, reason=reason,
-                   signature_meaning=signature_meaning)
+    _record_change(
+        booking,
+        actor,
+        action,
+        before,
+        snapshot_of(booking),
+        now=now,
+        reason=reason,
+        signature_meaning=signature_meaning,
+    )
     return target
 
 
-def _record_change(booking: Booking, actor: Optional[User], action: str, before: dict, after: dict, *,
-                   now: datetime, reason: str = "", signature_meaning: Optional[str] = None) -> None:
+def _record_change(
+    booking: Booking,
+    actor: Optional[User],
+    action: str,
+    before: dict,
+    after: dict,
+    *,
+    now: datetime,
+    reason: str = "",
+    signature_meaning: Optional[str] = None,
+) -> None:
     """Every change of a booking: a new ``sequence`` (iCalendar), ``updated_at``, an audit event."""
     booking.sequence += 1
     booking.updated_at = now
-    audit.record(actor, action, booking, before=before, after=after, reason=reason, facility=booking.facility,
-                 signature_meaning=signature_meaning)
+    audit.record(
+        actor,
+        action,
+        booking,
+        before=before,
+        after=after,
+        reason=reason,
+        facility=booking.facility,
+        signature_meaning=signature_meaning,
+    )
 
 
 EXPIRED_REASON = "expired"
@@ -446,15 +568,28 @@ EXPIRED_REASON = "expired"
 def expire(booking: Booking, now: datetime) -> None:
     """Cancel a pending request whose start has passed, as the system, with the reason "expired";
     inside the caller's write transaction."""
-    change_status(booking, BookingStatus.CANCELLED, None, action="booking.expired", reason=EXPIRED_REASON,
-                  now=now, decided=True, snapshot_of=status_snapshot)
+    change_status(
+        booking,
+        BookingStatus.CANCELLED,
+        None,
+        action="booking.expired",
+        reason=EXPIRED_REASON,
+        now=now,
+        decided=True,
+        snapshot_of=status_snapshot,
+    )
 
 
 def expire_pending(now: datetime) -> list[Booking]:
     """Expire every pending request whose start has passed, in one write transaction."""
     with write_transaction():
-        expired = list(db.session.scalars(select(Booking).where(
-            Booking.status == BookingStatus.PENDING.value, Booking.start_at <= now).order_by(Booking.id)))
+        expired = list(
+            db.session.scalars(
+                select(Booking)
+                .where(Booking.status == BookingStatus.PENDING.value, Booking.start_at <= now)
+                .order_by(Booking.id)
+            )
+        )
         for booking in expired:
             expire(booking, now)
     for booking in expired:
@@ -473,6 +608,20 @@ def _flush_refusing_overlap() -> None:
 
 
 __all__ = [
-    "Availability", "BookingFilter", "ServiceError", "add_blackout", "approve", "set_resource_status", "availability", "cancel", "get_booking",
-    "list_bookings", "reject", "request_booking", "reschedule", "change_status", "expire", "expire_pending",
+    "Availability",
+    "BookingFilter",
+    "ServiceError",
+    "add_blackout",
+    "approve",
+    "set_resource_status",
+    "availability",
+    "cancel",
+    "get_booking",
+    "list_bookings",
+    "reject",
+    "request_booking",
+    "reschedule",
+    "change_status",
+    "expire",
+    "expire_pending",
 ]

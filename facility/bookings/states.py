@@ -10,6 +10,7 @@ Rejected, cancelled, completed and no-show bookings do not change any more. The 
 layer (``bookings.services.change_status``) is the one place that changes a booking's status,
 and it asks ``check_transition`` first.
 """
+
 from __future__ import annotations
 
 from enum import Enum
@@ -36,12 +37,12 @@ PENDING, CONFIRMED, REJECTED, CANCELLED, COMPLETED, NO_SHOW = BookingStatus
 
 # The named sets of states, defined here once.
 ALL = tuple(BookingStatus)
-ACTIVE = (PENDING, CONFIRMED)                  # holds the slot (changeover included)
-WITHDRAWN = (REJECTED, CANCELLED)              # never took place; feeds show it as cancelled
-FINISHED = (COMPLETED, NO_SHOW)                # its time came: used, or not used
-TERMINAL = WITHDRAWN + FINISHED                # changes no more
-HELD = (CONFIRMED, COMPLETED, NO_SHOW)         # booked time that was granted (reports' booked hours)
-SHOWN = ACTIVE + FINISHED                      # in the calendar feeds as a booking
+ACTIVE = (PENDING, CONFIRMED)  # holds the slot (changeover included)
+WITHDRAWN = (REJECTED, CANCELLED)  # never took place; feeds show it as cancelled
+FINISHED = (COMPLETED, NO_SHOW)  # its time came: used, or not used
+TERMINAL = WITHDRAWN + FINISHED  # changes no more
+HELD = (CONFIRMED, COMPLETED, NO_SHOW)  # booked time that was granted (reports' booked hours)
+SHOWN = ACTIVE + FINISHED  # in the calendar feeds as a booking
 
 TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
     PENDING: frozenset({CONFIRMED, REJECTED, CANCELLED}),

@@ -18,6 +18,7 @@ Stored (``Facility.closed_days``), each closed day is one entry::
 
 and a plain ISO date string (the older form) still means one day.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ MATCHED_LANGUAGES = ("en_US", "sv")
 
 
 # --- countries and their holidays ---------------------------------------------------------------
+
 
 def parse_region(code: Any) -> tuple[str, Optional[str]]:
     """``"SE"`` -> ``("SE", None)``, ``"de-by"`` -> ``("DE", "BY")``; a ``ValueError`` in words otherwise."""
@@ -90,8 +92,7 @@ def _own_language(country: str) -> Optional[str]:
 
 
 def _calendar(country: str, subdivision: Optional[str], years, categories: tuple, language: Optional[str]):
-    return holidays.country_holidays(country, subdiv=subdivision, years=years, categories=categories,
-                                     language=language)
+    return holidays.country_holidays(country, subdiv=subdivision, years=years, categories=categories, language=language)
 
 
 @lru_cache(maxsize=None)
@@ -137,13 +138,16 @@ def find_holiday(country: str, subdivision: Optional[str], name: Any) -> str:
         if found:
             return found
     region = region_code(country, subdivision)
-    raise ValueError(f"{name!r} is not a holiday of {region}; name one of: "
-                     f"{', '.join(holiday_names(country, subdivision))} (or a public holiday; English names work too)")
+    raise ValueError(
+        f"{name!r} is not a holiday of {region}; name one of: "
+        f"{', '.join(holiday_names(country, subdivision))} (or a public holiday; English names work too)"
+    )
 
 
 @lru_cache(maxsize=4096)
-def _year_of_holidays(country: str, subdivision: Optional[str], named: tuple[str, ...], public: bool,
-                      year: int) -> dict[date, tuple[str, ...]]:
+def _year_of_holidays(
+    country: str, subdivision: Optional[str], named: tuple[str, ...], public: bool, year: int
+) -> dict[date, tuple[str, ...]]:
     """``{day: names}`` (in the country's language) of the public holidays (with ``public``) and
     of the ``named`` holidays in ``year``."""
     own = _own_language(country)
@@ -163,6 +167,7 @@ def _year_of_holidays(country: str, subdivision: Optional[str], named: tuple[str
 
 # --- a facility's closed days -------------------------------------------------------------------
 
+
 @dataclass(frozen=True, order=True)
 class Closure:
     """A facility's own closure: ``first`` to ``last`` inclusive, with an optional name."""
@@ -177,8 +182,11 @@ class Closure:
 
     def entry(self) -> dict:
         """The stored form: ``{"day": ...}`` or ``{"from": ..., "to": ...}``, with ``"name"`` if given."""
-        entry = {"day": self.first.isoformat()} if self.first == self.last else \
-            {"from": self.first.isoformat(), "to": self.last.isoformat()}
+        entry = (
+            {"day": self.first.isoformat()}
+            if self.first == self.last
+            else {"from": self.first.isoformat(), "to": self.last.isoformat()}
+        )
         if self.name:
             entry["name"] = self.name
         return entry
@@ -193,8 +201,9 @@ class ClosedDays:
     they are holidays): the weekly opening hours say those.
     """
 
-    def __init__(self, public_holidays: Optional[str] = None, named: Iterable[str] = (),
-                 closures: Iterable[Closure] = ()):
+    def __init__(
+        self, public_holidays: Optional[str] = None, named: Iterable[str] = (), closures: Iterable[Closure] = ()
+    ):
         """``public_holidays``: the country (``"SE"``, ``"DE-BY"``) whose public holidays close the
         facility, or ``None``. ``named``: names of further holidays of that country (any case, in
         its language, English or Swedish). ``closures``: the facility's own closures."""
@@ -203,8 +212,9 @@ class ClosedDays:
         names = list(dict.fromkeys(named))
         if names and self.country is None:
             raise ValueError("named holidays need a country (public_holidays)")
-        self.holidays: tuple[str, ...] = tuple(dict.fromkeys(
-            find_holiday(self.country, self.subdivision, name) for name in names))
+        self.holidays: tuple[str, ...] = tuple(
+            dict.fromkeys(find_holiday(self.country, self.subdivision, name) for name in names)
+        )
         self.closures: tuple[Closure, ...] = tuple(sorted(set(closures)))
         self._years: dict[int, dict[date, tuple[tuple[str, Optional[str]], ...]]] = {}
 
@@ -221,8 +231,11 @@ class ClosedDays:
                 day = date.fromisoformat(entry["day"])
                 closures.append(Closure(day, day, entry.get("name") or None))
             else:
-                closures.append(Closure(date.fromisoformat(entry["from"]), date.fromisoformat(entry["to"]),
-                                        entry.get("name") or None))
+                closures.append(
+                    Closure(
+                        date.fromisoformat(entry["from"]), date.fromisoformat(entry["to"]), entry.get("name") or None
+                    )
+                )
         return cls(public_holidays, named, closures)
 
     # --- questions ---
@@ -274,16 +287,19 @@ class ClosedDays:
         return bool(self.public or self.holidays or self.closures)
 
     def __repr__(self) -> str:
-        return f"ClosedDays({self.region!r}, public={self.public}, holidays={self.holidays!r}, " \
-               f"closures={len(self.closures)})"
+        return (
+            f"ClosedDays({self.region!r}, public={self.public}, holidays={self.holidays!r}, "
+            f"closures={len(self.closures)})"
+        )
 
     def _year(self, year: int) -> dict[date, tuple[tuple[str, Optional[str]], ...]]:
         found = self._years.get(year)
         if found is None:
             days: dict[date, list[tuple[str, Optional[str]]]] = {}
             if self.country and (self.public or self.holidays):
-                for day, names in _year_of_holidays(self.country, self.subdivision, self.holidays, self.public,
-                                                    year).items():
+                for day, names in _year_of_holidays(
+                    self.country, self.subdivision, self.holidays, self.public, year
+                ).items():
                     days[day] = [("holiday", name) for name in names]
             start, end = date(year, 1, 1), date(year, 12, 31)
             for closure in self.closures:

@@ -4,6 +4,7 @@
 database, no Flask) or raises ``CatalogError`` naming every problem with its line, entry and
 field. ``apply_catalog`` upserts the catalogue by key into a session; the caller commits.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -32,6 +33,7 @@ class CatalogError(Exception):
 
 
 # --- the validated catalogue ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class QualificationSpec:
@@ -106,6 +108,7 @@ class Catalog:
 
 # --- YAML that remembers its lines ---------------------------------------------------------
 
+
 class LineDict(dict):
     """A YAML mapping; ``line`` is where it starts, ``key_lines`` where each key stands."""
 
@@ -132,8 +135,11 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
         if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
             if key_node.value in first_lines:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"the key '{key_node.value}' appears twice (first at line "
-                    f"{first_lines[key_node.value]})", key_node.start_mark)
+                    None,
+                    None,
+                    f"the key '{key_node.value}' appears twice (first at line {first_lines[key_node.value]})",
+                    key_node.start_mark,
+                )
             first_lines[key_node.value] = key_node.start_mark.line + 1
     mapping.update(loader.construct_mapping(node))
     mapping.key_lines = {loader.construct_object(k): k.start_mark.line + 1 for k, _ in node.value}
@@ -171,6 +177,7 @@ def _read_yaml(text: str) -> Any:
 
 
 # --- parsing and validation -------------------------------------------------------------------
+
 
 def read_catalog(path) -> Catalog:
     """The validated catalogue in the file at ``path``."""
@@ -227,11 +234,17 @@ def _catalog(data: dict) -> Catalog:
 def _facility(data: dict) -> FacilitySpec:
     resources = tuple(_resource(r, data["key"], data["defaults"]) for r in data["resources"])
     return FacilitySpec(
-        key=data["key"], name=data["name"], organisation=data["organisation"], gmp_level=data["gmp_level"],
-        timezone=data["timezone"], location=data["location"], opening_hours=data["opening_hours"],
+        key=data["key"],
+        name=data["name"],
+        organisation=data["organisation"],
+        gmp_level=data["gmp_level"],
+        timezone=data["timezone"],
+        location=data["location"],
+        opening_hours=data["opening_hours"],
         public_holidays=region_code(*parse_region(data["public_holidays"])) if data["public_holidays"] else None,
         closed_days=_closed_days(data["public_holidays"], data["closed_days"]),
-        no_show_grace_minutes=data["no_show_grace_minutes"], resources=resources,
+        no_show_grace_minutes=data["no_show_grace_minutes"],
+        resources=resources,
     )
 
 
@@ -249,18 +262,33 @@ def _closed_days(region: Optional[str], entries: list[dict]) -> tuple[dict, ...]
         first = entry.get("day") or entry["from_"]
         last = entry.get("day") or entry["to"]
         own.add((first, last, entry.get("name") or ""))
-    dated = [({"day": first} if first == last else {"from": first, "to": last}) | ({"name": name} if name else {})
-             for first, last, name in sorted(own)]
+    dated = [
+        ({"day": first} if first == last else {"from": first, "to": last}) | ({"name": name} if name else {})
+        for first, last, name in sorted(own)
+    ]
     return tuple(named + dated)
 
 
 def _resource(data: dict, facility: str, defaults: dict) -> ResourceSpec:
-    own = {name: data.get(name) for name in ("key", "name", "kind", "description", "location", "cleanroom_grade",
-                                             "nominal_value_sek", "status", "status_reason")}
+    own = {
+        name: data.get(name)
+        for name in (
+            "key",
+            "name",
+            "kind",
+            "description",
+            "location",
+            "cleanroom_grade",
+            "nominal_value_sek",
+            "status",
+            "status_reason",
+        )
+    }
     return ResourceSpec(facility=facility, **own, **resolve_rules(data, defaults))
 
 
 # --- loading into the database ---------------------------------------------------------------
+
 
 @dataclass
 class LoadSummary:
@@ -276,23 +304,42 @@ class LoadSummary:
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.retired or self.facilities["created"]
-                    or self.facilities["updated"] or self.qualifications["created"] or self.qualifications["updated"])
+        return bool(
+            self.created
+            or self.updated
+            or self.retired
+            or self.facilities["created"]
+            or self.facilities["updated"]
+            or self.qualifications["created"]
+            or self.qualifications["updated"]
+        )
 
     def __str__(self) -> str:
         def counts(counter: Counter) -> str:
             return ", ".join(f"{counter[outcome]} {outcome}" for outcome in ("created", "updated", "unchanged"))
 
-        return (f"resources: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{self.retired} retired; facilities: {counts(self.facilities)}; "
-                f"qualifications: {counts(self.qualifications)}")
+        return (
+            f"resources: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.retired} retired; facilities: {counts(self.facilities)}; "
+            f"qualifications: {counts(self.qualifications)}"
+        )
 
 
 QUALIFICATION_COLUMNS = ("name", "description")
-FACILITY_COLUMNS = ("name", "organisation", "gmp_level", "timezone", "location", "no_show_grace_minutes",
-                    "public_holidays")
-RESOURCE_COLUMNS = tuple(f.name for f in fields(ResourceSpec)
-                         if f.name not in ("key", "facility", "qualification", "status", "status_reason"))
+FACILITY_COLUMNS = (
+    "name",
+    "organisation",
+    "gmp_level",
+    "timezone",
+    "location",
+    "no_show_grace_minutes",
+    "public_holidays",
+)
+RESOURCE_COLUMNS = tuple(
+    f.name
+    for f in fields(ResourceSpec)
+    if f.name not in ("key", "facility", "qualification", "status", "status_reason")
+)
 
 
 def apply_catalog(session, catalog: Catalog, *, now: datetime) -> LoadSummary:
@@ -318,8 +365,13 @@ def apply_catalog(session, catalog: Catalog, *, now: datetime) -> LoadSummary:
         resources = _by_key(session, Resource)
         rates = _current_rates(session)
         for spec in catalog.resources:
-            outcome = _upsert(session, Resource, resources, spec.key,
-                              _resource_values(spec, facilities, qualifications, is_new=spec.key not in resources))
+            outcome = _upsert(
+                session,
+                Resource,
+                resources,
+                spec.key,
+                _resource_values(spec, facilities, qualifications, is_new=spec.key not in resources),
+            )
             setattr(summary, outcome, getattr(summary, outcome) + 1)
             _record_rates(session, resources[spec.key], spec, rates, now)
         in_file = {spec.key for spec in catalog.resources}
@@ -346,8 +398,10 @@ def _current_rates(session) -> dict:
     """``{resource id: {kind: (full cost, charged)}}`` as the latest ResourceRate rows say."""
     current: dict = {}
     for row in session.scalars(select(ResourceRate).order_by(ResourceRate.valid_from, ResourceRate.id)):
-        current.setdefault(row.resource_id, {})[row.organisation_kind] = (row.full_cost_sek_per_hour,
-                                                                           row.charged_sek_per_hour)
+        current.setdefault(row.resource_id, {})[row.organisation_kind] = (
+            row.full_cost_sek_per_hour,
+            row.charged_sek_per_hour,
+        )
     return current
 
 
@@ -365,8 +419,15 @@ def _record_rates(session, resource: Resource, spec: ResourceSpec, current: dict
     else:
         valid_from = now
     for kind, (full, charged) in wanted.items():
-        session.add(ResourceRate(resource=resource, organisation_kind=kind, valid_from=valid_from,
-                                 full_cost_sek_per_hour=full, charged_sek_per_hour=charged))
+        session.add(
+            ResourceRate(
+                resource=resource,
+                organisation_kind=kind,
+                valid_from=valid_from,
+                full_cost_sek_per_hour=full,
+                charged_sek_per_hour=charged,
+            )
+        )
 
 
 def _by_key(session, model) -> dict:

@@ -1,4 +1,5 @@
 """Facilities, their resources and the qualifications those resources require."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -7,6 +7,7 @@ absent in the loaded data (``resolve_rules`` fills it in), so "not said" and "sa
 Checks across fields run even when a single field is broken, so that one run reports every
 problem of the file; a value that failed its own check is skipped by the checks across fields.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,15 +37,28 @@ RULE_FALLBACKS: dict[str, Any] = {
     "full_cost_sek_per_hour": None,  # no rates: use of the resource is not counted as state aid
     "charged_sek_per_hour": None,
 }
-RULE_FIELDS = ("slot_minutes", "min_minutes", "max_minutes", "lead_minutes", "horizon_days", "changeover_minutes",
-               "requires_approval", "runs_unattended", "quota_hours_per_week", "qualification", "funded_by_programme",
-               "full_cost_sek_per_hour", "charged_sek_per_hour")
+RULE_FIELDS = (
+    "slot_minutes",
+    "min_minutes",
+    "max_minutes",
+    "lead_minutes",
+    "horizon_days",
+    "changeover_minutes",
+    "requires_approval",
+    "runs_unattended",
+    "quota_hours_per_week",
+    "qualification",
+    "funded_by_programme",
+    "full_cost_sek_per_hour",
+    "charged_sek_per_hour",
+)
 APPROVAL_LEVELS = ("pre-gmp", "gmp")  # where every cleanroom must require approval
 
 INVALID = object()  # stands for a value that failed its own validation
 
 
 # --- fields ------------------------------------------------------------------------------
+
 
 def divides_day(value: int) -> None:
     if value <= 0 or MINUTES_PER_DAY % value:
@@ -59,11 +73,17 @@ def valid_timezone(name: str) -> None:
 
 
 def Key(**kwargs) -> fields.String:
-    return fields.String(required=True, validate=[
-        validate.Length(min=1, max=64),
-        validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$",
-                        error="must be lower-case letters, digits and single hyphens, like 'smile-bsc-1'"),
-    ], **kwargs)
+    return fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=64),
+            validate.Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                error="must be lower-case letters, digits and single hyphens, like 'smile-bsc-1'",
+            ),
+        ],
+        **kwargs,
+    )
 
 
 def Text(max_length: Optional[int] = 200, **kwargs) -> fields.String:
@@ -127,8 +147,10 @@ class ClosedDay(fields.Field):
             return {"holiday": " ".join(value.split())}
         if isinstance(value, (date, str)):
             return {"day": Day().deserialize(value)}
-        raise ValidationError(f"{value!r} is not a closed day: give a date like 2026-12-24, a holiday's name "
-                              "like julafton, or a period like {from: 2027-07-12, to: 2027-07-16, name: ...}")
+        raise ValidationError(
+            f"{value!r} is not a closed day: give a date like 2026-12-24, a holiday's name "
+            "like julafton, or a period like {from: 2027-07-12, to: 2027-07-16, name: ...}"
+        )
 
 
 class OpeningHours(fields.Field):
@@ -169,8 +191,9 @@ class ChargedRates(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
-            raise ValidationError("must map organisation kinds to hourly rates in SEK, like "
-                                  "{company: 900, university: 450}")
+            raise ValidationError(
+                "must map organisation kinds to hourly rates in SEK, like {company: 900, university: 450}"
+            )
         rates: dict[str, int] = {}
         errors: dict[Any, Any] = {}
         for kind, rate in value.items():
@@ -205,6 +228,7 @@ class EntryList(fields.List):
 
 
 # --- schemas -----------------------------------------------------------------------------
+
 
 class StrictSchema(Schema):
     error_messages = {"type": "must be a mapping of field: value", "unknown": "is not a field of this entry"}
@@ -354,10 +378,15 @@ class FacilitySchema(StrictSchema):
                     errors.add(("resources", index, field), message)
                 else:
                     errors.add(("defaults", field), message)
-            if (loaded.get("kind") == "cleanroom" and data.get("gmp_level") in APPROVAL_LEVELS
-                    and rules["requires_approval"] is False):
-                errors.add(("resources", index, "requires_approval"),
-                           f"a cleanroom of a {data['gmp_level']} facility must require approval (true)")
+            if (
+                loaded.get("kind") == "cleanroom"
+                and data.get("gmp_level") in APPROVAL_LEVELS
+                and rules["requires_approval"] is False
+            ):
+                errors.add(
+                    ("resources", index, "requires_approval"),
+                    f"a cleanroom of a {data['gmp_level']} facility must require approval (true)",
+                )
         errors.raise_if_any()
 
 
@@ -373,11 +402,15 @@ class CatalogSchema(StrictSchema):
         facilities = _entries(original.get("facilities"))
         _check_unique(errors, ("qualifications",), qualifications)
         _check_unique(errors, ("facilities",), facilities)
-        _check_unique(errors, ("facilities",), [
-            ((f_index, "resources", r_index), resource)
-            for f_index, facility in facilities
-            for r_index, resource in _entries(facility.get("resources"))
-        ])
+        _check_unique(
+            errors,
+            ("facilities",),
+            [
+                ((f_index, "resources", r_index), resource)
+                for f_index, facility in facilities
+                for r_index, resource in _entries(facility.get("resources"))
+            ],
+        )
         known = sorted({q["key"] for _, q in qualifications if isinstance(q.get("key"), str)})
         for f_index, facility in facilities:
             places = [(("defaults",), facility.get("defaults"))]
@@ -385,13 +418,16 @@ class CatalogSchema(StrictSchema):
             for path, entry in places:
                 named = entry.get("qualification") if isinstance(entry, dict) else None
                 if isinstance(named, str) and named not in known:
-                    errors.add(("facilities", f_index, *path, "qualification"),
-                               f"'{named}' is not a qualification of this file"
-                               + (f" (those are: {', '.join(known)})" if known else ""))
+                    errors.add(
+                        ("facilities", f_index, *path, "qualification"),
+                        f"'{named}' is not a qualification of this file"
+                        + (f" (those are: {', '.join(known)})" if known else ""),
+                    )
         errors.raise_if_any()
 
 
 # --- rules across fields -------------------------------------------------------------------
+
 
 def resolve_rules(resource: dict, defaults: dict) -> dict:
     """A resource's rules: its own, else its facility's defaults, else ``RULE_FALLBACKS``."""
@@ -418,8 +454,7 @@ def rule_conflicts(rules: dict) -> Iterable[tuple[str, tuple[str, ...], str]]:
     if isinstance(charged, dict) and isinstance(full, int):
         above = [f"{kind} ({rate})" for kind, rate in charged.items() if rate > full]
         if above:
-            yield "charged_sek_per_hour", rates, \
-                f"is above full_cost_sek_per_hour ({full}) for {', '.join(above)}"
+            yield "charged_sek_per_hour", rates, f"is above full_cost_sek_per_hour ({full}) for {', '.join(above)}"
 
 
 def _known(loaded: Any, raw: Any) -> dict:
@@ -441,8 +476,10 @@ def _check_unique(errors: "Errors", prefix: tuple, entries: list) -> None:
             continue
         if key in first_seen:
             line = getattr(first_seen[key], "key_lines", {}).get("key")
-            errors.add((*prefix, *(where if isinstance(where, tuple) else (where,)), "key"),
-                       f"'{key}' is used twice" + (f" (first at line {line})" if line else ""))
+            errors.add(
+                (*prefix, *(where if isinstance(where, tuple) else (where,)), "key"),
+                f"'{key}' is used twice" + (f" (first at line {line})" if line else ""),
+            )
         else:
             first_seen[key] = entry
 

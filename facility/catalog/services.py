@@ -1,4 +1,5 @@
 """Reading the catalogue, and loading it from ``instruments.yaml``."""
+
 from __future__ import annotations
 
 from typing import Optional

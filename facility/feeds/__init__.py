@@ -1,5 +1,6 @@
 """The feeds module: calendar feeds out (bookings into people's calendars) and calendar
 sources in (outside calendars, such as public holidays, become blackouts)."""
+
 from flask import Flask
 
 

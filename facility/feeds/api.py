@@ -1,4 +1,5 @@
 """Calendar feeds in the JSON API (API.md): list, subscribe, revoke; and a new URL for a feed."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -10,7 +11,9 @@ from . import services
 from .links import feed_url, signing_key
 from .models import FEED_SCOPES
 
-blp = Blueprint("calendar_feeds", __name__, url_prefix="/api/v1", description="Calendar feeds (iCalendar subscriptions)")
+blp = Blueprint(
+    "calendar_feeds", __name__, url_prefix="/api/v1", description="Calendar feeds (iCalendar subscriptions)"
+)
 
 
 class FeedSchema(Schema):
@@ -22,8 +25,12 @@ class FeedSchema(Schema):
 
 class FeedCreateSchema(StrictSchema):
     scope = fields.String(required=True, validate=validate.OneOf(FEED_SCOPES))
-    target = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64),
-                           metadata={"description": "resource or facility key; left out for scope user"})
+    target = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "resource or facility key; left out for scope user"},
+    )
 
 
 @blp.route("/calendar-feeds")

@@ -4,6 +4,7 @@ that drips a byte at a time cannot hold a worker), and a size limit checked whil
 (the rest of an oversized body is never read). Every failure is a ``FetchError`` whose message
 a lab manager can act on. No Flask here: the caller passes the limits.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -52,8 +53,9 @@ def fetch(url: str, *, max_bytes: int, timeout: float, allow_private: bool = Fal
             return _read_limited(response, max_bytes, timeout, deadline)
 
 
-def _open(session: requests.Session, url: str, timeout: float, deadline: float,
-          allow_private: bool) -> requests.Response:
+def _open(
+    session: requests.Session, url: str, timeout: float, deadline: float, allow_private: bool
+) -> requests.Response:
     """Follows redirects by hand, so that each hop's scheme and address are checked and count
     against the deadline."""
     for _hop in range(MAX_REDIRECTS + 1):
@@ -78,8 +80,11 @@ def check_public(url: str) -> None:
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
         if not address.is_global:
-            raise FetchError("private_address", f"{parts.hostname} is an address inside the network ({address}); "
-                                                "only calendars published on the internet can be attached.")
+            raise FetchError(
+                "private_address",
+                f"{parts.hostname} is an address inside the network ({address}); "
+                "only calendars published on the internet can be attached.",
+            )
 
 
 def _get(session: requests.Session, url: str, timeout: float, deadline: float) -> requests.Response:
@@ -89,8 +94,11 @@ def _get(session: requests.Session, url: str, timeout: float, deadline: float) -
     except requests.Timeout:
         raise _too_slow(url, timeout) from None
     except requests.exceptions.SSLError:
-        raise FetchError("unreachable", f"The secure connection to {_host(url)} failed (its certificate "
-                                        "is not valid for that name, or has expired).") from None
+        raise FetchError(
+            "unreachable",
+            f"The secure connection to {_host(url)} failed (its certificate "
+            "is not valid for that name, or has expired).",
+        ) from None
     except requests.ConnectionError as error:
         raise FetchError("unreachable", f"Could not connect to {_host(url)}: {_connection_reason(error)}.") from None
     except requests.RequestException:
@@ -120,8 +128,9 @@ def _read_limited(response: requests.Response, max_bytes: int, timeout: float, d
     except urllib3.exceptions.ReadTimeoutError:
         raise _too_slow(response.url, timeout) from None
     except urllib3.exceptions.HTTPError:
-        raise FetchError("broken_download",
-                         f"The download from {_host(response.url)} broke off before the end.") from None
+        raise FetchError(
+            "broken_download", f"The download from {_host(response.url)} broke off before the end."
+        ) from None
     return bytes(body)
 
 

@@ -1,4 +1,5 @@
 """The subscribe page's form (Flask-WTF: it carries its CSRF token)."""
+
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

@@ -3,6 +3,7 @@
 The ``icalendar`` library does the format (CRLF, line folding, escaping, VTIMEZONE); this
 module decides what goes in it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,8 +49,14 @@ class EventCache(Protocol):
     def put(self, key: "FeedEvent", value: bytes) -> None: ...
 
 
-def build_calendar(name: str, events: Iterable[FeedEvent], *, refresh: Optional[timedelta] = None,
-                   description: str = "", cache: Optional[EventCache] = None) -> bytes:
+def build_calendar(
+    name: str,
+    events: Iterable[FeedEvent],
+    *,
+    refresh: Optional[timedelta] = None,
+    description: str = "",
+    cache: Optional[EventCache] = None,
+) -> bytes:
     """A VCALENDAR with METHOD:PUBLISH and one VEVENT per event.
 
     Times are written in UTC: every client shows them in its user's own zone, and UTC
@@ -75,7 +82,7 @@ def build_calendar(name: str, events: Iterable[FeedEvent], *, refresh: Optional[
         calendar.add("x-published-ttl", vDuration(refresh))
     head = calendar.to_ical()
     assert head.endswith(CALENDAR_END)
-    return b"".join([head[:-len(CALENDAR_END)], *(_event_bytes(e, cache) for e in events), CALENDAR_END])
+    return b"".join([head[: -len(CALENDAR_END)], *(_event_bytes(e, cache) for e in events), CALENDAR_END])
 
 
 def _event_bytes(event: FeedEvent, cache: Optional[EventCache]) -> bytes:

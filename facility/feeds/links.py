@@ -1,4 +1,5 @@
 """The feeds' URLs, from the app's configuration (``FACILITY_BASE_URL``, ``SECRET_KEY``)."""
+
 from __future__ import annotations
 
 from flask import current_app

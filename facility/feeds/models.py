@@ -1,5 +1,6 @@
 """Calendar feeds (our bookings out to people's calendars) and calendar sources (outside
 calendars, such as public holidays, in as blackouts)."""
+
 from __future__ import annotations
 
 from datetime import datetime

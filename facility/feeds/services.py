@@ -9,6 +9,7 @@ A feed covers a window, whole UTC days from ``WINDOW_BACK`` ago to the booking h
 what it follows. Its ETag summarises exactly the rows the document is built from, so a
 conditional GET is answered from one aggregate query per table.
 """
+
 from __future__ import annotations
 
 import base64
@@ -46,6 +47,7 @@ WITHDRAWN_STATUSES = states.values(states.WITHDRAWN)
 
 # --- subscriptions ---------------------------------------------------------------------
 
+
 def create_feed(actor: User, scope: str, target: Optional[str], key: bytes) -> tuple[CalendarFeed, str]:
     """A new feed of ``actor``'s: their own bookings (scope user), a resource's or a facility's."""
     with write_transaction():
@@ -58,8 +60,13 @@ def create_feed(actor: User, scope: str, target: Optional[str], key: bytes) -> t
 
 def list_feeds(actor: User) -> list[CalendarFeed]:
     """The caller's live feeds, oldest first."""
-    return list(db.session.scalars(select(CalendarFeed).where(
-        CalendarFeed.user_id == actor.id, CalendarFeed.revoked_at.is_(None)).order_by(CalendarFeed.id)))
+    return list(
+        db.session.scalars(
+            select(CalendarFeed)
+            .where(CalendarFeed.user_id == actor.id, CalendarFeed.revoked_at.is_(None))
+            .order_by(CalendarFeed.id)
+        )
+    )
 
 
 def revoke_feed(actor: User, feed_id: int) -> CalendarFeed:
@@ -140,6 +147,7 @@ def _hash(secret: str) -> str:
 
 # --- what a feed holds -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FeedWindow:
     start: datetime
@@ -156,37 +164,82 @@ class FeedVersion:
 
 def window_for(feed: CalendarFeed, now: datetime) -> FeedWindow:
     today = datetime.combine(now.astimezone(timezone.utc).date(), time(), timezone.utc)
-    return FeedWindow(start=today - WINDOW_BACK, end=today + timedelta(days=_horizon_days(feed) + 1),
-                      withdrawn_since=today - CANCELLED_KEPT, today=today)
+    return FeedWindow(
+        start=today - WINDOW_BACK,
+        end=today + timedelta(days=_horizon_days(feed) + 1),
+        withdrawn_since=today - CANCELLED_KEPT,
+        today=today,
+    )
 
 
 def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
     """ETag and Last-Modified of the feed's document, without building it."""
-    bookings = db.session.execute(select(
-        func.count(Booking.id), func.max(Booking.id), func.max(Booking.updated_at),
-        func.coalesce(func.sum(Booking.sequence), 0),
-    ).select_from(Booking).join(Booking.resource).where(*_booking_filter(feed, window))).one()
-    blackouts = db.session.execute(select(
-        func.count(Blackout.id), func.max(Blackout.id), func.max(Blackout.created_at),
-    ).where(*_blackout_filter(feed, window))).one() if feed.scope != "user" else (0, None, None)
-    summary = repr((FORMAT_VERSION, feed.id, feed.user_id, feed.scope, feed.target, window.today.date().isoformat(),
-                    tuple(bookings), tuple(blackouts)))
+    bookings = db.session.execute(
+        select(
+            func.count(Booking.id),
+            func.max(Booking.id),
+            func.max(Booking.updated_at),
+            func.coalesce(func.sum(Booking.sequence), 0),
+        )
+        .select_from(Booking)
+        .join(Booking.resource)
+        .where(*_booking_filter(feed, window))
+    ).one()
+    blackouts = (
+        db.session.execute(
+            select(
+                func.count(Blackout.id),
+                func.max(Blackout.id),
+                func.max(Blackout.created_at),
+            ).where(*_blackout_filter(feed, window))
+        ).one()
+        if feed.scope != "user"
+        else (0, None, None)
+    )
+    summary = repr(
+        (
+            FORMAT_VERSION,
+            feed.id,
+            feed.user_id,
+            feed.scope,
+            feed.target,
+            window.today.date().isoformat(),
+            tuple(bookings),
+            tuple(blackouts),
+        )
+    )
     changes = [moment for moment in (bookings[2], blackouts[2], feed.created_at) if moment is not None]
-    return FeedVersion(etag=hashlib.sha256(summary.encode()).hexdigest()[:32],
-                       last_modified=max([window.today, *changes]))
+    return FeedVersion(
+        etag=hashlib.sha256(summary.encode()).hexdigest()[:32], last_modified=max([window.today, *changes])
+    )
 
 
-def feed_document(feed: CalendarFeed, window: FeedWindow, base_url: str, refresh: timedelta,
-                  event_cache: Optional[ical.EventCache] = None) -> bytes:
-    bookings = db.session.scalars(select(Booking).join(Booking.resource).where(*_booking_filter(feed, window))
-                                  .order_by(Booking.start_at, Booking.id))
+def feed_document(
+    feed: CalendarFeed,
+    window: FeedWindow,
+    base_url: str,
+    refresh: timedelta,
+    event_cache: Optional[ical.EventCache] = None,
+) -> bytes:
+    bookings = db.session.scalars(
+        select(Booking)
+        .join(Booking.resource)
+        .where(*_booking_filter(feed, window))
+        .order_by(Booking.start_at, Booking.id)
+    )
     events = [_booking_event(b, feed, base_url) for b in bookings]
     if feed.scope != "user":
-        blackouts = db.session.scalars(select(Blackout).where(*_blackout_filter(feed, window))
-                                       .order_by(Blackout.start_at, Blackout.id))
+        blackouts = db.session.scalars(
+            select(Blackout).where(*_blackout_filter(feed, window)).order_by(Blackout.start_at, Blackout.id)
+        )
         events += [_blackout_event(b, base_url) for b in blackouts]
-    return ical.build_calendar(feed_name(feed), events, refresh=refresh, cache=event_cache,
-                               description="Bookings from facility, the ATMP lab booking service.")
+    return ical.build_calendar(
+        feed_name(feed),
+        events,
+        refresh=refresh,
+        cache=event_cache,
+        description="Bookings from facility, the ATMP lab booking service.",
+    )
 
 
 def booking_document(actor: User, booking_id: int, base_url: str) -> tuple[bytes, str]:
@@ -220,34 +273,51 @@ def _booking_filter(feed: CalendarFeed, window: FeedWindow) -> list:
         "facility": Resource.facility_id == feed.facility_id,
     }[feed.scope]
     return [
-        in_scope, Booking.start_at < window.end, Booking.end_at > window.start,
-        or_(Booking.status.in_(SHOWN_STATUSES),
-            and_(Booking.status.in_(WITHDRAWN_STATUSES), Booking.updated_at >= window.withdrawn_since)),
+        in_scope,
+        Booking.start_at < window.end,
+        Booking.end_at > window.start,
+        or_(
+            Booking.status.in_(SHOWN_STATUSES),
+            and_(Booking.status.in_(WITHDRAWN_STATUSES), Booking.updated_at >= window.withdrawn_since),
+        ),
     ]
 
 
 def _blackout_filter(feed: CalendarFeed, window: FeedWindow) -> list:
     if feed.scope == "resource":
-        in_scope = [Blackout.facility_id == feed.resource.facility_id,
-                    or_(Blackout.resource_id.is_(None), Blackout.resource_id == feed.resource_id)]
+        in_scope = [
+            Blackout.facility_id == feed.resource.facility_id,
+            or_(Blackout.resource_id.is_(None), Blackout.resource_id == feed.resource_id),
+        ]
     else:
         in_scope = [Blackout.facility_id == feed.facility_id]
     return [*in_scope, Blackout.start_at < window.end, Blackout.end_at > window.start]
 
 
-def _booking_event(booking: Booking, feed: Optional[CalendarFeed], base_url: str, *,
-                   detailed: bool = False) -> ical.FeedEvent:
+def _booking_event(
+    booking: Booking, feed: Optional[CalendarFeed], base_url: str, *, detailed: bool = False
+) -> ical.FeedEvent:
     """The booking as an event; someone else's booking in a resource or facility feed is just "Booked"."""
     resource = booking.resource
     status = ical.ICAL_STATUS[booking.status]
-    common = dict(uid=f"booking-{booking.id}@{_host(base_url)}", start=booking.start_at, end=booking.end_at,
-                  status=status, sequence=booking.sequence, modified=booking.updated_at,
-                  location=_location(resource))
+    common = dict(
+        uid=f"booking-{booking.id}@{_host(base_url)}",
+        start=booking.start_at,
+        end=booking.end_at,
+        status=status,
+        sequence=booking.sequence,
+        modified=booking.updated_at,
+        location=_location(resource),
+    )
     if not (detailed or booking.user_id == feed.user_id):
         summary = "Booked" if feed.scope == "resource" else f"Booked: {resource.name}"
         return ical.FeedEvent(summary=summary, url=f"{base_url}/resources/{resource.key}/week", **common)
-    return ical.FeedEvent(summary=_own_summary(booking), description=_own_description(booking, base_url),
-                          url=f"{base_url}/bookings/{booking.id}", **common)
+    return ical.FeedEvent(
+        summary=_own_summary(booking),
+        description=_own_description(booking, base_url),
+        url=f"{base_url}/bookings/{booking.id}",
+        **common,
+    )
 
 
 def _own_summary(booking: Booking) -> str:
@@ -277,10 +347,15 @@ def _blackout_event(blackout: Blackout, base_url: str) -> ical.FeedEvent:
     what = blackout.resource.name if blackout.resource else blackout.facility.name
     reason = f": {blackout.reason}" if blackout.reason else ""
     return ical.FeedEvent(
-        uid=f"blackout-{blackout.id}@{_host(base_url)}", start=blackout.start_at, end=blackout.end_at,
-        summary=f"Unavailable: {what} ({blackout.kind}){reason}", status="CONFIRMED", sequence=0,
-        modified=blackout.created_at, location=_location(blackout.resource) if blackout.resource else
-        blackout.facility.name)
+        uid=f"blackout-{blackout.id}@{_host(base_url)}",
+        start=blackout.start_at,
+        end=blackout.end_at,
+        summary=f"Unavailable: {what} ({blackout.kind}){reason}",
+        status="CONFIRMED",
+        sequence=0,
+        modified=blackout.created_at,
+        location=_location(blackout.resource) if blackout.resource else blackout.facility.name,
+    )
 
 
 def _location(resource: Resource) -> str:

@@ -4,6 +4,7 @@ uploaded .ics) whose events become blackouts, refresh it now, remove it. The wor
 
 The feeds blueprint is not the pages' blueprint, so each view asks for sign-in itself.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -33,11 +34,15 @@ TARGET_ALIASES = {"facility": "target", "resource": "target"}
 class SourceForm(FlaskForm):
     target = SelectField(_l("Blackouts for"), choices=[], validate_choice=False)
     name = StringField(_l("Name"), validators=[Length(max=sources.MAX_NAME_CHARS)])
-    url = StringField(_l("Calendar address (http:// or https://)"), validators=[Length(max=sources.MAX_URL_CHARS)],
-                      render_kw={"type": "url", "placeholder": "https://"})
+    url = StringField(
+        _l("Calendar address (http:// or https://)"),
+        validators=[Length(max=sources.MAX_URL_CHARS)],
+        render_kw={"type": "url", "placeholder": "https://"},
+    )
     upload = FileField(_l("…or an .ics file"), render_kw={"accept": ".ics,text/calendar"})
-    kind = SelectField(_l("Kind of blackout"), choices={k: k for k in BLACKOUT_KINDS}, default="holiday",
-                       validate_choice=False)
+    kind = SelectField(
+        _l("Kind of blackout"), choices={k: k for k in BLACKOUT_KINDS}, default="holiday", validate_choice=False
+    )
 
 
 @bp.route("/manage/calendar-sources", methods=["GET", "POST"])
@@ -70,8 +75,14 @@ def refresh_calendar_source(source_id: int):
         if error.status in (403, 404):
             raise
         problems = Problems()
-        problems.add("", _("“%(name)s” could not be refreshed: %(problem)s Its blackouts are unchanged.",
-                           name=sources.get_source(source_id).name, problem=str(error)))
+        problems.add(
+            "",
+            _(
+                "“%(name)s” could not be refreshed: %(problem)s Its blackouts are unchanged.",
+                name=sources.get_source(source_id).name,
+                problem=str(error),
+            ),
+        )
         form = SourceForm(formdata=None)
         form.target.choices = _targets()
         return _page(form, problems, error.status)
@@ -91,8 +102,13 @@ def delete_calendar_source(source_id: int):
 
 def _page(form: SourceForm, problems: Problems, status: int):
     listed = [(source, sources.colliding_bookings(source)) for source in sources.list_sources(me())]
-    return render_template("feeds/sources.html", form=form, problems=problems, listed=listed,
-                           max_size=format_size(current_app.config["FACILITY_SOURCE_MAX_BYTES"])), status
+    return render_template(
+        "feeds/sources.html",
+        form=form,
+        problems=problems,
+        listed=listed,
+        max_size=format_size(current_app.config["FACILITY_SOURCE_MAX_BYTES"]),
+    ), status
 
 
 def _targets() -> dict[str, str]:
@@ -110,9 +126,15 @@ def _add(form: SourceForm):
         facility_key, resource_key = resource.facility.key, resource.key
     else:
         facility_key, resource_key = key, None
-    return sources.add_source(me(), facility_key, name=form.name.data or "", url=form.url.data or None,
-                              upload=_uploaded(form.upload.data), resource_key=resource_key,
-                              kind=form.kind.data or "")
+    return sources.add_source(
+        me(),
+        facility_key,
+        name=form.name.data or "",
+        url=form.url.data or None,
+        upload=_uploaded(form.upload.data),
+        resource_key=resource_key,
+        kind=form.kind.data or "",
+    )
 
 
 def _uploaded(file) -> Optional[bytes]:

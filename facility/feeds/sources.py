@@ -17,6 +17,7 @@ How events become blackouts:
 - an event with no duration (a start time only) blocks nothing and is skipped;
 - a broken event or recurrence rule makes the whole calendar unreadable (no half import).
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,6 +59,7 @@ MAX_URL_CHARS = 2000
 
 # --- reading a calendar (pure) ---------------------------------------------------------------
 
+
 class SourceProblem(Exception):
     """Why a calendar could not be used, in words for the manager's page."""
 
@@ -73,21 +75,27 @@ class SourceEvent:
     summary: str
 
 
-def parse_events(data: bytes, zone: ZoneInfo, window: tuple[datetime, datetime],
-                 max_events: int = MAX_EVENTS) -> list[SourceEvent]:
+def parse_events(
+    data: bytes, zone: ZoneInfo, window: tuple[datetime, datetime], max_events: int = MAX_EVENTS
+) -> list[SourceEvent]:
     """The events of an iCalendar file that meet ``window``, recurring ones expanded, in UTC."""
     calendar = _calendar_of(data)
     with _unreadable_is_a_problem():
         bound = expansion_bound(calendar, window[1])
     if bound > MAX_EXPANSION:
-        raise SourceProblem("too_many_events", "The calendar's repeating events repeat too often to expand "
-                                               f"(about {int(bound)} instances; the limit is {MAX_EXPANSION}).")
+        raise SourceProblem(
+            "too_many_events",
+            "The calendar's repeating events repeat too often to expand "
+            f"(about {int(bound)} instances; the limit is {MAX_EXPANSION}).",
+        )
     with _unreadable_is_a_problem():
         occurrences = recurring_ical_events.of(calendar).between(*window)
-        events = [_event_of(occurrence, zone) for occurrence in occurrences[:max_events + 1]]
+        events = [_event_of(occurrence, zone) for occurrence in occurrences[: max_events + 1]]
     if len(occurrences) > max_events:
-        raise SourceProblem("too_many_events", f"The calendar has more than {max_events} events between "
-                                               f"{window[0]:%Y-%m-%d} and {window[1]:%Y-%m-%d}.")
+        raise SourceProblem(
+            "too_many_events",
+            f"The calendar has more than {max_events} events between {window[0]:%Y-%m-%d} and {window[1]:%Y-%m-%d}.",
+        )
     return sorted(e for e in events if e is not None)
 
 
@@ -105,8 +113,9 @@ def _calendar_of(data: bytes) -> icalendar.Calendar:
     text = data.decode("utf-8-sig", errors="replace").lstrip()
     if not text[:15].upper().startswith("BEGIN:VCALENDAR"):
         looks_like = " (it is a web page)" if text.startswith("<") else ""
-        raise SourceProblem("not_icalendar", f"This is not an iCalendar file{looks_like}: it should begin with "
-                                             "BEGIN:VCALENDAR.")
+        raise SourceProblem(
+            "not_icalendar", f"This is not an iCalendar file{looks_like}: it should begin with BEGIN:VCALENDAR."
+        )
     with _unreadable_is_a_problem():
         return icalendar.Calendar.from_ical(text)
 
@@ -139,8 +148,15 @@ def _brief(error: Exception) -> str:
 
 # --- the expansion budget (pure) ---------------------------------------------------------------
 
-_PERIOD_DAYS = {"YEARLY": 365, "MONTHLY": 28, "WEEKLY": 7, "DAILY": 1, "HOURLY": 1 / 24, "MINUTELY": 1 / 1440,
-                "SECONDLY": 1 / 86400}
+_PERIOD_DAYS = {
+    "YEARLY": 365,
+    "MONTHLY": 28,
+    "WEEKLY": 7,
+    "DAILY": 1,
+    "HOURLY": 1 / 24,
+    "MINUTELY": 1 / 1440,
+    "SECONDLY": 1 / 86400,
+}
 _FINER_PARTS = (("BYHOUR", "HOURLY"), ("BYMINUTE", "MINUTELY"), ("BYSECOND", "SECONDLY"))
 _ORDER = list(_PERIOD_DAYS)
 
@@ -174,6 +190,7 @@ def rule_instances_bound(rule, first: date, last: date) -> float:
 
 def _instances_per_period(rule, freq: str) -> int:
     """How many instances one FREQ period can hold: BY parts finer than FREQ multiply (RFC 5545, 3.3.10)."""
+
     def n(part: str) -> int:
         return len(rule.get(part) or []) or 1
 
@@ -200,17 +217,34 @@ def _as_date(value: date | datetime) -> date:
 
 # --- the services ----------------------------------------------------------------------------
 
-def add_source(actor: User, facility_key: str, *, name: str, url: Optional[str] = None,
-               upload: Optional[bytes] = None, resource_key: Optional[str] = None, kind: str = "holiday",
-               now: Optional[datetime] = None) -> CalendarSource:
+
+def add_source(
+    actor: User,
+    facility_key: str,
+    *,
+    name: str,
+    url: Optional[str] = None,
+    upload: Optional[bytes] = None,
+    resource_key: Optional[str] = None,
+    kind: str = "holiday",
+    now: Optional[datetime] = None,
+) -> CalendarSource:
     """Attach an outside calendar and import it at once; if it cannot be read, nothing is stored."""
     now = now or utcnow()
     facility, resource = _target(actor, facility_key, resource_key)
     name, url = _checked(name, url, upload, kind)
     events = _events_or_error(facility, url, upload, now)
     with write_transaction():
-        source = CalendarSource(facility=facility, resource=resource, name=name, url=url, upload=upload,
-                                blackout_kind=kind, created_by=actor, created_at=now)
+        source = CalendarSource(
+            facility=facility,
+            resource=resource,
+            name=name,
+            url=url,
+            upload=upload,
+            blackout_kind=kind,
+            created_by=actor,
+            created_at=now,
+        )
         db.session.add(source)
         db.session.flush()  # the blackouts name its id
         _replace_blackouts(source, events, actor)
@@ -236,15 +270,22 @@ def refresh_source(source_id: int, now: Optional[datetime] = None, *, actor: Opt
         changed = _replace_blackouts(source, events, actor)
         _mark_success(source, len(events), now)
         if changed or before["last_error"]:
-            audit.record(actor, "calendar_source.refreshed", source, before=before,
-                         after={"events": len(events), "last_error": ""}, facility=source.facility)
+            audit.record(
+                actor,
+                "calendar_source.refreshed",
+                source,
+                before=before,
+                after={"events": len(events), "last_error": ""},
+                facility=source.facility,
+            )
     return source
 
 
 def refresh_all_sources(now: Optional[datetime] = None) -> int:
     """Refresh every URL source (an upload does not change); the number refreshed without error."""
-    ids = list(db.session.scalars(select(CalendarSource.id).where(CalendarSource.url.is_not(None))
-                                  .order_by(CalendarSource.id)))
+    ids = list(
+        db.session.scalars(select(CalendarSource.id).where(CalendarSource.url.is_not(None)).order_by(CalendarSource.id))
+    )
     refreshed = 0
     for source_id in ids:
         try:
@@ -271,8 +312,11 @@ def delete_source(actor: User, source_id: int) -> int:
 
 def list_sources(actor: User) -> list[CalendarSource]:
     """The sources of the facilities ``actor`` manages."""
-    sources = db.session.scalars(select(CalendarSource).join(CalendarSource.facility)
-                                 .order_by(Facility.id, CalendarSource.name, CalendarSource.id))
+    sources = db.session.scalars(
+        select(CalendarSource)
+        .join(CalendarSource.facility)
+        .order_by(Facility.id, CalendarSource.name, CalendarSource.id)
+    )
     return [s for s in sources if actor.manages(s.facility)]
 
 
@@ -287,8 +331,9 @@ def get_source(source_id: int, actor: Optional[User] = None) -> CalendarSource:
 
 def colliding_bookings(source: CalendarSource, now: Optional[datetime] = None) -> list[Booking]:
     """Active bookings, not yet over, that the source's blackouts overlap."""
-    return bookings_under_blackouts(Blackout.source_id == source.id, source.facility_id, source.resource_id,
-                                    ending_after=now or utcnow())
+    return bookings_under_blackouts(
+        Blackout.source_id == source.id, source.facility_id, source.resource_id, ending_after=now or utcnow()
+    )
 
 
 def window_at(now: datetime) -> tuple[datetime, datetime]:
@@ -296,13 +341,19 @@ def window_at(now: datetime) -> tuple[datetime, datetime]:
 
 
 def snapshot(source: CalendarSource) -> dict:
-    return {"name": source.name, "facility": source.facility.key,
-            "resource": source.resource.key if source.resource else None,
-            "url": source.url, "upload_bytes": len(source.upload) if source.upload is not None else None,
-            "kind": source.blackout_kind, "events": source.event_count}
+    return {
+        "name": source.name,
+        "facility": source.facility.key,
+        "resource": source.resource.key if source.resource else None,
+        "url": source.url,
+        "upload_bytes": len(source.upload) if source.upload is not None else None,
+        "kind": source.blackout_kind,
+        "events": source.event_count,
+    }
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _target(actor: User, facility_key: str, resource_key: Optional[str]) -> tuple[Facility, Optional[Resource]]:
     facility = get_facility(facility_key, "facility")
@@ -336,8 +387,9 @@ def _checked(name: str, url: Optional[str], upload: Optional[bytes], kind: str) 
         raise invalid(problem.code, problem.message, "url") from None
 
 
-def _events_or_error(facility: Facility, url: Optional[str], upload: Optional[bytes],
-                     now: datetime) -> list[SourceEvent]:
+def _events_or_error(
+    facility: Facility, url: Optional[str], upload: Optional[bytes], now: datetime
+) -> list[SourceEvent]:
     try:
         return parse_events(_load(url, upload), ZoneInfo(facility.timezone), window_at(now))
     except (FetchError, SourceProblem) as problem:
@@ -350,8 +402,12 @@ def _load(url: Optional[str], upload: Optional[bytes]) -> bytes:
         if len(upload) > max_bytes:
             raise SourceProblem("too_large", f"The file is larger than the limit of {format_size(max_bytes)}.")
         return upload
-    return fetch(url, max_bytes=max_bytes, timeout=current_app.config["FACILITY_SOURCE_TIMEOUT_SECONDS"],
-                 allow_private=current_app.config["FACILITY_SOURCE_ALLOW_PRIVATE"])
+    return fetch(
+        url,
+        max_bytes=max_bytes,
+        timeout=current_app.config["FACILITY_SOURCE_TIMEOUT_SECONDS"],
+        allow_private=current_app.config["FACILITY_SOURCE_ALLOW_PRIVATE"],
+    )
 
 
 def _data_field(url: Optional[str]) -> str:
@@ -365,9 +421,19 @@ def _replace_blackouts(source: CalendarSource, events: list[SourceEvent], actor:
     if sorted((b.start_at, b.end_at, b.reason) for b in old) == wanted:
         return False
     db.session.execute(delete(Blackout).where(Blackout.source_id == source.id))
-    db.session.add_all(Blackout(facility=source.facility, resource=source.resource, kind=source.blackout_kind,
-                                reason=reason, start_at=start, end_at=end, created_by=actor, source_id=source.id)
-                       for start, end, reason in wanted)
+    db.session.add_all(
+        Blackout(
+            facility=source.facility,
+            resource=source.resource,
+            kind=source.blackout_kind,
+            reason=reason,
+            start_at=start,
+            end_at=end,
+            created_by=actor,
+            source_id=source.id,
+        )
+        for start, end, reason in wanted
+    )
     return True
 
 
@@ -383,8 +449,15 @@ def _record_failure(source_id: int, message: str, now: datetime, actor: Optional
         if source is None:  # deleted meanwhile
             return
         if source.last_error != message:
-            audit.record(actor, "calendar_source.refresh_failed", source, before={"last_error": source.last_error},
-                         after={"last_error": message}, reason=message, facility=source.facility)
+            audit.record(
+                actor,
+                "calendar_source.refresh_failed",
+                source,
+                before={"last_error": source.last_error},
+                after={"last_error": message},
+                reason=message,
+                facility=source.facility,
+            )
         source.last_attempt_at, source.last_error = now, message
 
 

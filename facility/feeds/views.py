@@ -1,4 +1,5 @@
 """The feed URL itself, one booking as an .ics file, and the "Calendar feeds" page."""
+
 from __future__ import annotations
 
 import threading
@@ -20,6 +21,7 @@ from .forms import MINE, FeedForm
 from .links import base_url, feed_url, signing_key, webcal_url
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+
 
 class ByteCache:
     """A thread-safe LRU of bytes, bounded by their total size."""
@@ -92,6 +94,7 @@ def booking_ics(booking_id: int):
 
 
 # --- the subscribe page ------------------------------------------------------------------------
+
 
 def _follow_choices() -> dict:
     """Option groups: the user's own bookings, then each facility with its resources."""

@@ -1,6 +1,7 @@
 """A lease per job in the `job_locks` table, so that only one scheduler process runs a job
 even if a second one is started by mistake. Works the same on SQLite and PostgreSQL:
 the claim is one UPDATE ... WHERE the lease has expired (or is ours), or the first INSERT."""
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,10 @@ def claim(name: str, now: datetime, lease: timedelta, holder: str = HOLDER) -> b
     try:
         with write_transaction():
             claimed = db.session.execute(
-                update(JobLock).where(JobLock.name == name,
-                                      or_(JobLock.locked_until <= now, JobLock.holder == holder))
-                .values(holder=holder, locked_until=now + lease)).rowcount
+                update(JobLock)
+                .where(JobLock.name == name, or_(JobLock.locked_until <= now, JobLock.holder == holder))
+                .values(holder=holder, locked_until=now + lease)
+            ).rowcount
             if claimed:
                 return True
             if db.session.get(JobLock, name) is not None:
@@ -38,5 +40,6 @@ def claim(name: str, now: datetime, lease: timedelta, holder: str = HOLDER) -> b
 
 def release(name: str, now: datetime, holder: str = HOLDER) -> None:
     with write_transaction():
-        db.session.execute(update(JobLock).where(JobLock.name == name, JobLock.holder == holder)
-                           .values(locked_until=now))
+        db.session.execute(
+            update(JobLock).where(JobLock.name == name, JobLock.holder == holder).values(locked_until=now)
+        )

@@ -15,6 +15,7 @@ Each recipient gets the mail in their language: ``User.locale`` when it is one t
 translations for, else ``BABEL_DEFAULT_LOCALE`` (``en``); recipients are grouped by language,
 one message per group. ``language=`` forces one language for all.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,9 @@ log = logging.getLogger("facility.mail")
 SMTP_TIMEOUT_SECONDS = 10
 
 
-def send_mail(to: Iterable[str], subject: str, body: str, *,
-              attachment: Optional[tuple[str, str, bytes]] = None) -> bool:
+def send_mail(
+    to: Iterable[str], subject: str, body: str, *, attachment: Optional[tuple[str, str, bytes]] = None
+) -> bool:
     """Send one message; ``attachment`` is (file name, content type, bytes). True if handed to the server."""
     recipients = sorted({address for address in to if address})
     if not recipients:
@@ -49,8 +51,9 @@ def send_mail(to: Iterable[str], subject: str, body: str, *,
         maintype, _, subtype = content_type.partition(";")[0].partition("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     try:
-        with smtplib.SMTP(host, int(current_app.config.get("FACILITY_SMTP_PORT") or 25),
-                          timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        with smtplib.SMTP(
+            host, int(current_app.config.get("FACILITY_SMTP_PORT") or 25), timeout=SMTP_TIMEOUT_SECONDS
+        ) as smtp:
             smtp.send_message(message)
         return True
     except (OSError, smtplib.SMTPException):
@@ -87,8 +90,14 @@ def render_mail(template: str, language: Optional[str] = None, **context) -> tup
     return " ".join(subject.split()), body.strip("\n") + "\n"
 
 
-def send_template(to: Iterable[str], template: str, *, language: Optional[str] = None,
-                  attachment: Optional[tuple[str, str, bytes]] = None, **context) -> bool:
+def send_template(
+    to: Iterable[str],
+    template: str,
+    *,
+    language: Optional[str] = None,
+    attachment: Optional[tuple[str, str, bytes]] = None,
+    **context,
+) -> bool:
     """Render ``templates/mail/<template>.txt`` in each recipient's language (or ``language``) and
     send it. True if it was handed to the server for at least one group of recipients."""
     recipients = sorted({address for address in to if address})

@@ -1,4 +1,5 @@
 """Mail on booking changes: sent after the change is committed, never breaking the request."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """`flask facility scheduler`: APScheduler in the foreground, every job behind a database lease."""
+
 from __future__ import annotations
 
 import logging
@@ -42,6 +43,15 @@ def build_scheduler(app: Flask, scheduler_class=None):
 
     scheduler = (scheduler_class or BlockingScheduler)(timezone="UTC")
     for name, (_function, interval) in JOBS.items():
-        scheduler.add_job(run_job, "interval", seconds=interval, args=(app, name), id=name, name=name,
-                          max_instances=1, coalesce=True, next_run_time=utcnow())
+        scheduler.add_job(
+            run_job,
+            "interval",
+            seconds=interval,
+            args=(app, name),
+            id=name,
+            name=name,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow(),
+        )
     return scheduler

@@ -3,6 +3,7 @@
 Mail that a job sends is remembered in `notifications_sent` under a key, so each reminder,
 nudge or warning goes out once, however often (and by however many processes) the job runs.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,6 +35,7 @@ MONTHLY_REPORT_AT = time(7, 0)
 
 # --- bookkeeping of sent mail ------------------------------------------------------------
 
+
 def already_sent(key: str) -> bool:
     return db.session.scalar(select(NotificationSent.id).where(NotificationSent.key == key)) is not None
 
@@ -54,10 +56,15 @@ def send_once(key: str, now: datetime, send: Callable[[], bool]) -> bool:
 
 def managers_of(facility_ids) -> list[str]:
     """E-mail addresses of the active managers of the facilities: a list of ids, or a select of them."""
-    return list(db.session.scalars(
-        select(User.email).distinct().join(managed_facilities, managed_facilities.c.user_id == User.id)
-        .where(managed_facilities.c.facility_id.in_(facility_ids), User.role == "manager", User.active.is_(True))
-        .order_by(User.email)))
+    return list(
+        db.session.scalars(
+            select(User.email)
+            .distinct()
+            .join(managed_facilities, managed_facilities.c.user_id == User.id)
+            .where(managed_facilities.c.facility_id.in_(facility_ids), User.role == "manager", User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
 
 
 def booking_url(booking: Booking) -> str:
@@ -66,39 +73,56 @@ def booking_url(booking: Booking) -> str:
 
 # --- reminders ----------------------------------------------------------------------------
 
+
 def send_reminders(now: datetime) -> int:
     """One reminder per confirmed booking and threshold (24 h and 1 h before the start by
     default; FACILITY_REMINDER_HOURS). When several apply, only the nearest is sent."""
     thresholds = sorted(current_app.config.get("FACILITY_REMINDER_HOURS") or DEFAULT_REMINDER_HOURS)
     horizon = now + timedelta(hours=max(thresholds))
-    bookings = db.session.scalars(select(Booking).where(
-        Booking.status == "confirmed", Booking.start_at > now, Booking.start_at <= horizon))
+    bookings = db.session.scalars(
+        select(Booking).where(Booking.status == "confirmed", Booking.start_at > now, Booking.start_at <= horizon)
+    )
     sent = 0
     for booking in list(bookings):
         hours_left = (booking.start_at - now).total_seconds() / 3600
         nearest = min(h for h in thresholds if hours_left <= h)
         key = f"reminder-{nearest}h:{booking.id}:{booking.start_at.isoformat()}"
-        if any(already_sent(f"reminder-{h}h:{booking.id}:{booking.start_at.isoformat()}")
-               for h in thresholds if h <= nearest):
+        if any(
+            already_sent(f"reminder-{h}h:{booking.id}:{booking.start_at.isoformat()}")
+            for h in thresholds
+            if h <= nearest
+        ):
             continue
-        sent += send_once(key, now, lambda b=booking, h=nearest: send_template(
-            [b.user.email], "reminder", booking=b, hours=h, url=booking_url(b)))
+        sent += send_once(
+            key,
+            now,
+            lambda b=booking, h=nearest: send_template(
+                [b.user.email], "reminder", booking=b, hours=h, url=booking_url(b)
+            ),
+        )
     return sent
 
 
 def nudge_managers(now: datetime) -> int:
     """Once a day, tell a facility's managers about requests pending for more than 24 h."""
-    rows = db.session.execute(select(Booking, Resource.facility_id).join(Booking.resource).where(
-        Booking.status == "pending", Booking.created_at <= now - PENDING_NUDGE_AFTER)).all()
+    rows = db.session.execute(
+        select(Booking, Resource.facility_id)
+        .join(Booking.resource)
+        .where(Booking.status == "pending", Booking.created_at <= now - PENDING_NUDGE_AFTER)
+    ).all()
     sent = 0
     for booking, facility_id in rows:
         key = f"nudge:{booking.id}:{now.date().isoformat()}"
-        sent += send_once(key, now, lambda b=booking, f=facility_id: send_template(
-            managers_of([f]), "nudge", booking=b, url=booking_url(b)))
+        sent += send_once(
+            key,
+            now,
+            lambda b=booking, f=facility_id: send_template(managers_of([f]), "nudge", booking=b, url=booking_url(b)),
+        )
     return sent
 
 
 # --- state changes ------------------------------------------------------------------------
+
 
 def expire_pending(now: datetime) -> int:
     """Pending requests whose start has passed are cancelled with the reason "expired"."""
@@ -115,22 +139,34 @@ def auto_check_out(now: datetime) -> int:
 
 # --- qualifications -------------------------------------------------------------------------
 
+
 def warn_expiring_qualifications(now: datetime) -> int:
     """Warn each user once, 30 days before a qualification of theirs lapses."""
     today = now.astimezone(default_zone()).date()
-    rows = db.session.scalars(select(UserQualification).where(
-        UserQualification.valid_until >= today,
-        UserQualification.valid_until <= today + timedelta(days=QUALIFICATION_WARNING_DAYS)))
+    rows = db.session.scalars(
+        select(UserQualification).where(
+            UserQualification.valid_until >= today,
+            UserQualification.valid_until <= today + timedelta(days=QUALIFICATION_WARNING_DAYS),
+        )
+    )
     sent = 0
     for held in list(rows):
         key = f"qualification-expiry:{held.id}:{held.valid_until.isoformat()}"
-        sent += send_once(key, now, lambda q=held: send_template(
-            [q.user.email], "qualification_expiry", qualification=q.qualification.name,
-            valid_until=q.valid_until.isoformat()))
+        sent += send_once(
+            key,
+            now,
+            lambda q=held: send_template(
+                [q.user.email],
+                "qualification_expiry",
+                qualification=q.qualification.name,
+                valid_until=q.valid_until.isoformat(),
+            ),
+        )
     return sent
 
 
 # --- monthly reports ------------------------------------------------------------------------
+
 
 def mail_monthly_reports(now: datetime) -> int:
     """From the 1st 07:00 local time, mail last month's report (XLSX) to each facility's managers, once."""
@@ -151,12 +187,18 @@ def _mail_report(facility: Facility, month: str) -> bool:
         return False
     report = reports.monthly_report(None, month, facility.key)
     body, content_type, filename = reports.render(report, "xlsx")
-    return send_template(recipients, "monthly_report", facility=facility, month=month,
-                         resources=report["facilities"][0]["resources"],
-                         attachment=(f"{facility.key}-{filename}", content_type, body))
+    return send_template(
+        recipients,
+        "monthly_report",
+        facility=facility,
+        month=month,
+        resources=report["facilities"][0]["resources"],
+        attachment=(f"{facility.key}-{filename}", content_type, body),
+    )
 
 
 # --- external calendars ------------------------------------------------------------------------
+
 
 def refresh_calendar_sources(now: datetime) -> int:
     try:

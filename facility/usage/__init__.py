@@ -1,4 +1,5 @@
 """The usage module: usage records, reports, indicators and projects; mail on booking changes."""
+
 from flask import Flask
 
 

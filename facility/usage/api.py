@@ -1,4 +1,5 @@
 """The JSON API of usage, reports, indicators and projects (API.md), under /api/v1."""
+
 from __future__ import annotations
 
 from flask import Response
@@ -45,8 +46,11 @@ class UsageCreateSchema(StrictSchema):
     start = AwareDateTime(required=True)
     end = AwareDateTime(required=True)
     reason = fields.String(required=True, validate=validate.Length(max=2000))
-    corrects = fields.Integer(load_default=None, allow_none=True,
-                              metadata={"description": "id of the record this one corrects (it is kept, superseded)"})
+    corrects = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "id of the record this one corrects (it is kept, superseded)"},
+    )
 
 
 class ReportQuerySchema(StrictSchema):
@@ -64,8 +68,9 @@ class ProjectSchema(Schema):
     key = fields.String()
     name = fields.String()
     stage = fields.String(metadata={"enum": list(PROJECT_STAGES)})
-    organisations = fields.Function(lambda p: [o.key for o in p.organisations],
-                                    metadata={"type": "array", "items": {"type": "string"}})
+    organisations = fields.Function(
+        lambda p: [o.key for o in p.organisations], metadata={"type": "array", "items": {"type": "string"}}
+    )
 
 
 class ProjectCreateSchema(StrictSchema):
@@ -102,21 +107,35 @@ def list_usage(args):
 @blp.response(201, UsageSchema)
 def record_usage(data):
     """Record a walk-up use, or correct a record (`corrects`), with a reason (a manager of the facility)"""
-    return services.record_usage(api_user(), data["resource"], data["user"], data["start"], data["end"],
-                                 data["reason"], corrects=data["corrects"])
+    return services.record_usage(
+        api_user(),
+        data["resource"],
+        data["user"],
+        data["start"],
+        data["end"],
+        data["reason"],
+        corrects=data["corrects"],
+    )
 
 
-TABLE_HELP = ("format=csv (text/csv) or xlsx (an Excel workbook): a download (Content-Disposition: attachment), "
-              "one row per resource and per organisation with the columns " + ", ".join(reports.TABLE_COLUMNS))
+TABLE_HELP = (
+    "format=csv (text/csv) or xlsx (an Excel workbook): a download (Content-Disposition: attachment), "
+    "one row per resource and per organisation with the columns " + ", ".join(reports.TABLE_COLUMNS)
+)
 
 
 @blp.route("/reports/monthly")
 @blp.arguments(ReportQuerySchema, location="query")
-@blp.response(200, MonthlyReportSchema, description="The monthly usage report: JSON (format=json, the default); "
-                                                    + TABLE_HELP)
+@blp.response(
+    200, MonthlyReportSchema, description="The monthly usage report: JSON (format=json, the default); " + TABLE_HELP
+)
 @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
-@blp.alt_response(200, schema={"type": "string", "format": "binary"},
-                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", success=True)
+@blp.alt_response(
+    200,
+    schema={"type": "string", "format": "binary"},
+    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    success=True,
+)
 def monthly_report(args):
     """Per resource and per organisation: booked and used hours, utilisation, bookings, cancellations, no-shows, users"""
     report = reports.monthly_report(api_user(), args["month"], args.get("facility"))
@@ -139,8 +158,9 @@ def indicators(args):
 
 @blp.route("/indicators/<name>")
 @blp.arguments(PeriodQuerySchema, location="query")
-@blp.response(200, IndicatorDetailSchema,
-              description="One indicator with the users, companies, records or resources behind it")
+@blp.response(
+    200, IndicatorDetailSchema, description="One indicator with the users, companies, records or resources behind it"
+)
 def indicator_detail(args, name):
     """What is behind one indicator, to defend it to the funder (admins)"""
     indicator_queries.require_admin(api_user())

@@ -1,4 +1,5 @@
 """`flask facility report` and `flask facility scheduler`."""
+
 from __future__ import annotations
 
 import sys

@@ -3,6 +3,7 @@
 All figures come from usage records that are not superseded and that meet the period
 (their part inside the period counts for hours).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ from ..extensions import db
 from .models import Project, UsageRecord, project_organisations
 from .sql import clipped_seconds, meets, total
 
-INDICATORS = ("users_of_infrastructure", "researcher_fte", "companies_supported",
-              "companies_collaborating_with_research", "equipment_nominal_value_sek")
+INDICATORS = (
+    "users_of_infrastructure",
+    "researcher_fte",
+    "companies_supported",
+    "companies_collaborating_with_research",
+    "equipment_nominal_value_sek",
+)
 RESEARCH_KINDS = ("university", "hospital")
 DAYS_PER_YEAR = 365.25
 MAX_PERIOD = timedelta(days=366 * 10)
@@ -57,8 +63,11 @@ def _instant(text: Optional[str], field: str, zone: ZoneInfo, *, end_of_day: boo
         raise invalid("required", f"Give '{field}' as a date (YYYY-MM-DD) or a time with an offset.", field)
     try:
         is_day = len(text) == 10
-        instant = datetime.combine(date.fromisoformat(text), time(0)) if is_day else \
-            datetime.fromisoformat(text.replace("Z", "+00:00"))
+        instant = (
+            datetime.combine(date.fromisoformat(text), time(0))
+            if is_day
+            else datetime.fromisoformat(text.replace("Z", "+00:00"))
+        )
     except ValueError:
         raise invalid("invalid_period", f"'{field}' is not a date (YYYY-MM-DD) or an RFC 3339 time.", field) from None
     if not FIRST_YEAR <= instant.year <= LAST_YEAR:  # far-off years overflow the arithmetic
@@ -78,38 +87,55 @@ def require_admin(actor) -> None:
 
 # --- the figures ---------------------------------------------------------------------------
 
+
 def _in_period(period: Period, *, funded_only: bool):
-    conditions = [UsageRecord.superseded.is_(False), UsageRecord.end_at.is_not(None),
-                  meets(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)]
+    conditions = [
+        UsageRecord.superseded.is_(False),
+        UsageRecord.end_at.is_not(None),
+        meets(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end),
+    ]
     if funded_only:
         conditions.append(Resource.funded_by_programme.is_(True))
     return conditions
 
 
 def _usage(period: Period, *columns, funded_only: bool):
-    return (select(*columns).select_from(UsageRecord).join(Resource, UsageRecord.resource_id == Resource.id)
-            .join(User, UsageRecord.user_id == User.id)
-            .join(Organisation, UsageRecord.organisation_id == Organisation.id)
-            .where(*_in_period(period, funded_only=funded_only)))
+    return (
+        select(*columns)
+        .select_from(UsageRecord)
+        .join(Resource, UsageRecord.resource_id == Resource.id)
+        .join(User, UsageRecord.user_id == User.id)
+        .join(Organisation, UsageRecord.organisation_id == Organisation.id)
+        .where(*_in_period(period, funded_only=funded_only))
+    )
 
 
 def indicators(period: Period) -> dict:
     fte_hours = float(current_app.config.get("FACILITY_FTE_HOURS", 1720))
     users = db.session.scalar(_usage(period, func.count(distinct(UsageRecord.user_id)), funded_only=True))
-    researcher_seconds = db.session.scalar(_usage(
-        period, total(clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)),
-        funded_only=True).where(User.is_researcher.is_(True)))
+    researcher_seconds = db.session.scalar(
+        _usage(
+            period,
+            total(clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)),
+            funded_only=True,
+        ).where(User.is_researcher.is_(True))
+    )
     hours = int(researcher_seconds or 0) // 60 / 60
-    sizes = dict(db.session.execute(
-        _usage(period, Organisation.size_class, func.count(distinct(Organisation.id)), funded_only=False)
-        .where(Organisation.kind == "company").group_by(Organisation.size_class)).all())
+    sizes = dict(
+        db.session.execute(
+            _usage(period, Organisation.size_class, func.count(distinct(Organisation.id)), funded_only=False)
+            .where(Organisation.kind == "company")
+            .group_by(Organisation.size_class)
+        ).all()
+    )
     return {
         "users_of_infrastructure": int(users or 0),
         "researcher_fte": round(hours / (fte_hours * period.years), 2) if period.years else 0.0,
         "companies_supported": {size: int(sizes.get(size, 0)) for size in SIZE_CLASSES},
         "companies_collaborating_with_research": len(_collaborating_companies()),
-        "equipment_nominal_value_sek": int(db.session.scalar(
-            select(total(Resource.nominal_value_sek)).where(*_funded_equipment())) or 0),
+        "equipment_nominal_value_sek": int(
+            db.session.scalar(select(total(Resource.nominal_value_sek)).where(*_funded_equipment())) or 0
+        ),
     }
 
 
@@ -129,7 +155,9 @@ def _collaborating_companies() -> list[tuple[Organisation, list[str]]]:
         .join(research, research.c.project_id == company.c.project_id)
         .join(research_org, research_org.c.id == research.c.organisation_id)
         .where(Organisation.kind == "company", research_org.c.kind.in_(RESEARCH_KINDS))
-        .distinct().order_by(Organisation.key, Project.key)).all()
+        .distinct()
+        .order_by(Organisation.key, Project.key)
+    ).all()
     result: dict[int, tuple[Organisation, list[str]]] = {}
     for organisation, project_key in rows:
         result.setdefault(organisation.id, (organisation, []))[1].append(project_key)
@@ -138,6 +166,7 @@ def _collaborating_companies() -> list[tuple[Organisation, list[str]]]:
 
 # --- the lists behind the figures ------------------------------------------------------------
 
+
 def detail(name: str, period: Period) -> list[dict]:
     if name not in INDICATORS:
         raise invalid("invalid", f"Unknown indicator; one of {', '.join(INDICATORS)}.", "detail")
@@ -145,50 +174,105 @@ def detail(name: str, period: Period) -> list[dict]:
 
 
 def _minutes_column(period: Period):
-    return (total(clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)) / 60)
+    return total(clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)) / 60
 
 
 def _users_detail(period: Period) -> list[dict]:
-    rows = db.session.execute(_usage(
-        period, User.email, User.name, Organisation.key, User.is_researcher, _minutes_column(period).label("m"),
-        func.count(UsageRecord.id), funded_only=True).group_by(User.email, User.name, Organisation.key,
-                                                               User.is_researcher).order_by(User.email)).all()
-    return [{"user": email, "name": name, "organisation": org, "is_researcher": bool(researcher),
-             "minutes": int(minutes), "records": int(count)} for email, name, org, researcher, minutes, count in rows]
+    rows = db.session.execute(
+        _usage(
+            period,
+            User.email,
+            User.name,
+            Organisation.key,
+            User.is_researcher,
+            _minutes_column(period).label("m"),
+            func.count(UsageRecord.id),
+            funded_only=True,
+        )
+        .group_by(User.email, User.name, Organisation.key, User.is_researcher)
+        .order_by(User.email)
+    ).all()
+    return [
+        {
+            "user": email,
+            "name": name,
+            "organisation": org,
+            "is_researcher": bool(researcher),
+            "minutes": int(minutes),
+            "records": int(count),
+        }
+        for email, name, org, researcher, minutes, count in rows
+    ]
 
 
 def _records_detail(period: Period) -> list[dict]:
     """The records behind researcher_fte: researchers' use of funded resources (minutes inside the period)."""
-    rows = db.session.execute(_usage(
-        period, UsageRecord, Resource.key, User.email, Organisation.key,
-        clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end), funded_only=True)
-        .where(User.is_researcher.is_(True)).order_by(UsageRecord.start_at, UsageRecord.id)).all()
-    return [{"id": r.id, "resource": resource, "user": email, "organisation": org, "start": r.start_at.isoformat(),
-             "end": r.end_at.isoformat(), "minutes_in_period": int(seconds) // 60}
-            for r, resource, email, org, seconds in rows]
+    rows = db.session.execute(
+        _usage(
+            period,
+            UsageRecord,
+            Resource.key,
+            User.email,
+            Organisation.key,
+            clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end),
+            funded_only=True,
+        )
+        .where(User.is_researcher.is_(True))
+        .order_by(UsageRecord.start_at, UsageRecord.id)
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "resource": resource,
+            "user": email,
+            "organisation": org,
+            "start": r.start_at.isoformat(),
+            "end": r.end_at.isoformat(),
+            "minutes_in_period": int(seconds) // 60,
+        }
+        for r, resource, email, org, seconds in rows
+    ]
 
 
 def _companies_detail(period: Period) -> list[dict]:
-    rows = db.session.execute(_usage(
-        period, Organisation.key, Organisation.name, Organisation.size_class,
-        func.count(distinct(UsageRecord.user_id)), _minutes_column(period), funded_only=False)
+    rows = db.session.execute(
+        _usage(
+            period,
+            Organisation.key,
+            Organisation.name,
+            Organisation.size_class,
+            func.count(distinct(UsageRecord.user_id)),
+            _minutes_column(period),
+            funded_only=False,
+        )
         .where(Organisation.kind == "company")
-        .group_by(Organisation.key, Organisation.name, Organisation.size_class).order_by(Organisation.key)).all()
-    return [{"organisation": key, "name": name, "size_class": size, "users": int(users), "minutes": int(minutes)}
-            for key, name, size, users, minutes in rows]
+        .group_by(Organisation.key, Organisation.name, Organisation.size_class)
+        .order_by(Organisation.key)
+    ).all()
+    return [
+        {"organisation": key, "name": name, "size_class": size, "users": int(users), "minutes": int(minutes)}
+        for key, name, size, users, minutes in rows
+    ]
 
 
 def _collaboration_detail(_period: Period) -> list[dict]:
-    return [{"organisation": o.key, "name": o.name, "size_class": o.size_class, "projects": projects}
-            for o, projects in _collaborating_companies()]
+    return [
+        {"organisation": o.key, "name": o.name, "size_class": o.size_class, "projects": projects}
+        for o, projects in _collaborating_companies()
+    ]
 
 
 def _equipment_detail(_period: Period) -> list[dict]:
-    rows = db.session.execute(select(Resource.key, Resource.name, Facility.key, Resource.nominal_value_sek)
-                              .join(Facility, Resource.facility_id == Facility.id)
-                              .where(*_funded_equipment()).order_by(Resource.key)).all()
-    return [{"resource": key, "name": name, "facility": facility, "nominal_value_sek": int(value or 0)}
-            for key, name, facility, value in rows]
+    rows = db.session.execute(
+        select(Resource.key, Resource.name, Facility.key, Resource.nominal_value_sek)
+        .join(Facility, Resource.facility_id == Facility.id)
+        .where(*_funded_equipment())
+        .order_by(Resource.key)
+    ).all()
+    return [
+        {"resource": key, "name": name, "facility": facility, "nominal_value_sek": int(value or 0)}
+        for key, name, facility, value in rows
+    ]
 
 
 DETAILS = {

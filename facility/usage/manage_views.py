@@ -4,6 +4,7 @@ usage records) and the de minimis state-aid ledger per company.
 Thin callers of ``usage.services`` and ``aid.services``: every rule (end after start, a reason,
 no future use, no overlap, who may see what, the three-year window, the ceiling) lives there.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,8 +42,9 @@ TIME = {"type": "time"}
 
 class UsageRecordForm(FlaskForm):
     resource = SelectField(_l("Resource"), choices=[], validate_choice=False)
-    user = StringField(_l("User (e-mail)"), validators=[Length(max=254)],
-                       render_kw={"type": "email", "autocomplete": "off"})
+    user = StringField(
+        _l("User (e-mail)"), validators=[Length(max=254)], render_kw={"type": "email", "autocomplete": "off"}
+    )
     start_date = StringField(_l("Start date"), render_kw=DATE)
     start_time = StringField(_l("Start time"), render_kw=TIME)
     end_date = StringField(_l("End date"), render_kw=DATE)
@@ -52,6 +54,7 @@ class UsageRecordForm(FlaskForm):
 
 
 # --- record use ----------------------------------------------------------------------------
+
 
 def _chosen_facility(facilities, key: Optional[str]):
     if not key:
@@ -104,8 +107,9 @@ def _record(form: UsageRecordForm, problems: Problems) -> tuple[Optional[UsageRe
     if problems or times is None:
         return None, 422
     try:
-        record = services.record_usage(me(), resource.key, form.user.data or "", *times,
-                                       (form.reason.data or "").strip(), corrects=corrects)
+        record = services.record_usage(
+            me(), resource.key, form.user.data or "", *times, (form.reason.data or "").strip(), corrects=corrects
+        )
     except ServiceError as error:
         problems.add_service_error(error, USAGE_FIELDS, {"organisation": "user"})
         # an unknown user or record is a problem with what was typed, on a page that exists
@@ -129,9 +133,16 @@ def manage_usage():
         if form.validate_on_submit():
             record, status = _record(form, problems)
             if record is not None:
-                flash(_("Recorded: %(resource)s, %(user)s, %(when)s.", resource=record.resource.name,
-                        user=record.user.email, when=_span(record)) if record.corrects_id is None else
-                      _("Record %(old)s corrected by record %(new)s.", old=record.corrects_id, new=record.id))
+                flash(
+                    _(
+                        "Recorded: %(resource)s, %(user)s, %(when)s.",
+                        resource=record.resource.name,
+                        user=record.user.email,
+                        when=_span(record),
+                    )
+                    if record.corrects_id is None
+                    else _("Record %(old)s corrected by record %(new)s.", old=record.corrects_id, new=record.id)
+                )
                 return redirect(url_for("usage_pages.manage_usage", facility=record.resource.facility.key), 303)
         else:
             problems.add_form_errors(form)
@@ -142,9 +153,16 @@ def manage_usage():
     elif request.args.get("corrects"):
         _prefill_correction(form, request.args["corrects"])
     facility = _chosen_facility(facilities, facility_key)
-    return render_template("usage/manage_usage.html", form=form, problems=problems, facilities=facilities,
-                           facility=facility, records=_recent_usage(facility), days=RECENT_DAYS,
-                           correcting=bool((form.corrects.data or "").strip())), status
+    return render_template(
+        "usage/manage_usage.html",
+        form=form,
+        problems=problems,
+        facilities=facilities,
+        facility=facility,
+        records=_recent_usage(facility),
+        days=RECENT_DAYS,
+        correcting=bool((form.corrects.data or "").strip()),
+    ), status
 
 
 def _span(record: UsageRecord) -> str:
@@ -152,6 +170,7 @@ def _span(record: UsageRecord) -> str:
 
 
 # --- the state-aid ledger ------------------------------------------------------------------
+
 
 @bp.route("/manage/state-aid")
 @login_required
@@ -172,11 +191,17 @@ def state_aid():
     start, end = start_text or ledger["from"][:10], end_text or aid.last_day(ledger["to"])
     window = aid.window_for(period.end)
     zone = aid.settings().zone
-    context.update(start=start, end=end, ledger=ledger,
-                   three_from=window.start.astimezone(zone).date().isoformat(),
-                   three_to=aid.last_day(window.end.astimezone(zone).isoformat()),
-                   statements={e["organisation"]: url_for("aid.statement", key=e["organisation"], format="text",
-                                                           **{"from": start, "to": end})
-                               for e in ledger["organisations"]})
+    context.update(
+        start=start,
+        end=end,
+        ledger=ledger,
+        three_from=window.start.astimezone(zone).date().isoformat(),
+        three_to=aid.last_day(window.end.astimezone(zone).isoformat()),
+        statements={
+            e["organisation"]: url_for(
+                "aid.statement", key=e["organisation"], format="text", **{"from": start, "to": end}
+            )
+            for e in ledger["organisations"]
+        },
+    )
     return render_template("usage/state_aid.html", **context)
-

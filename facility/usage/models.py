@@ -1,4 +1,5 @@
 """Usage records (what really happened), projects, and the bookkeeping of the scheduled jobs."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -77,8 +78,7 @@ class Project(db.Model):
     stage: Mapped[str] = mapped_column(String(16), default="research")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    organisations: Mapped[list[Organisation]] = relationship(secondary=project_organisations,
-                                                             order_by=Organisation.key)
+    organisations: Mapped[list[Organisation]] = relationship(secondary=project_organisations, order_by=Organisation.key)
 
 
 class JobLock(db.Model):

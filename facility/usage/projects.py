@@ -1,4 +1,5 @@
 """Projects: a therapy programme or company project, and the organisations taking part."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,16 +39,22 @@ def create_project(actor, key: str, name: str, stage: str, organisation_keys: li
         organisations = list(db.session.scalars(select(Organisation).where(Organisation.key.in_(organisation_keys))))
         unknown = sorted(set(organisation_keys) - {o.key for o in organisations})
         if unknown:
-            raise ServiceError(422, [Violation("not_found", f"No such organisation: {k}.", "organisations")
-                                     for k in unknown])
+            raise ServiceError(
+                422, [Violation("not_found", f"No such organisation: {k}.", "organisations") for k in unknown]
+            )
         project = Project(key=key, name=name, stage=stage, organisations=organisations)
         db.session.add(project)
-        audit.record(actor, "project.created", project, after={
-            "key": key, "name": name, "stage": stage, "organisations": sorted(organisation_keys)})
+        audit.record(
+            actor,
+            "project.created",
+            project,
+            after={"key": key, "name": name, "stage": stage, "organisations": sorted(organisation_keys)},
+        )
     return project
 
 
 # --- the project's path across the facilities -------------------------------------------
+
 
 @dataclass
 class PathCell:
@@ -72,15 +79,22 @@ def project_path(project: Project) -> tuple[list, list[str], dict]:
     Returns (facilities, months, {(facility key, month): PathCell}).
     """
     name = (project.name or "").strip().lower()
-    used = select(UsageRecord.booking_id,
-                  total(epoch(UsageRecord.end_at) - epoch(UsageRecord.start_at)).label("seconds"))
-    used = used.where(UsageRecord.superseded.is_(False), UsageRecord.booking_id.is_not(None),
-                       UsageRecord.end_at.is_not(None)) \
-        .group_by(UsageRecord.booking_id).subquery()
+    used = select(
+        UsageRecord.booking_id, total(epoch(UsageRecord.end_at) - epoch(UsageRecord.start_at)).label("seconds")
+    )
+    used = (
+        used.where(
+            UsageRecord.superseded.is_(False), UsageRecord.booking_id.is_not(None), UsageRecord.end_at.is_not(None)
+        )
+        .group_by(UsageRecord.booking_id)
+        .subquery()
+    )
     rows = db.session.execute(
-        select(Booking, used.c.seconds).outerjoin(used, used.c.booking_id == Booking.id)
+        select(Booking, used.c.seconds)
+        .outerjoin(used, used.c.booking_id == Booking.id)
         .where(func.lower(func.trim(Booking.project)) == name, Booking.status.in_(PATH_STATUSES))
-        .order_by(Booking.start_at)).all()
+        .order_by(Booking.start_at)
+    ).all()
     cells: dict[tuple[str, str], PathCell] = {}
     months: set[str] = set()
     for booking, used_seconds in rows:

@@ -4,6 +4,7 @@ A month runs from the 1st 00:00 to the next 1st 00:00 in the facility's zone. A 
 usage record that crosses a month boundary counts in each month with the part inside it.
 Counts (bookings, cancellations, no-shows) belong to the month in which the booking starts.
 """
+
 from __future__ import annotations
 
 import csv
@@ -34,14 +35,54 @@ HELD_STATUSES = states.values(states.HELD)  # booked time that was granted
 LATE_CANCELLATION = timedelta(hours=24)
 FORMATS = ("json", "csv", "xlsx")
 
-RESOURCE_COLUMNS = ["booked_minutes", "booked_hours", "used_minutes", "used_hours", "available_minutes",
-                    "utilisation", "bookings", "cancellations", "late_cancellations", "no_shows", "users",
-                    "organisations"]
-ORGANISATION_COLUMNS = ["kind", "booked_minutes", "booked_hours", "used_minutes", "used_hours", "bookings",
-                        "cancellations", "late_cancellations", "no_shows", "users", "resources"]
-TABLE_COLUMNS = ["facility", "month", "section", "key", "name", "kind", "booked_minutes", "booked_hours",
-                 "used_minutes", "used_hours", "available_minutes", "utilisation", "bookings", "cancellations",
-                 "late_cancellations", "no_shows", "users", "organisations", "resources"]
+RESOURCE_COLUMNS = [
+    "booked_minutes",
+    "booked_hours",
+    "used_minutes",
+    "used_hours",
+    "available_minutes",
+    "utilisation",
+    "bookings",
+    "cancellations",
+    "late_cancellations",
+    "no_shows",
+    "users",
+    "organisations",
+]
+ORGANISATION_COLUMNS = [
+    "kind",
+    "booked_minutes",
+    "booked_hours",
+    "used_minutes",
+    "used_hours",
+    "bookings",
+    "cancellations",
+    "late_cancellations",
+    "no_shows",
+    "users",
+    "resources",
+]
+TABLE_COLUMNS = [
+    "facility",
+    "month",
+    "section",
+    "key",
+    "name",
+    "kind",
+    "booked_minutes",
+    "booked_hours",
+    "used_minutes",
+    "used_hours",
+    "available_minutes",
+    "utilisation",
+    "bookings",
+    "cancellations",
+    "late_cancellations",
+    "no_shows",
+    "users",
+    "organisations",
+    "resources",
+]
 
 
 def parse_month(text: Optional[str]) -> tuple[int, int]:
@@ -68,12 +109,12 @@ def previous_month(day: date) -> str:
 
 # --- the report -----------------------------------------------------------------------------
 
+
 def monthly_report(actor, month: str, facility_key: Optional[str] = None) -> dict:
     """``{"month", "facilities": [...]}`` for one facility, or every facility the actor manages."""
     year, number = parse_month(month)
     facilities = _facilities_for(actor, facility_key)
-    return {"month": f"{year:04d}-{number:02d}",
-            "facilities": [facility_report(f, year, number) for f in facilities]}
+    return {"month": f"{year:04d}-{number:02d}", "facilities": [facility_report(f, year, number) for f in facilities]}
 
 
 def _facilities_for(actor, facility_key: Optional[str]) -> list[Facility]:
@@ -94,23 +135,29 @@ def facility_report(facility: Facility, year: int, month: int) -> dict:
     start, end = month_window(year, month, zone)
     opening = sum(span_minutes(s) for s in hours_for(facility).intervals((start, end)))
     whole_month = span_minutes((start, end))
-    resources = list(db.session.scalars(select(Resource).where(Resource.facility_id == facility.id)
-                                        .order_by(Resource.key)))
+    resources = list(
+        db.session.scalars(select(Resource).where(Resource.facility_id == facility.id).order_by(Resource.key))
+    )
     period = _Period(facility.id, start, end)
     by_resource = period.aggregate(Booking.resource_id, UsageRecord.resource_id)
     by_organisation = period.aggregate(User.organisation_id, UsageRecord.organisation_id)
-    organisations = {o.id: o for o in db.session.scalars(
-        select(Organisation).where(Organisation.id.in_(list(by_organisation))))}
+    organisations = {
+        o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(list(by_organisation))))
+    }
     return {
         "facility": facility.key,
         "name": facility.name,
         "timezone": facility.timezone,
         "from": start.astimezone(zone).isoformat(),
         "to": end.astimezone(zone).isoformat(),
-        "resources": [_resource_row(r, by_resource.get(r.id, {}), whole_month if r.runs_unattended else opening)
-                      for r in resources],
-        "organisations": [_organisation_row(organisations[i], figures)
-                          for i, figures in sorted(by_organisation.items(), key=lambda kv: organisations[kv[0]].key)],
+        "resources": [
+            _resource_row(r, by_resource.get(r.id, {}), whole_month if r.runs_unattended else opening)
+            for r in resources
+        ],
+        "organisations": [
+            _organisation_row(organisations[i], figures)
+            for i, figures in sorted(by_organisation.items(), key=lambda kv: organisations[kv[0]].key)
+        ],
     }
 
 
@@ -145,11 +192,17 @@ def month_totals(facility: Facility, months: list[str]) -> list[dict]:
     start, end = windows[0][0], windows[-1][1]
 
     def per_month(model, *where):
-        sums = [total(clipped_seconds(model.start_at, model.end_at, lo, hi)).label(f"m{i}")
-                for i, (lo, hi) in enumerate(windows)]
-        query = (select(model.resource_id, *sums).select_from(model).join(Resource, model.resource_id == Resource.id)
-                 .where(Resource.facility_id == facility.id, meets(model.start_at, model.end_at, start, end), *where)
-                 .group_by(model.resource_id))
+        sums = [
+            total(clipped_seconds(model.start_at, model.end_at, lo, hi)).label(f"m{i}")
+            for i, (lo, hi) in enumerate(windows)
+        ]
+        query = (
+            select(model.resource_id, *sums)
+            .select_from(model)
+            .join(Resource, model.resource_id == Resource.id)
+            .where(Resource.facility_id == facility.id, meets(model.start_at, model.end_at, start, end), *where)
+            .group_by(model.resource_id)
+        )
         return db.session.execute(query).all()
 
     booked = per_month(Booking, Booking.status.in_(HELD_STATUSES))
@@ -170,19 +223,30 @@ def _resource_row(resource: Resource, figures: dict, available_minutes: int) -> 
 
 
 def _organisation_row(organisation: Organisation, figures: dict) -> dict:
-    row = {"organisation": organisation.key, "name": organisation.name, "kind": organisation.kind,
-           **_common(figures), "resources": figures.get("resources", 0)}
+    row = {
+        "organisation": organisation.key,
+        "name": organisation.name,
+        "kind": organisation.kind,
+        **_common(figures),
+        "resources": figures.get("resources", 0),
+    }
     return {k: row[k] for k in ["organisation", "name", *ORGANISATION_COLUMNS]}
 
 
 def _common(figures: dict) -> dict:
     booked = figures.get("booked_seconds", 0) // 60
     used = figures.get("used_seconds", 0) // 60
-    return {"booked_minutes": booked, "booked_hours": round(booked / 60, 2), "used_minutes": used,
-            "used_hours": round(used / 60, 2), "bookings": figures.get("bookings", 0),
-            "cancellations": figures.get("cancellations", 0),
-            "late_cancellations": figures.get("late_cancellations", 0), "no_shows": figures.get("no_shows", 0),
-            "users": figures.get("users", 0)}
+    return {
+        "booked_minutes": booked,
+        "booked_hours": round(booked / 60, 2),
+        "used_minutes": used,
+        "used_hours": round(used / 60, 2),
+        "bookings": figures.get("bookings", 0),
+        "cancellations": figures.get("cancellations", 0),
+        "late_cancellations": figures.get("late_cancellations", 0),
+        "no_shows": figures.get("no_shows", 0),
+        "users": figures.get("users", 0),
+    }
 
 
 @dataclass(frozen=True)
@@ -202,14 +266,20 @@ class _Period:
         return result
 
     def _bookings(self, key, *columns):
-        return (select(key.label("key"), *columns).select_from(Booking)
-                .join(Resource, Booking.resource_id == Resource.id).join(User, Booking.user_id == User.id)
-                .where(Resource.facility_id == self.facility_id).group_by(key))
+        return (
+            select(key.label("key"), *columns)
+            .select_from(Booking)
+            .join(Resource, Booking.resource_id == Resource.id)
+            .join(User, Booking.user_id == User.id)
+            .where(Resource.facility_id == self.facility_id)
+            .group_by(key)
+        )
 
     def _booked(self, key):
         seconds = total(clipped_seconds(Booking.start_at, Booking.end_at, self.start, self.end))
         query = self._bookings(key, seconds.label("booked_seconds")).where(
-            Booking.status.in_(HELD_STATUSES), meets(Booking.start_at, Booking.end_at, self.start, self.end))
+            Booking.status.in_(HELD_STATUSES), meets(Booking.start_at, Booking.end_at, self.start, self.end)
+        )
         return db.session.execute(query).all()
 
     def _counts(self, key):
@@ -226,19 +296,29 @@ class _Period:
 
     def _used(self, key):
         seconds = total(clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, self.start, self.end))
-        query = (select(key.label("key"), seconds.label("used_seconds"),
-                        func.count(distinct(UsageRecord.user_id)).label("users"),
-                        func.count(distinct(UsageRecord.organisation_id)).label("organisations"),
-                        func.count(distinct(UsageRecord.resource_id)).label("resources"))
-                 .select_from(UsageRecord).join(Resource, UsageRecord.resource_id == Resource.id)
-                 .where(Resource.facility_id == self.facility_id, UsageRecord.superseded.is_(False),
-                        UsageRecord.end_at.is_not(None),
-                        meets(UsageRecord.start_at, UsageRecord.end_at, self.start, self.end))
-                 .group_by(key))
+        query = (
+            select(
+                key.label("key"),
+                seconds.label("used_seconds"),
+                func.count(distinct(UsageRecord.user_id)).label("users"),
+                func.count(distinct(UsageRecord.organisation_id)).label("organisations"),
+                func.count(distinct(UsageRecord.resource_id)).label("resources"),
+            )
+            .select_from(UsageRecord)
+            .join(Resource, UsageRecord.resource_id == Resource.id)
+            .where(
+                Resource.facility_id == self.facility_id,
+                UsageRecord.superseded.is_(False),
+                UsageRecord.end_at.is_not(None),
+                meets(UsageRecord.start_at, UsageRecord.end_at, self.start, self.end),
+            )
+            .group_by(key)
+        )
         return db.session.execute(query).all()
 
 
 # --- formats -----------------------------------------------------------------------------
+
 
 def table_rows(report: dict) -> list[list]:
     """One row per resource and per organisation, the same figures as the JSON."""
@@ -284,8 +364,7 @@ def render(report: dict, fmt: str) -> tuple[bytes, str, str]:
     if fmt == "csv":
         return as_csv(report).encode("utf-8"), "text/csv; charset=utf-8", name + ".csv"
     if fmt == "xlsx":
-        return (as_xlsx(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                name + ".xlsx")
+        return (as_xlsx(report), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx")
     import json
 
     return json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"), "application/json", name + ".json"

@@ -1,6 +1,7 @@
 """The JSON shapes of the monthly report and the indicators (API.md), for the OpenAPI document
 and to dump the answers. They describe the dicts of ``reports.py`` and ``indicators.py`` field
 for field: every field is always present (``required``), ``nullable`` where it may be null."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -18,6 +19,7 @@ def _hours(description: str) -> fields.Float:
 
 
 # --- the monthly report -----------------------------------------------------------------------
+
 
 class _Figures(Schema):
     """What the report counts, per resource and per organisation."""
@@ -37,8 +39,9 @@ class ReportResourceSchema(_Figures):
     resource = fields.String(required=True, metadata={"description": "the resource's key"})
     name = fields.String(required=True)
     available_minutes = _int("opening minutes of the month (every minute for a resource that runs unattended)")
-    utilisation = fields.Float(required=True, metadata={"description": "used_minutes / available_minutes, 0 to 1 "
-                                                                      "(four decimals)"})
+    utilisation = fields.Float(
+        required=True, metadata={"description": "used_minutes / available_minutes, 0 to 1 (four decimals)"}
+    )
     organisations = _int("distinct organisations with recorded use")
 
 
@@ -53,12 +56,19 @@ class FacilityReportSchema(Schema):
     facility = fields.String(required=True, metadata={"description": "the facility's key"})
     name = fields.String(required=True)
     timezone = fields.String(required=True)
-    from_ = fields.String(required=True, data_key="from", attribute="from",
-                          metadata={"description": "the month's start, local midnight of the 1st (RFC 3339)"})
+    from_ = fields.String(
+        required=True,
+        data_key="from",
+        attribute="from",
+        metadata={"description": "the month's start, local midnight of the 1st (RFC 3339)"},
+    )
     to = fields.String(required=True, metadata={"description": "the next month's start (exclusive, RFC 3339)"})
     resources = fields.List(fields.Nested(ReportResourceSchema), required=True)
-    organisations = fields.List(fields.Nested(ReportOrganisationSchema), required=True, metadata={
-        "description": "organisations with bookings or recorded use in the month"})
+    organisations = fields.List(
+        fields.Nested(ReportOrganisationSchema),
+        required=True,
+        metadata={"description": "organisations with bookings or recorded use in the month"},
+    )
 
 
 class MonthlyReportSchema(Schema):
@@ -68,6 +78,7 @@ class MonthlyReportSchema(Schema):
 
 # --- the indicators -------------------------------------------------------------------------
 
+
 class CompaniesBySizeSchema(Schema):
     micro = _int()
     small = _int()
@@ -75,13 +86,17 @@ class CompaniesBySizeSchema(Schema):
     large = _int()
 
 
-
 class IndicatorsSchema(Schema):
     users_of_infrastructure = _int("distinct users of resources funded by the programme")
-    researcher_fte = fields.Float(required=True, metadata={
-        "description": "researchers' hours on funded resources / (FTE hours x years of the period)"})
-    companies_supported = fields.Nested(CompaniesBySizeSchema, required=True, metadata={
-        "description": "distinct companies with recorded use, by size class"})
+    researcher_fte = fields.Float(
+        required=True,
+        metadata={"description": "researchers' hours on funded resources / (FTE hours x years of the period)"},
+    )
+    companies_supported = fields.Nested(
+        CompaniesBySizeSchema,
+        required=True,
+        metadata={"description": "distinct companies with recorded use, by size class"},
+    )
     companies_collaborating_with_research = _int("companies in a project with a university or hospital")
     equipment_nominal_value_sek = _int("nominal value of the funded equipment in service")
 
@@ -118,11 +133,26 @@ class IndicatorItemSchema(Schema):
 
 class IndicatorDetailSchema(Schema):
     indicator = fields.String(required=True, metadata={"enum": list(INDICATORS)})
-    value = fields.Raw(required=True, metadata={
-        "description": "the indicator's figure, as in GET /indicators",
-        "oneOf": [{"type": "number"},
-                  {"type": "object", "properties": {s: {"type": "integer"} for s in SIZE_CLASSES},
-                   "required": list(SIZE_CLASSES), "additionalProperties": False}]})
-    items = fields.List(fields.Nested(IndicatorItemSchema), required=True, metadata={
-        "description": "the rows behind the figure; their fields per indicator: "
-                       + "; ".join(f"{name}: {names}" for name, names in DETAIL_FIELDS.items())})
+    value = fields.Raw(
+        required=True,
+        metadata={
+            "description": "the indicator's figure, as in GET /indicators",
+            "oneOf": [
+                {"type": "number"},
+                {
+                    "type": "object",
+                    "properties": {s: {"type": "integer"} for s in SIZE_CLASSES},
+                    "required": list(SIZE_CLASSES),
+                    "additionalProperties": False,
+                },
+            ],
+        },
+    )
+    items = fields.List(
+        fields.Nested(IndicatorItemSchema),
+        required=True,
+        metadata={
+            "description": "the rows behind the figure; their fields per indicator: "
+            + "; ".join(f"{name}: {names}" for name, names in DETAIL_FIELDS.items())
+        },
+    )

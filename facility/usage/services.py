@@ -1,5 +1,6 @@
 """Usage actions: check-in, check-out, walk-up and corrected use; the system's auto check-out
 and no-show marking. Each is one write transaction with its audit event."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -29,18 +30,27 @@ MAX_USAGE_WINDOW = timedelta(days=400)
 
 def usage_snapshot(record: UsageRecord) -> dict:
     return {
-        "resource": record.resource.key, "user": record.user.email, "booking": record.booking_id,
-        "start": record.start_at.isoformat(), "end": record.end_at.isoformat() if record.end_at else None,
-        "source": record.source, "flagged": record.flagged, "superseded": record.superseded,
+        "resource": record.resource.key,
+        "user": record.user.email,
+        "booking": record.booking_id,
+        "start": record.start_at.isoformat(),
+        "end": record.end_at.isoformat() if record.end_at else None,
+        "source": record.source,
+        "flagged": record.flagged,
+        "superseded": record.superseded,
     }
 
 
 def open_record_of(booking: Booking) -> Optional[UsageRecord]:
-    return db.session.scalar(select(UsageRecord).where(
-        UsageRecord.booking_id == booking.id, UsageRecord.end_at.is_(None), UsageRecord.superseded.is_(False)))
+    return db.session.scalar(
+        select(UsageRecord).where(
+            UsageRecord.booking_id == booking.id, UsageRecord.end_at.is_(None), UsageRecord.superseded.is_(False)
+        )
+    )
 
 
 # --- check-in and check-out --------------------------------------------------------------
+
 
 def check_in_opens_at(booking: Booking) -> datetime:
     """The first instant a booking can be checked in: ``CHECK_IN_EARLY`` before its start."""
@@ -71,9 +81,16 @@ def check_in(actor: User, booking_id: int, *, now: Optional[datetime] = None) ->
             raise invalid("too_early", f"Check-in opens {CHECK_IN_EARLY.seconds // 60} minutes before the start.")
         if window == "too_late":
             raise invalid("too_late", "The booking has ended; ask a manager to record the use.")
-        record = UsageRecord(booking=booking, resource=booking.resource, user=booking.user,
-                             organisation_id=booking.user.organisation_id, start_at=now, source="booking",
-                             created_by=actor, created_at=now)
+        record = UsageRecord(
+            booking=booking,
+            resource=booking.resource,
+            user=booking.user,
+            organisation_id=booking.user.organisation_id,
+            start_at=now,
+            source="booking",
+            created_by=actor,
+            created_at=now,
+        )
         db.session.add(record)
         audit.record(actor, "usage.checked_in", record, after=usage_snapshot(record), facility=booking.facility)
     return record
@@ -95,19 +112,29 @@ def check_out(actor: User, booking_id: int, *, now: Optional[datetime] = None) -
 def _close(actor: Optional[User], record: UsageRecord, booking: Booking, end: datetime, *, flagged: bool) -> None:
     before = usage_snapshot(record)
     record.end_at, record.flagged = end, flagged
-    audit.record(actor, "usage.auto_checked_out" if flagged else "usage.checked_out", record, before=before,
-                 after=usage_snapshot(record), facility=booking.facility)
+    audit.record(
+        actor,
+        "usage.auto_checked_out" if flagged else "usage.checked_out",
+        record,
+        before=before,
+        after=usage_snapshot(record),
+        facility=booking.facility,
+    )
     if can_change(booking.status, COMPLETED):  # a booking cancelled while checked in stays cancelled
         change_status(booking, COMPLETED, actor, action="booking.completed", snapshot_of=status_snapshot)
 
 
 # --- the system's jobs --------------------------------------------------------------------
 
+
 def auto_check_out(now: datetime) -> int:
     """Close records of bookings checked in and not checked out by their end: at the end, flagged."""
     with write_transaction():
-        rows = db.session.execute(select(UsageRecord, Booking).join(Booking, UsageRecord.booking_id == Booking.id).where(
-            UsageRecord.end_at.is_(None), UsageRecord.superseded.is_(False), Booking.end_at <= now)).all()
+        rows = db.session.execute(
+            select(UsageRecord, Booking)
+            .join(Booking, UsageRecord.booking_id == Booking.id)
+            .where(UsageRecord.end_at.is_(None), UsageRecord.superseded.is_(False), Booking.end_at <= now)
+        ).all()
         for record, booking in rows:
             _close(None, record, booking, booking.end_at, flagged=True)
     for _record, booking in rows:
@@ -123,12 +150,26 @@ def mark_no_shows(now: datetime) -> int:
         for facility in db.session.scalars(select(Facility)):
             cutoff = now - timedelta(minutes=facility.no_show_grace_minutes or 0)
             checked_in = select(UsageRecord.id).where(UsageRecord.booking_id == Booking.id)
-            bookings = db.session.scalars(select(Booking).join(Booking.resource).where(
-                Resource.facility_id == facility.id, Booking.status == "confirmed",
-                Booking.start_at <= cutoff, ~checked_in.exists()))
+            bookings = db.session.scalars(
+                select(Booking)
+                .join(Booking.resource)
+                .where(
+                    Resource.facility_id == facility.id,
+                    Booking.status == "confirmed",
+                    Booking.start_at <= cutoff,
+                    ~checked_in.exists(),
+                )
+            )
             for booking in bookings:
-                change_status(booking, NO_SHOW, None, action="booking.no_show", now=now,
-                              reason="no check-in within the grace period", snapshot_of=status_snapshot)
+                change_status(
+                    booking,
+                    NO_SHOW,
+                    None,
+                    action="booking.no_show",
+                    now=now,
+                    reason="no check-in within the grace period",
+                    snapshot_of=status_snapshot,
+                )
                 marked.append(booking)
     for booking in marked:
         booking_was("no_show", booking, None)
@@ -137,8 +178,17 @@ def mark_no_shows(now: datetime) -> int:
 
 # --- manager's records --------------------------------------------------------------------
 
-def record_usage(actor: User, resource_key: str, user_email: str, start: datetime, end: datetime, reason: str,
-                 *, corrects: Optional[int] = None) -> UsageRecord:
+
+def record_usage(
+    actor: User,
+    resource_key: str,
+    user_email: str,
+    start: datetime,
+    end: datetime,
+    reason: str,
+    *,
+    corrects: Optional[int] = None,
+) -> UsageRecord:
     """A walk-up use, or (with ``corrects``) a correction that supersedes an earlier record."""
     with write_transaction():
         resource = get_resource(resource_key, "resource")
@@ -157,18 +207,39 @@ def record_usage(actor: User, resource_key: str, user_email: str, start: datetim
         if problems:
             raise ServiceError(422, problems)
         _refuse_overlap(resource, start, end, exclude_id=original.id if original else None)
-        record = UsageRecord(resource=resource, user=user, organisation_id=user.organisation_id, start_at=start,
-                             end_at=end, source="manual" if original else "walk-up", reason=reason,
-                             booking_id=original.booking_id if original else None,
-                             corrects_id=original.id if original else None, created_by=actor)
+        record = UsageRecord(
+            resource=resource,
+            user=user,
+            organisation_id=user.organisation_id,
+            start_at=start,
+            end_at=end,
+            source="manual" if original else "walk-up",
+            reason=reason,
+            booking_id=original.booking_id if original else None,
+            corrects_id=original.id if original else None,
+            created_by=actor,
+        )
         db.session.add(record)
         if original is not None:
             before = usage_snapshot(original)
             original.superseded = True
-            audit.record(actor, "usage.superseded", original, before=before, after=usage_snapshot(original),
-                         reason=reason, facility=resource.facility)
-        audit.record(actor, "usage.corrected" if original else "usage.recorded", record,
-                     after=usage_snapshot(record), reason=reason, facility=resource.facility)
+            audit.record(
+                actor,
+                "usage.superseded",
+                original,
+                before=before,
+                after=usage_snapshot(original),
+                reason=reason,
+                facility=resource.facility,
+            )
+        audit.record(
+            actor,
+            "usage.corrected" if original else "usage.recorded",
+            record,
+            after=usage_snapshot(record),
+            reason=reason,
+            facility=resource.facility,
+        )
     return record
 
 
@@ -185,15 +256,25 @@ def _correctable(resource: Resource, record_id: int) -> UsageRecord:
 
 def _refuse_overlap(resource: Resource, start: datetime, end: datetime, *, exclude_id: Optional[int]) -> None:
     query = select(UsageRecord).where(
-        UsageRecord.resource_id == resource.id, UsageRecord.superseded.is_(False), UsageRecord.start_at < end,
-        or_(UsageRecord.end_at.is_(None), UsageRecord.end_at > start))
+        UsageRecord.resource_id == resource.id,
+        UsageRecord.superseded.is_(False),
+        UsageRecord.start_at < end,
+        or_(UsageRecord.end_at.is_(None), UsageRecord.end_at > start),
+    )
     if exclude_id is not None:
         query = query.where(UsageRecord.id != exclude_id)
     clash = db.session.scalars(query.limit(1)).first()
     if clash is not None:
-        raise ServiceError(409, [Violation(
-            "overlap", f"This time overlaps usage record {clash.id} of {resource.key}; correct that record instead.",
-            "start")])
+        raise ServiceError(
+            409,
+            [
+                Violation(
+                    "overlap",
+                    f"This time overlaps usage record {clash.id} of {resource.key}; correct that record instead.",
+                    "start",
+                )
+            ],
+        )
 
 
 def list_usage(actor: User, facility_key: str, start: Optional[datetime], end: Optional[datetime]) -> list[UsageRecord]:
@@ -202,9 +283,12 @@ def list_usage(actor: User, facility_key: str, start: Optional[datetime], end: O
     require_manager_of(actor, facility, "see its usage")
     if start and end and end <= start:
         raise invalid("end_before_start", "'to' must be after 'from'.", "to")
-    query = select(UsageRecord).join(UsageRecord.resource).where(
-        Resource.facility_id == facility.id, UsageRecord.superseded.is_(False)).order_by(UsageRecord.start_at,
-                                                                                     UsageRecord.id)
+    query = (
+        select(UsageRecord)
+        .join(UsageRecord.resource)
+        .where(Resource.facility_id == facility.id, UsageRecord.superseded.is_(False))
+        .order_by(UsageRecord.start_at, UsageRecord.id)
+    )
     if start:
         query = query.where(or_(UsageRecord.end_at.is_(None), UsageRecord.end_at > start))
     if end:

@@ -1,5 +1,6 @@
 """Small SQL pieces that work on both SQLite and PostgreSQL: seconds since the epoch, and
 greatest/least of two values (used to clip a span to a period inside the aggregation)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@ report with charts, the admins' indicators with the lists behind them, and proje
 
 Thin callers of the service layer (services, reports, indicators, projects).
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,23 +46,41 @@ INDICATOR_TITLES = {
     "equipment_nominal_value_sek": _l("Nominal value of the funded equipment (SEK)"),
 }
 INDICATOR_TARGETS = {
-    "users_of_infrastructure": 60, "researcher_fte": 3.0, "companies_supported": 30,
-    "companies_collaborating_with_research": 20, "equipment_nominal_value_sek": 4_000_000,
+    "users_of_infrastructure": 60,
+    "researcher_fte": 3.0,
+    "companies_supported": 30,
+    "companies_collaborating_with_research": 20,
+    "equipment_nominal_value_sek": 4_000_000,
 }
 COLUMN_WORDS = {
-    "user": _l("User"), "name": _l("Name"), "organisation": _l("Organisation"), "is_researcher": _l("Researcher"),
-    "minutes": _l("Minutes"), "records": _l("Records"), "id": _l("Record"), "resource": _l("Resource"),
-    "start": _l("Start"), "end": _l("End"), "minutes_in_period": _l("Minutes in the period"),
-    "size_class": _l("Size class"), "users": _l("Users"), "projects": _l("Projects"), "facility": _l("Facility"),
+    "user": _l("User"),
+    "name": _l("Name"),
+    "organisation": _l("Organisation"),
+    "is_researcher": _l("Researcher"),
+    "minutes": _l("Minutes"),
+    "records": _l("Records"),
+    "id": _l("Record"),
+    "resource": _l("Resource"),
+    "start": _l("Start"),
+    "end": _l("End"),
+    "minutes_in_period": _l("Minutes in the period"),
+    "size_class": _l("Size class"),
+    "users": _l("Users"),
+    "projects": _l("Projects"),
+    "facility": _l("Facility"),
     "nominal_value_sek": _l("Nominal value (SEK)"),
 }
 KIND_WORDS = {
-    "company": _l("companies"), "university": _l("universities"), "hospital": _l("hospitals"),
-    "cro": _l("CROs"), "other": _l("other"),
+    "company": _l("companies"),
+    "university": _l("universities"),
+    "hospital": _l("hospitals"),
+    "cro": _l("CROs"),
+    "other": _l("other"),
 }
 
 
 # --- check-in and check-out -----------------------------------------------------------------
+
 
 def usage_state(booking: Booking) -> Optional[str]:
     """What its owner can do with a booking now: 'check_out', 'check_in', 'later' or None."""
@@ -106,6 +125,7 @@ def check_out(booking_id: int):
 
 # --- the instrument display -----------------------------------------------------------------
 
+
 @dataclass
 class DisplaySlot:
     booking: Booking
@@ -132,24 +152,43 @@ def display(resource_key: str):
     changeover = next((b for b in upcoming if b.end_at <= now < b.blocked_until), None)
     following = next((b for b in upcoming if b.start_at > now), None)
     closed = bookings.blackouts_for(resource, (now, now + timedelta(seconds=1)))
-    return render_template("usage/display.html", resource=resource, now=now, current=_slot(current, me()),
-                           following=_slot(following, me()), changeover=changeover,
-                           blackout=closed[0] if closed else None, refresh=DISPLAY_REFRESH_SECONDS)
+    return render_template(
+        "usage/display.html",
+        resource=resource,
+        now=now,
+        current=_slot(current, me()),
+        following=_slot(following, me()),
+        changeover=changeover,
+        blackout=closed[0] if closed else None,
+        refresh=DISPLAY_REFRESH_SECONDS,
+    )
 
 
 # --- the monthly report ---------------------------------------------------------------------
+
 
 def _chart(kind, title: str, **options):
     import pygal
     from pygal.style import Style
 
-    style = Style(background="white", plot_background="#f6f8fa", foreground="#1b1f24", foreground_strong="#1b1f24",
-                  foreground_subtle="#57606a", colors=("#0b5cad", "#2e7d32", "#b3261e", "#8a5a00", "#6f42c1", "#57606a"),
-                  font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", title_font_size=18,
-                  label_font_size=13, major_label_font_size=13, legend_font_size=14, value_font_size=13)
+    style = Style(
+        background="white",
+        plot_background="#f6f8fa",
+        foreground="#1b1f24",
+        foreground_strong="#1b1f24",
+        foreground_subtle="#57606a",
+        colors=("#0b5cad", "#2e7d32", "#b3261e", "#8a5a00", "#6f42c1", "#57606a"),
+        font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        title_font_size=18,
+        label_font_size=13,
+        major_label_font_size=13,
+        legend_font_size=14,
+        value_font_size=13,
+    )
     settings = {"width": 640, "height": 360, "print_values": True, "legend_at_bottom": True, **options}
-    return getattr(pygal, kind)(title=title, style=style, js=[], disable_xml_declaration=True, explicit_size=False,
-                                **settings)
+    return getattr(pygal, kind)(
+        title=title, style=style, js=[], disable_xml_declaration=True, explicit_size=False, **settings
+    )
 
 
 SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
@@ -163,9 +202,14 @@ def _svg(chart) -> Markup:
 def report_charts(facility: dict, trend: list[dict]) -> dict:
     """Three SVG charts: utilisation per resource, use by organisation kind, month over month."""
     percent = lambda x: f"{x:.0%}"  # noqa: E731
-    utilisation = _chart("HorizontalBar", _("Utilisation of opening hours per resource"),
-                         value_formatter=percent, range=(0, 1), show_legend=False,
-                         height=140 + 46 * max(1, len(facility["resources"])))
+    utilisation = _chart(
+        "HorizontalBar",
+        _("Utilisation of opening hours per resource"),
+        value_formatter=percent,
+        range=(0, 1),
+        show_legend=False,
+        height=140 + 46 * max(1, len(facility["resources"])),
+    )
     top_down = list(reversed(facility["resources"]))  # pygal draws the first label at the bottom
     utilisation.x_labels = [r["name"] for r in top_down]
     utilisation.add(_("Utilisation"), [r["utilisation"] for r in top_down])
@@ -173,15 +217,21 @@ def report_charts(facility: dict, trend: list[dict]) -> dict:
     by_kind: dict[str, float] = {}
     for row in facility["organisations"]:
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["used_hours"]
-    kinds = _chart("Pie", _("Used hours by kind of organisation"), inner_radius=.4,
-                   value_formatter=lambda h: _("%(h).1f h", h=h))
+    kinds = _chart(
+        "Pie", _("Used hours by kind of organisation"), inner_radius=0.4, value_formatter=lambda h: _("%(h).1f h", h=h)
+    )
     for kind, hours in sorted(by_kind.items()):
         kinds.add(str(KIND_WORDS.get(kind, kind)), round(hours, 2))
 
     booked = [month["booked_hours"] for month in trend]
     used = [month["used_hours"] for month in trend]
-    months = _chart("Bar", _("Month over month"), value_formatter=lambda h: f"{h:.0f}",
-                    range=(0, max(booked + used + [1]) * 1.15), y_title=_("hours"))
+    months = _chart(
+        "Bar",
+        _("Month over month"),
+        value_formatter=lambda h: f"{h:.0f}",
+        range=(0, max(booked + used + [1]) * 1.15),
+        y_title=_("hours"),
+    )
     months.x_labels = [month["month"] for month in trend]
     months.add(_("Booked hours"), booked)
     months.add(_("Used hours"), used)
@@ -199,8 +249,14 @@ def monthly_report():
     chosen = next((f for f in facilities if f.key == key), None)
     default_month = reports.previous_month(local_today(chosen.timezone if chosen else facilities[0].timezone))
     month = (request.args.get("month") or default_month).strip()
-    context = {"facilities": facilities, "facility_key": key, "month": month, "problem": None,
-               "report": None, "charts": None}
+    context = {
+        "facilities": facilities,
+        "facility_key": key,
+        "month": month,
+        "problem": None,
+        "report": None,
+        "charts": None,
+    }
     if chosen is None:
         context["problem"] = _("No facility '%(key)s' that you manage; choose one from the list.", key=key)
         return render_template("usage/report.html", **context), 404
@@ -212,10 +268,17 @@ def monthly_report():
         context["problem"] = " ".join(v.message for v in error.violations)
         return render_template("usage/report.html", **context), error.status
     facility = report["facilities"][0]
-    downloads = {fmt: url_for("usage.monthly_report", month=report["month"], facility=chosen.key, format=fmt)
-                 for fmt in ("csv", "xlsx")}
-    context.update(month=report["month"], report=facility, charts=report_charts(facility, trend),
-                   downloads=downloads, totals=_totals(facility["resources"]))
+    downloads = {
+        fmt: url_for("usage.monthly_report", month=report["month"], facility=chosen.key, format=fmt)
+        for fmt in ("csv", "xlsx")
+    }
+    context.update(
+        month=report["month"],
+        report=facility,
+        charts=report_charts(facility, trend),
+        downloads=downloads,
+        totals=_totals(facility["resources"]),
+    )
     return render_template("usage/report.html", **context)
 
 
@@ -226,10 +289,10 @@ def _totals(rows: list[dict]) -> dict:
 
 # --- the indicators --------------------------------------------------------------------------
 
+
 def _period_args() -> tuple[str, str]:
     today = local_today(default_zone())
-    return (request.args.get("from") or date(today.year, 1, 1).isoformat(),
-            request.args.get("to") or today.isoformat())
+    return (request.args.get("from") or date(today.year, 1, 1).isoformat(), request.args.get("to") or today.isoformat())
 
 
 def _indicator_rows(figures: dict) -> list[tuple[str, str, object]]:
@@ -260,8 +323,15 @@ def _csv_response(header: list[str], rows: list[list], filename: str) -> Respons
 def indicators():
     require_admin()
     start, end = _period_args()
-    context = {"start": start, "end": end, "problem": None, "figures": None, "titles": INDICATOR_TITLES,
-               "targets": INDICATOR_TARGETS, "names": indicator_queries.INDICATORS}
+    context = {
+        "start": start,
+        "end": end,
+        "problem": None,
+        "figures": None,
+        "titles": INDICATOR_TITLES,
+        "targets": INDICATOR_TARGETS,
+        "names": indicator_queries.INDICATORS,
+    }
     try:
         period = indicator_queries.parse_period(start, end)
     except ServiceError as error:
@@ -277,8 +347,9 @@ def indicators_csv():
     require_admin()
     start, end = _period_args()
     period = _period_or_abort(start, end)
-    rows = [[key, label, value, start, end] for key, label, value in
-            _indicator_rows(indicator_queries.indicators(period))]
+    rows = [
+        [key, label, value, start, end] for key, label, value in _indicator_rows(indicator_queries.indicators(period))
+    ]
     return _csv_response(["indicator", "label", "value", "from", "to"], rows, f"indicators-{start}-{end}.csv")
 
 
@@ -305,9 +376,19 @@ def indicator_detail(name: str):
         return _csv_response(columns or ["(none)"], rows, f"{name}-{start}-{end}.csv")
     value = indicator_queries.indicators(period)[name]
     numeric = {c for c in columns if all(isinstance(i[c], (int, float)) and not isinstance(i[c], bool) for i in items)}
-    return render_template("usage/indicator_detail.html", name=name, title=INDICATOR_TITLES[name], value=value,
-                           items=items, columns=columns, start=start, end=end, cell=_cell, numeric=numeric,
-                           column_words=COLUMN_WORDS)
+    return render_template(
+        "usage/indicator_detail.html",
+        name=name,
+        title=INDICATOR_TITLES[name],
+        value=value,
+        items=items,
+        columns=columns,
+        start=start,
+        end=end,
+        cell=_cell,
+        numeric=numeric,
+        column_words=COLUMN_WORDS,
+    )
 
 
 def _cell(value) -> str:
@@ -319,6 +400,7 @@ def _cell(value) -> str:
 
 
 # --- projects -------------------------------------------------------------------------------
+
 
 def _may_see_project(project: Project) -> bool:
     user = me()
@@ -347,8 +429,9 @@ def project_page(project_id: int):
     project = _project_or_404(project_id)
     facilities, months, cells = project_services.project_path(project)
     totals = {f.key: sum(c.minutes for (k, _m), c in cells.items() if k == f.key) for f in facilities}
-    return render_template("usage/project.html", project=project, facilities=facilities, months=months,
-                           cells=cells, totals=totals)
+    return render_template(
+        "usage/project.html", project=project, facilities=facilities, months=months, cells=cells, totals=totals
+    )
 
 
 from . import manage_views  # noqa: E402,F401  (the managers' pages register on bp too)

@@ -1,4 +1,5 @@
 """The web pages: sign-in, catalogue, calendars, booking, lab management, admin, tokens."""
+
 from __future__ import annotations
 
 from pathlib import Path

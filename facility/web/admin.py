@@ -1,4 +1,5 @@
 """Administrators: organisations (kind and company size), users, their roles and facilities."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -22,8 +23,14 @@ def _admin_page(org_form=None, user_form=None, problems=None, status=200):
     user_form = user_form or NewUserForm(formdata=None, prefix="user")
     user_form.organisation.choices = {o.key: o.name for o in accounts.list_organisations()}
     user_form.facilities.choices = _facility_choices()
-    return render_template("web/admin.html", organisations=accounts.list_organisations(), users=accounts.list_users(),
-                           org_form=org_form, user_form=user_form, problems=problems or Problems()), status
+    return render_template(
+        "web/admin.html",
+        organisations=accounts.list_organisations(),
+        users=accounts.list_users(),
+        org_form=org_form,
+        user_form=user_form,
+        problems=problems or Problems(),
+    ), status
 
 
 @bp.route("/admin")
@@ -38,8 +45,13 @@ def create_organisation():
     form, problems = OrganisationForm(prefix="org"), Problems()
     if form.validate_on_submit():
         try:
-            accounts.create_organisation(form.key.data.strip(), form.name.data.strip(), form.kind.data or "",
-                                         form.size_class.data or None, actor=me())
+            accounts.create_organisation(
+                form.key.data.strip(),
+                form.name.data.strip(),
+                form.kind.data or "",
+                form.size_class.data or None,
+                actor=me(),
+            )
         except ServiceError as error:
             problems.add_service_error(error, ("key", "kind", "size"), {"size": "size_class"})
             return _admin_page(org_form=form, problems=_prefixed(problems, "org"), status=error.status)
@@ -57,12 +69,19 @@ def create_user():
     form.facilities.choices = _facility_choices()
     if form.validate_on_submit():
         try:
-            accounts.create_user(form.email.data, form.name.data.strip(), form.organisation.data or "",
-                                 form.role.data or "", facilities=form.facilities.data or [],
-                                 password=form.password.data or None, actor=me())
+            accounts.create_user(
+                form.email.data,
+                form.name.data.strip(),
+                form.organisation.data or "",
+                form.role.data or "",
+                facilities=form.facilities.data or [],
+                password=form.password.data or None,
+                actor=me(),
+            )
         except ServiceError as error:
-            problems.add_service_error(error, ("email", "role", "facilities", "organisation", "password"),
-                                       {"facility": "facilities"})
+            problems.add_service_error(
+                error, ("email", "role", "facilities", "organisation", "password"), {"facility": "facilities"}
+            )
             return _admin_page(user_form=form, problems=_prefixed(problems, "user"), status=error.status)
         flash(_("User %(email)s added.", email=form.email.data.strip().lower()))
         return redirect(url_for("web.admin"))
@@ -87,7 +106,9 @@ def edit_user(user_id: int):
         raise not_found("user")
     problems, status = Problems(), 200
     if request.method == "GET":
-        form = EditUserForm(formdata=None, role=user.role, facilities=[f.key for f in user.facilities], active=user.active)
+        form = EditUserForm(
+            formdata=None, role=user.role, facilities=[f.key for f in user.facilities], active=user.active
+        )
     else:
         form = EditUserForm()
     form.facilities.choices = _facility_choices()
@@ -95,8 +116,13 @@ def edit_user(user_id: int):
         status = 422
         if form.validate_on_submit():
             try:
-                accounts.update_user(me(), user_id, role=form.role.data or "", facilities=form.facilities.data or [],
-                                     active=bool(form.active.data))
+                accounts.update_user(
+                    me(),
+                    user_id,
+                    role=form.role.data or "",
+                    facilities=form.facilities.data or [],
+                    active=bool(form.active.data),
+                )
             except ServiceError as error:
                 problems.add_service_error(error, ("role", "facilities"))
                 status = error.status

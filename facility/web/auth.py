@@ -1,4 +1,5 @@
 """Sign in and out, change one's own password, choose the language."""
+
 from __future__ import annotations
 
 from functools import cache

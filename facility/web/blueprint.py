@@ -1,4 +1,5 @@
 """The pages' blueprint and what every view shares: who may open a page, and form problems."""
+
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -67,7 +68,9 @@ class Problems(dict):
     def add_field_problem(self, problem: FieldProblem) -> None:
         self.add(problem.field, problem.message)
 
-    def add_service_error(self, error: ServiceError, known_fields: Iterable[str], aliases: Optional[dict] = None) -> None:
+    def add_service_error(
+        self, error: ServiceError, known_fields: Iterable[str], aliases: Optional[dict] = None
+    ) -> None:
         known, aliases = set(known_fields), aliases or {}
         for field, messages in error.messages_by_field().items():
             field = aliases.get(field, field)

@@ -1,4 +1,5 @@
 """Booking pages: the booking form, my bookings, one booking, cancel and reschedule."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -51,14 +52,22 @@ def new_booking():
         times = parse_times(form, ZoneInfo(resource.facility.timezone), problems) if resource else None
         if times:
             try:
-                booking = bookings.request_booking(me(), resource.key, *times, purpose=form.purpose.data or "",
-                                                   project=(form.project.data or "").strip() or None)
+                booking = bookings.request_booking(
+                    me(),
+                    resource.key,
+                    *times,
+                    purpose=form.purpose.data or "",
+                    project=(form.project.data or "").strip() or None,
+                )
             except ServiceError as error:
                 problems.add_service_error(error, ("resource", "start", "end"))
                 status = error.status
             else:
-                flash(_("Booked: %(what)s.", what=resource.name) if booking.status == "confirmed"
-                      else _("Requested: %(what)s, waiting for approval.", what=resource.name))
+                flash(
+                    _("Booked: %(what)s.", what=resource.name)
+                    if booking.status == "confirmed"
+                    else _("Requested: %(what)s, waiting for approval.", what=resource.name)
+                )
                 return redirect(url_for("web.booking_detail", booking_id=booking.id))
     else:
         problems.add_form_errors(form)
@@ -76,10 +85,15 @@ def my_bookings():
 
 
 def _detail(booking, problems=None, reason_form=None, status=200):
-    return render_template("web/booking.html", booking=booking, problems=problems or Problems(),
-                           reason_form=reason_form or ReasonForm(formdata=None),
-                           is_owner=booking.user_id == me().id, manages=me().manages(booking.facility),
-                           ics_href=f"/bookings/{booking.id}.ics"), status
+    return render_template(
+        "web/booking.html",
+        booking=booking,
+        problems=problems or Problems(),
+        reason_form=reason_form or ReasonForm(formdata=None),
+        is_owner=booking.user_id == me().id,
+        manages=me().manages(booking.facility),
+        ics_href=f"/bookings/{booking.id}.ics",
+    ), status
 
 
 @bp.route("/bookings/<int:booking_id>")

@@ -1,5 +1,6 @@
 """Server-rendered calendar columns: the busy and free time of a resource on one local day,
 laid out by wall-clock minutes (so 07:00 sits at 07:00 on a DST day too)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -87,8 +88,11 @@ def resource_items(resource: Resource, viewer, start: datetime, end: datetime) -
     # view is free to its edge and its "Book" link may end after it; columns cut to their day.
     found = bookings.availability(resource, start, rules.reach((start, end), bookings.policy_for(resource))[1])
     manager = viewer.manages(resource.facility)
-    visible = {(b.start_at, b.end_at): b for b in bookings.active_bookings(resource, (start, end))
-               if manager or b.user_id == viewer.id}
+    visible = {
+        (b.start_at, b.end_at): b
+        for b in bookings.active_bookings(resource, (start, end))
+        if manager or b.user_id == viewer.id
+    }
     items = []
     for busy in found.busy:
         if busy.kind == "blackout":
@@ -98,8 +102,16 @@ def resource_items(resource: Resource, viewer, start: datetime, end: datetime) -
         label = _("Closed: %(kind)s", kind=blackout.kind) + (f" — {blackout.reason}" if blackout.reason else "")
         items.append(Item(blackout.start_at, blackout.end_at, "blackout", label))
     for free_start, free_end in found.free:
-        items.append(Item(free_start, free_end, "free", _("Free"), link_text=_("Book"),
-                          link_for=lambda a, b: _booking_link(resource, found.first_booking(within=(a, b)), tz)))
+        items.append(
+            Item(
+                free_start,
+                free_end,
+                "free",
+                _("Free"),
+                link_text=_("Book"),
+                link_for=lambda a, b: _booking_link(resource, found.first_booking(within=(a, b)), tz),
+            )
+        )
     return items
 
 
@@ -112,8 +124,14 @@ def _busy_item(busy: rules.BusySpan, booking, viewer) -> Item:
     who = _("Your booking") if own else booking.user.name
     status = _("waiting for approval") if booking.status == "pending" else _("confirmed")
     label = f"{who} ({status})" + (f": {booking.purpose}" if booking.purpose else "")
-    return Item(busy.start, busy.end, "own" if own else busy.kind, label,
-                url_for("web.booking_detail", booking_id=booking.id), _("Details"))
+    return Item(
+        busy.start,
+        busy.end,
+        "own" if own else busy.kind,
+        label,
+        url_for("web.booking_detail", booking_id=booking.id),
+        _("Details"),
+    )
 
 
 def _booking_link(resource: Resource, offer: Optional[rules.Interval], tz: ZoneInfo) -> Optional[str]:
@@ -122,8 +140,13 @@ def _booking_link(resource: Resource, offer: Optional[rules.Interval], tz: ZoneI
         return None
     start_date, start_time = form_values(offer[0], tz)
     end_date, end_time = form_values(offer[1], tz)
-    query = {"resource": resource.key, "start_date": start_date, "start_time": start_time,
-             "end_date": end_date, "end_time": end_time}
+    query = {
+        "resource": resource.key,
+        "start_date": start_date,
+        "start_time": start_time,
+        "end_date": end_date,
+        "end_time": end_time,
+    }
     return url_for("web.new_booking") + "?" + urlencode(query)
 
 
@@ -138,16 +161,25 @@ def column(title: str, day: date, tz: ZoneInfo, items: list[Item], href: Optiona
         a, b = start.astimezone(tz), end.astimezone(tz)
         time_text = f"{a:%H:%M}–{b:%H:%M}" if end < hi else f"{a:%H:%M}–24:00"
         href = item.link_for(start, end) if item.link_for else item.href
-        col.blocks.append(Block(item.kind, item.label, time_text, _minute(start, tz, day),
-                                max(_minute(end, tz, day), _minute(start, tz, day) + 1),
-                                href, item.link_text))
+        col.blocks.append(
+            Block(
+                item.kind,
+                item.label,
+                time_text,
+                _minute(start, tz, day),
+                max(_minute(end, tz, day), _minute(start, tz, day) + 1),
+                href,
+                item.link_text,
+            )
+        )
     return col
 
 
 def grid(columns: list[Column], opening: list[tuple[int, int]]) -> Grid:
     """Place the blocks: the visible hours cover the opening hours and every block."""
-    minutes = [m for pair in opening for m in pair] + [m for c in columns for b in c.blocks
-                                                         for m in (b.first_minute, b.last_minute)]
+    minutes = [m for pair in opening for m in pair] + [
+        m for c in columns for b in c.blocks for m in (b.first_minute, b.last_minute)
+    ]
     first = min(minutes, default=7 * 60) // 60
     last = min(24, -(-max(minutes, default=19 * 60) // 60))
     if last <= first:

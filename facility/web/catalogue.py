@@ -1,4 +1,5 @@
 """The catalogue (resources and their rules in words) and the calendars (week and day views)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -28,8 +29,13 @@ def rules_in_words(resource: Resource) -> list[str]:
         words.append(_("grade %(grade)s gowning required", grade=resource.cleanroom_grade))
     if resource.qualification:
         words.append(_("qualification required: %(name)s", name=resource.qualification.name))
-    words.append(_("at least %(min)s, at most %(max)s", min=format_minutes(resource.min_minutes),
-                   max=format_minutes(resource.max_minutes)))
+    words.append(
+        _(
+            "at least %(min)s, at most %(max)s",
+            min=format_minutes(resource.min_minutes),
+            max=format_minutes(resource.max_minutes),
+        )
+    )
     words.append(_("in steps of %(step)s", step=format_minutes(resource.slot_minutes)))
     if resource.lead_minutes:
         words.append(_("book at least %(lead)s ahead", lead=format_minutes(resource.lead_minutes)))
@@ -43,8 +49,7 @@ def rules_in_words(resource: Resource) -> list[str]:
     return words
 
 
-def qualification_in_words(resource: Resource, held: dict[str, date],
-                           today: Optional[date] = None) -> tuple[str, bool]:
+def qualification_in_words(resource: Resource, held: dict[str, date], today: Optional[date] = None) -> tuple[str, bool]:
     """What the viewer's qualification means for this resource, and whether they may book it
     (on ``today``, by default the facility's local today)."""
     if not resource.qualification:
@@ -74,7 +79,7 @@ def page_language() -> str:
 
 
 def closed_days_in_words(closed: ClosedDays) -> str:
-    """"closed on public holidays (SE) and Julafton, Nyårsafton, Midsommarafton", in the page's language."""
+    """ "closed on public holidays (SE) and Julafton, Nyårsafton, Midsommarafton", in the page's language."""
     named = ", ".join(closed.holiday_names(page_language()))
     own = len(closed.closures)
     if closed.public and named:
@@ -99,9 +104,14 @@ def closed_day_name(closed: ClosedDays, day: date) -> Optional[str]:
 @bp.route("/catalogue")
 def catalogue():
     held = bookings.qualifications_of(me())
-    facilities = [(f, opening_hours_in_words(f), [
-        (r, rules_in_words(r), *qualification_in_words(r, held)) for r in list_resources(f)
-    ]) for f in list_facilities()]
+    facilities = [
+        (
+            f,
+            opening_hours_in_words(f),
+            [(r, rules_in_words(r), *qualification_in_words(r, held)) for r in list_resources(f)],
+        )
+        for f in list_facilities()
+    ]
     return render_template("web/catalogue.html", facilities=facilities)
 
 
@@ -117,7 +127,7 @@ def chosen_day(tz: ZoneInfo) -> tuple[date, Optional[str]]:
 
 
 def _day_title(day: date, closed: Optional[ClosedDays] = None) -> str:
-    """"Thu 24 Dec", and on a closed day its name: "Thu 24 Dec · Christmas Eve"."""
+    """ "Thu 24 Dec", and on a closed day its name: "Thu 24 Dec · Christmas Eve"."""
     title = format_date(day, "EEE d MMM")
     name = closed_day_name(closed, day) if closed is not None else None
     return f"{title} · {name}" if name else title
@@ -136,9 +146,18 @@ def resource_week(key: str):
     columns = [calendar.column(_day_title(d, closed), d, tz, items) for d in days]
     opening = [(0, 24 * 60)] if resource.runs_unattended else calendar.opening_minutes(resource)
     grid = calendar.grid(columns, opening)
-    return render_template("web/week.html", resource=resource, grid=grid, day=day, monday=monday,
-                           prev_day=monday - timedelta(days=7), next_day=monday + timedelta(days=7),
-                           today=local_today(tz), problem=problem, week_number=monday.isocalendar()[1])
+    return render_template(
+        "web/week.html",
+        resource=resource,
+        grid=grid,
+        day=day,
+        monday=monday,
+        prev_day=monday - timedelta(days=7),
+        next_day=monday + timedelta(days=7),
+        today=local_today(tz),
+        problem=problem,
+        week_number=monday.isocalendar()[1],
+    )
 
 
 @bp.route("/facilities/<key>/day")
@@ -157,14 +176,23 @@ def facility_day(key: str):
     if any(r.runs_unattended for r in resources):
         opening = [(0, 24 * 60)]
     grid = calendar.grid(columns, opening)
-    return render_template("web/day.html", facility=facility, grid=grid, day=day, resources=resources,
-                           prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
-                           today=local_today(tz), problem=problem, day_title=format_date(day, "EEEE d MMMM y"),
-                           closed_text=_closed_text(closed_day_name(closed_days_for(facility), day)))
+    return render_template(
+        "web/day.html",
+        facility=facility,
+        grid=grid,
+        day=day,
+        resources=resources,
+        prev_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        today=local_today(tz),
+        problem=problem,
+        day_title=format_date(day, "EEEE d MMMM y"),
+        closed_text=_closed_text(closed_day_name(closed_days_for(facility), day)),
+    )
 
 
 def _closed_text(name: Optional[str]) -> Optional[str]:
-    """"Closed: Julafton" under the day page's title; "Closed" for a closure without a name."""
+    """ "Closed: Julafton" under the day page's title; "Closed" for a closure without a name."""
     if name is None:
         return None
     return _("Closed") if name == _("Closed") else _("Closed: %(name)s", name=name)

@@ -1,4 +1,5 @@
 """Jinja filters and globals: times in the facility's zone, statuses and rules in words."""
+
 from __future__ import annotations
 
 from flask import Flask

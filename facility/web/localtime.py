@@ -5,6 +5,7 @@ spring-forward gap that wall time does not exist (refused with a clear message, 
 rules would map it an hour later: see ``local_instant``); in the autumn fold it exists twice
 (the earlier instant, summer time, is taken).
 """
+
 from __future__ import annotations
 
 import re
@@ -68,11 +69,17 @@ def local_instant(day: date, clock: time, tz: ZoneInfo, field: str) -> datetime:
     minutes = clock.hour * 60 + clock.minute
     instant = rules_local_instant(day, minutes, tz) + timedelta(seconds=clock.second)
     if instant.astimezone(tz).replace(tzinfo=None) != datetime.combine(day, clock):  # the gap: skipped
-        raise FieldProblem(field, _(
-            "%(clock)s does not exist on %(day)s in %(zone)s: the clocks go forward that night. "
-            "Choose %(later)s or later.",
-            clock=clock.strftime("%H:%M"), day=day.isoformat(), zone=tz.key,
-            later=(datetime.combine(day, clock) + timedelta(hours=1)).strftime("%H:%M")))
+        raise FieldProblem(
+            field,
+            _(
+                "%(clock)s does not exist on %(day)s in %(zone)s: the clocks go forward that night. "
+                "Choose %(later)s or later.",
+                clock=clock.strftime("%H:%M"),
+                day=day.isoformat(),
+                zone=tz.key,
+                later=(datetime.combine(day, clock) + timedelta(hours=1)).strftime("%H:%M"),
+            ),
+        )
     return instant
 
 

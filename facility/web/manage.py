@@ -1,5 +1,6 @@
 """Lab managers: approvals (a GMP approval is an electronic signature), blackouts,
 resource status and qualifications."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -40,8 +41,15 @@ def approvals():
 
 def _decision_page(booking, form, problems, status=200):
     held = sorted(booking.user.qualifications, key=lambda q: q.qualification.name)
-    return render_template("web/decide.html", booking=booking, form=form, problems=problems, held=held,
-                           today=local_today(booking.facility.timezone), meaning=bookings.GMP_APPROVAL_MEANING), status
+    return render_template(
+        "web/decide.html",
+        booking=booking,
+        form=form,
+        problems=problems,
+        held=held,
+        today=local_today(booking.facility.timezone),
+        meaning=bookings.GMP_APPROVAL_MEANING,
+    ), status
 
 
 @bp.route("/manage/approvals/<int:booking_id>", methods=["GET", "POST"])
@@ -63,8 +71,11 @@ def decide(booking_id: int):
             if signed and not _signature_ok(form.password.data or "", problems):
                 return _decision_page(booking, form, problems, 422)
             bookings.approve(me(), booking_id, reason, signed=signed)
-            flash(_("Approved and signed: %(meaning)s.", meaning=bookings.GMP_APPROVAL_MEANING) if signed
-                  else _("Request approved."))
+            flash(
+                _("Approved and signed: %(meaning)s.", meaning=bookings.GMP_APPROVAL_MEANING)
+                if signed
+                else _("Request approved.")
+            )
         else:
             problems.add("", _("Choose approve or reject."))
             return _decision_page(booking, form, problems, 422)
@@ -92,6 +103,7 @@ def _signature_ok(password: str, problems: Problems) -> bool:
 
 # --- blackouts ---------------------------------------------------------------------------
 
+
 def _blackout_targets():
     choices = {}
     for facility in managed_facilities():
@@ -102,8 +114,13 @@ def _blackout_targets():
 
 def _upcoming_blackouts():
     ids = [f.id for f in managed_facilities()]
-    return list(db.session.scalars(select(Blackout).where(Blackout.facility_id.in_(ids), Blackout.end_at > utcnow())
-                                   .order_by(Blackout.start_at)))
+    return list(
+        db.session.scalars(
+            select(Blackout)
+            .where(Blackout.facility_id.in_(ids), Blackout.end_at > utcnow())
+            .order_by(Blackout.start_at)
+        )
+    )
 
 
 @bp.route("/manage/blackouts", methods=["GET", "POST"])
@@ -118,8 +135,14 @@ def blackouts():
             created, colliding, status = _add_blackout(form, problems)
         else:
             problems.add_form_errors(form)
-    return render_template("web/blackouts.html", form=form, problems=problems, created=created,
-                           colliding=colliding, upcoming=_upcoming_blackouts()), status
+    return render_template(
+        "web/blackouts.html",
+        form=form,
+        problems=problems,
+        created=created,
+        colliding=colliding,
+        upcoming=_upcoming_blackouts(),
+    ), status
 
 
 def _add_blackout(form, problems: Problems):
@@ -137,17 +160,24 @@ def _add_blackout(form, problems: Problems):
     if times is None:
         return None, [], 422
     try:
-        blackout, colliding = bookings.add_blackout(me(), facility.key, *times,
-                                                    resource_key=resource_key, kind=form.kind.data or "",
-                                                    reason=(form.reason.data or "").strip())
+        blackout, colliding = bookings.add_blackout(
+            me(),
+            facility.key,
+            *times,
+            resource_key=resource_key,
+            kind=form.kind.data or "",
+            reason=(form.reason.data or "").strip(),
+        )
     except ServiceError as error:
-        problems.add_service_error(error, ("start", "end", "kind", "reason", "target"), {"resource": "target",
-                                                                                          "facility": "target"})
+        problems.add_service_error(
+            error, ("start", "end", "kind", "reason", "target"), {"resource": "target", "facility": "target"}
+        )
         return None, [], error.status
     return blackout, colliding, 201
 
 
 # --- resource status ---------------------------------------------------------------------
+
 
 def _managed_resources():
     return [r for f in managed_facilities() for r in list_resources(f)]
@@ -161,9 +191,16 @@ def resource_statuses(problems_for=None, problems=None, status=200):
         if resource.key == problems_for:
             forms[resource.key] = ResourceStatusForm()
         else:
-            forms[resource.key] = ResourceStatusForm(formdata=None, status=resource.status, reason=resource.status_reason)
-    return render_template("web/resources.html", resources=_managed_resources(), forms=forms,
-                           problems_for=problems_for, problems=problems or Problems()), status
+            forms[resource.key] = ResourceStatusForm(
+                formdata=None, status=resource.status, reason=resource.status_reason
+            )
+    return render_template(
+        "web/resources.html",
+        resources=_managed_resources(),
+        forms=forms,
+        problems_for=problems_for,
+        problems=problems or Problems(),
+    ), status
 
 
 @bp.route("/manage/resources/<key>/status", methods=["POST"])
@@ -186,22 +223,36 @@ def set_resource_status(key: str):
 
 # --- qualifications ----------------------------------------------------------------------
 
+
 def _grantable_qualifications() -> list[Qualification]:
     """Admins grant any qualification; a manager those that their facilities' resources require."""
     if me().is_admin:
         return list(db.session.scalars(select(Qualification).order_by(Qualification.name)))
     ids = [f.id for f in managed_facilities()]
-    return list(db.session.scalars(select(Qualification).join(Resource, Resource.qualification_id == Qualification.id)
-                                   .where(Resource.facility_id.in_(ids)).distinct().order_by(Qualification.name)))
+    return list(
+        db.session.scalars(
+            select(Qualification)
+            .join(Resource, Resource.qualification_id == Qualification.id)
+            .where(Resource.facility_id.in_(ids))
+            .distinct()
+            .order_by(Qualification.name)
+        )
+    )
 
 
 def _expiring(qualifications: list[Qualification]) -> list[UserQualification]:
     today = local_today(default_zone())
-    return list(db.session.scalars(select(UserQualification).where(
-        UserQualification.qualification_id.in_([q.id for q in qualifications]),
-        UserQualification.valid_until >= today,
-        UserQualification.valid_until <= today + timedelta(days=EXPIRY_WARNING_DAYS),
-    ).order_by(UserQualification.valid_until)))
+    return list(
+        db.session.scalars(
+            select(UserQualification)
+            .where(
+                UserQualification.qualification_id.in_([q.id for q in qualifications]),
+                UserQualification.valid_until >= today,
+                UserQualification.valid_until <= today + timedelta(days=EXPIRY_WARNING_DAYS),
+            )
+            .order_by(UserQualification.valid_until)
+        )
+    )
 
 
 @bp.route("/manage/qualifications", methods=["GET", "POST"])
@@ -216,13 +267,19 @@ def qualifications():
         if form.validate_on_submit():
             status = _grant(form, grantable, problems)
             if status == 201:
-                flash(_("Qualification recorded for %(email)s until %(day)s.", email=form.email.data.strip(),
-                        day=form.valid_until.data))
+                flash(
+                    _(
+                        "Qualification recorded for %(email)s until %(day)s.",
+                        email=form.email.data.strip(),
+                        day=form.valid_until.data,
+                    )
+                )
                 return redirect(url_for("web.qualifications"))
         else:
             problems.add_form_errors(form)
-    return render_template("web/qualifications.html", form=form, problems=problems,
-                           expiring=_expiring(grantable), days=EXPIRY_WARNING_DAYS), status
+    return render_template(
+        "web/qualifications.html", form=form, problems=problems, expiring=_expiring(grantable), days=EXPIRY_WARNING_DAYS
+    ), status
 
 
 def _grant(form, grantable, problems: Problems) -> int:

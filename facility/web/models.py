@@ -1,4 +1,5 @@
 """Failed sign-ins, kept in the database so that every worker process sees the same count."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Sign-in throttle in the database: every worker process counts the same failures."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,8 +22,10 @@ def _count(*conditions) -> int:
 
 
 def is_throttled(email: str, ip: str) -> bool:
-    return (_count(FailedSignIn.email == email, FailedSignIn.ip == ip) >= MAX_FAILURES_PER_ACCOUNT
-            or _count(FailedSignIn.ip == ip) >= MAX_FAILURES_PER_ADDRESS)
+    return (
+        _count(FailedSignIn.email == email, FailedSignIn.ip == ip) >= MAX_FAILURES_PER_ACCOUNT
+        or _count(FailedSignIn.ip == ip) >= MAX_FAILURES_PER_ADDRESS
+    )
 
 
 def record_failure(email: str, ip: str) -> None:

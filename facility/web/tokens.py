@@ -1,4 +1,5 @@
 """Personal API tokens: create with a name (the secret is shown once), see last use, revoke."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -10,8 +11,14 @@ from .forms import EmptyForm, TokenForm
 
 
 def _page(form, problems, secret=None, status=200):
-    return render_template("web/tokens.html", form=form, problems=problems, secret=secret,
-                           tokens=accounts.list_tokens(me()), revoke_form=EmptyForm(formdata=None)), status
+    return render_template(
+        "web/tokens.html",
+        form=form,
+        problems=problems,
+        secret=secret,
+        tokens=accounts.list_tokens(me()),
+        revoke_form=EmptyForm(formdata=None),
+    ), status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

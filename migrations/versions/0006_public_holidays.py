@@ -11,23 +11,28 @@ Revises: 0005
 Create Date: 2026-12-01 23:00:00
 
 """
+
 from datetime import date, timedelta
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-facilities = sa.table('facilities', sa.column('id', sa.Integer()), sa.column('closed_days', sa.JSON()),
-                      sa.column('public_holidays', sa.String(length=16)))
+facilities = sa.table(
+    "facilities",
+    sa.column("id", sa.Integer()),
+    sa.column("closed_days", sa.JSON()),
+    sa.column("public_holidays", sa.String(length=16)),
+)
 
 
 def upgrade():
-    with op.batch_alter_table('facilities', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('public_holidays', sa.String(length=16), nullable=True))
+    with op.batch_alter_table("facilities", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("public_holidays", sa.String(length=16), nullable=True))
 
     connection = op.get_bind()
     for row in connection.execute(sa.select(facilities.c.id, facilities.c.closed_days)).all():
@@ -37,17 +42,18 @@ def upgrade():
 
 def downgrade():
     connection = op.get_bind()
-    for row in connection.execute(sa.select(facilities.c.id, facilities.c.closed_days,
-                                            facilities.c.public_holidays)).all():
+    for row in connection.execute(
+        sa.select(facilities.c.id, facilities.c.closed_days, facilities.c.public_holidays)
+    ).all():
         days = sorted(set(_plain_dates(row.public_holidays, row.closed_days or [])))
         connection.execute(facilities.update().where(facilities.c.id == row.id).values(closed_days=days))
 
-    if connection.dialect.name == 'sqlite':
+    if connection.dialect.name == "sqlite":
         # SQLite (3.35 and later) drops the column in place: batch mode would copy the table, which
         # the foreign keys of resources, feeds and sources refuse (the app turns them on).
-        op.execute('ALTER TABLE facilities DROP COLUMN public_holidays')
+        op.execute("ALTER TABLE facilities DROP COLUMN public_holidays")
     else:
-        op.drop_column('facilities', 'public_holidays')
+        op.drop_column("facilities", "public_holidays")
 
 
 def _plain_dates(region, entries):
@@ -69,10 +75,16 @@ def _plain_dates(region, entries):
         years = range(date.today().year, date.today().year + 5)
         kind = holidays.country_holidays(country)
         # Holidays are named in the country's own language, as the entries name them.
-        public = holidays.country_holidays(country, subdiv=subdivision or None, years=years,
-                                           language=kind.default_language)
+        public = holidays.country_holidays(
+            country, subdiv=subdivision or None, years=years, language=kind.default_language
+        )
         yield from (day.isoformat() for day in public)
         if named:
-            every = holidays.country_holidays(country, subdiv=subdivision or None, years=years,
-                                              categories=kind.supported_categories, language=kind.default_language)
+            every = holidays.country_holidays(
+                country,
+                subdiv=subdivision or None,
+                years=years,
+                categories=kind.supported_categories,
+                language=kind.default_language,
+            )
             yield from (day.isoformat() for day in every if set(every.get_list(day)) & set(named))

@@ -1,4 +1,5 @@
 """Each fact in one place: who manages what, and when a qualification counts."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -21,6 +22,7 @@ def user(role: str, *facilities: Facility) -> User:
 
 
 # --- qualifications ---------------------------------------------------------------------------
+
 
 def test_a_qualification_counts_through_its_last_local_day_and_no_longer():
     until = date(2026, 12, 31)
@@ -46,6 +48,7 @@ def test_the_catalogue_judges_a_qualification_by_the_facility_s_today_not_the_se
 
 
 # --- who manages what ---------------------------------------------------------------------------
+
 
 def test_manages_one_facility_and_manages_any():
     lab_manager, admin = user("manager", LAB), user("admin")
@@ -74,8 +77,15 @@ def test_a_manager_of_another_facility_cannot_decide_their_own_request(people, l
     day = clocks.today() + timedelta(days=10)
     day += timedelta(days=(1 - day.weekday()) % 7)
     start = datetime(day.year, day.month, day.day, 8, tzinfo=clocks.STOCKHOLM)
-    booking = manager.post("/bookings", {"resource": "gmp-suite", "start": start.isoformat(),
-                                         "end": (start + timedelta(hours=4)).isoformat(), "purpose": "run"})
+    booking = manager.post(
+        "/bookings",
+        {
+            "resource": "gmp-suite",
+            "start": start.isoformat(),
+            "end": (start + timedelta(hours=4)).isoformat(),
+            "purpose": "run",
+        },
+    )
     assert booking.status_code == 201 and booking.json()["status"] == "pending", booking.text
     browser = Browserless(live_server.url)
     browser.sign_in(manager.email)

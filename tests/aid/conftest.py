@@ -3,6 +3,7 @@
 Rates of tests/catalog.yaml, for a company: lab-bioreactor full 1,500, charged 900 (600 SEK/h of
 aid); gmp-suite full 6,000, charged 4,000 (2,000 SEK/h); lab-bsc has no rates (no aid).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,9 @@ def ledger_data(app, people):
         ids["bsc"] = add_usage("lab-bsc", c, local("2026-10-13 10:00"), local("2026-10-13 12:00"))
         # a 10 h record corrected to 2 h: only the correction counts (4,000; full 12,000; charged 8,000)
         wrong = add_usage("gmp-suite", c, local("2026-10-14 09:00"), local("2026-10-14 19:00"), superseded=True)
-        ids["correction"] = add_usage("gmp-suite", c, local("2026-10-14 09:00"), local("2026-10-14 11:00"),
-                                      source="manual", corrects_id=wrong)
+        ids["correction"] = add_usage(
+            "gmp-suite", c, local("2026-10-14 09:00"), local("2026-10-14 11:00"), source="manual", corrects_id=wrong
+        )
         # 8 h across the end of the month: 4 h in October (2,400), 4 h in November (2,400)
         ids["across"] = add_usage("lab-bioreactor", c, local("2026-10-31 20:00"), local("2026-11-01 04:00"))
         # still checked in: not counted

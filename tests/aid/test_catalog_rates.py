@@ -1,4 +1,5 @@
 """State-aid rates in instruments.yaml: optional, inherited from the facility's defaults, checked."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,17 +31,28 @@ def test_rates_are_read_and_a_kind_left_out_pays_the_full_cost():
     bioreactor = parse_catalog(with_bioreactor_rates()).resources[1]
     assert bioreactor.full_cost_sek_per_hour == 1500
     assert bioreactor.charged_sek_per_hour == {"company": 900, "university": 600}
-    assert bioreactor.rates() == {"company": (1500, 900), "university": (1500, 600), "hospital": (1500, 1500),
-                                  "cro": (1500, 1500), "other": (1500, 1500)}
+    assert bioreactor.rates() == {
+        "company": (1500, 900),
+        "university": (1500, 600),
+        "hospital": (1500, 1500),
+        "cro": (1500, 1500),
+        "other": (1500, 1500),
+    }
 
 
 def test_rates_come_from_the_facility_defaults_and_a_resource_overrides_them_whole():
-    text = changed("      requires_approval: true\n", "      requires_approval: true\n"
-                   "      full_cost_sek_per_hour: 6000\n"
-                   "      charged_sek_per_hour: {company: 4000, hospital: 3000}\n")
-    text = text.replace("        max_minutes: 30240\n", "        max_minutes: 30240\n"
-                        "        full_cost_sek_per_hour: 1500\n"
-                        "        charged_sek_per_hour: {company: 900}\n")
+    text = changed(
+        "      requires_approval: true\n",
+        "      requires_approval: true\n"
+        "      full_cost_sek_per_hour: 6000\n"
+        "      charged_sek_per_hour: {company: 4000, hospital: 3000}\n",
+    )
+    text = text.replace(
+        "        max_minutes: 30240\n",
+        "        max_minutes: 30240\n"
+        "        full_cost_sek_per_hour: 1500\n"
+        "        charged_sek_per_hour: {company: 900}\n",
+    )
     suite, bioreactor = parse_catalog(text).resources
     assert (suite.full_cost_sek_per_hour, suite.charged_sek_per_hour) == (6000, {"company": 4000, "hospital": 3000})
     assert (bioreactor.full_cost_sek_per_hour, bioreactor.charged_sek_per_hour) == (1500, {"company": 900})
@@ -49,8 +61,9 @@ def test_rates_come_from_the_facility_defaults_and_a_resource_overrides_them_who
 
 def test_a_charged_rate_above_the_full_cost_names_entry_field_and_kind():
     problems = problems_of(with_bioreactor_rates(RATES.replace("company: 900", "company: 2000")))
-    assert_reported(problems, 26, BIOREACTOR, "charged_sek_per_hour", "above full_cost_sek_per_hour (1500)",
-                    "company (2000)")
+    assert_reported(
+        problems, 26, BIOREACTOR, "charged_sek_per_hour", "above full_cost_sek_per_hour (1500)", "company (2000)"
+    )
 
 
 def test_a_charged_rate_needs_a_full_cost():
@@ -59,27 +72,53 @@ def test_a_charged_rate_needs_a_full_cost():
 
 
 def test_a_conflict_inherited_from_the_defaults_is_reported_at_the_defaults():
-    text = changed("      requires_approval: true\n", "      requires_approval: true\n"
-                   "      full_cost_sek_per_hour: 1000\n"
-                   "      charged_sek_per_hour: {company: 1200}\n")
+    text = changed(
+        "      requires_approval: true\n",
+        "      requires_approval: true\n"
+        "      full_cost_sek_per_hour: 1000\n"
+        "      charged_sek_per_hour: {company: 1200}\n",
+    )
     problems = problems_of(text)
     assert_reported(problems, 15, "facilities[0] (lab) > defaults", "charged_sek_per_hour", "company (1200)")
 
 
-@pytest.mark.parametrize("rates, line, field, words", [
-    ("        full_cost_sek_per_hour: -1\n", 25, "full_cost_sek_per_hour", ("greater than or equal to 0",)),
-    ("        full_cost_sek_per_hour: '1500'\n", 25, "full_cost_sek_per_hour", ("integer",)),
-    ("        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: 900\n", 26, "charged_sek_per_hour",
-     ("must map organisation kinds",)),
-    ("        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: {startup: 900}\n", 26,
-     "charged_sek_per_hour > startup", ("not an organisation kind", "company")),
-    ("        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: {company: -5}\n", 26,
-     "charged_sek_per_hour > company", ("not an hourly rate",)),
-    ("        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: {company: 899.5}\n", 26,
-     "charged_sek_per_hour > company", ("whole SEK",)),
-    ("        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: {company: true}\n", 26,
-     "charged_sek_per_hour > company", ("not an hourly rate",)),
-])
+@pytest.mark.parametrize(
+    "rates, line, field, words",
+    [
+        ("        full_cost_sek_per_hour: -1\n", 25, "full_cost_sek_per_hour", ("greater than or equal to 0",)),
+        ("        full_cost_sek_per_hour: '1500'\n", 25, "full_cost_sek_per_hour", ("integer",)),
+        (
+            "        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: 900\n",
+            26,
+            "charged_sek_per_hour",
+            ("must map organisation kinds",),
+        ),
+        (
+            "        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: {startup: 900}\n",
+            26,
+            "charged_sek_per_hour > startup",
+            ("not an organisation kind", "company"),
+        ),
+        (
+            "        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: {company: -5}\n",
+            26,
+            "charged_sek_per_hour > company",
+            ("not an hourly rate",),
+        ),
+        (
+            "        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: {company: 899.5}\n",
+            26,
+            "charged_sek_per_hour > company",
+            ("whole SEK",),
+        ),
+        (
+            "        full_cost_sek_per_hour: 1500\n        charged_sek_per_hour: {company: true}\n",
+            26,
+            "charged_sek_per_hour > company",
+            ("not an hourly rate",),
+        ),
+    ],
+)
 def test_bad_rates_are_named_with_line_entry_and_field(rates, line, field, words):
     assert_reported(problems_of(with_bioreactor_rates(rates)), line, BIOREACTOR, field, *words)
 

@@ -6,6 +6,7 @@ October 2026 for CellCo (see conftest): 28,800 + 8,000 + 0 + 4,000 + 2,400 = 43,
 3,927.27 EUR. The three years that end with 2026-10-31 add 2023-11-01 (4,000): 47,200 SEK =
 4,290.91 EUR = 1.4 % of EUR 300,000.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,8 +42,13 @@ def test_the_ledger_per_company_for_a_month(ledger_data, manager):
     assert [e["organisation"] for e in body["organisations"]] == ["cellco", "bigco"]
     cellco = company_entry(body)
     assert (cellco["kind"], cellco["size_class"]) == ("company", "small")
-    assert cellco["period"] == {"hours": 60.0, "full_cost_sek": 114000.0, "charged_sek": 70800.0,
-                                "subsidised_sek": 43200.0, "subsidised_eur": 3927.27}
+    assert cellco["period"] == {
+        "hours": 60.0,
+        "full_cost_sek": 114000.0,
+        "charged_sek": 70800.0,
+        "subsidised_sek": 43200.0,
+        "subsidised_eur": 3927.27,
+    }
     three = cellco["three_years"]
     assert (three["from"], three["to"]) == ("2023-11-01T00:00:00+01:00", "2026-11-01T00:00:00+01:00")
     assert (three["subsidised_sek"], three["subsidised_eur"]) == (47200.0, 4290.91)
@@ -54,8 +60,7 @@ def test_the_ledger_per_company_for_a_month(ledger_data, manager):
 def test_one_organisation_and_a_period_without_use(ledger_data, manager):
     body = manager.get("/state-aid", params={**OCTOBER, "organisation": "cellco"}).json()
     assert [e["organisation"] for e in body["organisations"]] == ["cellco"]
-    quiet = manager.get("/state-aid", params={"from": "2025-01-01", "to": "2025-01-31",
-                                              "organisation": "cellco"})
+    quiet = manager.get("/state-aid", params={"from": "2025-01-01", "to": "2025-01-31", "organisation": "cellco"})
     assert quiet.status_code == 200
     [entry] = quiet.json()["organisations"]
     assert entry["period"]["subsidised_sek"] == 0.0 and entry["period"]["hours"] == 0.0
@@ -77,14 +82,16 @@ def test_the_default_period_is_the_three_years_up_to_today(ledger_data, manager)
 
 def test_a_change_of_rates_applies_from_the_load_and_never_reprices_past_use(ledger_data, manager, app, tmp_path):
     changed = tmp_path / "catalog.yaml"
-    changed.write_text(TEST_CATALOG.read_text().replace("charged_sek_per_hour: {company: 900,",
-                                                        "charged_sek_per_hour: {company: 1200,"))
+    changed.write_text(
+        TEST_CATALOG.read_text().replace(
+            "charged_sek_per_hour: {company: 900,", "charged_sek_per_hour: {company: 1200,"
+        )
+    )
     with app.app_context():
         summary = load_catalog(changed)
         assert summary.updated == 1
         # after the load (now): 10 h of the bioreactor at 1,500 - 1,200 = 300 SEK/h
-        add_usage("lab-bioreactor", ledger_data["company"].email, local("2030-01-07 08:00"),
-                  local("2030-01-07 18:00"))
+        add_usage("lab-bioreactor", ledger_data["company"].email, local("2030-01-07 08:00"), local("2030-01-07 18:00"))
         assert load_catalog(changed).updated == 0  # idempotent: no new rates
     assert company_entry(manager.get("/state-aid", params=OCTOBER).json())["period"]["subsidised_sek"] == 43200.0
     later = company_entry(manager.get("/state-aid", params={"from": "2030-01-01", "to": "2030-01-31"}).json())
@@ -98,13 +105,22 @@ def test_the_statement_per_resource_and_rate(ledger_data, manager):
     assert (body["organisation"], body["name"]) == ("cellco", "CellCo AB")
     lines = {line["resource"]: line for line in body["lines"]}
     assert list(lines) == ["gmp-suite", "lab-bioreactor", "lab-bsc"]
-    assert {k: lines["gmp-suite"][k] for k in ("hours", "full_cost_sek_per_hour", "charged_sek_per_hour",
-                                               "subsidised_sek", "facility")} == \
-        {"hours": 6.0, "full_cost_sek_per_hour": 6000, "charged_sek_per_hour": 4000, "subsidised_sek": 12000.0,
-         "facility": "gmp"}
+    assert {
+        k: lines["gmp-suite"][k]
+        for k in ("hours", "full_cost_sek_per_hour", "charged_sek_per_hour", "subsidised_sek", "facility")
+    } == {
+        "hours": 6.0,
+        "full_cost_sek_per_hour": 6000,
+        "charged_sek_per_hour": 4000,
+        "subsidised_sek": 12000.0,
+        "facility": "gmp",
+    }
     assert (lines["lab-bioreactor"]["hours"], lines["lab-bioreactor"]["subsidised_sek"]) == (52.0, 31200.0)
-    assert (lines["lab-bsc"]["hours"], lines["lab-bsc"]["full_cost_sek_per_hour"],
-            lines["lab-bsc"]["subsidised_sek"]) == (2.0, None, 0.0)
+    assert (
+        lines["lab-bsc"]["hours"],
+        lines["lab-bsc"]["full_cost_sek_per_hour"],
+        lines["lab-bsc"]["subsidised_sek"],
+    ) == (2.0, None, 0.0)
     assert body["total"]["subsidised_sek"] == 43200.0 and body["total"]["subsidised_eur"] == 3927.27
     assert body["three_years"]["subsidised_sek"] == 47200.0
 
@@ -113,9 +129,16 @@ def test_the_statement_to_sign_as_text_and_as_csv(ledger_data, manager):
     text = manager.get("/state-aid/organisations/cellco/statement", params={**OCTOBER, "format": "text"})
     assert text.status_code == 200 and text.headers["Content-Type"].startswith("text/plain")
     assert "cellco-2026-10-01-2026-11-01.txt" in text.headers["Content-Disposition"]
-    for words in ("STATEMENT OF DE MINIMIS AID", "2023/2831", "CellCo AB (cellco, company, small)",
-                  "Period:        2026-10-01 to 2026-10-31", "three years 2023-11-01 to 2026-10-31:",
-                  "43 200.00 SEK = 3 927.27 EUR", "47 200.00 SEK = 4 290.91 EUR", "For the undertaking: ____"):
+    for words in (
+        "STATEMENT OF DE MINIMIS AID",
+        "2023/2831",
+        "CellCo AB (cellco, company, small)",
+        "Period:        2026-10-01 to 2026-10-31",
+        "three years 2023-11-01 to 2026-10-31:",
+        "43 200.00 SEK = 3 927.27 EUR",
+        "47 200.00 SEK = 4 290.91 EUR",
+        "For the undertaking: ____",
+    ):
         assert words in text.text, words
     table = manager.get("/state-aid/organisations/cellco/statement", params={**OCTOBER, "format": "csv"})
     assert table.status_code == 200 and table.headers["Content-Type"].startswith("text/csv")
@@ -134,20 +157,23 @@ def test_an_admin_may_and_a_scientist_may_not(ledger_data, people):
         assert response.status_code == 403 and response.json()["errors"][0]["code"] == "forbidden"
 
 
-@pytest.mark.parametrize("path, params, status, code, field", [
-    ("/state-aid", {"from": "2026-13-01", "to": "2026-10-31"}, 422, "invalid_period", "from"),
-    ("/state-aid", {"from": "2026-10-01", "to": "October"}, 422, "invalid_period", "to"),
-    ("/state-aid", {"from": "2026-10-31", "to": "2026-10-01"}, 422, "end_before_start", "to"),
-    ("/state-aid", {"from": "2026-10-01T00:00:00", "to": "2026-10-31"}, 422, "naive_datetime", "from"),
-    ("/state-aid", {"to": "31/10/2026"}, 422, "invalid_period", "to"),
-    ("/state-aid", {"to": "0001-01-01"}, 422, "invalid_period", "to"),
-    ("/state-aid", {"from": "2026-10-01", "to": "2040-10-01"}, 422, "period_too_long", "to"),
-    ("/state-aid", {**OCTOBER, "organisation": "nope"}, 404, "not_found", "organisation"),
-    ("/state-aid", {**OCTOBER, "organisation": "lu"}, 422, "not_an_undertaking", "organisation"),
-    ("/state-aid/organisations/nope/statement", OCTOBER, 404, "not_found", "organisation"),
-    ("/state-aid/organisations/lu/statement", OCTOBER, 422, "not_an_undertaking", "organisation"),
-    ("/state-aid/organisations/cellco/statement", {**OCTOBER, "from": "2026-02-30"}, 422, "invalid_period", "from"),
-])
+@pytest.mark.parametrize(
+    "path, params, status, code, field",
+    [
+        ("/state-aid", {"from": "2026-13-01", "to": "2026-10-31"}, 422, "invalid_period", "from"),
+        ("/state-aid", {"from": "2026-10-01", "to": "October"}, 422, "invalid_period", "to"),
+        ("/state-aid", {"from": "2026-10-31", "to": "2026-10-01"}, 422, "end_before_start", "to"),
+        ("/state-aid", {"from": "2026-10-01T00:00:00", "to": "2026-10-31"}, 422, "naive_datetime", "from"),
+        ("/state-aid", {"to": "31/10/2026"}, 422, "invalid_period", "to"),
+        ("/state-aid", {"to": "0001-01-01"}, 422, "invalid_period", "to"),
+        ("/state-aid", {"from": "2026-10-01", "to": "2040-10-01"}, 422, "period_too_long", "to"),
+        ("/state-aid", {**OCTOBER, "organisation": "nope"}, 404, "not_found", "organisation"),
+        ("/state-aid", {**OCTOBER, "organisation": "lu"}, 422, "not_an_undertaking", "organisation"),
+        ("/state-aid/organisations/nope/statement", OCTOBER, 404, "not_found", "organisation"),
+        ("/state-aid/organisations/lu/statement", OCTOBER, 422, "not_an_undertaking", "organisation"),
+        ("/state-aid/organisations/cellco/statement", {**OCTOBER, "from": "2026-02-30"}, 422, "invalid_period", "from"),
+    ],
+)
 def test_bad_input_is_a_clear_error(ledger_data, manager, path, params, status, code, field):
     response = manager.get(path, params=params)
     assert response.status_code == status, response.text

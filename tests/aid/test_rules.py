@@ -1,4 +1,5 @@
 """The state-aid rules as plain functions: hand-computed values, window boundaries, the ceiling."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -16,14 +17,14 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # writes usage rows for the same cases and checks that the ledger, which runs rules.amounts over
 # the SQL sums, gives the same figures.
 HAND_COMPUTED = [
-    (10, 1500, 900, "6000.00"),        # 10 h x 600
-    (2.5, 6000, 4000, "5000.00"),      # 2.5 h x 2,000
+    (10, 1500, 900, "6000.00"),  # 10 h x 600
+    (2.5, 6000, 4000, "5000.00"),  # 2.5 h x 2,000
     (Decimal(1) / 3, 1500, 900, "200.00"),  # 20 minutes
     (0.75, 450, 300, "112.50"),
-    (48, 1500, 1500, "0.00"),          # charged the full cost: no aid
-    (4, 1500, 1800, "0.00"),           # charged above the full cost: no aid, never negative
-    (4, None, None, "0.00"),           # no rates
-    (4, None, 900, "0.00"),            # a charge without a full cost: no aid, never negative
+    (48, 1500, 1500, "0.00"),  # charged the full cost: no aid
+    (4, 1500, 1800, "0.00"),  # charged above the full cost: no aid, never negative
+    (4, None, None, "0.00"),  # no rates
+    (4, None, 900, "0.00"),  # a charge without a full cost: no aid, never negative
     (0, 6000, 4000, "0.00"),
 ]
 
@@ -37,8 +38,12 @@ def test_amounts_sum_the_uses_and_round_once_at_the_end():
     # 1 s at 600 SEK/h of aid is 0.1666.. SEK: three such uses are 0.50 SEK, not 3 x 0.17
     assert rules.amounts([(1, 1500, 900)] * 3).subsidised_sek == Decimal("0.50")
     both = rules.amounts([(36000, 1500, 900), (9000, 6000, 4000), (7200, None, None), (3600, 1500, None)])
-    assert both == rules.Amounts(hours=Decimal("15.50"), full_cost_sek=Decimal("31500.00"),
-                                 charged_sek=Decimal("20500.00"), subsidised_sek=Decimal("11000.00"))
+    assert both == rules.Amounts(
+        hours=Decimal("15.50"),
+        full_cost_sek=Decimal("31500.00"),
+        charged_sek=Decimal("20500.00"),
+        subsidised_sek=Decimal("11000.00"),
+    )
     assert rules.amounts([]) == rules.Amounts(*(Decimal("0.00"),) * 4)
     with pytest.raises(ValueError):
         rules.amounts([(-1, 1500, 900)])
@@ -56,13 +61,16 @@ def test_sums_of_seconds_times_rates_become_sek_and_hours():
     assert rules.hours_from_seconds(5400) == Decimal("1.50")
 
 
-@pytest.mark.parametrize("sek, rate, eur", [
-    (330000, 11, "30000.00"),
-    (100, "11.0", "9.09"),
-    (1000, "11.25", "88.89"),
-    (3300000, 11, "300000.00"),
-    (0, 11, "0.00"),
-])
+@pytest.mark.parametrize(
+    "sek, rate, eur",
+    [
+        (330000, 11, "30000.00"),
+        (100, "11.0", "9.09"),
+        (1000, "11.25", "88.89"),
+        (3300000, 11, "300000.00"),
+        (0, 11, "0.00"),
+    ],
+)
 def test_sek_to_eur_at_the_configured_rate(sek, rate, eur):
     assert rules.sek_to_eur(sek, rate) == Decimal(eur)
 
@@ -86,8 +94,13 @@ def test_leap_days_never_make_the_window_longer_than_three_years():
 
 
 def test_the_rolling_total_counts_exactly_the_days_inside_the_window():
-    entries = [(date(2023, 11, 25), 100), (date(2023, 11, 26), 200), (date(2025, 6, 1), "0.50"),
-               (date(2026, 11, 25), 300), (date(2026, 11, 26), 400)]
+    entries = [
+        (date(2023, 11, 25), 100),
+        (date(2023, 11, 26), 200),
+        (date(2025, 6, 1), "0.50"),
+        (date(2026, 11, 25), 300),
+        (date(2026, 11, 26), 400),
+    ]
     assert rules.rolling_total(entries, date(2026, 11, 25)) == Decimal("500.50")
     # a day later the first day in leaves the window and the last one comes in
     assert rules.rolling_total(entries, date(2026, 11, 26)) == Decimal("700.50")
@@ -105,15 +118,18 @@ def test_the_window_of_an_instant_is_the_same_local_time_three_years_earlier():
         rules.window_start(datetime(2026, 1, 1), STOCKHOLM)
 
 
-@pytest.mark.parametrize("total, level, percent, remaining", [
-    ("0", "ok", "0.0", "300000.00"),
-    ("239999.99", "ok", "80.0", "60000.01"),   # 79.99999 % is not yet 80 %
-    ("240000", "warning", "80.0", "60000.00"),
-    ("299999.99", "warning", "100.0", "0.01"),
-    ("300000", "warning", "100.0", "0.00"),    # reaching the ceiling is allowed, exceeding it is not
-    ("300000.01", "exceeded", "100.0", "0.00"),
-    ("450000", "exceeded", "150.0", "0.00"),
-])
+@pytest.mark.parametrize(
+    "total, level, percent, remaining",
+    [
+        ("0", "ok", "0.0", "300000.00"),
+        ("239999.99", "ok", "80.0", "60000.01"),  # 79.99999 % is not yet 80 %
+        ("240000", "warning", "80.0", "60000.00"),
+        ("299999.99", "warning", "100.0", "0.01"),
+        ("300000", "warning", "100.0", "0.00"),  # reaching the ceiling is allowed, exceeding it is not
+        ("300000.01", "exceeded", "100.0", "0.00"),
+        ("450000", "exceeded", "150.0", "0.00"),
+    ],
+)
 def test_the_ceiling_check_warns_at_80_percent(total, level, percent, remaining):
     status = rules.ceiling_check(Decimal(total))
     assert (status.level, status.percent, status.remaining_eur) == (level, Decimal(percent), Decimal(remaining))

@@ -1,6 +1,7 @@
 """The rule that is tested is the rule that runs: the hand-computed cases of test_rules.py,
 written as usage rows and read back through the ledger and the statement (SQL sums the used
 seconds per rate pair, ``rules.amounts`` turns them into money), on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -24,8 +25,15 @@ def test_the_ledger_gives_the_hand_computed_aid_of_each_case(app, people):
             if not hours:
                 continue  # no use: no row (a use lasts some time)
             start = local("2026-01-05 08:00") + timedelta(weeks=number)
-            db.session.add(ResourceRate(resource_id=resource.id, organisation_kind="company", valid_from=start,
-                                        full_cost_sek_per_hour=full, charged_sek_per_hour=charged))
+            db.session.add(
+                ResourceRate(
+                    resource_id=resource.id,
+                    organisation_kind="company",
+                    valid_from=start,
+                    full_cost_sek_per_hour=full,
+                    charged_sek_per_hour=charged,
+                )
+            )
             db.session.commit()
             add_usage("lab-bsc", company.email, start, start + timedelta(hours=float(hours)))
             weeks.append((start.date(), Decimal(str(hours)), expected))

@@ -4,6 +4,7 @@
 At 2026-11-02 12:00 UTC the three years start 2023-11-02 13:00 local: CellCo has 40,800 SEK from
 October and 8 h of the run across the month end (4,800): 45,600 SEK = 4,145.45 EUR at 11 SEK/EUR.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -1,5 +1,6 @@
 """A database loaded with the real ``instruments.yaml``, on each backend, for the tests that
 hold availability against booking over the whole catalogue."""
+
 from __future__ import annotations
 
 import shutil

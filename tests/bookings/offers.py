@@ -1,4 +1,5 @@
 """What a client does with an availability answer: read it, and pick the bookings it offers."""
+
 from __future__ import annotations
 
 import random
@@ -13,6 +14,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 def from_json(body: dict) -> rules.Bookable:
     """The ``free``, ``starts`` and ``ends`` of an availability answer, as the rules' own value."""
+
     def spans(key):
         return [(datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"])) for s in body[key]]
 
@@ -27,8 +29,11 @@ def offered(booking: rules.Interval, bookable: rules.Bookable) -> bool:
     """Whether the answer offers ``booking``: inside a free window, start in ``starts``, end in
     ``ends`` (grid and length are the resource's own rules)."""
     start, end = booking
-    return (any(s <= start and end <= e for s, e in bookable.free)
-            and _in(start, bookable.starts) and _in(end, bookable.ends, closing=True))
+    return (
+        any(s <= start and end <= e for s, e in bookable.free)
+        and _in(start, bookable.starts)
+        and _in(end, bookable.ends, closing=True)
+    )
 
 
 def grid_points(lo: datetime, hi: datetime, slot: int, limit: int = 400) -> list[datetime]:
@@ -47,8 +52,11 @@ def starts_in(free: rules.Interval, bookable: rules.Bookable, slot: int) -> list
 def ends_for(start: datetime, free: rules.Interval, bookable: rules.Bookable, policy) -> list[datetime]:
     """Grid ends for a booking from ``start`` in ``free``, of an allowed length, in ``ends``."""
     longest = min(free[1], start + timedelta(minutes=policy.max_minutes))
-    return [t for t in grid_points(start + timedelta(minutes=policy.min_minutes), longest, policy.slot_minutes)
-            if _in(t, bookable.ends, closing=True)]
+    return [
+        t
+        for t in grid_points(start + timedelta(minutes=policy.min_minutes), longest, policy.slot_minutes)
+        if _in(t, bookable.ends, closing=True)
+    ]
 
 
 def random_offer(bookable: rules.Bookable, policy, rng: random.Random) -> Optional[rules.Interval]:

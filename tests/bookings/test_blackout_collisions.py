@@ -1,5 +1,6 @@
 """One collision query (bookings.services.bookings_under_blackouts) for a new blackout and for
 the blackouts of a calendar source, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -26,10 +27,23 @@ def test_a_blackout_and_a_calendar_source_collide_with_the_same_bookings(app, pe
         source = CalendarSource(facility_id=lab_id, resource_id=None, name="holidays", url=None)
         db.session.add(source)
         db.session.flush()
-        one = Blackout(facility_id=lab_id, resource_id=bsc_id, start_at=local("2026-12-01 08:00"),
-                       end_at=local("2026-12-01 12:00"), kind="maintenance", reason="x")
-        whole = Blackout(facility_id=lab_id, resource_id=None, start_at=local("2026-12-01 08:00"),
-                         end_at=local("2026-12-01 12:00"), kind="holiday", reason="y", source_id=source.id)
+        one = Blackout(
+            facility_id=lab_id,
+            resource_id=bsc_id,
+            start_at=local("2026-12-01 08:00"),
+            end_at=local("2026-12-01 12:00"),
+            kind="maintenance",
+            reason="x",
+        )
+        whole = Blackout(
+            facility_id=lab_id,
+            resource_id=None,
+            start_at=local("2026-12-01 08:00"),
+            end_at=local("2026-12-01 12:00"),
+            kind="holiday",
+            reason="y",
+            source_id=source.id,
+        )
         db.session.add_all([one, whole])
         db.session.commit()
 
@@ -37,8 +51,12 @@ def test_a_blackout_and_a_calendar_source_collide_with_the_same_bookings(app, pe
         assert [b.id for b in bookings.colliding_bookings(one)] == [inside]
         # the whole facility: every resource of it
         assert [b.id for b in sources.colliding_bookings(source, now=local("2026-11-10 09:00"))] == [other, inside]
-        assert [b.id for b in bookings.bookings_under_blackouts(Blackout.source_id == source.id, lab_id, None,
-                                                                ending_after=local("2026-12-01 11:00"))] == [inside]
+        assert [
+            b.id
+            for b in bookings.bookings_under_blackouts(
+                Blackout.source_id == source.id, lab_id, None, ending_after=local("2026-12-01 11:00")
+            )
+        ] == [inside]
         # a source of one resource sees only that resource
         source.resource_id = bsc_id
         assert [b.id for b in sources.colliding_bookings(source, now=local("2026-11-10 09:00"))] == [inside]

@@ -9,6 +9,7 @@ blackouts already there, and a window. Then:
   spare;
 - every booking that breaks no rule is one the answer offers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,17 +34,36 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # Where calendars break: DST changes (spring forward, fall back), Christmas and the turn of the
 # year, midsummer, Easter, a leap day; "now" is drawn within a few days of one of them.
-ANCHORS = [datetime(*day, 12, tzinfo=STOCKHOLM).astimezone(UTC) for day in (
-    (2026, 10, 25), (2027, 3, 28), (2027, 10, 31), (2028, 3, 26), (2026, 12, 20), (2026, 12, 31),
-    (2027, 6, 25), (2028, 4, 14), (2028, 2, 29), (2026, 11, 10))]
+ANCHORS = [
+    datetime(*day, 12, tzinfo=STOCKHOLM).astimezone(UTC)
+    for day in (
+        (2026, 10, 25),
+        (2027, 3, 28),
+        (2027, 10, 31),
+        (2028, 3, 26),
+        (2026, 12, 20),
+        (2026, 12, 31),
+        (2027, 6, 25),
+        (2028, 4, 14),
+        (2028, 2, 29),
+        (2026, 11, 10),
+    )
+]
 
 
 def policy_of(spec) -> rules.Policy:
     return rules.Policy(
-        slot_minutes=spec.slot_minutes, min_minutes=spec.min_minutes, max_minutes=spec.max_minutes,
-        lead_minutes=spec.lead_minutes, horizon_days=spec.horizon_days, changeover_minutes=spec.changeover_minutes,
-        requires_approval=spec.requires_approval, runs_unattended=spec.runs_unattended,
-        qualification=spec.qualification, quota_hours_per_week=spec.quota_hours_per_week)
+        slot_minutes=spec.slot_minutes,
+        min_minutes=spec.min_minutes,
+        max_minutes=spec.max_minutes,
+        lead_minutes=spec.lead_minutes,
+        horizon_days=spec.horizon_days,
+        changeover_minutes=spec.changeover_minutes,
+        requires_approval=spec.requires_approval,
+        runs_unattended=spec.runs_unattended,
+        qualification=spec.qualification,
+        quota_hours_per_week=spec.quota_hours_per_week,
+    )
 
 
 @dataclass(frozen=True)
@@ -66,8 +86,14 @@ class Situation:
         policy = self.policy
         qualified = {policy.qualification: date(2100, 1, 1)} if policy.qualification else {}
         taken = [(s, rules.blocked_until(e, policy)) for s, e in self.bookings]
-        return rules.BookingContext(policy=policy, hours=hours_for(self.facility), now=self.now,
-                                    blackouts=self.blackouts, taken=taken, qualifications=qualified)
+        return rules.BookingContext(
+            policy=policy,
+            hours=hours_for(self.facility),
+            now=self.now,
+            blackouts=self.blackouts,
+            taken=taken,
+            qualifications=qualified,
+        )
 
 
 @st.composite
@@ -87,15 +113,21 @@ def situations(draw) -> Situation:
 
     def near_window():
         steps = draw(st.integers(-2 * 1440 // policy.slot_minutes, 14 * 1440 // policy.slot_minutes))
-        return rules.next_slot(window_start.replace(second=0, microsecond=0) + steps * slot,
-                               policy.slot_minutes, STOCKHOLM)
+        return rules.next_slot(
+            window_start.replace(second=0, microsecond=0) + steps * slot, policy.slot_minutes, STOCKHOLM
+        )
 
     bookings, held = [], []  # as the database keeps them: apart, changeover included
     for _ in range(draw(st.integers(0, 5))):
         start = near_window()
-        end = start + timedelta(minutes=draw(
-            st.integers(policy.min_minutes // policy.slot_minutes, min(policy.max_minutes, 3 * 1440) // policy.slot_minutes)
-        ) * policy.slot_minutes)
+        end = start + timedelta(
+            minutes=draw(
+                st.integers(
+                    policy.min_minutes // policy.slot_minutes, min(policy.max_minutes, 3 * 1440) // policy.slot_minutes
+                )
+            )
+            * policy.slot_minutes
+        )
         span = (start, rules.blocked_until(end, policy))
         if not any(rules.overlaps(span, other) for other in held):
             bookings.append((start, end))
@@ -179,8 +211,12 @@ def test_the_first_offered_booking_is_accepted_for_every_resource():
     for facility, resource in RESOURCES:
         policy = policy_of(resource)
         for now in ANCHORS:
-            ctx = rules.BookingContext(policy=policy, hours=hours_for(facility), now=now,
-                                       qualifications={policy.qualification: date(2100, 1, 1)})
+            ctx = rules.BookingContext(
+                policy=policy,
+                hours=hours_for(facility),
+                now=now,
+                qualifications={policy.qualification: date(2100, 1, 1)},
+            )
             bookable = rules.bookable_time((now, now + timedelta(days=14)), ctx)
             first = rules.first_booking(bookable, policy, STOCKHOLM)
             assert first is not None, (resource.key, now)

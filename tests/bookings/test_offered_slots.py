@@ -4,6 +4,7 @@ The pure property (tests/bookings/test_free_means_bookable.py) holds the rules a
 other; these hold what a client sees against what it gets: the availability the service
 computes from the database, and the answer of ``request_booking`` and ``POST /api/v1/bookings``.
 """
+
 from __future__ import annotations
 
 import random
@@ -44,12 +45,30 @@ def write_situation(situation, other) -> None:
     resource = db.session.scalar(select(Resource).where(Resource.key == situation.resource.key))
     policy = situation.policy
     for status, (start, end) in zip(("confirmed", "pending") * 3, situation.bookings):
-        db.session.add(Booking(resource=resource, user=other, start_at=start, end_at=end,
-                               blocked_until=end + timedelta(minutes=policy.changeover_minutes),
-                               status=status, purpose="", created_at=situation.now, updated_at=situation.now))
+        db.session.add(
+            Booking(
+                resource=resource,
+                user=other,
+                start_at=start,
+                end_at=end,
+                blocked_until=end + timedelta(minutes=policy.changeover_minutes),
+                status=status,
+                purpose="",
+                created_at=situation.now,
+                updated_at=situation.now,
+            )
+        )
     for start, end in situation.blackouts:
-        db.session.add(Blackout(facility_id=resource.facility_id, resource=resource, start_at=start, end_at=end,
-                                kind="maintenance", reason="test"))
+        db.session.add(
+            Blackout(
+                facility_id=resource.facility_id,
+                resource=resource,
+                start_at=start,
+                end_at=end,
+                kind="maintenance",
+                reason="test",
+            )
+        )
     db.session.commit()
 
 
@@ -113,8 +132,15 @@ def test_a_qualified_user_who_books_the_first_offered_slot_gets_201(catalogue_ap
             bookable = from_json(answer.json())
             first = bookings.rules.first_booking(bookable, POLICIES[spec.key], clocks.STOCKHOLM)
             assert first is not None, (spec.key, answer.json())
-            made = client.post("/bookings", {"resource": spec.key, "start": first[0].isoformat(),
-                                             "end": first[1].isoformat(), "purpose": "first slot"})
+            made = client.post(
+                "/bookings",
+                {
+                    "resource": spec.key,
+                    "start": first[0].isoformat(),
+                    "end": first[1].isoformat(),
+                    "purpose": "first slot",
+                },
+            )
             assert made.status_code == 201, (spec.key, first, made.text)
     finally:
         server.stop()
@@ -156,8 +182,10 @@ def test_400_bookings_each_inside_a_window_called_free_all_get_201(catalogue_app
             minutes = (offer[1] - offer[0]).total_seconds() / 60
             if policy.quota_hours_per_week and week_minutes.get(week, 0) + minutes > policy.quota_hours_per_week * 60:
                 continue  # quota is the requester's own rule: keep to it
-            response = api.post("/bookings", {"resource": key, "start": offer[0].isoformat(),
-                                              "end": offer[1].isoformat(), "purpose": "load"})
+            response = api.post(
+                "/bookings",
+                {"resource": key, "start": offer[0].isoformat(), "end": offer[1].isoformat(), "purpose": "load"},
+            )
             if response.status_code != 201:
                 refused.append((key, offer, response.status_code, response.text))
             week_minutes[week] = week_minutes.get(week, 0) + minutes

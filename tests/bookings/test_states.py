@@ -1,5 +1,6 @@
 """One booking state machine: the states and their changes (pure), the API's refusal, and a
 scan of the source proving that only the booking service writes a booking's status."""
+
 from __future__ import annotations
 
 import ast
@@ -24,14 +25,19 @@ NAMES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show"
 
 # Written out here, not read from ``states``, so that the table is checked against the design.
 ALLOWED = {
-    ("pending", "confirmed"), ("pending", "rejected"), ("pending", "cancelled"),
-    ("confirmed", "cancelled"), ("confirmed", "completed"), ("confirmed", "no_show"),
+    ("pending", "confirmed"),
+    ("pending", "rejected"),
+    ("pending", "cancelled"),
+    ("confirmed", "cancelled"),
+    ("confirmed", "completed"),
+    ("confirmed", "no_show"),
     ("confirmed", "pending"),  # a reschedule that needs approval again
 }
 PAIRS = list(itertools.product(NAMES, NAMES))
 
 
 # --- the states, pure -----------------------------------------------------------------------
+
 
 def test_the_values_are_the_strings_the_database_api_and_feeds_use():
     assert [s.value for s in BookingStatus] == list(NAMES)
@@ -71,14 +77,17 @@ def test_a_refused_change_names_the_current_state(source, target):
     assert violation.message.startswith(f"A {source} booking cannot be ")
 
 
-@pytest.mark.parametrize(("source", "target", "message"), [
-    ("cancelled", "confirmed", "A cancelled booking cannot be approved."),
-    ("confirmed", "confirmed", "A confirmed booking cannot be approved."),
-    ("confirmed", "rejected", "A confirmed booking cannot be rejected."),
-    ("rejected", "cancelled", "A rejected booking cannot be cancelled."),
-    ("no_show", "cancelled", "A no_show booking cannot be cancelled."),
-    ("cancelled", "completed", "A cancelled booking cannot be completed."),
-])
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [
+        ("cancelled", "confirmed", "A cancelled booking cannot be approved."),
+        ("confirmed", "confirmed", "A confirmed booking cannot be approved."),
+        ("confirmed", "rejected", "A confirmed booking cannot be rejected."),
+        ("rejected", "cancelled", "A rejected booking cannot be cancelled."),
+        ("no_show", "cancelled", "A no_show booking cannot be cancelled."),
+        ("cancelled", "completed", "A cancelled booking cannot be completed."),
+    ],
+)
 def test_the_wording_of_the_refusals(source, target, message):
     with pytest.raises(ServiceError, match=f"^{message}$"):
         states.check_transition(source, target)
@@ -96,10 +105,13 @@ def test_an_action_that_needs_an_active_booking():
 
 # --- through the API ----------------------------------------------------------------------------
 
+
 def _counts(app) -> tuple[int, int]:
     with app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Booking)),
-                db.session.scalar(select(func.count()).select_from(AuditEvent)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Booking)),
+            db.session.scalar(select(func.count()).select_from(AuditEvent)),
+        )
 
 
 def test_approving_a_cancelled_booking_is_refused_naming_its_state(people, app):
@@ -112,8 +124,9 @@ def test_approving_a_cancelled_booking_is_refused_naming_its_state(people, app):
     before = _counts(app)
     refused = manager.post(f"/bookings/{booking['id']}/approve", {"reason": "Batch record checked"})
     assert refused.status_code == 422
-    assert refused.json() == {"errors": [{"code": "invalid_state", "field": "status",
-                                          "message": "A cancelled booking cannot be approved."}]}
+    assert refused.json() == {
+        "errors": [{"code": "invalid_state", "field": "status", "message": "A cancelled booking cannot be approved."}]
+    }
     assert error_codes(manager.post(f"/bookings/{booking['id']}/reject", {"reason": "late"})) == ["invalid_state"]
     assert alice.get(f"/bookings/{booking['id']}").json()["status"] == "cancelled"
     assert _counts(app) == before
@@ -130,12 +143,17 @@ def test_a_change_of_state_bumps_the_sequence_once_and_writes_one_audit_event(pe
     manager.post(f"/bookings/{booking['id']}/cancel", {"reason": "HVAC failure"})
     with app.app_context():
         row = db.session.get(Booking, booking["id"])
-        events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity == "bookings",
-                                                             AuditEvent.entity_id == row.id)
-                                    .order_by(AuditEvent.id)).all()
+        events = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "bookings", AuditEvent.entity_id == row.id)
+            .order_by(AuditEvent.id)
+        ).all()
         assert [(e.action, e.before and e.before["status"], e.after["status"]) for e in events] == [
-            ("booking.requested", None, "pending"), ("booking.approved", "pending", "confirmed"),
-            ("booking.rescheduled", "confirmed", "pending"), ("booking.cancelled", "pending", "cancelled")]
+            ("booking.requested", None, "pending"),
+            ("booking.approved", "pending", "confirmed"),
+            ("booking.rescheduled", "confirmed", "pending"),
+            ("booking.cancelled", "pending", "cancelled"),
+        ]
         assert row.sequence == 3
         assert row.decided_by.email == manager.email and row.decision_reason == "HVAC failure"
 
@@ -182,8 +200,9 @@ class StatusWrites(ast.NodeVisitor):
     visit_FunctionDef = visit_AsyncFunctionDef = _function
 
     def _add(self, node: ast.AST) -> None:
-        self.found.append((node.lineno, self.functions[-1] if self.functions else "",
-                           ast.get_source_segment(self.source, node)))
+        self.found.append(
+            (node.lineno, self.functions[-1] if self.functions else "", ast.get_source_segment(self.source, node))
+        )
 
     def _check(self, target: ast.AST) -> None:
         for t in _targets(target):
@@ -203,15 +222,27 @@ class StatusWrites(ast.NodeVisitor):
 
     def visit_Call(self, node):
         func = node.func
-        if (isinstance(func, ast.Name) and func.id == "setattr" and len(node.args) >= 2
-                and isinstance(node.args[1], ast.Constant) and node.args[1].value == "status"
-                and _owner(node.args[0]) not in NOT_BOOKINGS):
+        if (
+            isinstance(func, ast.Name)
+            and func.id == "setattr"
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == "status"
+            and _owner(node.args[0]) not in NOT_BOOKINGS
+        ):
             self._add(node)
-        if (isinstance(func, ast.Attribute) and func.attr == "values"
-                and "Booking" in (ast.get_source_segment(self.source, func.value) or "")
-                and (any(k.arg == "status" for k in node.keywords)
-                     or any(isinstance(a, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "status"
-                                                            for k in a.keys) for a in node.args))):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "values"
+            and "Booking" in (ast.get_source_segment(self.source, func.value) or "")
+            and (
+                any(k.arg == "status" for k in node.keywords)
+                or any(
+                    isinstance(a, ast.Dict) and any(isinstance(k, ast.Constant) and k.value == "status" for k in a.keys)
+                    for a in node.args
+                )
+            )
+        ):
             self._add(node)
         self.generic_visit(node)
 
@@ -226,7 +257,7 @@ def status_writes() -> dict[str, list[tuple[int, str, str]]]:
 
 
 def test_the_scan_finds_every_kind_of_write():
-    source = '''
+    source = """
 def f(booking, bookings, resource):
     booking.status = "cancelled"
     booking.status, booking.sequence = "completed", 2
@@ -248,7 +279,7 @@ def f(booking, bookings, resource):
     booking.status == "confirmed"
     x = booking.status
     booking.statuses = {}
-'''
+"""
     lines = [line for line, function, _ in StatusWrites(source).found]
     assert lines == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]
     assert {function for _, function, _ in StatusWrites(source).found} == {"f"}
@@ -260,4 +291,5 @@ def test_only_the_booking_service_writes_a_booking_status():
     assert outside == {}, f"a booking's status is written outside facility/bookings/: {outside}"
     # Not vacuous: the scan sees the one place that does it, and only that.
     assert {(path, function) for path, writes in found.items() for _, function, _ in writes} == {
-        ("facility/bookings/services.py", "change_status")}
+        ("facility/bookings/services.py", "change_status")
+    }

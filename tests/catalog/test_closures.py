@@ -1,4 +1,5 @@
 """ClosedDays: public holidays and named days from python-holidays for any year, own closures."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -59,8 +60,14 @@ def test_sundays_are_not_closed_days_unless_they_are_public_holidays():
 
 
 def test_own_periods_are_inclusive_and_named():
-    closed = ClosedDays("SE", ["julafton"], [Closure(date(2027, 7, 12), date(2027, 7, 16), "Summer shutdown"),
-                                             Closure(date(2027, 12, 30), date(2028, 1, 2))])
+    closed = ClosedDays(
+        "SE",
+        ["julafton"],
+        [
+            Closure(date(2027, 7, 12), date(2027, 7, 16), "Summer shutdown"),
+            Closure(date(2027, 12, 30), date(2028, 1, 2)),
+        ],
+    )
     assert date(2027, 7, 11) not in closed and date(2027, 7, 17) not in closed
     assert all(date(2027, 7, 12) + timedelta(days=n) in closed for n in range(5))
     assert closed.name(date(2027, 7, 16), "sv") == "Summer shutdown"
@@ -84,8 +91,11 @@ def test_no_country_means_only_own_closures():
 
 
 def test_the_stored_form_round_trips_and_plain_dates_still_work():
-    entries = [{"holiday": "Julafton"}, {"day": "2026-12-23"},
-               {"from": "2027-07-12", "to": "2027-07-16", "name": "Summer shutdown"}]
+    entries = [
+        {"holiday": "Julafton"},
+        {"day": "2026-12-23"},
+        {"from": "2027-07-12", "to": "2027-07-16", "name": "Summer shutdown"},
+    ]
     closed = ClosedDays.from_entries("SE", entries)
     assert closed.entries() == entries
     legacy = ClosedDays.from_entries(None, ["2026-12-24", "2026-12-31"])

@@ -1,5 +1,6 @@
 """Helpers for the calendar-feed tests: subscribe through the API, fetch a feed over HTTP,
 and read it with two independent iCalendar parsers."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -35,21 +36,34 @@ def feeds(live_server) -> Feeds:
 
 def events_by_icalendar(body: bytes) -> dict[str, dict]:
     calendar = icalendar.Calendar.from_ical(body)
-    return {str(e["UID"]): {
-        "start": e.decoded("DTSTART").astimezone(timezone.utc), "end": e.decoded("DTEND").astimezone(timezone.utc),
-        "status": str(e["STATUS"]), "sequence": int(e["SEQUENCE"]), "summary": str(e["SUMMARY"]),
-        "description": str(e.get("DESCRIPTION", "")), "location": str(e.get("LOCATION", "")),
-    } for e in calendar.walk("VEVENT")}
+    return {
+        str(e["UID"]): {
+            "start": e.decoded("DTSTART").astimezone(timezone.utc),
+            "end": e.decoded("DTEND").astimezone(timezone.utc),
+            "status": str(e["STATUS"]),
+            "sequence": int(e["SEQUENCE"]),
+            "summary": str(e["SUMMARY"]),
+            "description": str(e.get("DESCRIPTION", "")),
+            "location": str(e.get("LOCATION", "")),
+        }
+        for e in calendar.walk("VEVENT")
+    }
 
 
 def events_by_vobject(body: bytes) -> dict[str, dict]:
     calendar = vobject.readOne(body.decode("utf-8"))
-    return {e.uid.value: {
-        "start": e.dtstart.value.astimezone(timezone.utc), "end": e.dtend.value.astimezone(timezone.utc),
-        "status": e.status.value, "sequence": int(e.sequence.value), "summary": e.summary.value,
-        "description": e.description.value if hasattr(e, "description") else "",
-        "location": e.location.value if hasattr(e, "location") else "",
-    } for e in calendar.contents.get("vevent", [])}
+    return {
+        e.uid.value: {
+            "start": e.dtstart.value.astimezone(timezone.utc),
+            "end": e.dtend.value.astimezone(timezone.utc),
+            "status": e.status.value,
+            "sequence": int(e.sequence.value),
+            "summary": e.summary.value,
+            "description": e.description.value if hasattr(e, "description") else "",
+            "location": e.location.value if hasattr(e, "location") else "",
+        }
+        for e in calendar.contents.get("vevent", [])
+    }
 
 
 def parsed_both_ways(body: bytes) -> dict[str, dict]:

@@ -1,4 +1,5 @@
 """Calendar feeds over real HTTP, read by two independent parsers (icalendar and vobject)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -100,8 +101,9 @@ def test_a_cancelled_booking_leaves_the_feed_after_thirty_days(people, feeds, ap
     feed = feeds.subscribe(alice, "user")
     assert uid_of(booking) in parsed_both_ways(feeds.fetch(feed["url"]).content)
     with app.app_context():
-        db.session.execute(update(Booking).where(Booking.id == booking["id"])
-                           .values(updated_at=utcnow() - timedelta(days=31)))
+        db.session.execute(
+            update(Booking).where(Booking.id == booking["id"]).values(updated_at=utcnow() - timedelta(days=31))
+        )
         db.session.commit()
     assert uid_of(booking) not in parsed_both_ways(feeds.fetch(feed["url"]).content)
 
@@ -157,8 +159,15 @@ def test_a_resource_feed_shows_other_peoples_bookings_only_as_booked(people, fee
     theirs = book(alice, "lab-bsc", local_slot(7, 9), purpose="Secret CAR-NK construct 7")
     mine = book(bob, "lab-bsc", local_slot(7, 11), purpose="Bob's viability assay")
     with app.app_context():
-        add_blackout(get_user(manager.email), "lab", instant(local_slot(9, 8)[0]), instant(local_slot(9, 12)[0]),
-                     resource_key="lab-bsc", kind="maintenance", reason="HEPA filter change")
+        add_blackout(
+            get_user(manager.email),
+            "lab",
+            instant(local_slot(9, 8)[0]),
+            instant(local_slot(9, 12)[0]),
+            resource_key="lab-bsc",
+            kind="maintenance",
+            reason="HEPA filter change",
+        )
 
     for scope, target in (("resource", "lab-bsc"), ("facility", "lab")):
         body = feeds.fetch(feeds.subscribe(bob, scope, target)["url"]).content
@@ -202,8 +211,11 @@ def test_one_booking_downloads_as_an_ics_file_for_its_owner_and_managers(people,
     from tests.web.conftest import PASSWORD, Browserless
 
     owner = people.make(password=PASSWORD)
-    visitor = {"owner": owner, "manager": people.make("manager", facilities=["lab"], password=PASSWORD),
-               "stranger": people.make(password=PASSWORD)}[who]
+    visitor = {
+        "owner": owner,
+        "manager": people.make("manager", facilities=["lab"], password=PASSWORD),
+        "stranger": people.make(password=PASSWORD),
+    }[who]
     booking = book(owner, "lab-bsc", local_slot(7, 9))
     browser = Browserless(live_server.url)
     assert browser.sign_in(visitor.email).status_code == 302

@@ -1,4 +1,5 @@
 """A calendar source's URL cannot make the server read its own network."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,13 +7,16 @@ import pytest
 from facility.feeds.fetch import FetchError, fetch
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:9/holidays.ics",          # this host
-    "http://localhost:9/holidays.ics",
-    "http://10.1.2.3/holidays.ics",             # the hospital's network
-    "http://169.254.169.254/latest/meta-data/",  # cloud metadata
-    "http://[::1]:9/holidays.ics",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/holidays.ics",  # this host
+        "http://localhost:9/holidays.ics",
+        "http://10.1.2.3/holidays.ics",  # the hospital's network
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "http://[::1]:9/holidays.ics",
+    ],
+)
 def test_addresses_inside_the_network_are_refused_before_connecting(url):
     with pytest.raises(FetchError) as refused:
         fetch(url, max_bytes=1024, timeout=1)

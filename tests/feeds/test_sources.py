@@ -1,6 +1,7 @@
 """Calendar sources: outside iCalendars become blackouts. The calendars are served over real
 HTTP from 127.0.0.1 (good ones, and ones that are HTML, too large, dripping, failing or
 redirecting to file:), and the manager's page is used over real HTTP like a browser would."""
+
 from __future__ import annotations
 
 import threading
@@ -34,9 +35,11 @@ TIMEOUT_SECONDS = 0.5
 
 # --- calendars ---------------------------------------------------------------------------------
 
+
 def ics(*events: str, extra: str = "") -> bytes:
-    body = "".join(f"BEGIN:VEVENT\nUID:{n}@test\nDTSTAMP:20260101T000000Z\n{e.strip()}\nEND:VEVENT\n"
-                   for n, e in enumerate(events))
+    body = "".join(
+        f"BEGIN:VEVENT\nUID:{n}@test\nDTSTAMP:20260101T000000Z\n{e.strip()}\nEND:VEVENT\n" for n, e in enumerate(events)
+    )
     text = f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\n{extra}{body}END:VCALENDAR\n"
     return text.replace("\n", "\r\n").encode()
 
@@ -77,8 +80,10 @@ def expected_closures(today: date) -> set[tuple[datetime, datetime, str]]:
     inspection = date.fromisoformat(local_slot(14, 10)[0][:10])
     return {
         (local(sunday, 0), local(sunday + timedelta(days=1), 0), "Closed: end of summer time"),
-        *((local(monday + timedelta(weeks=w), 8), local(monday + timedelta(weeks=w), 10), "Cleaning campaign")
-          for w in range(3)),
+        *(
+            (local(monday + timedelta(weeks=w), 8), local(monday + timedelta(weeks=w), 10), "Cleaning campaign")
+            for w in range(3)
+        ),
         (local(inspection, 10), local(inspection, 12), "Inspection"),
         (local(sunday + timedelta(days=7), 0), local(sunday + timedelta(days=8), 0), "Public holiday"),
         (local(sunday + timedelta(days=8), 12), local(sunday + timedelta(days=8), 13), "Floating lunch closure"),
@@ -86,6 +91,7 @@ def expected_closures(today: date) -> set[tuple[datetime, datetime, str]]:
 
 
 # --- the outside server ------------------------------------------------------------------------
+
 
 class CalendarServer:
     """Serves ``bodies[path]`` as text/calendar on 127.0.0.1; the other paths misbehave."""
@@ -149,7 +155,7 @@ class CalendarServer:
         h.send_header("Content-Type", "text/calendar")
         h.end_headers()
         try:
-            for byte in (b"BEGIN:VCALENDAR\r\n" + b"X" * 400):
+            for byte in b"BEGIN:VCALENDAR\r\n" + b"X" * 400:
                 h.wfile.write(bytes([byte]))
                 h.wfile.flush()
                 clock.sleep(0.05)
@@ -218,45 +224,63 @@ WINDOW = (datetime(2026, 9, 1, tzinfo=UTC), datetime(2027, 10, 1, tzinfo=UTC))
 
 
 def test_all_day_events_are_whole_local_days_even_when_the_clocks_change():
-    events = sources.parse_events(ics("DTSTART;VALUE=DATE:20261025\nDTEND;VALUE=DATE:20261027\nSUMMARY:Closed"),
-                                  STOCKHOLM, WINDOW)
-    assert [(e.start, e.end) for e in events] == [(datetime(2026, 10, 24, 22, tzinfo=UTC),
-                                                    datetime(2026, 10, 26, 23, tzinfo=UTC))]
+    events = sources.parse_events(
+        ics("DTSTART;VALUE=DATE:20261025\nDTEND;VALUE=DATE:20261027\nSUMMARY:Closed"), STOCKHOLM, WINDOW
+    )
+    assert [(e.start, e.end) for e in events] == [
+        (datetime(2026, 10, 24, 22, tzinfo=UTC), datetime(2026, 10, 26, 23, tzinfo=UTC))
+    ]
     assert events[0].end - events[0].start == timedelta(hours=49)  # the Sunday has 25 hours
 
 
 def test_recurring_events_are_expanded_in_their_zone_and_times_are_converted_to_utc():
-    events = sources.parse_events(ics(
-        "DTSTART;TZID=Europe/Stockholm:20261019T080000\nDURATION:PT2H\nRRULE:FREQ=WEEKLY;COUNT=3\nSUMMARY:Clean",
-        "DTSTART:20261102T120000Z\nDTEND:20261102T130000Z\nSUMMARY:In UTC",
-        "DTSTART:20261103T120000\nDTEND:20261103T130000\nSUMMARY:Floating",
-    ), STOCKHOLM, WINDOW)
+    events = sources.parse_events(
+        ics(
+            "DTSTART;TZID=Europe/Stockholm:20261019T080000\nDURATION:PT2H\nRRULE:FREQ=WEEKLY;COUNT=3\nSUMMARY:Clean",
+            "DTSTART:20261102T120000Z\nDTEND:20261102T130000Z\nSUMMARY:In UTC",
+            "DTSTART:20261103T120000\nDTEND:20261103T130000\nSUMMARY:Floating",
+        ),
+        STOCKHOLM,
+        WINDOW,
+    )
     assert [(e.start.isoformat(), e.summary) for e in events] == [
-        ("2026-10-19T06:00:00+00:00", "Clean"), ("2026-10-26T07:00:00+00:00", "Clean"),
-        ("2026-11-02T07:00:00+00:00", "Clean"), ("2026-11-02T12:00:00+00:00", "In UTC"),
+        ("2026-10-19T06:00:00+00:00", "Clean"),
+        ("2026-10-26T07:00:00+00:00", "Clean"),
+        ("2026-11-02T07:00:00+00:00", "Clean"),
+        ("2026-11-02T12:00:00+00:00", "In UTC"),
         ("2026-11-03T11:00:00+00:00", "Floating"),
     ]
 
 
 def test_cancelled_and_instant_events_are_skipped_but_transparent_ones_kept():
-    events = sources.parse_events(ics(
-        "DTSTART;VALUE=DATE:20261224\nSTATUS:CANCELLED\nSUMMARY:Not this year",
-        "DTSTART:20261225T090000Z\nSUMMARY:A moment",
-        "DTSTART;VALUE=DATE:20261226\nTRANSP:TRANSPARENT\nSUMMARY:Boxing day",
-        "DTSTART;VALUE=DATE:20200101\nRRULE:FREQ=YEARLY\nEXDATE;VALUE=DATE:20270101\nSUMMARY:New year",
-    ), STOCKHOLM, WINDOW)
+    events = sources.parse_events(
+        ics(
+            "DTSTART;VALUE=DATE:20261224\nSTATUS:CANCELLED\nSUMMARY:Not this year",
+            "DTSTART:20261225T090000Z\nSUMMARY:A moment",
+            "DTSTART;VALUE=DATE:20261226\nTRANSP:TRANSPARENT\nSUMMARY:Boxing day",
+            "DTSTART;VALUE=DATE:20200101\nRRULE:FREQ=YEARLY\nEXDATE;VALUE=DATE:20270101\nSUMMARY:New year",
+        ),
+        STOCKHOLM,
+        WINDOW,
+    )
     assert [e.summary for e in events] == ["Boxing day"]  # 2027-01-01 excluded, 2028 is outside
 
 
-@pytest.mark.parametrize("body, code, words", [
-    (b"<!doctype html><html><body>Holidays</body></html>", "not_icalendar", "(it is a web page)"),
-    (b"", "not_icalendar", "should begin with BEGIN:VCALENDAR"),
-    (ics("SUMMARY:no start"), "invalid_calendar", "an event has no DTSTART"),
-    (ics("DTSTART:20261019T080000Z\nDURATION:PT1H\nRRULE:FREQ=SOMETIMES"), "invalid_calendar", "cannot be read"),
-    (ics("DTSTART:20261019T080000Z\nDURATION:PT1S\nRRULE:FREQ=SECONDLY"), "too_many_events", "repeat too often"),
-    (ics("DTSTART:20261001T080000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15,16,17"),
-     "too_many_events", "more than 2000 events"),
-])
+@pytest.mark.parametrize(
+    "body, code, words",
+    [
+        (b"<!doctype html><html><body>Holidays</body></html>", "not_icalendar", "(it is a web page)"),
+        (b"", "not_icalendar", "should begin with BEGIN:VCALENDAR"),
+        (ics("SUMMARY:no start"), "invalid_calendar", "an event has no DTSTART"),
+        (ics("DTSTART:20261019T080000Z\nDURATION:PT1H\nRRULE:FREQ=SOMETIMES"), "invalid_calendar", "cannot be read"),
+        (ics("DTSTART:20261019T080000Z\nDURATION:PT1S\nRRULE:FREQ=SECONDLY"), "too_many_events", "repeat too often"),
+        (
+            ics("DTSTART:20261001T080000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15,16,17"),
+            "too_many_events",
+            "more than 2000 events",
+        ),
+    ],
+)
 def test_unusable_calendars_are_refused_quickly_with_a_reason(body, code, words):
     started = clock.monotonic()
     with pytest.raises(sources.SourceProblem) as problem:
@@ -272,11 +296,17 @@ def test_a_yearly_holiday_since_1900_is_cheap_to_expand():
 
 # --- fetching within limits --------------------------------------------------------------------
 
+
 def test_fetch_follows_redirects_but_refuses_other_schemes(calendars):
     moved = fetch(calendars.url + "/moved", max_bytes=LIMIT_BYTES * 16, timeout=5, allow_private=True)
     assert moved == calendars.bodies["/good.ics"]
-    for url in ("file:///etc/passwd", "ftp://127.0.0.1/x.ics", "javascript:alert(1)", "127.0.0.1/x.ics",
-                calendars.url + "/to-file"):
+    for url in (
+        "file:///etc/passwd",
+        "ftp://127.0.0.1/x.ics",
+        "javascript:alert(1)",
+        "127.0.0.1/x.ics",
+        calendars.url + "/to-file",
+    ):
         with pytest.raises(FetchError) as refused:
             fetch(url, max_bytes=LIMIT_BYTES, timeout=5, allow_private=True)
         assert refused.value.code == "bad_url" and "http:// or https://" in refused.value.message
@@ -297,6 +327,7 @@ def test_fetch_stops_reading_at_the_size_limit_and_at_the_deadline(calendars):
 
 # --- the manager's page ------------------------------------------------------------------------
 
+
 @SQLITE_ONLY
 def test_a_manager_attaches_a_calendar_and_its_events_become_blackouts(app, people, live_server, calendars):
     alice = people.make()
@@ -313,8 +344,10 @@ def test_a_manager_attaches_a_calendar_and_its_events_become_blackouts(app, peop
         assert {(b.kind, b.resource_id, b.facility.key) for b in made} == {("holiday", None, "lab")}
         source = db.session.scalar(select(CalendarSource))
         assert source.event_count == 7 and source.last_error == "" and source.last_success_at is not None
-        assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.entity == "calendar_sources")) == \
-            "calendar_source.created"
+        assert (
+            db.session.scalar(select(AuditEvent.action).where(AuditEvent.entity == "calendar_sources"))
+            == "calendar_source.created"
+        )
 
     page = browser.get(PAGE).text
     assert "“Closures” added: 7 events became blackouts." in page
@@ -327,8 +360,7 @@ def test_a_manager_attaches_a_calendar_and_its_events_become_blackouts(app, peop
 
 
 @SQLITE_ONLY
-def test_bad_sources_get_a_clear_error_on_the_page_and_nothing_is_stored(app, people, live_server, calendars,
-                                                                           limits):
+def test_bad_sources_get_a_clear_error_on_the_page_and_nothing_is_stored(app, people, live_server, calendars, limits):
     browser = manager_browser(people, live_server)
     cases = {
         calendars.url + "/html": "This is not an iCalendar file (it is a web page)",
@@ -373,8 +405,9 @@ def test_a_broken_refresh_keeps_the_blackouts_and_the_page_says_why(app, people,
         assert sources.refresh_all_sources() == 0
         assert db.session.get(CalendarSource, source_id).event_count == 7
 
-    calendars.bodies["/good.ics"] = ics("DTSTART;VALUE=DATE:" + f"{today() + timedelta(days=40):%Y%m%d}\n"
-                                        "SUMMARY:Only this one")
+    calendars.bodies["/good.ics"] = ics(
+        "DTSTART;VALUE=DATE:" + f"{today() + timedelta(days=40):%Y%m%d}\nSUMMARY:Only this one"
+    )
     with app.app_context():
         assert refresh_calendar_sources(now()) == 1  # the scheduled job
         refreshed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "calendar_source.refreshed")).one()
@@ -389,8 +422,12 @@ def test_an_uploaded_file_becomes_blackouts_and_the_job_leaves_it_alone(app, peo
     browser = manager_browser(people, live_server)
     day = today() + timedelta(days=20)
     upload = ics(f"DTSTART;VALUE=DATE:{day:%Y%m%d}\nSUMMARY:Staff day")
-    added = browser.post_form(PAGE, {**source_form(""), "target": "resource:lab-bioreactor", "kind": "other"},
-                              files={"upload": ("closures.ics", upload, "text/calendar")}, allow_redirects=False)
+    added = browser.post_form(
+        PAGE,
+        {**source_form(""), "target": "resource:lab-bioreactor", "kind": "other"},
+        files={"upload": ("closures.ics", upload, "text/calendar")},
+        allow_redirects=False,
+    )
     assert added.status_code == 302, added.text
     assert blackouts(app) == {(local(day, 0), local(day + timedelta(days=1), 0), "Staff day")}
     with app.app_context():
@@ -404,9 +441,18 @@ def test_an_uploaded_file_becomes_blackouts_and_the_job_leaves_it_alone(app, peo
 def test_removing_a_source_removes_its_blackouts_only(app, people, live_server, calendars):
     browser = manager_browser(people, live_server)
     day = local_slot(30, 8)[0][:10]
-    manual = browser.post_form("/manage/blackouts", {"target": "facility:lab", "start_date": day, "start_time": "08:00",
-                                                     "end_date": day, "end_time": "18:00", "kind": "maintenance",
-                                                     "reason": "annual service"})
+    manual = browser.post_form(
+        "/manage/blackouts",
+        {
+            "target": "facility:lab",
+            "start_date": day,
+            "start_time": "08:00",
+            "end_date": day,
+            "end_time": "18:00",
+            "kind": "maintenance",
+            "reason": "annual service",
+        },
+    )
     assert manual.status_code == 201
     browser.post_form(PAGE, source_form(calendars.url + "/good.ics"))
     with app.app_context():
@@ -430,8 +476,12 @@ def test_only_managers_of_the_facility_may_use_sources(app, people, live_server,
     assert anonymous.status_code == 302 and "/sign-in" in anonymous.headers["Location"]
 
     gmp = manager_browser(people, live_server, facilities=("gmp",))
-    assert gmp.post_form(PAGE, {**source_form(calendars.url + "/good.ics"), "target": "facility:gmp"},
-                         allow_redirects=False).status_code == 302
+    assert (
+        gmp.post_form(
+            PAGE, {**source_form(calendars.url + "/good.ics"), "target": "facility:gmp"}, allow_redirects=False
+        ).status_code
+        == 302
+    )
     with app.app_context():
         source_id = db.session.scalar(select(CalendarSource.id))
     lab = manager_browser(people, live_server)
@@ -446,18 +496,19 @@ def test_only_managers_of_the_facility_may_use_sources(app, people, live_server,
 
 # --- the service, on SQLite and PostgreSQL -------------------------------------------------------
 
+
 @pytest.mark.any_date
 def test_a_refresh_replaces_the_blackouts_all_at_once_or_not_at_all(app, calendars, limits, monkeypatch):
     boss = make_manager(app)
     with app.app_context():
-        source = sources.add_source(as_user(boss), "lab", name="Closures", url=calendars.url + "/good.ics",
-                                    resource_key="lab-bsc")
+        source = sources.add_source(
+            as_user(boss), "lab", name="Closures", url=calendars.url + "/good.ics", resource_key="lab-bsc"
+        )
         source_id = source.id
     first = blackouts(app)
     assert first == expected_closures(today())
 
-    calendars.bodies["/good.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=3):%Y%m%d}\n"
-                                        "SUMMARY:Changed")
+    calendars.bodies["/good.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=3):%Y%m%d}\nSUMMARY:Changed")
 
     def fail_after_the_inserts(*args, **kwargs):
         db.session.flush()  # the new blackouts have reached the database
@@ -477,8 +528,7 @@ def test_a_refresh_replaces_the_blackouts_all_at_once_or_not_at_all(app, calenda
     with app.app_context():
         assert db.session.get(CalendarSource, source_id).last_error.startswith("This is not an iCalendar file")
 
-    calendars.bodies["/good.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=3):%Y%m%d}\n"
-                                        "SUMMARY:Changed")
+    calendars.bodies["/good.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=3):%Y%m%d}\nSUMMARY:Changed")
     with app.app_context():
         sources.refresh_source(source_id)
         after = list(db.session.scalars(select(Blackout)))
@@ -488,8 +538,7 @@ def test_a_refresh_replaces_the_blackouts_all_at_once_or_not_at_all(app, calenda
 
 def test_refresh_all_sources_counts_the_url_sources_it_refreshed(app, calendars, limits):
     boss = make_manager(app, facilities=("lab", "gmp"))
-    calendars.bodies["/other.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=5):%Y%m%d}\n"
-                                         "SUMMARY:Holiday")
+    calendars.bodies["/other.ics"] = ics(f"DTSTART;VALUE=DATE:{today() + timedelta(days=5):%Y%m%d}\nSUMMARY:Holiday")
     with app.app_context():
         actor = as_user(boss)
         sources.add_source(actor, "lab", name="A", url=calendars.url + "/good.ics")

@@ -24,6 +24,7 @@ instants are the dates on which date arithmetic in a booking service tends to br
 Subprocesses (gunicorn in ``tests/support/live.py``) get the instant in the environment
 variable ``FACILITY_TEST_NOW`` and freeze their own clock there (``tests/support/frozen_wsgi.py``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

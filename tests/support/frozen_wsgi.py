@@ -4,6 +4,7 @@
 ``$FACILITY_TEST_NOW`` (an ISO 8601 instant, see ``tests/support/clock.py``) and ticks on
 from there, before the app is made. Test-only; production serves ``wsgi:app``.
 """
+
 import os
 
 import time_machine

@@ -1,4 +1,5 @@
 """Real HTTP for tests: the app served on a loopback port, and a small JSON client."""
+
 from __future__ import annotations
 
 import os
@@ -42,12 +43,29 @@ class GunicornServer:
     def __init__(self, database_url: str, instance: Path, workers: int = 4):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, FACILITY_DATABASE_URL=database_url, FACILITY_SECRET_KEY="test-secret",
-                   **{clock.ENVIRONMENT_VARIABLE: clock.now().isoformat()})
+        env = dict(
+            os.environ,
+            FACILITY_DATABASE_URL=database_url,
+            FACILITY_SECRET_KEY="test-secret",
+            **{clock.ENVIRONMENT_VARIABLE: clock.now().isoformat()},
+        )
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--chdir", str(ROOT), "--log-level", "warning", "tests.support.frozen_wsgi:app"],
-            env=env, cwd=instance, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--chdir",
+                str(ROOT),
+                "--log-level",
+                "warning",
+                "tests.support.frozen_wsgi:app",
+            ],
+            env=env,
+            cwd=instance,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
 
     def start(self) -> "GunicornServer":

@@ -1,5 +1,6 @@
 """Helpers for the usage tests: rows written directly (the booking rules forbid the past),
 and a real SMTP server on 127.0.0.1 that keeps what it receives."""
+
 from __future__ import annotations
 
 import email
@@ -31,25 +32,57 @@ def user_id(email_address: str) -> int:
     return db.session.scalar(select(User.id).where(User.email == email_address))
 
 
-def add_booking(resource_key: str, email_address: str, start: datetime, end: datetime, status: str = "confirmed",
-                updated_at: datetime | None = None, created_at: datetime | None = None) -> int:
+def add_booking(
+    resource_key: str,
+    email_address: str,
+    start: datetime,
+    end: datetime,
+    status: str = "confirmed",
+    updated_at: datetime | None = None,
+    created_at: datetime | None = None,
+) -> int:
     resource = db.session.scalar(select(Resource).where(Resource.key == resource_key))
-    booking = Booking(resource_id=resource.id, user_id=user_id(email_address), start_at=start, end_at=end,
-                      blocked_until=end, status=status, purpose="test", created_at=created_at or start,
-                      updated_at=updated_at or start)
+    booking = Booking(
+        resource_id=resource.id,
+        user_id=user_id(email_address),
+        start_at=start,
+        end_at=end,
+        blocked_until=end,
+        status=status,
+        purpose="test",
+        created_at=created_at or start,
+        updated_at=updated_at or start,
+    )
     db.session.add(booking)
     db.session.commit()
     return booking.id
 
 
-def add_usage(resource_key: str, email_address: str, start: datetime, end: datetime | None, *,
-              booking_id: int | None = None, source: str = "booking", superseded: bool = False,
-              corrects_id: int | None = None) -> int:
+def add_usage(
+    resource_key: str,
+    email_address: str,
+    start: datetime,
+    end: datetime | None,
+    *,
+    booking_id: int | None = None,
+    source: str = "booking",
+    superseded: bool = False,
+    corrects_id: int | None = None,
+) -> int:
     resource = db.session.scalar(select(Resource).where(Resource.key == resource_key))
     user = db.session.get(User, user_id(email_address))
-    record = UsageRecord(resource_id=resource.id, user_id=user.id, organisation_id=user.organisation_id,
-                         start_at=start, end_at=end, source=source, booking_id=booking_id, superseded=superseded,
-                         corrects_id=corrects_id, reason="")
+    record = UsageRecord(
+        resource_id=resource.id,
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        start_at=start,
+        end_at=end,
+        source=source,
+        booking_id=booking_id,
+        superseded=superseded,
+        corrects_id=corrects_id,
+        reason="",
+    )
     db.session.add(record)
     db.session.commit()
     return record.id
@@ -86,12 +119,15 @@ def smtp(app):
     yield inbox
     controller.stop()
 
+
 @pytest.fixture
 def signed_in(live_server, people):
     """signed_in(role, **make_args) -> (client, Browserless signed in as that new user)."""
+
     def make(role="scientist", **kwargs):
         client = people.make(role, password=PASSWORD, **kwargs)
         browser = Browserless(live_server.url)
         assert browser.sign_in(client.email).status_code == 302
         return client, browser
+
     return make

@@ -1,4 +1,5 @@
 """The check-in window is stated once, in usage.services; the pages ask it."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -29,8 +30,15 @@ def test_the_page_shows_what_the_service_would_do(monkeypatch):
     b = booking()
     monkeypatch.setattr(services, "open_record_of", lambda _booking: None)
     expected = {"too_early": "later", "open": "check_in", "too_late": None}
-    for now in (START - timedelta(hours=1), START - services.CHECK_IN_EARLY - TICK, START - services.CHECK_IN_EARLY,
-                START, END - TICK, END, END + timedelta(days=1)):
+    for now in (
+        START - timedelta(hours=1),
+        START - services.CHECK_IN_EARLY - TICK,
+        START - services.CHECK_IN_EARLY,
+        START,
+        END - TICK,
+        END,
+        END + timedelta(days=1),
+    ):
         monkeypatch.setattr(views, "utcnow", lambda now=now: now)
         assert views.usage_state(b) == expected[services.check_in_window(b, now)], now
     b.status = "pending"

@@ -3,6 +3,7 @@
 Every test here runs at each instant of ``tests/support/clock.py`` (SQLite only): the jobs are
 given their ``now``, but what they do must not depend on the day the suite runs.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -51,7 +52,10 @@ def test_reminders_go_out_24_hours_and_1_hour_before_once_each(app, lab, smtp):
         assert tasks.send_reminders(start - timedelta(minutes=40)) == 0
         assert booking
     mails = smtp.wait_for(2)
-    assert [m["Subject"] for m in mails] == ["Reminder: Biosafety cabinet in 24 h", "Reminder: Biosafety cabinet in 1 h"]
+    assert [m["Subject"] for m in mails] == [
+        "Reminder: Biosafety cabinet in 24 h",
+        "Reminder: Biosafety cabinet in 1 h",
+    ]
     assert all(m["X-Rcpt"] == lab["alice"].email for m in mails)
     assert "2030-03-05 10:00 CET" in mails[0].get_payload()
 
@@ -87,8 +91,14 @@ def test_a_booking_never_checked_out_is_closed_at_its_end_and_flagged(app, lab):
 def test_pending_requests_expire_when_their_start_passes(app, lab, smtp):
     start = local("2030-03-05 10:00")
     with app.app_context():
-        booking = add_booking("gmp-suite", lab["alice"].email, start, start + timedelta(hours=2), "pending",
-                              created_at=start - timedelta(days=3))
+        booking = add_booking(
+            "gmp-suite",
+            lab["alice"].email,
+            start,
+            start + timedelta(hours=2),
+            "pending",
+            created_at=start - timedelta(days=3),
+        )
         assert tasks.expire_pending(start - timedelta(minutes=1)) == 0
         assert tasks.expire_pending(start) == 1
         assert status_of(booking) == "cancelled"
@@ -102,8 +112,9 @@ def test_managers_are_nudged_about_requests_waiting_over_a_day(app, people, smtp
     gmp_manager = people.make("manager", facilities=["gmp"])
     start = local("2030-03-05 10:00")
     with app.app_context():
-        add_booking("gmp-suite", alice.email, start, start + timedelta(hours=2), "pending",
-                    created_at=local("2030-03-01 09:00"))
+        add_booking(
+            "gmp-suite", alice.email, start, start + timedelta(hours=2), "pending", created_at=local("2030-03-01 09:00")
+        )
         assert tasks.nudge_managers(local("2030-03-02 08:00")) == 0
         assert tasks.nudge_managers(local("2030-03-02 10:00")) == 1
         assert tasks.nudge_managers(local("2030-03-02 11:00")) == 0  # once a day
@@ -144,15 +155,17 @@ def test_without_an_smtp_host_mail_is_skipped_and_not_remembered(app, lab):
 def test_mail_on_request_approval_and_rejection(app, people, smtp):
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
-    first = alice.post("/bookings", {"resource": "gmp-suite", "start": local_slot(14, 10)[0],
-                                     "end": local_slot(14, 10, hours=2)[1]}).json()
+    first = alice.post(
+        "/bookings", {"resource": "gmp-suite", "start": local_slot(14, 10)[0], "end": local_slot(14, 10, hours=2)[1]}
+    ).json()
     smtp.wait_for(2)
     assert {m["X-Rcpt"] for m in smtp.messages} == {manager.email, alice.email}
     assert manager.post(f"/bookings/{first['id']}/approve", {"reason": "batch 7 scheduled"}).status_code == 200
     mails = smtp.wait_for(3)
     assert mails[2]["Subject"].startswith("Your booking is confirmed") and "batch 7 scheduled" in mails[2].get_payload()
-    second = alice.post("/bookings", {"resource": "gmp-suite", "start": local_slot(28, 10)[0],
-                                      "end": local_slot(28, 10, hours=2)[1]}).json()
+    second = alice.post(
+        "/bookings", {"resource": "gmp-suite", "start": local_slot(28, 10)[0], "end": local_slot(28, 10, hours=2)[1]}
+    ).json()
     smtp.wait_for(5)
     assert manager.post(f"/bookings/{second['id']}/reject", {"reason": "suite requalification"}).status_code == 200
     assert smtp.wait_for(6)[5]["Subject"].startswith("Your request was rejected")
@@ -161,8 +174,12 @@ def test_mail_on_request_approval_and_rejection(app, people, smtp):
 def test_a_broken_mail_server_never_breaks_a_booking(app, people):
     app.config.update(FACILITY_SMTP_HOST="127.0.0.1", FACILITY_SMTP_PORT=1)  # nothing listens there
     alice = people.make()
-    assert alice.post("/bookings", {"resource": "lab-bsc", "start": local_slot(14, 10)[0],
-                                    "end": local_slot(14, 10)[1]}).status_code == 201
+    assert (
+        alice.post(
+            "/bookings", {"resource": "lab-bsc", "start": local_slot(14, 10)[0], "end": local_slot(14, 10)[1]}
+        ).status_code
+        == 201
+    )
 
 
 def test_only_one_scheduler_holds_a_job_at_a_time(app, clock):

@@ -2,6 +2,7 @@
 context: the subject and the key facts (resource, facility-local time, link) are there, the
 English texts are those the jobs always sent, and nothing is left in English in Swedish.
 Then send_template: each recipient gets the mail in their own language."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,8 +42,9 @@ def ctx(app):
     with app.app_context():
         accounts.create_user("alice@example.org", "Alice Andersson", "lu")
         start = local("2030-03-05 10:00")
-        pending = db.session.get(Booking, add_booking("lab-bsc", "alice@example.org", start,
-                                                      start + timedelta(hours=2), "pending"))
+        pending = db.session.get(
+            Booking, add_booking("lab-bsc", "alice@example.org", start, start + timedelta(hours=2), "pending")
+        )
         pending.purpose = "CAR-T expansion, batch 7"
         db.session.commit()
         summer = local("2030-07-02 09:00")
@@ -54,6 +56,7 @@ def booking_mail(which: str, **extra):
     def context(c):
         booking = c[which]
         return {"booking": booking, "url": f"{URL}{booking.id}", **extra}
+
     return context
 
 
@@ -62,84 +65,188 @@ def decided(action: str, reason: str):
         booking = c["pending"]
         booking.decision_reason = reason
         return {"booking": booking, "url": f"{URL}{booking.id}", "action": action}
+
     return context
 
 
 def monthly_report(c):
     facility = db.session.scalar(select(Facility).where(Facility.key == "lab"))
-    rows = [{"resource": "lab-bsc", "booked_hours": 12.0, "used_hours": 10.5, "utilisation": 0.0625},
-            {"resource": "lab-bioreactor", "booked_hours": 0.0, "used_hours": 1.5, "utilisation": 0.0089}]
+    rows = [
+        {"resource": "lab-bsc", "booked_hours": 12.0, "used_hours": 10.5, "utilisation": 0.0625},
+        {"resource": "lab-bioreactor", "booked_hours": 0.0, "used_hours": 1.5, "utilisation": 0.0089},
+    ]
     return {"facility": facility, "month": "2026-10", "resources": rows}
 
 
 def state_aid(threshold: str):
-    entry = {"organisation": "cellco", "name": "CellCo AB", "id": 2, "subsidised_sek": 45600.0,
-             "subsidised_eur": 4145.45, "from": "2023-11-02T13:00:00+01:00", "to": "2026-11-02T13:00:00+01:00",
-             "percent": 82.9, "ceiling_eur": 5000.0, "remaining_eur": 854.55}
+    entry = {
+        "organisation": "cellco",
+        "name": "CellCo AB",
+        "id": 2,
+        "subsidised_sek": 45600.0,
+        "subsidised_eur": 4145.45,
+        "from": "2023-11-02T13:00:00+01:00",
+        "to": "2026-11-02T13:00:00+01:00",
+        "percent": 82.9,
+        "ceiling_eur": 5000.0,
+        "remaining_eur": 854.55,
+    }
     return lambda c: warning_context(entry, Decimal(threshold))
 
 
 # (template, context, facts both languages show, the English text as the jobs sent it before:
 # (subject, body) with {id} the booking's id, or None)
 CASES = {
-    "reminder": ("reminder", booking_mail("confirmed", hours=24), ["Biosafety cabinet", "lab-bsc", SUMMER, URL], (
-        "Reminder: Biosafety cabinet in 24 h",
-        (f"Your booking starts soon: Biosafety cabinet (lab-bsc), {SUMMER} to 2030-07-02 10:00 CEST.\n"
-         f"Check in at the instrument or at {URL}{{id}}\n"))),
-    "nudge": ("nudge", booking_mail("pending"), ["Biosafety cabinet", START, END, "alice@example.org", URL], (
-        "Waiting for approval: Biosafety cabinet",
-        (f"Alice Andersson (alice@example.org) asked for Biosafety cabinet (lab-bsc), {START} to {END} "
-         f"more than a day ago.\nApprove or reject it at {URL}{{id}}\n"))),
-    "request_to_approve": ("request_to_approve", booking_mail("pending"),
-                           ["Biosafety cabinet", START, "CAR-T expansion, batch 7", URL], (
-        "Request to approve: Biosafety cabinet",
-        (f"Alice Andersson (alice@example.org) asks for Biosafety cabinet (lab-bsc), {START} to {END}.\n"
-         f"Purpose: CAR-T expansion, batch 7\nApprove or reject it at {URL}{{id}}\n"))),
-    "requested-pending": ("booking_requested", booking_mail("pending"), ["Biosafety cabinet", START, URL], (
-        "Booking pending: Biosafety cabinet",
-        (f"Your booking of Biosafety cabinet (lab-bsc), {START} to {END} is pending and waits for approval.\n"
-         f"{URL}{{id}}\n"))),
-    "requested-confirmed": ("booking_requested", booking_mail("confirmed"), ["Biosafety cabinet", SUMMER, URL], (
-        "Booking confirmed: Biosafety cabinet",
-        (f"Your booking of Biosafety cabinet (lab-bsc), {SUMMER} to 2030-07-02 10:00 CEST is confirmed.\n"
-         f"{URL}{{id}}\n"))),
-    "approved": ("booking_decision", decided("approved", "batch 7 scheduled"),
-                 ["Biosafety cabinet", START, "batch 7 scheduled", URL], (
-        "Your booking is confirmed: Biosafety cabinet",
-        (f"Your booking is confirmed: Biosafety cabinet (lab-bsc), {START} to {END}.\n"
-         f"Reason: batch 7 scheduled\n{URL}{{id}}\n"))),
-    "rejected": ("booking_decision", decided("rejected", "suite requalification"),
-                 ["Biosafety cabinet", START, "suite requalification", URL], (
-        "Your request was rejected: Biosafety cabinet",
-        (f"Your request was rejected: Biosafety cabinet (lab-bsc), {START} to {END}.\n"
-         f"Reason: suite requalification\n{URL}{{id}}\n"))),
-    "cancelled": ("booking_decision", decided("cancelled", ""), ["Biosafety cabinet", START, URL], (
-        "Your booking is cancelled: Biosafety cabinet",
-        f"Your booking is cancelled: Biosafety cabinet (lab-bsc), {START} to {END}.\n{URL}{{id}}\n")),
-    "expired": ("booking_decision", decided("expired", "expired"), ["Biosafety cabinet", START, URL], (
-        "Your request expired without a decision: Biosafety cabinet",
-        (f"Your request expired without a decision: Biosafety cabinet (lab-bsc), {START} to {END}.\n"
-         f"Reason: expired\n{URL}{{id}}\n"))),
-    "qualification_expiry": ("qualification_expiry",
-                             lambda c: {"qualification": "Bioreactor operation", "valid_until": "2030-04-30"},
-                             ["Bioreactor operation", "2030-04-30"], (
-        "Your qualification 'Bioreactor operation' expires on 2030-04-30",
-        ("Your qualification 'Bioreactor operation' is valid until 2030-04-30.\n"
-         "Book a requalification in time: without it you cannot book the resources that need it.\n"))),
-    "monthly_report": ("monthly_report", monthly_report, ["Test cell lab", "2026-10", "lab-bsc", "10.5", "6.2"], (
-        "Test cell lab: usage report 2026-10",
-        ("The usage report of Test cell lab for 2026-10 is attached.\n\n"
-         "lab-bsc: booked 12.0 h, used 10.5 h, utilisation 6.2 %\n"
-         "lab-bioreactor: booked 0.0 h, used 1.5 h, utilisation 0.9 %\n"))),
-    "state-aid-80": ("state_aid_warning", state_aid("0.8"),
-                     ["CellCo AB", "45 600.00 SEK = 4 145.45 EUR", "82.9 %", "2023-11-02", "854.55 EUR"], (
-        "State aid: CellCo AB has reached 80 % of the de minimis ceiling",
-        ("CellCo AB (cellco) has received 45 600.00 SEK = 4 145.45 EUR of subsidised access in the three years "
-         "2023-11-02 to 2026-11-02: 82.9 % of the ceiling of 5 000.00 EUR "
-         f"({aid_rules.REGULATION}).\nRemaining: 854.55 EUR. Check before granting more subsidised access, "
-         "and ask the company about other de minimis aid it has received.\n"))),
-    "state-aid-ceiling": ("state_aid_warning", state_aid("1"), ["CellCo AB", "45 600.00 SEK"], (
-        "State aid: CellCo AB has reached the de minimis ceiling", None)),
+    "reminder": (
+        "reminder",
+        booking_mail("confirmed", hours=24),
+        ["Biosafety cabinet", "lab-bsc", SUMMER, URL],
+        (
+            "Reminder: Biosafety cabinet in 24 h",
+            (
+                f"Your booking starts soon: Biosafety cabinet (lab-bsc), {SUMMER} to 2030-07-02 10:00 CEST.\n"
+                f"Check in at the instrument or at {URL}{{id}}\n"
+            ),
+        ),
+    ),
+    "nudge": (
+        "nudge",
+        booking_mail("pending"),
+        ["Biosafety cabinet", START, END, "alice@example.org", URL],
+        (
+            "Waiting for approval: Biosafety cabinet",
+            (
+                f"Alice Andersson (alice@example.org) asked for Biosafety cabinet (lab-bsc), {START} to {END} "
+                f"more than a day ago.\nApprove or reject it at {URL}{{id}}\n"
+            ),
+        ),
+    ),
+    "request_to_approve": (
+        "request_to_approve",
+        booking_mail("pending"),
+        ["Biosafety cabinet", START, "CAR-T expansion, batch 7", URL],
+        (
+            "Request to approve: Biosafety cabinet",
+            (
+                f"Alice Andersson (alice@example.org) asks for Biosafety cabinet (lab-bsc), {START} to {END}.\n"
+                f"Purpose: CAR-T expansion, batch 7\nApprove or reject it at {URL}{{id}}\n"
+            ),
+        ),
+    ),
+    "requested-pending": (
+        "booking_requested",
+        booking_mail("pending"),
+        ["Biosafety cabinet", START, URL],
+        (
+            "Booking pending: Biosafety cabinet",
+            (
+                f"Your booking of Biosafety cabinet (lab-bsc), {START} to {END} is pending and waits for approval.\n"
+                f"{URL}{{id}}\n"
+            ),
+        ),
+    ),
+    "requested-confirmed": (
+        "booking_requested",
+        booking_mail("confirmed"),
+        ["Biosafety cabinet", SUMMER, URL],
+        (
+            "Booking confirmed: Biosafety cabinet",
+            (
+                f"Your booking of Biosafety cabinet (lab-bsc), {SUMMER} to 2030-07-02 10:00 CEST is confirmed.\n"
+                f"{URL}{{id}}\n"
+            ),
+        ),
+    ),
+    "approved": (
+        "booking_decision",
+        decided("approved", "batch 7 scheduled"),
+        ["Biosafety cabinet", START, "batch 7 scheduled", URL],
+        (
+            "Your booking is confirmed: Biosafety cabinet",
+            (
+                f"Your booking is confirmed: Biosafety cabinet (lab-bsc), {START} to {END}.\n"
+                f"Reason: batch 7 scheduled\n{URL}{{id}}\n"
+            ),
+        ),
+    ),
+    "rejected": (
+        "booking_decision",
+        decided("rejected", "suite requalification"),
+        ["Biosafety cabinet", START, "suite requalification", URL],
+        (
+            "Your request was rejected: Biosafety cabinet",
+            (
+                f"Your request was rejected: Biosafety cabinet (lab-bsc), {START} to {END}.\n"
+                f"Reason: suite requalification\n{URL}{{id}}\n"
+            ),
+        ),
+    ),
+    "cancelled": (
+        "booking_decision",
+        decided("cancelled", ""),
+        ["Biosafety cabinet", START, URL],
+        (
+            "Your booking is cancelled: Biosafety cabinet",
+            f"Your booking is cancelled: Biosafety cabinet (lab-bsc), {START} to {END}.\n{URL}{{id}}\n",
+        ),
+    ),
+    "expired": (
+        "booking_decision",
+        decided("expired", "expired"),
+        ["Biosafety cabinet", START, URL],
+        (
+            "Your request expired without a decision: Biosafety cabinet",
+            (
+                f"Your request expired without a decision: Biosafety cabinet (lab-bsc), {START} to {END}.\n"
+                f"Reason: expired\n{URL}{{id}}\n"
+            ),
+        ),
+    ),
+    "qualification_expiry": (
+        "qualification_expiry",
+        lambda c: {"qualification": "Bioreactor operation", "valid_until": "2030-04-30"},
+        ["Bioreactor operation", "2030-04-30"],
+        (
+            "Your qualification 'Bioreactor operation' expires on 2030-04-30",
+            (
+                "Your qualification 'Bioreactor operation' is valid until 2030-04-30.\n"
+                "Book a requalification in time: without it you cannot book the resources that need it.\n"
+            ),
+        ),
+    ),
+    "monthly_report": (
+        "monthly_report",
+        monthly_report,
+        ["Test cell lab", "2026-10", "lab-bsc", "10.5", "6.2"],
+        (
+            "Test cell lab: usage report 2026-10",
+            (
+                "The usage report of Test cell lab for 2026-10 is attached.\n\n"
+                "lab-bsc: booked 12.0 h, used 10.5 h, utilisation 6.2 %\n"
+                "lab-bioreactor: booked 0.0 h, used 1.5 h, utilisation 0.9 %\n"
+            ),
+        ),
+    ),
+    "state-aid-80": (
+        "state_aid_warning",
+        state_aid("0.8"),
+        ["CellCo AB", "45 600.00 SEK = 4 145.45 EUR", "82.9 %", "2023-11-02", "854.55 EUR"],
+        (
+            "State aid: CellCo AB has reached 80 % of the de minimis ceiling",
+            (
+                "CellCo AB (cellco) has received 45 600.00 SEK = 4 145.45 EUR of subsidised access in the three years "
+                "2023-11-02 to 2026-11-02: 82.9 % of the ceiling of 5 000.00 EUR "
+                f"({aid_rules.REGULATION}).\nRemaining: 854.55 EUR. Check before granting more subsidised access, "
+                "and ask the company about other de minimis aid it has received.\n"
+            ),
+        ),
+    ),
+    "state-aid-ceiling": (
+        "state_aid_warning",
+        state_aid("1"),
+        ["CellCo AB", "45 600.00 SEK"],
+        ("State aid: CellCo AB has reached the de minimis ceiling", None),
+    ),
 }
 
 
@@ -164,8 +271,11 @@ def test_a_mail_renders_in_english_and_swedish(ctx, case):
         assert fact in en_subject + en_body and fact in sv_subject + sv_body, fact
     # nothing left in English: the subject, the body and every sentence of it are translated
     assert sv_subject != en_subject and sv_body != en_body
-    untranslated = [line for line in en_body.splitlines() if line.strip() and not line.startswith(URL)
-                    and line in sv_body.splitlines()]
+    untranslated = [
+        line
+        for line in en_body.splitlines()
+        if line.strip() and not line.startswith(URL) and line in sv_body.splitlines()
+    ]
     assert untranslated == []
 
 
@@ -194,15 +304,26 @@ def test_each_recipient_gets_the_mail_in_their_language(app, smtp):
             accounts.create_user(address, address.split("@")[0].title(), "lu", "manager", facilities=["lab"])
         set_locale("sven@example.org", "sv")
         set_locale("erik@example.org", "de")  # no German catalogue: the default
-        assert send_template(["sven@example.org", "erik@example.org", "emma@example.org", "nobody@example.org"],
-                             "qualification_expiry", qualification="Bioreactor operation", valid_until="2030-04-30")
-        assert send_template(["sven@example.org"], "qualification_expiry", language="en",
-                             qualification="Bioreactor operation", valid_until="2030-04-30")
+        assert send_template(
+            ["sven@example.org", "erik@example.org", "emma@example.org", "nobody@example.org"],
+            "qualification_expiry",
+            qualification="Bioreactor operation",
+            valid_until="2030-04-30",
+        )
+        assert send_template(
+            ["sven@example.org"],
+            "qualification_expiry",
+            language="en",
+            qualification="Bioreactor operation",
+            valid_until="2030-04-30",
+        )
     first, second, forced = smtp.wait_for(3)
     by_recipient = {first["X-Rcpt"]: first, second["X-Rcpt"]: second}
     english = by_recipient["emma@example.org, erik@example.org, nobody@example.org"]
     swedish = by_recipient["sven@example.org"]
     assert english["Subject"] == "Your qualification 'Bioreactor operation' expires on 2030-04-30"
-    assert str(make_header(decode_header(swedish["Subject"]))) == "Din behörighet 'Bioreactor operation' går ut 2030-04-30"
+    assert (
+        str(make_header(decode_header(swedish["Subject"]))) == "Din behörighet 'Bioreactor operation' går ut 2030-04-30"
+    )
     assert "Boka en omkvalificering i tid" in swedish.get_payload(decode=True).decode()
     assert forced["X-Rcpt"] == "sven@example.org" and forced["Subject"].startswith("Your qualification")

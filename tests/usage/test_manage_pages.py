@@ -1,6 +1,7 @@
 """The managers' record-use page and state-aid page over real HTTP (SQLite only): a walk-up use
 and a correction typed in the facility's local time, problems said next to their fields with
 nothing saved, the de minimis ledger per company with its warnings and statements."""
+
 from __future__ import annotations
 
 import html
@@ -23,8 +24,10 @@ def database_url(tmp_path, sqlite_template):
 
 def usage_rows(app) -> list[tuple]:
     with app.app_context():
-        return [(r.resource.key, r.user.email, r.start_at, r.end_at, r.source, r.reason, r.superseded, r.corrects_id)
-                for r in db.session.scalars(select(UsageRecord).order_by(UsageRecord.id))]
+        return [
+            (r.resource.key, r.user.email, r.start_at, r.end_at, r.source, r.reason, r.superseded, r.corrects_id)
+            for r in db.session.scalars(select(UsageRecord).order_by(UsageRecord.id))
+        ]
 
 
 def usage_count(app) -> int:
@@ -38,11 +41,21 @@ def yesterday() -> str:
 
 def walk_up(user_email: str, **changes) -> dict:
     day = yesterday()
-    return {"resource": "lab-bsc", "user": user_email, "start_date": day, "start_time": "10:00",
-            "end_date": day, "end_time": "11:30", "reason": "Walk-up: forgot to book", "corrects": "", **changes}
+    return {
+        "resource": "lab-bsc",
+        "user": user_email,
+        "start_date": day,
+        "start_time": "10:00",
+        "end_date": day,
+        "end_time": "11:30",
+        "reason": "Walk-up: forgot to book",
+        "corrects": "",
+        **changes,
+    }
 
 
 # --- record use -----------------------------------------------------------------------------
+
 
 def test_a_walk_up_use_recorded_through_the_form_appears_in_the_list(app, signed_in):
     _manager, browser = signed_in("manager", facilities=("lab",))
@@ -55,8 +68,16 @@ def test_a_walk_up_use_recorded_through_the_form_appears_in_the_list(app, signed
     assert "Recorded: Biosafety cabinet" in done.text
     [row] = usage_rows(app)
     day = yesterday()
-    assert row == ("lab-bsc", scientist.email, local(f"{day} 10:00"), local(f"{day} 11:30"), "walk-up",
-                   "Walk-up: forgot to book", False, None)
+    assert row == (
+        "lab-bsc",
+        scientist.email,
+        local(f"{day} 10:00"),
+        local(f"{day} 11:30"),
+        "walk-up",
+        "Walk-up: forgot to book",
+        False,
+        None,
+    )
     with app.app_context():
         record_id = db.session.scalar(select(UsageRecord.id))
     assert f'id="usage-{record_id}"' in done.text and scientist.email in done.text
@@ -68,20 +89,26 @@ def test_a_record_is_corrected_from_the_list_with_a_reason(app, signed_in):
     scientist, _other = signed_in()
     day = yesterday()
     with app.app_context():
-        original = add_usage("lab-bsc", scientist.email, local(f"{day} 09:00"), local(f"{day} 17:00"),
-                             source="booking")
+        original = add_usage("lab-bsc", scientist.email, local(f"{day} 09:00"), local(f"{day} 17:00"), source="booking")
     listed = browser.get("/manage/usage")
     assert f"/manage/usage?facility=lab&amp;corrects={original}" in listed.text
     form = browser.get(f"/manage/usage?facility=lab&corrects={original}")
     assert f'value="{scientist.email}"' in form.text and 'value="09:00"' in form.text and 'value="17:00"' in form.text
     assert "Record the correction" in form.text
-    done = browser.post_form("/manage/usage?facility=lab", walk_up(
-        scientist.email, start_time="09:00", end_time="12:00", reason="Left at noon", corrects=str(original)),
-        page=f"/manage/usage?facility=lab&corrects={original}")
+    done = browser.post_form(
+        "/manage/usage?facility=lab",
+        walk_up(scientist.email, start_time="09:00", end_time="12:00", reason="Left at noon", corrects=str(original)),
+        page=f"/manage/usage?facility=lab&corrects={original}",
+    )
     assert done.status_code == 200 and f"Record {original} corrected by record" in done.text
     old, new = usage_rows(app)
     assert old[6] is True and (new[2], new[3], new[4], new[6], new[7]) == (
-        local(f"{day} 09:00"), local(f"{day} 12:00"), "manual", False, original)
+        local(f"{day} 09:00"),
+        local(f"{day} 12:00"),
+        "manual",
+        False,
+        original,
+    )
     assert f'id="usage-{original}"' not in done.text and f"correction of no. {original}" in done.text
     again = browser.post_form("/manage/usage", walk_up(scientist.email, corrects=str(original)), page="/manage/usage")
     assert again.status_code == 422 and "That record has already been corrected." in again.text
@@ -97,8 +124,9 @@ def test_a_bad_time_or_an_end_before_the_start_is_said_next_to_its_field_and_not
     assert "'25:00' is not a time like 09:30." in text and 'id="end-errors"' in bad.text
     assert 'value="25:00"' in bad.text and "Walk-up: forgot to book</textarea>" in text  # what was typed is kept
     assert f'value="{scientist.email}"' in bad.text
-    backwards = browser.post_form("/manage/usage", walk_up(scientist.email, start_time="14:00", end_time="13:00"),
-                                  page="/manage/usage")
+    backwards = browser.post_form(
+        "/manage/usage", walk_up(scientist.email, start_time="14:00", end_time="13:00"), page="/manage/usage"
+    )
     assert backwards.status_code == 422 and "The end must be after the start." in backwards.text
     assert 'id="end-errors"' in backwards.text and 'value="14:00"' in backwards.text
     no_reason = browser.post_form("/manage/usage", walk_up(scientist.email, reason="  "), page="/manage/usage")
@@ -107,12 +135,15 @@ def test_a_bad_time_or_an_end_before_the_start_is_said_next_to_its_field_and_not
     nobody = browser.post_form("/manage/usage", walk_up("nobody@example.org"), page="/manage/usage")
     assert nobody.status_code == 422 and "No such user." in nobody.text and 'id="user-errors"' in nobody.text
     tomorrow = (today() + timedelta(days=1)).isoformat()
-    future = browser.post_form("/manage/usage", walk_up(scientist.email, start_date=tomorrow, end_date=tomorrow),
-                               page="/manage/usage")
+    future = browser.post_form(
+        "/manage/usage", walk_up(scientist.email, start_date=tomorrow, end_date=tomorrow), page="/manage/usage"
+    )
     assert future.status_code == 422 and "Usage can only be recorded for time that has passed." in future.text
     assert usage_count(app) == 0
-    assert browser.session.post(browser.base + "/manage/usage", data=walk_up(scientist.email),
-                                timeout=30).status_code == 400  # no CSRF token
+    assert (
+        browser.session.post(browser.base + "/manage/usage", data=walk_up(scientist.email), timeout=30).status_code
+        == 400
+    )  # no CSRF token
     assert usage_count(app) == 0
 
 
@@ -142,6 +173,7 @@ def test_scientists_and_other_facilities_managers_are_refused(app, signed_in):
 
 
 # --- state aid ------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def rated_usage(app, people):

@@ -2,6 +2,7 @@
 properties, and real answers of the monthly report, the indicators and the state-aid ledger and
 statement validate against the schema the document gives for them (read through Flask's test
 client; a small validator of the OpenAPI 3.0 subset the document uses, no undeclared fields)."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,15 @@ from tests.usage.conftest import add_booking, add_usage, local
 
 # The answers of these paths are checked field by field, and so is their schema: every
 # property typed, objects with their properties.
-CHECKED = ("/api/v1/reports/monthly", "/api/v1/indicators", "/api/v1/indicators/{name}", "/api/v1/state-aid",
-           "/api/v1/state-aid/organisations/{key}/statement", "/api/v1/usage", "/api/v1/projects")
+CHECKED = (
+    "/api/v1/reports/monthly",
+    "/api/v1/indicators",
+    "/api/v1/indicators/{name}",
+    "/api/v1/state-aid",
+    "/api/v1/state-aid/organisations/{key}/statement",
+    "/api/v1/usage",
+    "/api/v1/projects",
+)
 
 
 @pytest.fixture
@@ -56,10 +64,14 @@ def typed(spec: dict, schema: dict, where: str, seen: set) -> None:
         typed(spec, schema["items"], f"{where}[]", seen)
 
 
-TYPES = {"integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-         "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-         "string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool),
-         "array": lambda v: isinstance(v, list), "object": lambda v: isinstance(v, dict)}
+TYPES = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
 
 
 def validate(spec: dict, value, schema: dict, where: str = "$") -> None:
@@ -159,7 +171,9 @@ def test_real_answers_validate_against_their_schemas(spec, api):
     for wrong in ({**report, "extra": 1}, {**report, "month": 202610}, {"month": "2026-10"}):
         with pytest.raises(AssertionError):  # the validator does refuse what the document does not say
             validate(spec, wrong, json_schema(spec, "/api/v1/reports/monthly"))
-    validate(spec, api("admin", "/api/v1/reports/monthly", month="2026-10"), json_schema(spec, "/api/v1/reports/monthly"))
+    validate(
+        spec, api("admin", "/api/v1/reports/monthly", month="2026-10"), json_schema(spec, "/api/v1/reports/monthly")
+    )
 
     figures = api("admin", "/api/v1/indicators", **october)
     assert figures["companies_supported"]["small"] == 1

@@ -1,6 +1,7 @@
 """The usage pages over real HTTP: check-in and check-out on the booking page and on the
 instrument display, the managers' monthly report with charts and downloads, the admins'
 indicators with the lists behind them, and the project page (SQLite only)."""
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,17 @@ def database_url(tmp_path, sqlite_template):
     return sqlite_url(sqlite_template, tmp_path)
 
 
-def booking_now(app, email, *, starts_in=timedelta(minutes=-5), hours=1, resource="lab-bsc", purpose="test",
-                project=None, status="confirmed"):
+def booking_now(
+    app,
+    email,
+    *,
+    starts_in=timedelta(minutes=-5),
+    hours=1,
+    resource="lab-bsc",
+    purpose="test",
+    project=None,
+    status="confirmed",
+):
     with app.app_context():
         start = (utcnow() + starts_in).replace(microsecond=0)
         booking_id = add_booking(resource, email, start, start + timedelta(hours=hours), status)
@@ -47,6 +57,7 @@ def usage_count(app) -> int:
 
 
 # --- check-in and check-out ---------------------------------------------------------------
+
 
 def test_the_owner_checks_in_and_out_on_the_booking_page(app, signed_in):
     alice, browser = signed_in()
@@ -96,19 +107,28 @@ def test_the_instrument_display_shows_now_and_next_without_others_details(app, s
 
     seen_by_alice = alice_browser.get("/display/lab-bsc")
     assert f"/bookings/{now_id}/check-in" in seen_by_alice.text and f"/bookings/{next_id}/" not in seen_by_alice.text
-    back = alice_browser.post_form(f"/bookings/{now_id}/check-in", {"next": "/display/lab-bsc"}, page="/display/lab-bsc")
+    back = alice_browser.post_form(
+        f"/bookings/{now_id}/check-in", {"next": "/display/lab-bsc"}, page="/display/lab-bsc"
+    )
     assert back.url.endswith("/display/lab-bsc") and "Check out</button>" in back.text
-    out = alice_browser.post_form(f"/bookings/{now_id}/check-out", {"next": "/display/lab-bsc"}, page="/display/lab-bsc")
+    out = alice_browser.post_form(
+        f"/bookings/{now_id}/check-out", {"next": "/display/lab-bsc"}, page="/display/lab-bsc"
+    )
     assert out.url.endswith("/display/lab-bsc") and status_of(app, now_id) == "completed"
-    evil = alice_browser.post_form(f"/bookings/{now_id}/check-out", {"next": "https://evil.example/"},
-                                   page="/display/lab-bsc", allow_redirects=False)
+    evil = alice_browser.post_form(
+        f"/bookings/{now_id}/check-out",
+        {"next": "https://evil.example/"},
+        page="/display/lab-bsc",
+        allow_redirects=False,
+    )
     assert evil.headers["Location"].endswith(f"/bookings/{now_id}")  # no open redirect
 
     free = alice_browser.get("/display/lab-bioreactor")
     assert free.status_code == 200 and "Free" in free.text and "Nothing booked in the next 31 days." in free.text
     with app.app_context():
-        ended = db.session.get(Booking, booking_now(app, bob.email, starts_in=timedelta(hours=-5), hours=4.5,
-                                                    resource="lab-bioreactor"))
+        ended = db.session.get(
+            Booking, booking_now(app, bob.email, starts_in=timedelta(hours=-5), hours=4.5, resource="lab-bioreactor")
+        )
         ended.blocked_until = ended.end_at + timedelta(hours=4)
         db.session.commit()
     cleaning = alice_browser.get("/display/lab-bioreactor")
@@ -123,6 +143,7 @@ def test_the_display_needs_sign_in(live_server):
 
 
 # --- the monthly report ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def october(app, people):
@@ -182,14 +203,20 @@ def test_the_report_page_explains_bad_input_and_refuses_others(app, signed_in):
 
 # --- the indicators -------------------------------------------------------------------------
 
+
 def test_the_indicators_page_links_each_figure_to_its_list_and_exports_csv(app, signed_in, october):
     alice, carl = october
     _admin, browser = signed_in("admin")
     page = browser.get("/admin/indicators?from=2026-10-01&to=2026-10-31")
     assert page.status_code == 200, page.text
     text = page.text
-    for name in ("users_of_infrastructure", "researcher_fte", "companies_supported",
-                 "companies_collaborating_with_research", "equipment_nominal_value_sek"):
+    for name in (
+        "users_of_infrastructure",
+        "researcher_fte",
+        "companies_supported",
+        "companies_collaborating_with_research",
+        "equipment_nominal_value_sek",
+    ):
         assert f'id="indicator-{name}"' in text
         assert f"/admin/indicators/{name}?from=2026-10-01&amp;to=2026-10-31" in text
     assert "1 200 000 SEK" in text
@@ -223,6 +250,7 @@ def test_the_indicators_page_explains_bad_periods_and_is_for_admins(app, signed_
 
 # --- projects -------------------------------------------------------------------------------
 
+
 def test_the_project_page_shows_its_path_across_the_facilities(app, signed_in):
     alice, browser = signed_in()
     with app.app_context():
@@ -241,7 +269,7 @@ def test_the_project_page_shows_its_path_across_the_facilities(app, signed_in):
     text = page.text
     assert "CAR-T Lund" in text and "pre-GMP process development" in text
     assert "Lund University" in text and "CellCo AB" in text
-    path = text[text.index('id="project-path"'):]
+    path = text[text.index('id="project-path"') :]
     assert path.index("Test cell lab") < path.index("Test GMP unit")  # research before GMP
     assert "2026-09" in path and "2026-10" in path
     assert "1 booking, 4.0 h booked, 3.0 h used" in path and "1 booking, 10.0 h booked" in path

@@ -1,6 +1,7 @@
 """The monthly report page makes a bounded number of SQL statements, whatever the number of
 resources, organisations and months it shows (counted with a ``before_cursor_execute`` listener
 while a signed-in manager opens the page through Flask's test client)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -39,12 +40,14 @@ def counted_statements(app):
 
 def signed_in_manager(app):
     with app.app_context():
-        accounts.create_user("reports-manager@example.org", "Report Manager", "lu", "manager", facilities=("lab",),
-                             password=PASSWORD)
+        accounts.create_user(
+            "reports-manager@example.org", "Report Manager", "lu", "manager", facilities=("lab",), password=PASSWORD
+        )
     client = app.test_client()
     token = csrf_token(client.get("/sign-in").get_data(as_text=True))
-    response = client.post("/sign-in", data={"csrf_token": token, "email": "reports-manager@example.org",
-                                             "password": PASSWORD})
+    response = client.post(
+        "/sign-in", data={"csrf_token": token, "email": "reports-manager@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 
@@ -115,15 +118,15 @@ def test_the_report_page_makes_the_same_bounded_number_of_queries_for_a_small_an
     assert big <= QUERY_BUDGET, big
 
 
-
 def test_the_month_over_month_figures_are_those_of_each_months_report(app):
     with app.app_context():
         emails = make_people(3, "")
         for n, day in enumerate(("2026-07-03", "2026-08-14", "2026-09-30", "2026-10-01")):
             use(("lab-bsc", "lab-bioreactor")[n % 2], emails[n % 3], day)
         crossing = add_booking("lab-bioreactor", emails[0], local("2026-08-30 20:00"), local("2026-09-02 10:00"))
-        add_usage("lab-bioreactor", emails[0], local("2026-08-30 20:00"), local("2026-09-02 09:00"),
-                  booking_id=crossing)
+        add_usage(
+            "lab-bioreactor", emails[0], local("2026-08-30 20:00"), local("2026-09-02 09:00"), booking_id=crossing
+        )
         report, trend = reports.report_with_trend(None, "2026-10", "lab", 6)
         assert report == reports.monthly_report(None, "2026-10", "lab")
         assert [t["month"] for t in trend] == ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]

@@ -9,6 +9,7 @@ The data set (Stockholm time, facility `lab`, opening hours Mon-Fri 07-19):
   bob's no-show 6 Oct 10:00-12:00 (booked 120 min); alice's cancellations on 7 Oct (late:
   cancelled 2 h before) and on 8 Oct (cancelled a week before).
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,21 +36,47 @@ def data(app, people):
     with app.app_context():
         db.session.scalar(db.select(User).where(User.email == bob.email)).is_researcher = False
         db.session.commit()
-        run = add_booking("lab-bioreactor", alice.email, local("2026-10-24 12:00"), local("2026-10-25 12:00"),
-                          "completed")
+        run = add_booking(
+            "lab-bioreactor", alice.email, local("2026-10-24 12:00"), local("2026-10-25 12:00"), "completed"
+        )
         add_usage("lab-bioreactor", alice.email, local("2026-10-24 12:00"), local("2026-10-25 12:00"), booking_id=run)
-        across = add_booking("lab-bioreactor", bob.email, local("2026-10-31 20:00"), local("2026-11-01 08:00"),
-                             "completed")
+        across = add_booking(
+            "lab-bioreactor", bob.email, local("2026-10-31 20:00"), local("2026-11-01 08:00"), "completed"
+        )
         add_usage("lab-bioreactor", bob.email, local("2026-10-31 20:00"), local("2026-11-01 08:00"), booking_id=across)
-        wrong = add_usage("lab-bsc", alice.email, local("2026-10-05 09:00"), local("2026-10-05 11:00"),
-                          source="walk-up", superseded=True)
-        add_usage("lab-bsc", alice.email, local("2026-10-05 09:00"), local("2026-10-05 10:30"), source="manual",
-                  corrects_id=wrong)
+        wrong = add_usage(
+            "lab-bsc",
+            alice.email,
+            local("2026-10-05 09:00"),
+            local("2026-10-05 11:00"),
+            source="walk-up",
+            superseded=True,
+        )
+        add_usage(
+            "lab-bsc",
+            alice.email,
+            local("2026-10-05 09:00"),
+            local("2026-10-05 10:30"),
+            source="manual",
+            corrects_id=wrong,
+        )
         add_booking("lab-bsc", bob.email, local("2026-10-06 10:00"), local("2026-10-06 12:00"), "no_show")
-        add_booking("lab-bsc", alice.email, local("2026-10-07 10:00"), local("2026-10-07 11:00"), "cancelled",
-                    updated_at=local("2026-10-07 08:00"))
-        add_booking("lab-bsc", alice.email, local("2026-10-08 10:00"), local("2026-10-08 11:00"), "cancelled",
-                    updated_at=local("2026-10-01 08:00"))
+        add_booking(
+            "lab-bsc",
+            alice.email,
+            local("2026-10-07 10:00"),
+            local("2026-10-07 11:00"),
+            "cancelled",
+            updated_at=local("2026-10-07 08:00"),
+        )
+        add_booking(
+            "lab-bsc",
+            alice.email,
+            local("2026-10-08 10:00"),
+            local("2026-10-08 11:00"),
+            "cancelled",
+            updated_at=local("2026-10-01 08:00"),
+        )
         create_project(None, "car-nk", "CAR-NK", "pre-gmp", ["cellco", "lu"])
     return {"alice": alice, "bob": bob, "manager": manager, "admin": admin}
 
@@ -67,24 +94,68 @@ def test_october_report_matches_the_hand_computed_figures(data):
     assert (lab["from"], lab["to"]) == ("2026-10-01T00:00:00+02:00", "2026-11-01T00:00:00+01:00")
     resources = by_key(lab["resources"], "resource")
     assert resources["lab-bioreactor"] == {
-        "resource": "lab-bioreactor", "name": "Bioreactor", "booked_minutes": 1740, "booked_hours": 29.0,
-        "used_minutes": 1740, "used_hours": 29.0, "available_minutes": OCTOBER_MINUTES,
-        "utilisation": round(1740 / OCTOBER_MINUTES, 4), "bookings": 2, "cancellations": 0,
-        "late_cancellations": 0, "no_shows": 0, "users": 2, "organisations": 2}
+        "resource": "lab-bioreactor",
+        "name": "Bioreactor",
+        "booked_minutes": 1740,
+        "booked_hours": 29.0,
+        "used_minutes": 1740,
+        "used_hours": 29.0,
+        "available_minutes": OCTOBER_MINUTES,
+        "utilisation": round(1740 / OCTOBER_MINUTES, 4),
+        "bookings": 2,
+        "cancellations": 0,
+        "late_cancellations": 0,
+        "no_shows": 0,
+        "users": 2,
+        "organisations": 2,
+    }
     assert resources["lab-bsc"] == {
-        "resource": "lab-bsc", "name": "Biosafety cabinet", "booked_minutes": 120, "booked_hours": 2.0,
-        "used_minutes": 90, "used_hours": 1.5, "available_minutes": OCTOBER_OPENING_MINUTES,
-        "utilisation": round(90 / OCTOBER_OPENING_MINUTES, 4), "bookings": 1, "cancellations": 2,
-        "late_cancellations": 1, "no_shows": 1, "users": 1, "organisations": 1}
+        "resource": "lab-bsc",
+        "name": "Biosafety cabinet",
+        "booked_minutes": 120,
+        "booked_hours": 2.0,
+        "used_minutes": 90,
+        "used_hours": 1.5,
+        "available_minutes": OCTOBER_OPENING_MINUTES,
+        "utilisation": round(90 / OCTOBER_OPENING_MINUTES, 4),
+        "bookings": 1,
+        "cancellations": 2,
+        "late_cancellations": 1,
+        "no_shows": 1,
+        "users": 1,
+        "organisations": 1,
+    }
     organisations = by_key(lab["organisations"], "organisation")
     assert organisations["lu"] == {
-        "organisation": "lu", "name": "Lund University", "kind": "university", "booked_minutes": 1500,
-        "booked_hours": 25.0, "used_minutes": 1590, "used_hours": 26.5, "bookings": 1, "cancellations": 2,
-        "late_cancellations": 1, "no_shows": 0, "users": 1, "resources": 2}
+        "organisation": "lu",
+        "name": "Lund University",
+        "kind": "university",
+        "booked_minutes": 1500,
+        "booked_hours": 25.0,
+        "used_minutes": 1590,
+        "used_hours": 26.5,
+        "bookings": 1,
+        "cancellations": 2,
+        "late_cancellations": 1,
+        "no_shows": 0,
+        "users": 1,
+        "resources": 2,
+    }
     assert organisations["cellco"] == {
-        "organisation": "cellco", "name": "CellCo AB", "kind": "company", "booked_minutes": 360,
-        "booked_hours": 6.0, "used_minutes": 240, "used_hours": 4.0, "bookings": 2, "cancellations": 0,
-        "late_cancellations": 0, "no_shows": 1, "users": 1, "resources": 1}
+        "organisation": "cellco",
+        "name": "CellCo AB",
+        "kind": "company",
+        "booked_minutes": 360,
+        "booked_hours": 6.0,
+        "used_minutes": 240,
+        "used_hours": 4.0,
+        "bookings": 2,
+        "cancellations": 0,
+        "late_cancellations": 0,
+        "no_shows": 1,
+        "users": 1,
+        "resources": 1,
+    }
 
 
 def test_a_run_across_the_month_boundary_counts_its_november_part_in_november(data):
@@ -106,8 +177,9 @@ def test_json_csv_and_xlsx_agree(data):
     sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
     header, *xlsx_values = [list(row) for row in sheet.iter_rows(values_only=True)]
     xlsx_rows = [dict(zip(header, row)) for row in xlsx_values]
-    expected = [("resource", r["resource"], r) for r in report["resources"]] + \
-               [("organisation", o["organisation"], o) for o in report["organisations"]]
+    expected = [("resource", r["resource"], r) for r in report["resources"]] + [
+        ("organisation", o["organisation"], o) for o in report["organisations"]
+    ]
     assert len(csv_rows) == len(xlsx_rows) == len(expected)
     for (section, key, figures), csv_row, xlsx_row in zip(expected, csv_rows, xlsx_rows):
         assert (csv_row["section"], csv_row["key"]) == (xlsx_row["section"], xlsx_row["key"]) == (section, key)
@@ -119,7 +191,9 @@ def test_an_empty_month_is_zeros_and_a_malformed_month_is_a_clear_error(data):
     manager = data["manager"]
     empty = manager.get("/reports/monthly", params={"month": "2025-02", "facility": "lab"})
     assert empty.status_code == 200
-    assert {r["used_minutes"] + r["booked_minutes"] + r["bookings"] for r in empty.json()["facilities"][0]["resources"]} == {0}
+    assert {
+        r["used_minutes"] + r["booked_minutes"] + r["bookings"] for r in empty.json()["facilities"][0]["resources"]
+    } == {0}
     assert empty.json()["facilities"][0]["organisations"] == []
     for month in ("2026-13", "2026-1", "october", ""):
         bad = manager.get("/reports/monthly", params={"month": month, "facility": "lab"})
@@ -153,24 +227,37 @@ def test_each_indicator_opens_to_what_is_behind_it(data):
     admin, period = data["admin"], {"from": "2026-10-01", "to": "2026-10-31"}
     users = admin.get("/indicators/users_of_infrastructure", params=period).json()
     assert users["value"] == 2
-    assert {(u["user"], u["minutes"]) for u in users["items"]} == {(data["alice"].email, 1500), (data["bob"].email, 240)}
+    assert {(u["user"], u["minutes"]) for u in users["items"]} == {
+        (data["alice"].email, 1500),
+        (data["bob"].email, 240),
+    }
     records = admin.get("/indicators/researcher_fte", params=period).json()["items"]
     assert [(r["user"], r["minutes_in_period"]) for r in records] == [(data["alice"].email, 1500)]
     companies = admin.get("/indicators/companies_supported", params=period).json()["items"]
     assert [(c["organisation"], c["size_class"], c["minutes"]) for c in companies] == [("cellco", "small", 240)]
     collaborating = admin.get("/indicators/companies_collaborating_with_research", params=period).json()["items"]
-    assert collaborating == [{"organisation": "cellco", "name": "CellCo AB", "size_class": "small", "projects": ["car-nk"]}]
+    assert collaborating == [
+        {"organisation": "cellco", "name": "CellCo AB", "size_class": "small", "projects": ["car-nk"]}
+    ]
     equipment = admin.get("/indicators/equipment_nominal_value_sek", params=period).json()["items"]
-    assert equipment == [{"resource": "lab-bioreactor", "name": "Bioreactor", "facility": "lab", "nominal_value_sek": 1200000}]
+    assert equipment == [
+        {"resource": "lab-bioreactor", "name": "Bioreactor", "facility": "lab", "nominal_value_sek": 1200000}
+    ]
 
 
 def test_indicator_periods_are_checked_and_only_admins_see_them(data):
     admin = data["admin"]
-    assert error_codes(admin.get("/indicators", params={"from": "2026-10-31", "to": "2026-10-01"})) == ["end_before_start"]
+    assert error_codes(admin.get("/indicators", params={"from": "2026-10-31", "to": "2026-10-01"})) == [
+        "end_before_start"
+    ]
     assert error_codes(admin.get("/indicators", params={"from": "last year", "to": "2026-10-01"})) == ["invalid_period"]
-    assert error_codes(admin.get("/indicators", params={"from": "2026-10-01T00:00:00", "to": "2026-10-02"})) == ["naive_datetime"]
+    assert error_codes(admin.get("/indicators", params={"from": "2026-10-01T00:00:00", "to": "2026-10-02"})) == [
+        "naive_datetime"
+    ]
     assert admin.get("/indicators", params={"from": "2026-10-01"}).status_code == 422
-    assert error_codes(admin.get("/indicators/nonsense", params={"from": "2026-10-01", "to": "2026-10-31"})) == ["invalid"]
+    assert error_codes(admin.get("/indicators/nonsense", params={"from": "2026-10-01", "to": "2026-10-31"})) == [
+        "invalid"
+    ]
     empty = admin.get("/indicators", params={"from": "2020-01-01", "to": "2020-12-31"}).json()
     assert empty["users_of_infrastructure"] == 0 and empty["researcher_fte"] == 0
     assert data["manager"].get("/indicators", params={"from": "2026-10-01", "to": "2026-10-31"}).status_code == 403
@@ -183,8 +270,12 @@ def test_the_report_command_writes_the_same_figures(app, data, tmp_path):
     rows = {row["key"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
     assert (rows["lab-bioreactor"]["used_minutes"], rows["lab-bsc"]["used_minutes"]) == ("1740", "90")
     output = tmp_path / "october.xlsx"
-    result = runner.invoke(args=["facility", "report", "--month", "2026-10", "--format", "xlsx", "--output", str(output)])
+    result = runner.invoke(
+        args=["facility", "report", "--month", "2026-10", "--format", "xlsx", "--output", str(output)]
+    )
     assert result.exit_code == 0, result.output
-    assert load_workbook(output).active.max_row == 1 + 2 + 2 + 1  # header, lab's 2 resources + 2 organisations, gmp-suite
+    assert (
+        load_workbook(output).active.max_row == 1 + 2 + 2 + 1
+    )  # header, lab's 2 resources + 2 organisations, gmp-suite
     bad = runner.invoke(args=["facility", "report", "--month", "2026/10"])
     assert bad.exit_code == 1 and "YYYY-MM" in bad.output

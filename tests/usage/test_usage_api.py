@@ -1,4 +1,5 @@
 """Check-in, check-out and the manager's usage records over real HTTP."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -38,8 +39,15 @@ def test_check_in_and_out_records_the_use_and_completes_the_booking(app, people)
     checked_in = alice.post(f"/bookings/{booking}/check-in")
     assert checked_in.status_code == 200, checked_in.text
     record = checked_in.json()
-    assert (record["booking"], record["resource"], record["user"], record["organisation"], record["source"],
-            record["end"], record["minutes"]) == (booking, "lab-bsc", alice.email, "lu", "booking", None, None)
+    assert (
+        record["booking"],
+        record["resource"],
+        record["user"],
+        record["organisation"],
+        record["source"],
+        record["end"],
+        record["minutes"],
+    ) == (booking, "lab-bsc", alice.email, "lu", "booking", None, None)
     assert error_codes(alice.post(f"/bookings/{booking}/check-in")) == ["already_checked_in"]
     checked_out = alice.post(f"/bookings/{booking}/check-out")
     assert checked_out.status_code == 200 and checked_out.json()["end"] is not None
@@ -71,19 +79,28 @@ def test_a_manager_checks_a_user_in_and_lists_the_facility_usage(app, people):
     assert other.get("/usage", params={"facility": "lab"}).status_code == 403
     assert alice.get("/usage", params={"facility": "lab"}).status_code == 403
     assert error_codes(manager.get("/usage")) == ["required"]
-    assert error_codes(manager.get("/usage", params={"facility": "lab", "from": "2026-10-01T00:00:00"})) == ["naive_datetime"]
+    assert error_codes(manager.get("/usage", params={"facility": "lab", "from": "2026-10-01T00:00:00"})) == [
+        "naive_datetime"
+    ]
 
 
 def test_walk_up_use_and_a_correction_that_keeps_the_original(app, people):
     alice = people.make()
     manager = people.make("manager", facilities=["lab"])
-    walk_up = {"resource": "lab-bsc", "user": alice.email, "start": "2026-10-05T09:00:00+02:00",
-               "end": "2026-10-05T11:00:00+02:00", "reason": "walk-up, logged on paper"}
+    walk_up = {
+        "resource": "lab-bsc",
+        "user": alice.email,
+        "start": "2026-10-05T09:00:00+02:00",
+        "end": "2026-10-05T11:00:00+02:00",
+        "reason": "walk-up, logged on paper",
+    }
     created = manager.post("/usage", walk_up)
     assert created.status_code == 201, created.text
     assert (created.json()["source"], created.json()["minutes"]) == ("walk-up", 120)
     before = usage_count(app)
-    clash = manager.post("/usage", {**walk_up, "start": "2026-10-05T10:00:00+02:00", "end": "2026-10-05T12:00:00+02:00"})
+    clash = manager.post(
+        "/usage", {**walk_up, "start": "2026-10-05T10:00:00+02:00", "end": "2026-10-05T12:00:00+02:00"}
+    )
     assert clash.status_code == 409 and error_codes(clash) == ["overlap"]
     backwards = manager.post("/usage", {**walk_up, "end": "2026-10-05T08:00:00+02:00", "reason": ""})
     assert backwards.status_code == 422 and set(error_codes(backwards)) == {"end_before_start", "reason_required"}
@@ -91,12 +108,15 @@ def test_walk_up_use_and_a_correction_that_keeps_the_original(app, people):
     assert alice.post("/usage", walk_up).status_code == 403
     assert manager.post("/usage", {**walk_up, "user": "nobody@example.org"}).status_code == 404
     assert usage_count(app) == before
-    corrected = manager.post("/usage", {**walk_up, "end": "2026-10-05T10:30:00+02:00", "reason": "left at 10:30",
-                                        "corrects": created.json()["id"]})
+    corrected = manager.post(
+        "/usage",
+        {**walk_up, "end": "2026-10-05T10:30:00+02:00", "reason": "left at 10:30", "corrects": created.json()["id"]},
+    )
     assert corrected.status_code == 201, corrected.text
     assert (corrected.json()["source"], corrected.json()["minutes"]) == ("manual", 90)
-    listed = manager.get("/usage", params={"facility": "lab", "from": "2026-10-01T00:00:00+02:00",
-                                           "to": "2026-11-01T00:00:00+01:00"}).json()
+    listed = manager.get(
+        "/usage", params={"facility": "lab", "from": "2026-10-01T00:00:00+02:00", "to": "2026-11-01T00:00:00+01:00"}
+    ).json()
     assert [u["id"] for u in listed] == [corrected.json()["id"]]
     with app.app_context():
         original = db.session.get(UsageRecord, created.json()["id"])
@@ -109,8 +129,9 @@ def test_walk_up_use_and_a_correction_that_keeps_the_original(app, people):
 
 def test_projects_name_the_organisations_taking_part(people):
     manager, alice = people.make("manager", facilities=["lab"]), people.make()
-    created = manager.post("/projects", {"key": "car-t-7", "name": "CAR-T 7", "stage": "gmp",
-                                         "organisations": ["lu", "cellco"]})
+    created = manager.post(
+        "/projects", {"key": "car-t-7", "name": "CAR-T 7", "stage": "gmp", "organisations": ["lu", "cellco"]}
+    )
     assert created.status_code == 201, created.text
     assert created.json() == {"key": "car-t-7", "name": "CAR-T 7", "stage": "gmp", "organisations": ["cellco", "lu"]}
     assert alice.get("/projects").json() == [created.json()]

@@ -1,6 +1,7 @@
 """A scientist and a lab manager in Debian's Chromium, over real HTTP: find a free slot on
 the bioreactor and book it, read the refusal of an overlapping slot, request the GMP
 cleanroom, and the manager approves it with an electronic signature."""
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,9 @@ def test_book_refuse_request_and_sign_an_approval(browser, live_server, people, 
     assert page.locator(".flash").inner_text().startswith("Booked: Bioreactor")
 
     # An overlapping slot is refused in words, next to the start, with the typed values kept.
-    page.goto(f"{base}/book?resource=lab-bioreactor&start_date={tuesday}&start_time=09:00"
-              f"&end_date={tuesday}&end_time=13:00")
+    page.goto(
+        f"{base}/book?resource=lab-bioreactor&start_date={tuesday}&start_time=09:00&end_date={tuesday}&end_time=13:00"
+    )
     page.get_by_label("Purpose").fill("second run")
     page.get_by_role("button", name="Book", exact=True).click()
     assert "This time is already booked" in page.locator("#start-errors").inner_text()

@@ -1,6 +1,7 @@
 """The week and day pages name the holiday on a closed day, in the page's language; the catalogue
 says which days close the facility. The test lab gets `public_holidays: SE` and named days here
 (from a copy of tests/catalog.yaml), so other tests keep their catalogue as it is."""
+
 from __future__ import annotations
 
 import html
@@ -37,8 +38,9 @@ def client(app, tmp_path):
         db.session.remove()
     client = app.test_client()
     token = csrf_token(client.get("/sign-in").get_data(as_text=True))
-    signed_in = client.post("/sign-in", data={"csrf_token": token, "email": "closed-days@example.org",
-                                              "password": PASSWORD})
+    signed_in = client.post(
+        "/sign-in", data={"csrf_token": token, "email": "closed-days@example.org", "password": PASSWORD}
+    )
     assert signed_in.status_code == 302
     return client
 

@@ -1,4 +1,5 @@
 """The "Calendar feeds" page: create a feed, copy its address, give it a new one, remove it."""
+
 from __future__ import annotations
 
 import re
@@ -64,8 +65,12 @@ def test_the_page_refuses_unknown_targets_and_forms_without_their_csrf_token(vis
     other = visitor()
     other.sign_in(bob.email)
     for action in ("revoke", "regenerate"):
-        assert other.post_form(f"/account/calendar-feeds/{feed_id}/{action}", {},
-                               page="/account/calendar-feeds").status_code == 404
+        assert (
+            other.post_form(
+                f"/account/calendar-feeds/{feed_id}/{action}", {}, page="/account/calendar-feeds"
+            ).status_code
+            == 404
+        )
     assert len(feed_addresses(browser.get("/account/calendar-feeds").text)) == 1
 
 
@@ -82,8 +87,10 @@ def test_in_a_browser_create_a_feed_and_copy_its_address(browser, live_server, p
 
     address = page.get_by_label("Address to subscribe to").input_value()
     assert re.fullmatch(r"http://facility\.test/calendar/[A-Za-z0-9_-]{43}\.ics", address)
-    assert page.get_by_role("link", name="Open in my calendar app").get_attribute("href") == \
-        "webcal://" + address.split("://", 1)[1]
+    assert (
+        page.get_by_role("link", name="Open in my calendar app").get_attribute("href")
+        == "webcal://" + address.split("://", 1)[1]
+    )
     page.get_by_role("button", name="Copy").click()
     page.get_by_text("Copied.").wait_for()
     assert fetch(live_server.url, address).status_code == 200

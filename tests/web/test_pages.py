@@ -1,5 +1,6 @@
 """The pages over real HTTP without a browser: CSRF, roles, the sign-in throttle, form errors
 in words with the typed values kept, and the manager's and admin's forms."""
+
 from __future__ import annotations
 
 import html
@@ -27,14 +28,26 @@ def next_weekday(days_ahead: int, weekday: int) -> date:
 
 
 def book_form(day: date, start="10:00", end="11:00", resource="lab-bsc", **extra) -> dict:
-    return {"resource": resource, "start_date": day.isoformat(), "start_time": start, "end_date": day.isoformat(),
-            "end_time": end, "purpose": "expansion", "project": "", **extra}
+    return {
+        "resource": resource,
+        "start_date": day.isoformat(),
+        "start_time": start,
+        "end_date": day.isoformat(),
+        "end_time": end,
+        "purpose": "expansion",
+        "project": "",
+        **extra,
+    }
 
 
 def test_a_form_post_without_csrf_token_is_refused(live_server, people, visitor, app):
     alice = people.make(password=PASSWORD)
-    anonymous = requests.post(live_server.url + "/sign-in", data={"email": alice.email, "password": PASSWORD},
-                              allow_redirects=False, timeout=30)
+    anonymous = requests.post(
+        live_server.url + "/sign-in",
+        data={"email": alice.email, "password": PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert anonymous.status_code == 400 and "CSRF" in anonymous.text
     browser = visitor()
     assert browser.sign_in(alice.email).status_code == 302
@@ -84,8 +97,9 @@ def test_booking_form_errors_are_shown_in_words_with_the_typed_values_kept(peopl
     browser = visitor()
     browser.sign_in(alice.email)
     day = next_weekday(14, 1)
-    response = browser.post_form("/book", book_form(day, start="25:00", end_date="2026-13-01", purpose="my words"),
-                                 page="/book")
+    response = browser.post_form(
+        "/book", book_form(day, start="25:00", end_date="2026-13-01", purpose="my words"), page="/book"
+    )
     assert response.status_code == 422
     page = html.unescape(response.text)
     assert "'25:00' is not a time like 09:30." in page
@@ -114,8 +128,9 @@ def test_a_wall_time_skipped_by_daylight_saving_is_refused_in_words(people, visi
     browser.sign_in(alice.email)
     year = clock.today.year + 1
     last_sunday_march = max(date(year, 3, d) for d in range(25, 32) if date(year, 3, d).weekday() == 6)
-    response = browser.post_form("/book", book_form(last_sunday_march, start="02:30", end="03:30",
-                                                    resource="lab-bioreactor"), page="/book")
+    response = browser.post_form(
+        "/book", book_form(last_sunday_march, start="02:30", end="03:30", resource="lab-bioreactor"), page="/book"
+    )
     assert response.status_code == 422
     assert "02:30 does not exist on" in html.unescape(response.text)
 
@@ -151,9 +166,16 @@ def test_cancel_and_reschedule_from_my_bookings(people, visitor, app):
     assert created.status_code == 302
     detail = created.headers["Location"]
     booking_id = int(detail.rsplit("/", 1)[1])
-    moved = browser.post_form(f"/bookings/{booking_id}/edit",
-                              {"start_date": day.isoformat(), "start_time": "13:00", "end_date": day.isoformat(),
-                               "end_time": "14:30", "purpose": "moved"})
+    moved = browser.post_form(
+        f"/bookings/{booking_id}/edit",
+        {
+            "start_date": day.isoformat(),
+            "start_time": "13:00",
+            "end_date": day.isoformat(),
+            "end_time": "14:30",
+            "purpose": "moved",
+        },
+    )
     assert moved.status_code == 200 and f"{day.isoformat()} 13:00–14:30" in moved.text
     listing = browser.get("/bookings")
     assert "moved" in listing.text and f'href="/bookings/{booking_id}.ics"' in listing.text
@@ -167,14 +189,19 @@ def test_change_own_password(people, visitor):
     alice = people.make(password=PASSWORD)
     browser = visitor()
     browser.sign_in(alice.email)
-    wrong = browser.post_form("/account/password", {"current_password": "nope-nope-nope", "new_password": "new-long-password",
-                                                    "confirm": "new-long-password"})
+    wrong = browser.post_form(
+        "/account/password",
+        {"current_password": "nope-nope-nope", "new_password": "new-long-password", "confirm": "new-long-password"},
+    )
     assert wrong.status_code == 422 and "The current password is not correct." in wrong.text
-    short = browser.post_form("/account/password", {"current_password": PASSWORD, "new_password": "short",
-                                                    "confirm": "short"})
+    short = browser.post_form(
+        "/account/password", {"current_password": PASSWORD, "new_password": "short", "confirm": "short"}
+    )
     assert "at least 10 characters" in short.text
-    changed = browser.post_form("/account/password", {"current_password": PASSWORD, "new_password": "new-long-password",
-                                                      "confirm": "new-long-password"})
+    changed = browser.post_form(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "new-long-password", "confirm": "new-long-password"},
+    )
     assert changed.status_code == 200 and "Your password has been changed." in changed.text
     assert visitor().sign_in(alice.email, PASSWORD).status_code == 401
     assert visitor().sign_in(alice.email, "new-long-password").status_code == 302
@@ -187,13 +214,17 @@ def test_api_tokens_are_shown_once_and_can_be_revoked(people, visitor, live_serv
     created = browser.post_form("/account/tokens", {"name": "lab kiosk"})
     assert created.status_code == 201
     secret = created.text.split('<code id="new-token">')[1].split("</code>")[0]
-    api = requests.get(live_server.url + "/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+    api = requests.get(
+        live_server.url + "/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"}, timeout=30
+    )
     assert api.status_code == 200
     listing = browser.get("/account/tokens")
     assert secret not in listing.text and "lab kiosk" in listing.text
     token_id = listing.text.split("lab kiosk")[1].split("/account/tokens/")[1].split("/revoke")[0]
     browser.post_form(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens")
-    api = requests.get(live_server.url + "/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+    api = requests.get(
+        live_server.url + "/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"}, timeout=30
+    )
     assert api.status_code == 401
 
 
@@ -205,8 +236,15 @@ def test_manager_blackout_lists_colliding_bookings_and_status_needs_a_reason(peo
     browser = visitor()
     browser.sign_in(manager.email)
     day = start[:10]
-    form = {"target": "resource:lab-bsc", "start_date": day, "start_time": "08:00", "end_date": day,
-            "end_time": "18:00", "kind": "maintenance", "reason": ""}
+    form = {
+        "target": "resource:lab-bsc",
+        "start_date": day,
+        "start_time": "08:00",
+        "end_date": day,
+        "end_time": "18:00",
+        "kind": "maintenance",
+        "reason": "",
+    }
     no_reason = browser.post_form("/manage/blackouts", form)
     assert no_reason.status_code == 422 and "Say why the time is taken out of service." in no_reason.text
     added = browser.post_form("/manage/blackouts", {**form, "reason": "annual service"})
@@ -214,16 +252,21 @@ def test_manager_blackout_lists_colliding_bookings_and_status_needs_a_reason(peo
     colliding = added.text.split('id="colliding"')[1].split("</ul>")[0]
     assert "Biosafety cabinet" in colliding and "Test Scientist" in colliding
 
-    status = browser.post_form("/manage/resources/lab-bsc/status", {"status": "maintenance", "reason": ""},
-                               page="/manage/resources")
+    status = browser.post_form(
+        "/manage/resources/lab-bsc/status", {"status": "maintenance", "reason": ""}, page="/manage/resources"
+    )
     assert status.status_code == 422 and "Say why the resource cannot be booked." in status.text
-    status = browser.post_form("/manage/resources/lab-bsc/status", {"status": "maintenance", "reason": "filter change"},
-                               page="/manage/resources")
+    status = browser.post_form(
+        "/manage/resources/lab-bsc/status",
+        {"status": "maintenance", "reason": "filter change"},
+        page="/manage/resources",
+    )
     assert status.status_code == 200
     card = browser.get("/catalogue").text.split('id="resource-lab-bsc"')[1].split("</li>\n")[0]
     assert "under maintenance: filter change" in card
-    other = browser.post_form("/manage/resources/gmp-suite/status", {"status": "maintenance", "reason": "x"},
-                              page="/manage/resources")
+    other = browser.post_form(
+        "/manage/resources/gmp-suite/status", {"status": "maintenance", "reason": "x"}, page="/manage/resources"
+    )
     assert other.status_code == 403  # not a manager of the GMP unit
 
 
@@ -234,15 +277,19 @@ def test_manager_grants_qualifications_and_sees_who_expires_soon(people, visitor
     browser = visitor()
     browser.sign_in(manager.email)
     soon = (today() + timedelta(days=10)).isoformat()
-    granted = browser.post_form("/manage/qualifications", {"email": alice.email,
-                                                           "qualification": "bioreactor-operation", "valid_until": soon})
+    granted = browser.post_form(
+        "/manage/qualifications", {"email": alice.email, "qualification": "bioreactor-operation", "valid_until": soon}
+    )
     assert granted.status_code == 200 and "Qualification recorded" in granted.text
     assert alice.email in granted.text.split("Expiring within 30 days")[1]
-    foreign = browser.post_form("/manage/qualifications", {"email": alice.email, "qualification": "gowning-grade-b",
-                                                           "valid_until": soon})
+    foreign = browser.post_form(
+        "/manage/qualifications", {"email": alice.email, "qualification": "gowning-grade-b", "valid_until": soon}
+    )
     assert foreign.status_code == 422 and "Choose one of the qualifications your facilities require." in foreign.text
-    unknown = browser.post_form("/manage/qualifications", {"email": "ghost@example.org",
-                                                           "qualification": "bioreactor-operation", "valid_until": "soon"})
+    unknown = browser.post_form(
+        "/manage/qualifications",
+        {"email": "ghost@example.org", "qualification": "bioreactor-operation", "valid_until": "soon"},
+    )
     assert unknown.status_code == 422 and "is not a date like" in html.unescape(unknown.text)
 
 
@@ -250,14 +297,32 @@ def test_admin_adds_an_organisation_and_a_manager(people, visitor):
     admin = people.make("admin", password=PASSWORD)
     browser = visitor()
     browser.sign_in(admin.email)
-    no_size = browser.post_form("/admin/organisations", {"org-key": "nk", "org-name": "NK Bio AB", "org-kind": "company",
-                                                         "org-size_class": ""}, page="/admin")
+    no_size = browser.post_form(
+        "/admin/organisations",
+        {"org-key": "nk", "org-name": "NK Bio AB", "org-kind": "company", "org-size_class": ""},
+        page="/admin",
+    )
     assert no_size.status_code == 422 and "A company needs a size class" in no_size.text and "NK Bio AB" in no_size.text
-    assert browser.post_form("/admin/organisations", {"org-key": "nk", "org-name": "NK Bio AB", "org-kind": "company",
-                                                      "org-size_class": "micro"}, page="/admin").status_code == 200
-    added = browser.post_form("/admin/users", {"user-email": "Lena@Example.org", "user-name": "Lena", "user-organisation": "nk",
-                                               "user-role": "manager", "user-facilities": ["gmp"],
-                                               "user-password": "lena-long-password"}, page="/admin")
+    assert (
+        browser.post_form(
+            "/admin/organisations",
+            {"org-key": "nk", "org-name": "NK Bio AB", "org-kind": "company", "org-size_class": "micro"},
+            page="/admin",
+        ).status_code
+        == 200
+    )
+    added = browser.post_form(
+        "/admin/users",
+        {
+            "user-email": "Lena@Example.org",
+            "user-name": "Lena",
+            "user-organisation": "nk",
+            "user-role": "manager",
+            "user-facilities": ["gmp"],
+            "user-password": "lena-long-password",
+        },
+        page="/admin",
+    )
     assert added.status_code == 200 and "lena@example.org" in added.text
     assert visitor().sign_in("lena@example.org", "lena-long-password").status_code == 302
 

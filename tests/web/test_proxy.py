@@ -1,4 +1,5 @@
 """Behind a reverse proxy the sign-in throttle counts the client's address, not the proxy's."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,14 +13,24 @@ from tests.web.conftest import Browserless
 
 
 def failed_addresses(database_url: str, hops: int) -> list[str]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "FACILITY_PROXY_HOPS": hops})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "FACILITY_PROXY_HOPS": hops,
+        }
+    )
     server = LiveServer(app).start()
     try:
         browser = Browserless(server.url)
         for client in ("203.0.113.7", "198.51.100.9"):
-            browser.post_form("/sign-in", {"email": "nobody@example.org", "password": "wrong"}, page="/sign-in",
-                              headers={"X-Forwarded-For": client})
+            browser.post_form(
+                "/sign-in",
+                {"email": "nobody@example.org", "password": "wrong"},
+                page="/sign-in",
+                headers={"X-Forwarded-For": client},
+            )
         with app.app_context():
             return list(db.session.scalars(select(FailedSignIn.ip).order_by(FailedSignIn.id)))
     finally:
