@@ -7,7 +7,7 @@ PORT ?= 5000
 FACILITY_BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install chromium benchmark translations clean
+.PHONY: run test lint install chromium benchmark translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,15 @@ run: install
 	$(FLASK) facility seed-demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## Install everything the tests need and run the whole suite (SQLite, PostgreSQL, Chromium).
-test: install chromium
+## Install everything the tests need, check lint, format and layers, run the whole suite (SQLite, PostgreSQL, Chromium).
+test: install chromium lint
 	$(BIN)/python -m pytest
+
+## ruff (lint and format) and import-linter (the layers of pyproject.toml's [tool.importlinter]).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Browser tests drive Debian's Chromium through Playwright (no downloaded browser).
 chromium:

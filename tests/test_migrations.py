@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 import psycopg
 import pytest
-
-from tests.conftest import postgres_url
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
 from facility.extensions import db
+from tests.conftest import postgres_url
 
 
 def test_migrated_schema_matches_the_models(app):

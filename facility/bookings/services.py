@@ -17,14 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..accounts.models import User, UserQualification
 from ..accounts.services import require_manager_of
-from ..catalog.models import Facility, Resource
+from ..catalog.models import RESOURCE_STATUSES, Facility, Resource
 from ..catalog.services import closed_days_for
 from ..database import utcnow, write_transaction
-from ..events import booking_was
 from ..errors import ServiceError, invalid, not_found, rule_violations
+from ..events import booking_was
 from ..extensions import db
 from . import rules, states
-from ..catalog.models import RESOURCE_STATUSES
 from .models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
 from .states import BookingStatus
 

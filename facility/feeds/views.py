@@ -6,7 +6,6 @@ import threading
 from datetime import timedelta
 
 from cachetools import LRUCache
-
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required

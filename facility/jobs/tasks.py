@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User, UserQualification, managed_facilities
 from ..bookings import services as booking_services
 from ..bookings.models import Booking
-from ..config import default_zone
 from ..catalog.models import Facility, Resource
+from ..config import default_zone
 from ..database import write_transaction
 from ..extensions import db
-from ..usage import reports, services as usage_services
+from ..usage import reports
+from ..usage import services as usage_services
 from ..usage.models import NotificationSent
 from .mail import send_template
 

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from .. import audit
 from ..accounts.models import Organisation
 from ..bookings import states
-from ..database import write_transaction
-from ..errors import ServiceError, forbidden, invalid
-from ..extensions import db
 from ..bookings.models import Booking
 from ..bookings.rules import Violation
 from ..catalog.services import list_facilities
+from ..database import write_transaction
+from ..errors import ServiceError, forbidden, invalid
+from ..extensions import db
 from .models import PROJECT_STAGES, Project, UsageRecord
 from .sql import epoch, total
 

@@ -21,9 +21,9 @@ from ..accounts.models import Organisation, User
 from ..accounts.services import require_manager_of
 from ..bookings import states
 from ..bookings.models import Booking
-from ..bookings.services import get_facility, hours_for
 from ..bookings.rules import FIRST_YEAR, LAST_YEAR
 from ..bookings.rules import minutes as span_minutes
+from ..bookings.services import get_facility, hours_for
 from ..catalog.models import Facility, Resource
 from ..errors import forbidden, invalid
 from ..extensions import db

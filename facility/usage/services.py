@@ -13,6 +13,7 @@ from .. import audit
 from ..accounts.models import User
 from ..accounts.services import require_manager_of
 from ..bookings.models import Booking
+from ..bookings.rules import Violation
 from ..bookings.services import change_status, get_booking, get_facility, get_resource, status_snapshot
 from ..bookings.states import COMPLETED, NO_SHOW, can_change
 from ..catalog.models import Facility, Resource
@@ -20,7 +21,6 @@ from ..database import utcnow, write_transaction
 from ..errors import ServiceError, invalid, not_found
 from ..events import booking_was
 from ..extensions import db
-from ..bookings.rules import Violation
 from .models import UsageRecord
 
 CHECK_IN_EARLY = timedelta(minutes=15)

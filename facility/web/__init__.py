@@ -23,8 +23,7 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     from ..extensions import login_manager
-    from . import admin, auth, bookings, catalogue, manage, tokens  # noqa: F401  (routes on bp)
-    from . import filters
+    from . import admin, auth, bookings, catalogue, filters, manage, tokens  # noqa: F401  (routes on bp)
     from .blueprint import bp
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))

@@ -7,16 +7,15 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ..accounts.qualifications import valid_on as qualification_valid_on
 from ..bookings import rules
 from ..bookings import services as bookings
 from ..bookings.rules import format_minutes
-from ..catalog.models import Facility, Resource
 from ..catalog.closures import ClosedDays
+from ..catalog.models import Facility, Resource
 from ..catalog.services import closed_days_for, list_facilities, list_resources
 from . import calendar
 from .blueprint import bp, me

@@ -23,8 +23,8 @@ from ..errors import ServiceError
 from ..extensions import db
 from .auth import client_address
 from .blueprint import Problems, bp, managed_facilities, me, require_manager
-from .forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
 from .bookings import parse_times
+from .forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
 from .localtime import FieldProblem, local_today, parse_date
 from .throttle import is_throttled, record_failure
 

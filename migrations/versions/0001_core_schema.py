@@ -9,8 +9,8 @@ Create Date: 2026-11-25 07:07:35.378426
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0001"

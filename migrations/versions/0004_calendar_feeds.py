@@ -6,8 +6,8 @@ Create Date: 2026-11-25 10:00:00
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004"
 down_revision = "0003"

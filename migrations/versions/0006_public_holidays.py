@@ -14,8 +14,8 @@ Create Date: 2026-12-01 23:00:00
 
 from datetime import date, timedelta
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from facility.accounts.services import get_user_by_email as get_user, qualify
+from facility.accounts.services import get_user_by_email as get_user
+from facility.accounts.services import qualify
 from facility.bookings.models import Booking
 from facility.bookings.services import add_blackout
 from facility.database import utcnow

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from facility.bookings.models import Booking
-from facility.usage import services
-from facility.usage import views
+from facility.usage import services, views
 
 START = datetime(2026, 11, 10, 9, 0, tzinfo=timezone.utc)
 END = START + timedelta(hours=2)
