@@ -23,7 +23,7 @@ from ..bookings import services as bookings
 from ..bookings.models import Booking
 from ..config import default_zone
 from ..database import utcnow
-from ..errors import ServiceError
+from ..errors import ServiceError, forbidden
 from ..extensions import db
 from ..web.blueprint import managed_facilities, me, require_admin, require_manager, safe_next
 from ..web.localtime import local_today
@@ -244,7 +244,7 @@ def monthly_report():
     require_manager()
     facilities = managed_facilities()
     if not facilities:
-        abort(403, description=_("Reports are for the managers of a facility."))
+        raise forbidden(_("Reports are for the managers of a facility."))
     key = request.args.get("facility") or facilities[0].key
     chosen = next((f for f in facilities if f.key == key), None)
     default_month = reports.previous_month(local_today(chosen.timezone if chosen else facilities[0].timezone))

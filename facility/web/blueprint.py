@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Iterable, Optional
 from urllib.parse import urlparse
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from ..accounts.services import require_a_manager
-from ..errors import ServiceError
+from ..errors import ServiceError, forbidden
 from ..extensions import login_manager
 from .localtime import FieldProblem
 
@@ -39,7 +39,7 @@ def require_manager() -> None:
 
 def require_admin() -> None:
     if not me().is_admin:
-        abort(403, description="Only administrators can open this page.")
+        raise forbidden("Only administrators can open this page.")
 
 
 def managed_facilities():

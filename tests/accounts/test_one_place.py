@@ -92,3 +92,12 @@ def test_a_manager_of_another_facility_cannot_decide_their_own_request(people, l
     page = browser.get(f"/manage/approvals/{booking.json()['id']}")
     assert page.status_code == 403
     assert "Not allowed" in page.text and "Only a manager of this facility can decide this request." in page.text
+
+
+def test_admin_pages_refuse_others_with_the_one_error_page(people, live_server):
+    scientist = people.make(password=PASSWORD)
+    browser = Browserless(live_server.url)
+    browser.sign_in(scientist.email)
+    page = browser.get("/admin")
+    assert page.status_code == 403
+    assert "Only administrators can open this page." in page.text
