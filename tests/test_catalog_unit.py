@@ -9,7 +9,7 @@ import pytest
 
 from facility.catalog.loader import CatalogError, parse_catalog, read_catalog
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").exists())  # the checkout
 
 # Line numbers matter below: the key of lab-suite is on line 15, that of lab-bioreactor on line 20.
 BASE = """\
