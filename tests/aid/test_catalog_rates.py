@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from facility.catalog.loader import parse_catalog, read_catalog
-from tests.test_catalog_unit import BIOREACTOR, assert_reported, changed, problems_of
+from tests.catalog.test_loader import BIOREACTOR, assert_reported, changed, problems_of
 
 ROOT = Path(__file__).resolve().parents[2]
 RATES = """\
