@@ -66,7 +66,7 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
 
 
-MODULES = ("web", "feeds", "usage", "aid")
+MODULES = ("web", "feeds", "usage", "aid", "jobs")
 
 
 def _register_modules(app: Flask) -> None:

@@ -36,8 +36,9 @@ from ..config import default_zone
 from ..database import write_transaction
 from ..errors import invalid, not_found
 from ..extensions import db
+from ..jobs.models import NotificationSent
 from ..usage.indicators import Period, parse_period
-from ..usage.models import NotificationSent, UsageRecord
+from ..usage.models import UsageRecord
 from ..usage.sql import clipped_seconds, meets, total
 from . import rules
 

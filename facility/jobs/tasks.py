@@ -24,8 +24,8 @@ from ..database import write_transaction
 from ..extensions import db
 from ..usage import reports
 from ..usage import services as usage_services
-from ..usage.models import NotificationSent
 from .mail import send_template
+from .models import NotificationSent
 
 log = logging.getLogger("facility.jobs")
 DEFAULT_REMINDER_HOURS = (24, 1)

@@ -7,7 +7,7 @@ def init_app(app: Flask) -> None:
     from ..api import register
     from ..events import booking_changed
     from ..jobs.notify import on_booking_changed
-    from . import cli  # noqa: F401  (registers `facility report` and `facility scheduler`)
+    from . import cli  # noqa: F401  (registers `facility report`)
     from .api import blp
     from .views import bp as pages
 

@@ -1,11 +1,10 @@
-"""`flask facility report` and `flask facility scheduler`."""
+"""`flask facility report`."""
 
 from __future__ import annotations
 
 import sys
 
 import click
-from flask import current_app
 
 from ..cli import group, reports_errors
 from . import reports
@@ -30,19 +29,3 @@ def report_command(month, facility_key, fmt, output):
     else:
         sys.stdout.write(body.decode("utf-8"))
         sys.stdout.flush()
-
-
-@group.command("scheduler")
-def scheduler_command():
-    """Run the scheduled jobs in the foreground (reminders, no-shows, expiries, monthly reports)."""
-    import logging
-
-    from ..jobs.scheduler import build_scheduler
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    scheduler = build_scheduler(current_app._get_current_object())
-    click.echo("facility scheduler running; Ctrl-C to stop", err=True)
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
