@@ -68,16 +68,16 @@ class Clock:
     @property
     def now(self) -> datetime:
         """The current (frozen, ticking) time, aware, in UTC."""
-        return datetime.now(timezone.utc)
+        return now()
 
     @property
     def local_now(self) -> datetime:
-        return datetime.now(STOCKHOLM)
+        return now().astimezone(STOCKHOLM)
 
     @property
     def today(self) -> date:
         """Today's date in Stockholm."""
-        return self.local_now.date()
+        return today()
 
     @property
     def env(self) -> dict[str, str]:
@@ -86,13 +86,17 @@ class Clock:
 
 
 def now() -> datetime:
-    """The current time, aware, in UTC (frozen by the ``clock`` fixture)."""
-    return datetime.now(timezone.utc)
+    """The frozen clock's current time, aware, in UTC. It is read from the innermost travel of
+    time-machine, never from the real clock: outside a travel (the ``clock`` fixture, or
+    ``travel``) it refuses, so that no test can come to depend on today's date."""
+    if not time_machine.traveller_stack:
+        raise RuntimeError("the clock is not frozen: use the clock fixture or tests.support.clock.travel")
+    return datetime.fromtimestamp(time_machine.traveller_stack[-1].time_ns() / 1e9, timezone.utc)
 
 
 def today() -> date:
-    """Today's date in Stockholm (frozen by the ``clock`` fixture)."""
-    return datetime.now(STOCKHOLM).date()
+    """The frozen clock's date in Stockholm."""
+    return now().astimezone(STOCKHOLM).date()
 
 
 def travel(instant: datetime):
