@@ -102,6 +102,15 @@ def qualifications_of(user: User) -> dict[str, date]:
     return {row.qualification.key: row.valid_until for row in rows}
 
 
+def held_rows(
+    resource: Resource, start: datetime, end: datetime, *, exclude_id: Optional[int] = None
+) -> tuple[list[Booking], list[Blackout]]:
+    """The active bookings and the blackouts that a booking of ``resource`` in [start, end) must
+    keep clear of (its changeover included)."""
+    held = (start, rules.blocked_until(max(start, end), policy_for(resource)))
+    return active_bookings(resource, held, exclude_id=exclude_id), blackouts_for(resource, (start, max(start, end)))
+
+
 def context_for(
     resource: Resource,
     start: datetime,
@@ -110,22 +119,23 @@ def context_for(
     now: datetime,
     user: Optional[User] = None,
     exclude_id: Optional[int] = None,
+    rows: Optional[tuple[list[Booking], list[Blackout]]] = None,
 ) -> rules.BookingContext:
     """The facts the rules need for a booking of ``resource`` in [start, end): by ``user`` (their
-    qualifications and quota), or by anyone, which is what availability asks."""
-    policy = policy_for(resource)
-    held = (start, rules.blocked_until(max(start, end), policy))
+    qualifications and quota), or by anyone, which is what availability asks. ``rows``: the
+    ``held_rows`` of that window, when the caller has them already."""
+    taken, blackouts = rows if rows is not None else held_rows(resource, start, end, exclude_id=exclude_id)
     own, qualifications = [], {}
     if user is not None:
         week = timedelta(days=8)
         own = active_bookings(resource, (start - week, end + week), exclude_id=exclude_id, user=user)
         qualifications = qualifications_of(user)
     return rules.BookingContext(
-        policy=policy,
+        policy=policy_for(resource),
         hours=hours_for(resource.facility),
         now=now,
-        blackouts=[(b.start_at, b.end_at) for b in blackouts_for(resource, (start, max(start, end)))],
-        taken=[(b.start_at, b.blocked_until) for b in active_bookings(resource, held, exclude_id=exclude_id)],
+        blackouts=[(b.start_at, b.end_at) for b in blackouts],
+        taken=[(b.start_at, b.blocked_until) for b in taken],
         own_bookings=[(b.start_at, b.end_at) for b in own],
         qualifications=qualifications,
     )
@@ -219,18 +229,25 @@ def availability(resource: Resource, start: datetime, end: datetime, *, now: Opt
         raise invalid("end_before_start", "'to' must be after 'from'.", "to")
     if end - start > timedelta(days=MAX_AVAILABILITY_DAYS):
         raise invalid("window_too_large", f"Ask for at most {MAX_AVAILABILITY_DAYS} days at a time.", "to")
-    ctx = context_for(resource, *rules.reach((start, end), policy_for(resource)), now=now or utcnow())
-    return Availability(resource, busy_spans(resource, (start, end)), rules.bookable_time((start, end), ctx))
+    reach = rules.reach((start, end), policy_for(resource))
+    rows = held_rows(resource, *reach)  # read once: for the rules, and (inside the window) for busy
+    ctx = context_for(resource, *reach, now=now or utcnow(), rows=rows)
+    return Availability(resource, busy_spans(*rows, (start, end)), rules.bookable_time((start, end), ctx))
 
 
-def busy_spans(resource: Resource, window: rules.Interval) -> list[rules.BusySpan]:
+def busy_spans(bookings: list[Booking], blackouts: list[Blackout], window: rules.Interval) -> list[rules.BusySpan]:
+    """The busy time that ``bookings`` and ``blackouts`` make in ``window``; no names."""
     spans = []
-    for booking in active_bookings(resource, window):
+    for booking in bookings:
+        if not rules.overlaps((booking.start_at, booking.blocked_until), window):
+            continue
         kind = "booking" if booking.status == "confirmed" else "pending"
         spans.append(rules.BusySpan(booking.start_at, booking.end_at, kind))
         if booking.blocked_until > booking.end_at:
             spans.append(rules.BusySpan(booking.end_at, booking.blocked_until, "changeover"))
-    for blackout in blackouts_for(resource, window):
+    for blackout in blackouts:
+        if not rules.overlaps((blackout.start_at, blackout.end_at), window):
+            continue
         spans.append(rules.BusySpan(blackout.start_at, blackout.end_at, "blackout"))
     return sorted(spans, key=lambda s: (s.start, s.end))
 
