@@ -491,8 +491,9 @@ def _bookable_between(lo: datetime, hi: datetime, ctx: BookingContext) -> Bookab
     unhindered = subtract(base, list(ctx.blackouts) + keep_clear(ctx))
     free, starts, ends = [], [], []
     for span in unhindered:
-        span_starts = _on_grid(clip(open_time, span), ctx, closing=False)
-        span_ends = _on_grid(clip(open_time, span), ctx, closing=True)
+        open_in_span = clip(open_time, span)
+        span_starts = _on_grid(open_in_span, ctx, closing=False)
+        span_ends = _on_grid(open_in_span, ctx, closing=True)
         if not span_starts or not span_ends:
             continue
         first, last = span_starts[0][0], span_ends[-1][1]
