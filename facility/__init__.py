@@ -9,10 +9,10 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from . import config
-from .database import install_sqlite_hooks
-from .errors import ServiceError
-from .extensions import csrf, db, login_manager, migrate
+from facility import config
+from facility.database import install_sqlite_hooks
+from facility.errors import ServiceError
+from facility.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_modules(app)
     _register_error_handlers(app)
-    from . import cli
+    from facility import cli
 
     cli.init_app(app)
     return app
@@ -54,7 +54,7 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import api, models  # noqa: F401  (models: every table known to SQLAlchemy and Alembic)
+    from facility import api, models  # noqa: F401  (models: every table known to SQLAlchemy and Alembic)
 
     db.init_app(app)
     with app.app_context():
@@ -79,7 +79,7 @@ def _register_modules(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from .accounts.models import User
+    from facility.accounts.models import User
 
     return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
@@ -98,7 +98,7 @@ def _wants_json() -> bool:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from .api.errors import error_response, http_exception_response
+    from facility.api.errors import error_response, http_exception_response
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):

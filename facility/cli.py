@@ -9,9 +9,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from .accounts import services as accounts
-from .accounts.models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES
-from .errors import ServiceError
+from facility.accounts import services as accounts
+from facility.accounts.models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES
+from facility.errors import ServiceError
 
 group = AppGroup("facility", help="Manage the facility booking service.")
 
@@ -38,8 +38,8 @@ def _describe(violation) -> str:
 @reports_errors
 def load_catalog_command(path):
     """Load facilities, resources and qualifications from instruments.yaml (idempotent)."""
-    from .catalog.loader import CatalogError
-    from .catalog.services import load_catalog
+    from facility.catalog.loader import CatalogError
+    from facility.catalog.services import load_catalog
 
     path = path or current_app.config["FACILITY_CATALOG"]
     try:
@@ -107,7 +107,7 @@ def token_command(email, name):
 @reports_errors
 def seed_demo_command():
     """Load a small, realistic demo data set (a living week across the three facilities)."""
-    from .demo import seed_demo
+    from facility.demo import seed_demo
 
     click.echo(seed_demo())
 

@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .accounts import services as accounts
-from .accounts.models import Organisation, User
-from .bookings import rules
-from .bookings import services as bookings
-from .catalog.models import Facility, Qualification
-from .catalog.services import list_resources
-from .database import utcnow
-from .errors import ServiceError
-from .extensions import db
+from facility.accounts import services as accounts
+from facility.accounts.models import Organisation, User
+from facility.bookings import rules
+from facility.bookings import services as bookings
+from facility.catalog.models import Facility, Qualification
+from facility.catalog.services import list_resources
+from facility.database import utcnow
+from facility.errors import ServiceError
+from facility.extensions import db
 
 DEMO_PASSWORD_DEFAULT = "demo-facility-2026"
 ADMIN_EMAIL = "admin@facility.demo"

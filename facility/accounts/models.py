@@ -9,9 +9,9 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..catalog.models import Facility, Qualification
-from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from facility.catalog.models import Facility, Qualification
+from facility.database import UTCDateTime, utcnow
+from facility.extensions import db
 
 ORGANISATION_KINDS = ("company", "university", "hospital", "cro", "other")
 SIZE_CLASSES = ("micro", "small", "medium", "large")

@@ -11,12 +11,20 @@ from typing import Iterable, Optional
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import audit
-from ..catalog.models import Facility, Qualification
-from ..database import utcnow, write_transaction
-from ..errors import forbidden, invalid, not_found
-from ..extensions import db
-from .models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES, ApiToken, Organisation, User, UserQualification
+from facility import audit
+from facility.accounts.models import (
+    ORGANISATION_KINDS,
+    ROLES,
+    SIZE_CLASSES,
+    ApiToken,
+    Organisation,
+    User,
+    UserQualification,
+)
+from facility.catalog.models import Facility, Qualification
+from facility.database import utcnow, write_transaction
+from facility.errors import forbidden, invalid, not_found
+from facility.extensions import db
 
 TOKEN_PREFIX = "fac_"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

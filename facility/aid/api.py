@@ -6,10 +6,10 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from ..api.auth import api_user
-from ..api.schemas import StrictSchema
-from . import services
-from .schemas import LedgerSchema, StatementSchema
+from facility.aid import services
+from facility.aid.schemas import LedgerSchema, StatementSchema
+from facility.api.auth import api_user
+from facility.api.schemas import StrictSchema
 
 blp = Blueprint("aid", __name__, url_prefix="/api/v1", description="De minimis state aid per company")
 

@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import click
 
-from ..cli import group, reports_errors
-from ..errors import invalid
-from . import services
+from facility.aid import services
+from facility.cli import group, reports_errors
+from facility.errors import invalid
 
 
 @group.command("state-aid")

@@ -29,18 +29,18 @@ from flask import current_app
 from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
-from ..accounts.models import Organisation
-from ..accounts.services import require_a_manager
-from ..catalog.models import Facility, Resource, ResourceRate
-from ..config import default_zone
-from ..database import write_transaction
-from ..errors import invalid, not_found
-from ..extensions import db
-from ..jobs.models import NotificationSent
-from ..usage.indicators import Period, parse_period
-from ..usage.models import UsageRecord
-from ..usage.sql import clipped_seconds, meets, total
-from . import rules
+from facility.accounts.models import Organisation
+from facility.accounts.services import require_a_manager
+from facility.aid import rules
+from facility.catalog.models import Facility, Resource, ResourceRate
+from facility.config import default_zone
+from facility.database import write_transaction
+from facility.errors import invalid, not_found
+from facility.extensions import db
+from facility.jobs.models import NotificationSent
+from facility.usage.indicators import Period, parse_period
+from facility.usage.models import UsageRecord
+from facility.usage.sql import clipped_seconds, meets, total
 
 STATEMENT_FORMATS = ("json", "text", "csv")
 
@@ -492,8 +492,8 @@ def warn_state_aid(now: datetime) -> int:
     warning threshold (80 %) and again at the ceiling: once per company and threshold crossing.
     A company that falls back below a threshold (old aid leaving the window) is warned again when
     it next crosses it. Returns the number of mails sent."""
-    from ..jobs.mail import send_template
-    from ..jobs.tasks import already_sent, send_once
+    from facility.jobs.mail import send_template
+    from facility.jobs.tasks import already_sent, send_once
 
     config = settings()
     window = window_for(now)
@@ -541,7 +541,7 @@ def warning_context(entry: dict, threshold: Decimal) -> dict:
 
 def _managers_for(organisation_id: int, window: Period) -> list[str]:
     """Active managers of the facilities whose resources the company used in the window."""
-    from ..jobs.tasks import managers_of
+    from facility.jobs.tasks import managers_of
 
     used = (
         select(Resource.facility_id)

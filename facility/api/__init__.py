@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
-from ..extensions import csrf
-from . import bookings, catalog
-from .auth import authenticate_api_request
-from .errors import http_exception_response
-from .schemas import ErrorSchema
+from facility.api import bookings, catalog
+from facility.api.auth import authenticate_api_request
+from facility.api.errors import http_exception_response
+from facility.api.schemas import ErrorSchema
+from facility.extensions import csrf
 
 BLUEPRINTS = [catalog.blp, bookings.blp]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import g, request
 from flask_login import current_user
 
-from ..accounts.models import User
-from ..accounts.services import user_for_token
-from ..bookings.rules import Violation
-from ..errors import ServiceError
-from ..extensions import csrf
+from facility.accounts.models import User
+from facility.accounts.services import user_for_token
+from facility.bookings.rules import Violation
+from facility.errors import ServiceError
+from facility.extensions import csrf
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PUBLIC_BLUEPRINTS = ("api-docs",)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from ..bookings import services
-from .auth import api_user
-from .schemas import (
+from facility.api.auth import api_user
+from facility.api.schemas import (
     BookingCreateSchema,
     BookingPatchSchema,
     BookingQuerySchema,
@@ -14,6 +13,7 @@ from .schemas import (
     DecisionSchema,
     RejectSchema,
 )
+from facility.bookings import services
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings and their approval")
 

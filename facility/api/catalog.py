@@ -7,10 +7,16 @@ from zoneinfo import ZoneInfo
 
 from flask_smorest import Blueprint
 
-from ..bookings import services as bookings
-from ..catalog import services as catalog
-from ..database import utcnow
-from .schemas import AvailabilitySchema, FacilitySchema, ResourceQuerySchema, ResourceSchema, WindowQuerySchema
+from facility.api.schemas import (
+    AvailabilitySchema,
+    FacilitySchema,
+    ResourceQuerySchema,
+    ResourceSchema,
+    WindowQuerySchema,
+)
+from facility.bookings import services as bookings
+from facility.catalog import services as catalog
+from facility.database import utcnow
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Facilities, resources and free time")
 DEFAULT_WINDOW = timedelta(days=14)

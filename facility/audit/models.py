@@ -8,9 +8,9 @@ from typing import Optional
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
-from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from facility.accounts.models import User
+from facility.database import UTCDateTime, utcnow
+from facility.extensions import db
 
 
 class AuditEvent(db.Model):

@@ -9,11 +9,11 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
-from ..catalog.models import Facility, Resource
-from ..database import UTCDateTime, utcnow
-from ..extensions import db
-from . import states
+from facility.accounts.models import User
+from facility.bookings import states
+from facility.catalog.models import Facility, Resource
+from facility.database import UTCDateTime, utcnow
+from facility.extensions import db
 
 # Plain strings, for SQL and schemas; the states and their sets are defined in ``states``.
 BOOKING_STATUSES = states.values(states.ALL)

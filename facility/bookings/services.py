@@ -14,18 +14,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
-from ..accounts.models import User, UserQualification
-from ..accounts.services import require_manager_of
-from ..catalog.models import RESOURCE_STATUSES, Facility, Resource
-from ..catalog.services import closed_days_for
-from ..database import utcnow, write_transaction
-from ..errors import ServiceError, invalid, not_found, rule_violations
-from ..events import booking_was
-from ..extensions import db
-from . import rules, states
-from .models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
-from .states import BookingStatus
+from facility import audit
+from facility.accounts.models import User, UserQualification
+from facility.accounts.services import require_manager_of
+from facility.bookings import rules, states
+from facility.bookings.models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
+from facility.bookings.states import BookingStatus
+from facility.catalog.models import RESOURCE_STATUSES, Facility, Resource
+from facility.catalog.services import closed_days_for
+from facility.database import utcnow, write_transaction
+from facility.errors import ServiceError, invalid, not_found, rule_violations
+from facility.events import booking_was
+from facility.extensions import db
 
 GMP_APPROVAL_MEANING = "approved for GMP manufacturing"
 MAX_AVAILABILITY_DAYS = 92

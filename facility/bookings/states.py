@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Iterable, Optional, Union
 
-from ..errors import invalid
+from facility.errors import invalid
 
 
 class BookingStatus(str, Enum):

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..accounts.models import ORGANISATION_KINDS
-from ..bookings.rules import MINUTES_PER_DAY, WEEKDAYS, parse_hours
-from .closures import find_holiday, parse_region
-from .models import CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
+from facility.accounts.models import ORGANISATION_KINDS
+from facility.bookings.rules import MINUTES_PER_DAY, WEEKDAYS, parse_hours
+from facility.catalog.closures import find_holiday, parse_region
+from facility.catalog.models import CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
 
 # A rule that neither the resource nor its facility's defaults set; min_minutes falls back to slot_minutes.
 RULE_FALLBACKS: dict[str, Any] = {

@@ -6,10 +6,10 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from ..database import utcnow, write_transaction
-from ..extensions import db
-from .closures import ClosedDays
-from .models import Facility, Resource
+from facility.catalog.closures import ClosedDays
+from facility.catalog.models import Facility, Resource
+from facility.database import utcnow, write_transaction
+from facility.extensions import db
 
 
 def list_facilities() -> list[Facility]:
@@ -32,7 +32,7 @@ def list_resources(facility: Optional[Facility] = None) -> list[Resource]:
 
 def load_catalog(path):
     """Load ``instruments.yaml`` in one transaction: a broken file changes nothing."""
-    from .loader import apply_catalog, read_catalog  # keeps YAML parsing out of app start-up
+    from facility.catalog.loader import apply_catalog, read_catalog  # keeps YAML parsing out of app start-up
 
     catalog = read_catalog(path)
     with write_transaction() as session:

@@ -5,10 +5,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..api import register
-    from . import source_views, views  # noqa: F401  (routes on bp)
-    from .api import blp
-    from .blueprint import bp
+    from facility.api import register
+    from facility.feeds import source_views, views  # noqa: F401  (routes on bp)
+    from facility.feeds.api import blp
+    from facility.feeds.blueprint import bp
 
     app.config.setdefault("FACILITY_FEED_TTL_MINUTES", 15)
     # Outside calendars: fetched with these limits, and expanded over this window.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .models import CalendarFeed
-from .services import feed_secret
+from facility.feeds.models import CalendarFeed
+from facility.feeds.services import feed_secret
 
 
 def signing_key() -> bytes:

@@ -9,10 +9,10 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import User
-from ..catalog.models import Facility, Resource
-from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from facility.accounts.models import User
+from facility.catalog.models import Facility, Resource
+from facility.database import UTCDateTime, utcnow
+from facility.extensions import db
 
 FEED_SCOPES = ("user", "resource", "facility")
 

@@ -24,17 +24,17 @@ from urllib.parse import urlparse
 
 from sqlalchemy import and_, func, or_, select, update
 
-from .. import audit
-from ..accounts.models import User
-from ..bookings import states
-from ..bookings.models import Blackout, Booking
-from ..bookings.services import get_booking, get_facility, get_resource
-from ..catalog.models import Resource
-from ..database import utcnow, write_transaction
-from ..errors import invalid, not_found
-from ..extensions import db
-from . import ical
-from .models import FEED_SCOPES, CalendarFeed
+from facility import audit
+from facility.accounts.models import User
+from facility.bookings import states
+from facility.bookings.models import Blackout, Booking
+from facility.bookings.services import get_booking, get_facility, get_resource
+from facility.catalog.models import Resource
+from facility.database import utcnow, write_transaction
+from facility.errors import invalid, not_found
+from facility.extensions import db
+from facility.feeds import ical
+from facility.feeds.models import FEED_SCOPES, CalendarFeed
 
 WINDOW_BACK = timedelta(days=90)
 CANCELLED_KEPT = timedelta(days=30)  # a cancelled booking stays (as CANCELLED) so clients remove it

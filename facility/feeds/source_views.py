@@ -18,14 +18,14 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
-from ..bookings import services as bookings
-from ..bookings.models import BLACKOUT_KINDS
-from ..catalog.services import list_resources
-from ..errors import ServiceError
-from ..web.blueprint import Problems, managed_facilities, me, require_manager
-from . import sources
-from .blueprint import bp
-from .fetch import format_size
+from facility.bookings import services as bookings
+from facility.bookings.models import BLACKOUT_KINDS
+from facility.catalog.services import list_resources
+from facility.errors import ServiceError
+from facility.feeds import sources
+from facility.feeds.blueprint import bp
+from facility.feeds.fetch import format_size
+from facility.web.blueprint import Problems, managed_facilities, me, require_manager
 
 FIELDS = ("target", "name", "url", "upload", "kind")
 TARGET_ALIASES = {"facility": "target", "resource": "target"}

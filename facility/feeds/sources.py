@@ -32,17 +32,17 @@ import recurring_ical_events
 from flask import current_app
 from sqlalchemy import delete, select
 
-from .. import audit
-from ..accounts.models import User
-from ..accounts.services import require_manager_of
-from ..bookings.models import BLACKOUT_KINDS, Blackout, Booking
-from ..bookings.services import bookings_under_blackouts, get_facility, get_resource
-from ..catalog.models import Facility, Resource
-from ..database import utcnow, write_transaction
-from ..errors import ServiceError, invalid, not_found
-from ..extensions import db
-from .fetch import FetchError, check_url, fetch, format_size
-from .models import CalendarSource
+from facility import audit
+from facility.accounts.models import User
+from facility.accounts.services import require_manager_of
+from facility.bookings.models import BLACKOUT_KINDS, Blackout, Booking
+from facility.bookings.services import bookings_under_blackouts, get_facility, get_resource
+from facility.catalog.models import Facility, Resource
+from facility.database import utcnow, write_transaction
+from facility.errors import ServiceError, invalid, not_found
+from facility.extensions import db
+from facility.feeds.fetch import FetchError, check_url, fetch, format_size
+from facility.feeds.models import CalendarSource
 
 log = logging.getLogger("facility.feeds.sources")
 

@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
-from ..catalog.services import list_facilities, list_resources
-from ..database import utcnow
-from ..errors import ServiceError
-from . import services
-from .blueprint import bp
-from .forms import MINE, FeedForm
-from .links import base_url, feed_url, signing_key, webcal_url
+from facility.catalog.services import list_facilities, list_resources
+from facility.database import utcnow
+from facility.errors import ServiceError
+from facility.feeds import services
+from facility.feeds.blueprint import bp
+from facility.feeds.forms import MINE, FeedForm
+from facility.feeds.links import base_url, feed_url, signing_key, webcal_url
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 

@@ -4,4 +4,4 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import cli  # noqa: F401  (registers `facility scheduler`)
+    from facility.jobs import cli  # noqa: F401  (registers `facility scheduler`)

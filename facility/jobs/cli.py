@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from ..cli import group
+from facility.cli import group
 
 
 @group.command("scheduler")
@@ -13,7 +13,7 @@ def scheduler_command():
     """Run the scheduled jobs in the foreground (reminders, no-shows, expiries, monthly reports)."""
     import logging
 
-    from ..jobs.scheduler import build_scheduler
+    from facility.jobs.scheduler import build_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     scheduler = build_scheduler(current_app._get_current_object())

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
-from ..database import write_transaction
-from ..extensions import db
-from .models import JobLock
+from facility.database import write_transaction
+from facility.extensions import db
+from facility.jobs.models import JobLock
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 

@@ -74,8 +74,8 @@ def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
     """The mail language of each address: its user's locale, or the default for unknown addresses."""
     from sqlalchemy import select
 
-    from ..accounts.models import User  # the one domain lookup: whose address speaks which language
-    from ..extensions import db
+    from facility.accounts.models import User  # the one domain lookup: whose address speaks which language
+    from facility.extensions import db
 
     addresses = list(addresses)
     locales = dict(db.session.execute(select(User.email, User.locale).where(User.email.in_(addresses))).all())

@@ -6,10 +6,10 @@ import logging
 
 from flask import current_app, has_app_context
 
-from ..bookings.models import Booking
-from ..extensions import db
-from .mail import send_template
-from .tasks import booking_url, managers_of
+from facility.bookings.models import Booking
+from facility.extensions import db
+from facility.jobs.mail import send_template
+from facility.jobs.tasks import booking_url, managers_of
 
 log = logging.getLogger("facility.mail")
 

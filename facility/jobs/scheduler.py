@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from flask import Flask
 
-from ..database import utcnow
-from ..extensions import db
-from . import locks
-from .tasks import JOBS
+from facility.database import utcnow
+from facility.extensions import db
+from facility.jobs import locks
+from facility.jobs.tasks import JOBS
 
 log = logging.getLogger("facility.jobs")
 

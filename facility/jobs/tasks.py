@@ -15,17 +15,17 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import User, UserQualification, managed_facilities
-from ..bookings import services as booking_services
-from ..bookings.models import Booking
-from ..catalog.models import Facility, Resource
-from ..config import default_zone
-from ..database import write_transaction
-from ..extensions import db
-from ..usage import reports
-from ..usage import services as usage_services
-from .mail import send_template
-from .models import NotificationSent
+from facility.accounts.models import User, UserQualification, managed_facilities
+from facility.bookings import services as booking_services
+from facility.bookings.models import Booking
+from facility.catalog.models import Facility, Resource
+from facility.config import default_zone
+from facility.database import write_transaction
+from facility.extensions import db
+from facility.jobs.mail import send_template
+from facility.jobs.models import NotificationSent
+from facility.usage import reports
+from facility.usage import services as usage_services
 
 log = logging.getLogger("facility.jobs")
 DEFAULT_REMINDER_HOURS = (24, 1)
@@ -203,7 +203,7 @@ def _mail_report(facility: Facility, month: str) -> bool:
 
 def refresh_calendar_sources(now: datetime) -> int:
     try:
-        from ..feeds.sources import refresh_all_sources  # provided by the calendar-feeds module, if present
+        from facility.feeds.sources import refresh_all_sources  # provided by the calendar-feeds module, if present
     except ImportError:
         log.info("no facility.feeds.sources.refresh_all_sources: skipping the calendar refresh")
         return 0
@@ -212,7 +212,7 @@ def refresh_calendar_sources(now: datetime) -> int:
 
 
 def warn_state_aid(now: datetime) -> int:
-    from ..aid.services import warn_state_aid as warn  # the aid module builds on usage
+    from facility.aid.services import warn_state_aid as warn  # the aid module builds on usage
 
     return warn(now)
 

@@ -4,12 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..api import register
-    from ..events import booking_changed
-    from ..jobs.notify import on_booking_changed
-    from . import cli  # noqa: F401  (registers `facility report`)
-    from .api import blp
-    from .views import bp as pages
+    from facility.api import register
+    from facility.events import booking_changed
+    from facility.jobs.notify import on_booking_changed
+    from facility.usage import cli  # noqa: F401  (registers `facility report`)
+    from facility.usage.api import blp
+    from facility.usage.views import bp as pages
 
     app.config.setdefault("FACILITY_FTE_HOURS", 1720)
     app.config.setdefault("FACILITY_REMINDER_HOURS", (24, 1))

@@ -6,13 +6,13 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..api.auth import api_user
-from ..api.fields import AwareDateTime, LocalDateTime
-from ..api.schemas import StrictSchema
-from . import indicators as indicator_queries
-from . import projects, reports, services
-from .models import PROJECT_STAGES
-from .schemas import IndicatorDetailSchema, IndicatorsSchema, MonthlyReportSchema
+from facility.api.auth import api_user
+from facility.api.fields import AwareDateTime, LocalDateTime
+from facility.api.schemas import StrictSchema
+from facility.usage import indicators as indicator_queries
+from facility.usage import projects, reports, services
+from facility.usage.models import PROJECT_STAGES
+from facility.usage.schemas import IndicatorDetailSchema, IndicatorsSchema, MonthlyReportSchema
 
 blp = Blueprint("usage", __name__, url_prefix="/api/v1", description="Usage records, reports and indicators")
 

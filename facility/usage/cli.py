@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..cli import group, reports_errors
-from . import reports
+from facility.cli import group, reports_errors
+from facility.usage import reports
 
 
 @group.command("report")

@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import distinct, func, select
 
-from ..accounts.models import SIZE_CLASSES, Organisation, User
-from ..bookings.rules import FIRST_YEAR, LAST_YEAR
-from ..catalog.models import Facility, Resource
-from ..config import default_zone
-from ..errors import forbidden, invalid
-from ..extensions import db
-from .models import Project, UsageRecord, project_organisations
-from .sql import clipped_seconds, meets, total
+from facility.accounts.models import SIZE_CLASSES, Organisation, User
+from facility.bookings.rules import FIRST_YEAR, LAST_YEAR
+from facility.catalog.models import Facility, Resource
+from facility.config import default_zone
+from facility.errors import forbidden, invalid
+from facility.extensions import db
+from facility.usage.models import Project, UsageRecord, project_organisations
+from facility.usage.sql import clipped_seconds, meets, total
 
 INDICATORS = (
     "users_of_infrastructure",

@@ -19,18 +19,18 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from ..aid import services as aid
-from ..bookings import services as bookings
-from ..catalog.services import list_resources
-from ..database import utcnow
-from ..errors import ServiceError, forbidden
-from ..extensions import db
-from ..web.blueprint import Problems, managed_facilities, me, require_manager
-from ..web.bookings import parse_times
-from ..web.localtime import form_values, format_span
-from . import services
-from .models import UsageRecord
-from .views import bp
+from facility.aid import services as aid
+from facility.bookings import services as bookings
+from facility.catalog.services import list_resources
+from facility.database import utcnow
+from facility.errors import ServiceError, forbidden
+from facility.extensions import db
+from facility.usage import services
+from facility.usage.models import UsageRecord
+from facility.usage.views import bp
+from facility.web.blueprint import Problems, managed_facilities, me, require_manager
+from facility.web.bookings import parse_times
+from facility.web.localtime import form_values, format_span
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 200

@@ -8,11 +8,11 @@ from typing import Optional
 from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..accounts.models import Organisation, User
-from ..bookings.models import Booking
-from ..catalog.models import Resource
-from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from facility.accounts.models import Organisation, User
+from facility.bookings.models import Booking
+from facility.catalog.models import Resource
+from facility.database import UTCDateTime, utcnow
+from facility.extensions import db
 
 USAGE_SOURCES = ("booking", "walk-up", "manual")
 PROJECT_STAGES = ("research", "pre-gmp", "gmp")

@@ -7,17 +7,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from .. import audit
-from ..accounts.models import Organisation
-from ..bookings import states
-from ..bookings.models import Booking
-from ..bookings.rules import Violation
-from ..catalog.services import list_facilities
-from ..database import write_transaction
-from ..errors import ServiceError, forbidden, invalid
-from ..extensions import db
-from .models import PROJECT_STAGES, Project, UsageRecord
-from .sql import epoch, total
+from facility import audit
+from facility.accounts.models import Organisation
+from facility.bookings import states
+from facility.bookings.models import Booking
+from facility.bookings.rules import Violation
+from facility.catalog.services import list_facilities
+from facility.database import write_transaction
+from facility.errors import ServiceError, forbidden, invalid
+from facility.extensions import db
+from facility.usage.models import PROJECT_STAGES, Project, UsageRecord
+from facility.usage.sql import epoch, total
 
 # What a project's path shows (not what was cancelled or rejected), and in which order.
 PATH_STATUSES = states.values(states.SHOWN)  # asked for, granted or used

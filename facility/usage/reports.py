@@ -17,18 +17,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, distinct, func, select
 
-from ..accounts.models import Organisation, User
-from ..accounts.services import require_manager_of
-from ..bookings import states
-from ..bookings.models import Booking
-from ..bookings.rules import FIRST_YEAR, LAST_YEAR
-from ..bookings.rules import minutes as span_minutes
-from ..bookings.services import get_facility, hours_for
-from ..catalog.models import Facility, Resource
-from ..errors import forbidden, invalid
-from ..extensions import db
-from .models import UsageRecord
-from .sql import clipped_seconds, epoch, meets, total
+from facility.accounts.models import Organisation, User
+from facility.accounts.services import require_manager_of
+from facility.bookings import states
+from facility.bookings.models import Booking
+from facility.bookings.rules import FIRST_YEAR, LAST_YEAR
+from facility.bookings.rules import minutes as span_minutes
+from facility.bookings.services import get_facility, hours_for
+from facility.catalog.models import Facility, Resource
+from facility.errors import forbidden, invalid
+from facility.extensions import db
+from facility.usage.models import UsageRecord
+from facility.usage.sql import clipped_seconds, epoch, meets, total
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 HELD_STATUSES = states.values(states.HELD)  # booked time that was granted

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from ..accounts.models import ORGANISATION_KINDS, SIZE_CLASSES
-from .indicators import INDICATORS
+from facility.accounts.models import ORGANISATION_KINDS, SIZE_CLASSES
+from facility.usage.indicators import INDICATORS
 
 
 def _int(description: str | None = None) -> fields.Integer:

@@ -9,19 +9,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
-from .. import audit
-from ..accounts.models import User
-from ..accounts.services import require_manager_of
-from ..bookings.models import Booking
-from ..bookings.rules import Violation
-from ..bookings.services import change_status, get_booking, get_facility, get_resource, status_snapshot
-from ..bookings.states import COMPLETED, NO_SHOW, can_change
-from ..catalog.models import Facility, Resource
-from ..database import utcnow, write_transaction
-from ..errors import ServiceError, invalid, not_found
-from ..events import booking_was
-from ..extensions import db
-from .models import UsageRecord
+from facility import audit
+from facility.accounts.models import User
+from facility.accounts.services import require_manager_of
+from facility.bookings.models import Booking
+from facility.bookings.rules import Violation
+from facility.bookings.services import change_status, get_booking, get_facility, get_resource, status_snapshot
+from facility.bookings.states import COMPLETED, NO_SHOW, can_change
+from facility.catalog.models import Facility, Resource
+from facility.database import utcnow, write_transaction
+from facility.errors import ServiceError, invalid, not_found
+from facility.events import booking_was
+from facility.extensions import db
+from facility.usage.models import UsageRecord
 
 CHECK_IN_EARLY = timedelta(minutes=15)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))

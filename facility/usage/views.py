@@ -19,18 +19,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup
 
-from ..bookings import services as bookings
-from ..bookings.models import Booking
-from ..config import default_zone
-from ..database import utcnow
-from ..errors import ServiceError, forbidden
-from ..extensions import db
-from ..web.blueprint import managed_facilities, me, require_admin, require_manager, safe_next
-from ..web.localtime import local_today
-from . import indicators as indicator_queries
-from . import projects as project_services
-from . import reports, services
-from .models import Project
+from facility.bookings import services as bookings
+from facility.bookings.models import Booking
+from facility.config import default_zone
+from facility.database import utcnow
+from facility.errors import ServiceError, forbidden
+from facility.extensions import db
+from facility.usage import indicators as indicator_queries
+from facility.usage import projects as project_services
+from facility.usage import reports, services
+from facility.usage.models import Project
+from facility.web.blueprint import managed_facilities, me, require_admin, require_manager, safe_next
+from facility.web.localtime import local_today
 
 bp = Blueprint("usage_pages", __name__)
 
@@ -434,4 +434,4 @@ def project_page(project_id: int):
     )
 
 
-from . import manage_views  # noqa: E402,F401  (the managers' pages register on bp too)
+from facility.usage import manage_views  # noqa: E402,F401  (the managers' pages register on bp too)

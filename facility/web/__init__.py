@@ -22,9 +22,9 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from ..extensions import login_manager
-    from . import admin, auth, bookings, catalogue, filters, manage, tokens  # noqa: F401  (routes on bp)
-    from .blueprint import bp
+    from facility.extensions import login_manager
+    from facility.web import admin, auth, bookings, catalogue, filters, manage, tokens  # noqa: F401  (routes on bp)
+    from facility.web.blueprint import bp
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     Babel(app, locale_selector=select_locale)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..accounts import services as accounts
-from ..accounts.models import User
-from ..catalog.services import list_facilities
-from ..errors import ServiceError, not_found
-from ..extensions import db
-from .blueprint import Problems, bp, me, require_admin
-from .forms import EditUserForm, NewUserForm, OrganisationForm
+from facility.accounts import services as accounts
+from facility.accounts.models import User
+from facility.catalog.services import list_facilities
+from facility.errors import ServiceError, not_found
+from facility.extensions import db
+from facility.web.blueprint import Problems, bp, me, require_admin
+from facility.web.forms import EditUserForm, NewUserForm, OrganisationForm
 
 
 def _facility_choices():

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..accounts import services as accounts
-from ..errors import ServiceError
-from . import LANGUAGES
-from .blueprint import Problems, bp, me, safe_next
-from .forms import PasswordChangeForm, SignInForm
-from .throttle import clear_failures, is_throttled, record_failure
+from facility.accounts import services as accounts
+from facility.errors import ServiceError
+from facility.web import LANGUAGES
+from facility.web.blueprint import Problems, bp, me, safe_next
+from facility.web.forms import PasswordChangeForm, SignInForm
+from facility.web.throttle import clear_failures, is_throttled, record_failure
 
 
 @cache

@@ -8,10 +8,10 @@ from urllib.parse import urlparse
 from flask import Blueprint, request
 from flask_login import current_user
 
-from ..accounts.services import require_a_manager
-from ..errors import ServiceError, forbidden
-from ..extensions import login_manager
-from .localtime import FieldProblem
+from facility.accounts.services import require_a_manager
+from facility.errors import ServiceError, forbidden
+from facility.extensions import login_manager
+from facility.web.localtime import FieldProblem
 
 bp = Blueprint("web", __name__)
 
@@ -43,7 +43,7 @@ def require_admin() -> None:
 
 
 def managed_facilities():
-    from ..catalog.services import list_facilities
+    from facility.catalog.services import list_facilities
 
     user = me()
     return [f for f in list_facilities() if user.manages(f)]

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..bookings import services as bookings
-from ..catalog.services import list_resources
-from ..database import utcnow
-from ..errors import ServiceError
-from .blueprint import Problems, bp, me
-from .forms import BookingForm, ReasonForm, RescheduleForm
-from .localtime import FieldProblem, form_values, parse_local
+from facility.bookings import services as bookings
+from facility.catalog.services import list_resources
+from facility.database import utcnow
+from facility.errors import ServiceError
+from facility.web.blueprint import Problems, bp, me
+from facility.web.forms import BookingForm, ReasonForm, RescheduleForm
+from facility.web.localtime import FieldProblem, form_values, parse_local
 
 TIME_FIELDS = ("start", "end")
 

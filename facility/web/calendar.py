@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 from flask_babel import gettext as _
 
-from ..bookings import rules
-from ..bookings import services as bookings
-from ..catalog.models import Resource
-from .localtime import form_values
+from facility.bookings import rules
+from facility.bookings import services as bookings
+from facility.catalog.models import Resource
+from facility.web.localtime import form_values
 
 MINUTES_PER_DAY = 24 * 60
 

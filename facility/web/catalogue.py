@@ -10,16 +10,16 @@ from flask import render_template, request
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 
-from ..accounts.qualifications import valid_on as qualification_valid_on
-from ..bookings import rules
-from ..bookings import services as bookings
-from ..bookings.rules import format_minutes
-from ..catalog.closures import ClosedDays
-from ..catalog.models import Facility, Resource
-from ..catalog.services import closed_days_for, list_facilities, list_resources
-from . import calendar
-from .blueprint import bp, me
-from .localtime import FieldProblem, local_today, parse_date
+from facility.accounts.qualifications import valid_on as qualification_valid_on
+from facility.bookings import rules
+from facility.bookings import services as bookings
+from facility.bookings.rules import format_minutes
+from facility.catalog.closures import ClosedDays
+from facility.catalog.models import Facility, Resource
+from facility.catalog.services import closed_days_for, list_facilities, list_resources
+from facility.web import calendar
+from facility.web.blueprint import bp, me
+from facility.web.localtime import FieldProblem, local_today, parse_date
 
 
 def rules_in_words(resource: Resource) -> list[str]:

@@ -6,8 +6,8 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..bookings.rules import format_minutes
-from .localtime import format_local, format_span
+from facility.bookings.rules import format_minutes
+from facility.web.localtime import format_local, format_span
 
 STATUS_WORDS = {
     "pending": _l("waiting for approval"),
@@ -53,6 +53,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        from . import LANGUAGES
+        from facility.web import LANGUAGES
 
         return {"languages": LANGUAGES, "lang": str(get_locale() or "en")}

@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..accounts.models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES
-from ..bookings.models import BLACKOUT_KINDS
-from ..catalog.models import RESOURCE_STATUSES
+from facility.accounts.models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES
+from facility.bookings.models import BLACKOUT_KINDS
+from facility.catalog.models import RESOURCE_STATUSES
 
 DATE = {"type": "date"}
 TIME = {"type": "time"}

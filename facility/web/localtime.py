@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from ..bookings.rules import FIRST_YEAR, LAST_YEAR  # the one range for pages and API
-from ..bookings.rules import local_instant as rules_local_instant
+from facility.bookings.rules import FIRST_YEAR, LAST_YEAR  # the one range for pages and API
+from facility.bookings.rules import local_instant as rules_local_instant
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")

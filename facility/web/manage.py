@@ -10,23 +10,23 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..accounts import services as accounts
-from ..accounts.models import UserQualification
-from ..accounts.qualifications import valid_on as qualification_valid_on
-from ..bookings import services as bookings
-from ..bookings.models import Blackout
-from ..catalog.models import Qualification, Resource
-from ..catalog.services import list_resources
-from ..config import default_zone
-from ..database import utcnow
-from ..errors import ServiceError
-from ..extensions import db
-from .auth import client_address
-from .blueprint import Problems, bp, managed_facilities, me, require_manager
-from .bookings import parse_times
-from .forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
-from .localtime import FieldProblem, local_today, parse_date
-from .throttle import is_throttled, record_failure
+from facility.accounts import services as accounts
+from facility.accounts.models import UserQualification
+from facility.accounts.qualifications import valid_on as qualification_valid_on
+from facility.bookings import services as bookings
+from facility.bookings.models import Blackout
+from facility.catalog.models import Qualification, Resource
+from facility.catalog.services import list_resources
+from facility.config import default_zone
+from facility.database import utcnow
+from facility.errors import ServiceError
+from facility.extensions import db
+from facility.web.auth import client_address
+from facility.web.blueprint import Problems, bp, managed_facilities, me, require_manager
+from facility.web.bookings import parse_times
+from facility.web.forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
+from facility.web.localtime import FieldProblem, local_today, parse_date
+from facility.web.throttle import is_throttled, record_failure
 
 EXPIRY_WARNING_DAYS = 30
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from ..accounts import services as accounts
-from .blueprint import Problems, bp, me
-from .forms import EmptyForm, TokenForm
+from facility.accounts import services as accounts
+from facility.web.blueprint import Problems, bp, me
+from facility.web.forms import EmptyForm, TokenForm
 
 
 def _page(form, problems, secret=None, status=200):

@@ -12,8 +12,8 @@ from pathlib import Path
 import requests
 from werkzeug.serving import make_server
 
-from . import clock
-from .postgres import free_port
+from tests.support import clock
+from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
