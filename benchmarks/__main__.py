@@ -22,7 +22,7 @@ from facility.accounts.models import User
 from facility.bookings import rules, services
 from facility.bookings.models import Booking
 from facility.catalog.services import load_catalog
-from facility.extensions import db
+from facility.core.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOKINGS = 20_000

@@ -9,10 +9,10 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from facility import config
-from facility.database import install_sqlite_hooks
-from facility.errors import ServiceError
-from facility.extensions import csrf, db, login_manager, migrate
+from facility.core import config
+from facility.core.database import install_sqlite_hooks
+from facility.core.errors import ServiceError
+from facility.core.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 

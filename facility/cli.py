@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from facility.accounts import services as accounts
 from facility.accounts.models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES
-from facility.errors import ServiceError
+from facility.core.errors import ServiceError
 
 group = AppGroup("facility", help="Manage the facility booking service.")
 

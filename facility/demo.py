@@ -20,9 +20,9 @@ from facility.bookings import rules
 from facility.bookings import services as bookings
 from facility.catalog.models import Facility, Qualification
 from facility.catalog.services import list_resources
-from facility.database import utcnow
-from facility.errors import ServiceError
-from facility.extensions import db
+from facility.core.database import utcnow
+from facility.core.errors import ServiceError
+from facility.core.extensions import db
 
 DEMO_PASSWORD_DEFAULT = "demo-facility-2026"
 ADMIN_EMAIL = "admin@facility.demo"

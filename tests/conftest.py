@@ -21,7 +21,7 @@ from flask_migrate import upgrade
 from facility import create_app
 from facility.accounts import services as accounts
 from facility.catalog.services import load_catalog
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.support import clock as clocks
 from tests.support.clock import STOCKHOLM
 from tests.support.live import ApiClient, LiveServer

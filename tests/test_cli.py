@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import create_engine, text
 
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.conftest import TEST_CATALOG, make_app, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""The configured zone has one default (facility.config) and one reader (default_zone)."""
+"""The configured zone has one default (facility.core.config) and one reader (default_zone)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from facility import config
+from facility.core import config
 from facility.usage.indicators import parse_period
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.conftest import postgres_url
 
 

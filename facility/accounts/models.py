@@ -10,8 +10,8 @@ from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facility.catalog.models import Facility, Qualification
-from facility.database import UTCDateTime, utcnow
-from facility.extensions import db
+from facility.core.database import UTCDateTime, utcnow
+from facility.core.extensions import db
 
 ORGANISATION_KINDS = ("company", "university", "hospital", "cro", "other")
 SIZE_CLASSES = ("micro", "small", "medium", "large")

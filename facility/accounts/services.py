@@ -22,9 +22,9 @@ from facility.accounts.models import (
     UserQualification,
 )
 from facility.catalog.models import Facility, Qualification
-from facility.database import utcnow, write_transaction
-from facility.errors import forbidden, invalid, not_found
-from facility.extensions import db
+from facility.core.database import utcnow, write_transaction
+from facility.core.errors import forbidden, invalid, not_found
+from facility.core.extensions import db
 
 TOKEN_PREFIX = "fac_"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

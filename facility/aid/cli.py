@@ -8,7 +8,7 @@ import click
 
 from facility.aid import services
 from facility.cli import group, reports_errors
-from facility.errors import invalid
+from facility.core.errors import invalid
 
 
 @group.command("state-aid")

@@ -33,10 +33,10 @@ from facility.accounts.models import Organisation
 from facility.accounts.services import require_a_manager
 from facility.aid import rules
 from facility.catalog.models import Facility, Resource, ResourceRate
-from facility.config import default_zone
-from facility.database import write_transaction
-from facility.errors import invalid, not_found
-from facility.extensions import db
+from facility.core.config import default_zone
+from facility.core.database import write_transaction
+from facility.core.errors import invalid, not_found
+from facility.core.extensions import db
 from facility.jobs.models import NotificationSent
 from facility.usage.indicators import Period, parse_period
 from facility.usage.models import UsageRecord

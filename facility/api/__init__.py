@@ -9,7 +9,7 @@ from facility.api import bookings, catalog
 from facility.api.auth import authenticate_api_request
 from facility.api.errors import http_exception_response
 from facility.api.schemas import ErrorSchema
-from facility.extensions import csrf
+from facility.core.extensions import csrf
 
 BLUEPRINTS = [catalog.blp, bookings.blp]
 

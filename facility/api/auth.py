@@ -8,8 +8,8 @@ from flask_login import current_user
 from facility.accounts.models import User
 from facility.accounts.services import user_for_token
 from facility.bookings.rules import Violation
-from facility.errors import ServiceError
-from facility.extensions import csrf
+from facility.core.errors import ServiceError
+from facility.core.extensions import csrf
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 PUBLIC_BLUEPRINTS = ("api-docs",)

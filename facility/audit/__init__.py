@@ -1,7 +1,7 @@
 """Audit trail: written by the service layer in the same transaction as the change."""
 
 from facility.audit.models import AuditEvent
-from facility.extensions import db
+from facility.core.extensions import db
 
 
 def record(

@@ -9,8 +9,8 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facility.accounts.models import User
-from facility.database import UTCDateTime, utcnow
-from facility.extensions import db
+from facility.core.database import UTCDateTime, utcnow
+from facility.core.extensions import db
 
 
 class AuditEvent(db.Model):

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, Mapping, Optional, Sequence
 from zoneinfo import ZoneInfo
 
-from facility.errors import Violation
+from facility.core.errors import Violation
 
 Interval = tuple[datetime, datetime]
 MINUTES_PER_DAY = 24 * 60

@@ -22,10 +22,10 @@ from facility.bookings.models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_ST
 from facility.bookings.states import BookingStatus
 from facility.catalog.models import RESOURCE_STATUSES, Facility, Resource
 from facility.catalog.services import closed_days_for
-from facility.database import utcnow, write_transaction
-from facility.errors import ServiceError, invalid, not_found, rule_violations
-from facility.events import booking_was
-from facility.extensions import db
+from facility.core.database import utcnow, write_transaction
+from facility.core.errors import ServiceError, invalid, not_found, rule_violations
+from facility.core.events import booking_was
+from facility.core.extensions import db
 
 GMP_APPROVAL_MEANING = "approved for GMP manufacturing"
 MAX_AVAILABILITY_DAYS = 92

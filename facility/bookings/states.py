@@ -16,7 +16,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Iterable, Optional, Union
 
-from facility.errors import invalid
+from facility.core.errors import invalid
 
 
 class BookingStatus(str, Enum):

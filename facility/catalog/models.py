@@ -8,8 +8,8 @@ from typing import Optional
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from facility.database import UTCDateTime
-from facility.extensions import db
+from facility.core.database import UTCDateTime
+from facility.core.extensions import db
 
 GMP_LEVELS = ("research", "pre-gmp", "gmp")
 RESOURCE_KINDS = ("instrument", "room", "cleanroom")

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from facility.catalog.closures import ClosedDays
 from facility.catalog.models import Facility, Resource
-from facility.database import utcnow, write_transaction
-from facility.extensions import db
+from facility.core.database import utcnow, write_transaction
+from facility.core.extensions import db
 
 
 def list_facilities() -> list[Facility]:

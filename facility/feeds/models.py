@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facility.accounts.models import User
 from facility.catalog.models import Facility, Resource
-from facility.database import UTCDateTime, utcnow
-from facility.extensions import db
+from facility.core.database import UTCDateTime, utcnow
+from facility.core.extensions import db
 
 FEED_SCOPES = ("user", "resource", "facility")
 

@@ -30,9 +30,9 @@ from facility.bookings import states
 from facility.bookings.models import Blackout, Booking
 from facility.bookings.services import get_booking, get_facility, get_resource
 from facility.catalog.models import Resource
-from facility.database import utcnow, write_transaction
-from facility.errors import invalid, not_found
-from facility.extensions import db
+from facility.core.database import utcnow, write_transaction
+from facility.core.errors import invalid, not_found
+from facility.core.extensions import db
 from facility.feeds import ical
 from facility.feeds.models import FEED_SCOPES, CalendarFeed
 

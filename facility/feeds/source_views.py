@@ -21,7 +21,7 @@ from wtforms.validators import Length
 from facility.bookings import services as bookings
 from facility.bookings.models import BLACKOUT_KINDS
 from facility.catalog.services import list_resources
-from facility.errors import ServiceError
+from facility.core.errors import ServiceError
 from facility.feeds import sources
 from facility.feeds.blueprint import bp
 from facility.feeds.fetch import format_size

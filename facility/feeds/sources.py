@@ -38,9 +38,9 @@ from facility.accounts.services import require_manager_of
 from facility.bookings.models import BLACKOUT_KINDS, Blackout, Booking
 from facility.bookings.services import bookings_under_blackouts, get_facility, get_resource
 from facility.catalog.models import Facility, Resource
-from facility.database import utcnow, write_transaction
-from facility.errors import ServiceError, invalid, not_found
-from facility.extensions import db
+from facility.core.database import utcnow, write_transaction
+from facility.core.errors import ServiceError, invalid, not_found
+from facility.core.extensions import db
 from facility.feeds.fetch import FetchError, check_url, fetch, format_size
 from facility.feeds.models import CalendarSource
 

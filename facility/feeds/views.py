@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
 from facility.catalog.services import list_facilities, list_resources
-from facility.database import utcnow
-from facility.errors import ServiceError
+from facility.core.database import utcnow
+from facility.core.errors import ServiceError
 from facility.feeds import services
 from facility.feeds.blueprint import bp
 from facility.feeds.forms import MINE, FeedForm

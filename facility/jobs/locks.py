@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, or_, update
 from sqlalchemy.exc import IntegrityError
 
-from facility.database import write_transaction
-from facility.extensions import db
+from facility.core.database import write_transaction
+from facility.core.extensions import db
 from facility.jobs.models import JobLock
 
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -75,7 +75,7 @@ def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
     from sqlalchemy import select
 
     from facility.accounts.models import User  # the one domain lookup: whose address speaks which language
-    from facility.extensions import db
+    from facility.core.extensions import db
 
     addresses = list(addresses)
     locales = dict(db.session.execute(select(User.email, User.locale).where(User.email.in_(addresses))).all())

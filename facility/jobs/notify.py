@@ -7,7 +7,7 @@ import logging
 from flask import current_app, has_app_context
 
 from facility.bookings.models import Booking
-from facility.extensions import db
+from facility.core.extensions import db
 from facility.jobs.mail import send_template
 from facility.jobs.tasks import booking_url, managers_of
 

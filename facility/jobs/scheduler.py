@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from facility.database import utcnow
-from facility.extensions import db
+from facility.core.database import utcnow
+from facility.core.extensions import db
 from facility.jobs import locks
 from facility.jobs.tasks import JOBS
 

@@ -19,9 +19,9 @@ from facility.accounts.models import User, UserQualification, managed_facilities
 from facility.bookings import services as booking_services
 from facility.bookings.models import Booking
 from facility.catalog.models import Facility, Resource
-from facility.config import default_zone
-from facility.database import write_transaction
-from facility.extensions import db
+from facility.core.config import default_zone
+from facility.core.database import write_transaction
+from facility.core.extensions import db
 from facility.jobs.mail import send_template
 from facility.jobs.models import NotificationSent
 from facility.usage import reports

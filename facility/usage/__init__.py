@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from facility.api import register
-    from facility.events import booking_changed
+    from facility.core.events import booking_changed
     from facility.jobs.notify import on_booking_changed
     from facility.usage import cli  # noqa: F401  (registers `facility report`)
     from facility.usage.api import blp

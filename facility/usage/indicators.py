@@ -17,9 +17,9 @@ from sqlalchemy import distinct, func, select
 from facility.accounts.models import SIZE_CLASSES, Organisation, User
 from facility.bookings.rules import FIRST_YEAR, LAST_YEAR
 from facility.catalog.models import Facility, Resource
-from facility.config import default_zone
-from facility.errors import forbidden, invalid
-from facility.extensions import db
+from facility.core.config import default_zone
+from facility.core.errors import forbidden, invalid
+from facility.core.extensions import db
 from facility.usage.models import Project, UsageRecord, project_organisations
 from facility.usage.sql import clipped_seconds, meets, total
 

@@ -22,9 +22,9 @@ from wtforms.validators import Length
 from facility.aid import services as aid
 from facility.bookings import services as bookings
 from facility.catalog.services import list_resources
-from facility.database import utcnow
-from facility.errors import ServiceError, forbidden
-from facility.extensions import db
+from facility.core.database import utcnow
+from facility.core.errors import ServiceError, forbidden
+from facility.core.extensions import db
 from facility.usage import services
 from facility.usage.models import UsageRecord
 from facility.usage.views import bp

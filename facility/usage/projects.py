@@ -13,9 +13,9 @@ from facility.bookings import states
 from facility.bookings.models import Booking
 from facility.bookings.rules import Violation
 from facility.catalog.services import list_facilities
-from facility.database import write_transaction
-from facility.errors import ServiceError, forbidden, invalid
-from facility.extensions import db
+from facility.core.database import write_transaction
+from facility.core.errors import ServiceError, forbidden, invalid
+from facility.core.extensions import db
 from facility.usage.models import PROJECT_STAGES, Project, UsageRecord
 from facility.usage.sql import epoch, total
 

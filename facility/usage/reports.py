@@ -25,8 +25,8 @@ from facility.bookings.rules import FIRST_YEAR, LAST_YEAR
 from facility.bookings.rules import minutes as span_minutes
 from facility.bookings.services import get_facility, hours_for
 from facility.catalog.models import Facility, Resource
-from facility.errors import forbidden, invalid
-from facility.extensions import db
+from facility.core.errors import forbidden, invalid
+from facility.core.extensions import db
 from facility.usage.models import UsageRecord
 from facility.usage.sql import clipped_seconds, epoch, meets, total
 

@@ -17,10 +17,10 @@ from facility.bookings.rules import Violation
 from facility.bookings.services import change_status, get_booking, get_facility, get_resource, status_snapshot
 from facility.bookings.states import COMPLETED, NO_SHOW, can_change
 from facility.catalog.models import Facility, Resource
-from facility.database import utcnow, write_transaction
-from facility.errors import ServiceError, invalid, not_found
-from facility.events import booking_was
-from facility.extensions import db
+from facility.core.database import utcnow, write_transaction
+from facility.core.errors import ServiceError, invalid, not_found
+from facility.core.events import booking_was
+from facility.core.extensions import db
 from facility.usage.models import UsageRecord
 
 CHECK_IN_EARLY = timedelta(minutes=15)

@@ -21,10 +21,10 @@ from markupsafe import Markup
 
 from facility.bookings import services as bookings
 from facility.bookings.models import Booking
-from facility.config import default_zone
-from facility.database import utcnow
-from facility.errors import ServiceError, forbidden
-from facility.extensions import db
+from facility.core.config import default_zone
+from facility.core.database import utcnow
+from facility.core.errors import ServiceError, forbidden
+from facility.core.extensions import db
 from facility.usage import indicators as indicator_queries
 from facility.usage import projects as project_services
 from facility.usage import reports, services

@@ -22,7 +22,7 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from facility.extensions import login_manager
+    from facility.core.extensions import login_manager
     from facility.web import admin, auth, bookings, catalogue, filters, manage, tokens  # noqa: F401  (routes on bp)
     from facility.web.blueprint import bp
 

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from facility.accounts import services as accounts
 from facility.accounts.models import User
 from facility.catalog.services import list_facilities
-from facility.errors import ServiceError, not_found
-from facility.extensions import db
+from facility.core.errors import ServiceError, not_found
+from facility.core.extensions import db
 from facility.web.blueprint import Problems, bp, me, require_admin
 from facility.web.forms import EditUserForm, NewUserForm, OrganisationForm
 

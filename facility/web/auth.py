@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from facility.accounts import services as accounts
-from facility.errors import ServiceError
+from facility.core.errors import ServiceError
 from facility.web import LANGUAGES
 from facility.web.blueprint import Problems, bp, me, safe_next
 from facility.web.forms import PasswordChangeForm, SignInForm

@@ -9,8 +9,8 @@ from flask import Blueprint, request
 from flask_login import current_user
 
 from facility.accounts.services import require_a_manager
-from facility.errors import ServiceError, forbidden
-from facility.extensions import login_manager
+from facility.core.errors import ServiceError, forbidden
+from facility.core.extensions import login_manager
 from facility.web.localtime import FieldProblem
 
 bp = Blueprint("web", __name__)

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 
 from facility.bookings import services as bookings
 from facility.catalog.services import list_resources
-from facility.database import utcnow
-from facility.errors import ServiceError
+from facility.core.database import utcnow
+from facility.core.errors import ServiceError
 from facility.web.blueprint import Problems, bp, me
 from facility.web.forms import BookingForm, ReasonForm, RescheduleForm
 from facility.web.localtime import FieldProblem, form_values, parse_local

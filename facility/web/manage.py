@@ -17,10 +17,10 @@ from facility.bookings import services as bookings
 from facility.bookings.models import Blackout
 from facility.catalog.models import Qualification, Resource
 from facility.catalog.services import list_resources
-from facility.config import default_zone
-from facility.database import utcnow
-from facility.errors import ServiceError
-from facility.extensions import db
+from facility.core.config import default_zone
+from facility.core.database import utcnow
+from facility.core.errors import ServiceError
+from facility.core.extensions import db
 from facility.web.auth import client_address
 from facility.web.blueprint import Problems, bp, managed_facilities, me, require_manager
 from facility.web.bookings import parse_times

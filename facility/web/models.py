@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from facility.database import UTCDateTime, utcnow
-from facility.extensions import db
+from facility.core.database import UTCDateTime, utcnow
+from facility.core.extensions import db
 
 
 class FailedSignIn(db.Model):

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
-from facility.database import utcnow, write_transaction
-from facility.extensions import db
+from facility.core.database import utcnow, write_transaction
+from facility.core.extensions import db
 from facility.web.models import FailedSignIn
 
 WINDOW = timedelta(minutes=15)

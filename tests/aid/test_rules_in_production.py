@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from facility.aid import services as aid
 from facility.catalog.models import Resource, ResourceRate
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.aid.test_rules import HAND_COMPUTED
 from tests.usage.conftest import add_usage, local
 

@@ -10,7 +10,7 @@ from flask_migrate import upgrade
 
 from facility.accounts import services as accounts
 from facility.catalog.services import load_catalog
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.bookings.test_free_means_bookable import ROOT
 from tests.conftest import _database_numbers, make_app
 from tests.support import clock as clocks

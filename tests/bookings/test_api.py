@@ -11,7 +11,7 @@ from facility.accounts import services as accounts
 from facility.audit.models import AuditEvent
 from facility.bookings import services as booking_services
 from facility.bookings.models import Booking
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.conftest import local_slot
 from tests.support.clock import STOCKHOLM
 from tests.support.live import error_codes

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from facility.bookings import services as bookings
 from facility.bookings.models import Blackout
 from facility.catalog.models import Facility, Resource
-from facility.extensions import db
+from facility.core.extensions import db
 from facility.feeds import sources
 from facility.feeds.models import CalendarSource
 from tests.usage.conftest import add_booking, local

@@ -20,8 +20,8 @@ from facility.audit.models import AuditEvent
 from facility.bookings import services as bookings
 from facility.bookings.models import Blackout, Booking
 from facility.catalog.models import Qualification, Resource
-from facility.errors import ServiceError
-from facility.extensions import db
+from facility.core.errors import ServiceError
+from facility.core.extensions import db
 from tests.bookings.offers import from_json, offered, random_offer
 from tests.bookings.test_free_means_bookable import RESOURCES, draw_candidate, draw_offer, policy_of, situations
 from tests.support import clock as clocks

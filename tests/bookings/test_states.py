@@ -14,8 +14,8 @@ from facility.audit.models import AuditEvent
 from facility.bookings import models, states
 from facility.bookings.models import Booking
 from facility.bookings.states import BookingStatus
-from facility.errors import ServiceError
-from facility.extensions import db
+from facility.core.errors import ServiceError
+from facility.core.extensions import db
 from tests.conftest import local_slot
 from tests.support.live import error_codes
 

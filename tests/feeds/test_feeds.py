@@ -11,8 +11,8 @@ from facility.accounts.services import get_user_by_email as get_user
 from facility.accounts.services import qualify
 from facility.bookings.models import Booking
 from facility.bookings.services import add_blackout
-from facility.database import utcnow
-from facility.extensions import db
+from facility.core.database import utcnow
+from facility.core.extensions import db
 from facility.feeds.models import CalendarFeed
 from tests.conftest import local_slot
 from tests.feeds.conftest import instant, october_change_weekend, parsed_both_ways

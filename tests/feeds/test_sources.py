@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from facility.accounts import services as accounts
 from facility.audit.models import AuditEvent
 from facility.bookings.models import Blackout
-from facility.errors import ServiceError
-from facility.extensions import db
+from facility.core.errors import ServiceError
+from facility.core.extensions import db
 from facility.feeds import sources
 from facility.feeds.fetch import FetchError, fetch
 from facility.feeds.models import CalendarSource

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from facility.accounts.models import User
 from facility.bookings.models import Booking
 from facility.catalog.models import Resource
-from facility.extensions import db
+from facility.core.extensions import db
 from facility.usage.models import UsageRecord
 from tests.support.postgres import free_port
 from tests.web.conftest import PASSWORD, Browserless

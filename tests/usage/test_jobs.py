@@ -15,7 +15,7 @@ from facility.accounts import services as accounts
 from facility.accounts.models import User
 from facility.audit.models import AuditEvent
 from facility.bookings.models import Booking
-from facility.extensions import db
+from facility.core.extensions import db
 from facility.jobs import locks, tasks
 from facility.jobs.scheduler import build_scheduler, run_job
 from facility.usage import services as usage

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from facility.extensions import db
+from facility.core.extensions import db
 from facility.usage.models import UsageRecord
 from tests.conftest import sqlite_url
 from tests.support.clock import today

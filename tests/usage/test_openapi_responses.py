@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from facility.accounts import services as accounts
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.usage.conftest import add_booking, add_usage, local
 
 # The answers of these paths are checked field by field, and so is their schema: every

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from facility.bookings.models import Booking
-from facility.database import utcnow
-from facility.extensions import db
+from facility.core.database import utcnow
+from facility.core.extensions import db
 from facility.usage import projects as project_services
 from facility.usage.models import UsageRecord
 from tests.conftest import sqlite_url

@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from facility.accounts import services as accounts
 from facility.catalog.models import Facility, Resource
-from facility.extensions import db
+from facility.core.extensions import db
 from facility.usage import reports
 from tests.usage.conftest import add_booking, add_usage, local
 from tests.web.conftest import PASSWORD, csrf_token

@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from facility.accounts.models import User
-from facility.extensions import db
+from facility.core.extensions import db
 from facility.usage.projects import create_project
 from tests.support.live import error_codes
 from tests.usage.conftest import add_booking, add_usage, local

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from facility.audit.models import AuditEvent
-from facility.database import utcnow
-from facility.extensions import db
+from facility.core.database import utcnow
+from facility.core.extensions import db
 from facility.usage.models import UsageRecord
 from tests.conftest import sqlite_url
 from tests.support.live import error_codes

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from facility.audit.models import AuditEvent
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.support.clock import today
 from tests.web.conftest import PASSWORD
 

@@ -10,7 +10,7 @@ import pytest
 
 from facility.accounts import services as accounts
 from facility.catalog.services import load_catalog
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.conftest import TEST_CATALOG
 from tests.web.conftest import PASSWORD, csrf_token
 

@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import func, select
 
 from facility.bookings.models import Booking
-from facility.extensions import db
+from facility.core.extensions import db
 from tests.conftest import local_slot
 from tests.support.clock import today
 from tests.web.conftest import PASSWORD

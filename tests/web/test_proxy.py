@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from facility import create_app
-from facility.extensions import db
+from facility.core.extensions import db
 from facility.web.models import FailedSignIn
 from tests.support.live import LiveServer
 from tests.web.conftest import Browserless

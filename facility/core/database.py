@@ -14,7 +14,7 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
-from facility.extensions import db
+from facility.core.extensions import db
 
 WRITE_OPTION = "facility_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000

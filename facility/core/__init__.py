@@ -1,0 +1,1 @@
+"""The shared core: what every domain uses and which imports no domain."""
