@@ -54,7 +54,8 @@ def _trust_proxies(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from facility import api, models  # noqa: F401  (models: every table known to SQLAlchemy and Alembic)
+    from facility import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
+    from facility.http import api
 
     db.init_app(app)
     with app.app_context():
@@ -66,7 +67,7 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
 
 
-MODULES = ("web", "feeds", "usage", "aid", "jobs")
+MODULES = ("http.i18n", "feeds", "usage", "aid", "jobs")
 
 
 def _register_modules(app: Flask) -> None:
@@ -98,7 +99,7 @@ def _wants_json() -> bool:
 
 
 def _register_error_handlers(app: Flask) -> None:
-    from facility.api.errors import error_response, http_exception_response
+    from facility.http.errors import error_response, http_exception_response
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):

@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     from facility.aid import cli  # noqa: F401  (registers `facility state-aid`)
     from facility.aid.api import blp
     from facility.aid.rules import CEILING_EUR, DEFAULT_EUR_SEK, WARN_AT, eur_sek_rate
-    from facility.api import register
+    from facility.http.api import register
 
     app.config.setdefault("FACILITY_EUR_SEK", str(DEFAULT_EUR_SEK))  # the environment's is set by config.py
     eur_sek_rate(app.config["FACILITY_EUR_SEK"])  # a bad rate stops the start, with its reason

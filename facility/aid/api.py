@@ -8,8 +8,8 @@ from marshmallow import fields, validate
 
 from facility.aid import services
 from facility.aid.schemas import LedgerSchema, StatementSchema
-from facility.api.auth import api_user
-from facility.api.schemas import StrictSchema
+from facility.http.auth import api_user
+from facility.http.schemas import StrictSchema
 
 blp = Blueprint("aid", __name__, url_prefix="/api/v1", description="De minimis state aid per company")
 

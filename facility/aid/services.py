@@ -492,7 +492,7 @@ def warn_state_aid(now: datetime) -> int:
     warning threshold (80 %) and again at the ceiling: once per company and threshold crossing.
     A company that falls back below a threshold (old aid leaving the window) is warned again when
     it next crosses it. Returns the number of mails sent."""
-    from facility.jobs.mail import send_template
+    from facility.core.mail import send_template
     from facility.jobs.tasks import already_sent, send_once
 
     config = settings()

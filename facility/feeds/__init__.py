@@ -5,10 +5,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from facility.api import register
-    from facility.feeds import source_views, views  # noqa: F401  (routes on bp)
     from facility.feeds.api import blp
-    from facility.feeds.blueprint import bp
+    from facility.feeds.pages import bp, sources, subscribe  # noqa: F401  (routes on bp)
+    from facility.http.api import register
 
     app.config.setdefault("FACILITY_FEED_TTL_MINUTES", 15)
     # Outside calendars: fetched with these limits, and expanded over this window.
@@ -16,6 +15,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("FACILITY_SOURCE_TIMEOUT_SECONDS", 10)
     # Addresses inside the network (loopback, private, link-local) are refused unless allowed.
     app.config.setdefault("FACILITY_SOURCE_ALLOW_PRIVATE", False)
-    app.extensions["facility_feed_caches"] = views.feed_caches()
+    app.extensions["facility_feed_caches"] = subscribe.feed_caches()
     app.register_blueprint(bp)
     register(app, blp)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from facility.api.auth import api_user
-from facility.api.schemas import StrictSchema
 from facility.feeds import services
 from facility.feeds.links import feed_url, signing_key
 from facility.feeds.models import FEED_SCOPES
+from facility.http.auth import api_user
+from facility.http.schemas import StrictSchema
 
 blp = Blueprint(
     "calendar_feeds", __name__, url_prefix="/api/v1", description="Calendar feeds (iCalendar subscriptions)"

@@ -22,7 +22,7 @@ from facility.catalog.models import Facility, Resource
 from facility.core.config import default_zone
 from facility.core.database import write_transaction
 from facility.core.extensions import db
-from facility.jobs.mail import send_template
+from facility.core.mail import send_template
 from facility.jobs.models import NotificationSent
 from facility.usage import reports
 from facility.usage import services as usage_services

@@ -6,9 +6,9 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from facility.api.auth import api_user
-from facility.api.fields import AwareDateTime, LocalDateTime
-from facility.api.schemas import StrictSchema
+from facility.http.auth import api_user
+from facility.http.fields import AwareDateTime, LocalDateTime
+from facility.http.schemas import StrictSchema
 from facility.usage import indicators as indicator_queries
 from facility.usage import projects, reports, services
 from facility.usage.models import PROJECT_STAGES

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from facility.bookings.models import Booking
-from facility.usage import services, views
+from facility.usage import services
+from facility.usage.pages import reports as views
 
 START = datetime(2026, 11, 10, 9, 0, tzinfo=timezone.utc)
 END = START + timedelta(hours=2)

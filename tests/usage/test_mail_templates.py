@@ -20,7 +20,7 @@ from facility.aid.services import warning_context
 from facility.bookings.models import Booking
 from facility.catalog.models import Facility
 from facility.core.extensions import db
-from facility.jobs.mail import mail_language, render_mail, send_template
+from facility.core.mail import mail_language, render_mail, send_template
 from tests.conftest import sqlite_url
 from tests.usage.conftest import add_booking, local
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from facility.bookings import rules
-from facility.web.localtime import FieldProblem, local_instant
+from facility.http.localtime import FieldProblem, local_instant
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SPRING, AUTUMN = date(2027, 3, 28), date(2026, 10, 25)

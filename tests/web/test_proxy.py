@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from facility import create_app
+from facility.accounts.models import FailedSignIn
 from facility.core.extensions import db
-from facility.web.models import FailedSignIn
 from tests.support.live import LiveServer
 from tests.web.conftest import Browserless
 

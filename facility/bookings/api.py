@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from facility.api.auth import api_user
-from facility.api.schemas import (
+from facility.bookings import services
+from facility.http.auth import api_user
+from facility.http.schemas import (
     BookingCreateSchema,
     BookingPatchSchema,
     BookingQuerySchema,
@@ -13,7 +14,6 @@ from facility.api.schemas import (
     DecisionSchema,
     RejectSchema,
 )
-from facility.bookings import services
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings and their approval")
 

@@ -15,9 +15,9 @@ from facility.catalog.services import list_facilities, list_resources
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError
 from facility.feeds import services
-from facility.feeds.blueprint import bp
 from facility.feeds.forms import MINE, FeedForm
 from facility.feeds.links import base_url, feed_url, signing_key, webcal_url
+from facility.feeds.pages import bp
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 

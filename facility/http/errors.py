@@ -6,7 +6,7 @@ from flask import jsonify
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from facility.api.fields import code_for
+from facility.http.fields import code_for
 
 MALFORMED = {"Invalid JSON body.": "malformed_json", "Invalid input type.": "malformed_body"}
 HTTP_CODES = {

@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 from facility.accounts.qualifications import valid_on as qualification_valid_on
 from facility.bookings import rules
 from facility.bookings import services as bookings
+from facility.bookings.pages import calendar
 from facility.bookings.rules import format_minutes
 from facility.catalog.closures import ClosedDays
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import closed_days_for, list_facilities, list_resources
-from facility.web import calendar
-from facility.web.blueprint import bp, me
-from facility.web.localtime import FieldProblem, local_today, parse_date
+from facility.http.localtime import FieldProblem, local_today, parse_date
+from facility.http.pages import bp, me
 
 
 def rules_in_words(resource: Resource) -> list[str]:

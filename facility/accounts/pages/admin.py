@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 
 from facility.accounts import services as accounts
 from facility.accounts.models import User
+from facility.bookings.forms import EditUserForm, NewUserForm, OrganisationForm
 from facility.catalog.services import list_facilities
 from facility.core.errors import ServiceError, not_found
 from facility.core.extensions import db
-from facility.web.blueprint import Problems, bp, me, require_admin
-from facility.web.forms import EditUserForm, NewUserForm, OrganisationForm
+from facility.http.pages import Problems, bp, me, require_admin
 
 
 def _facility_choices():

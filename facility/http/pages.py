@@ -11,7 +11,7 @@ from flask_login import current_user
 from facility.accounts.services import require_a_manager
 from facility.core.errors import ServiceError, forbidden
 from facility.core.extensions import login_manager
-from facility.web.localtime import FieldProblem
+from facility.http.localtime import FieldProblem
 
 bp = Blueprint("web", __name__)
 

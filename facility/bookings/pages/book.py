@@ -8,12 +8,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from facility.bookings import services as bookings
+from facility.bookings.forms import BookingForm, ReasonForm, RescheduleForm
 from facility.catalog.services import list_resources
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError
-from facility.web.blueprint import Problems, bp, me
-from facility.web.forms import BookingForm, ReasonForm, RescheduleForm
-from facility.web.localtime import FieldProblem, form_values, parse_local
+from facility.http.localtime import FieldProblem, form_values, parse_local
+from facility.http.pages import Problems, bp, me
 
 TIME_FIELDS = ("start", "end")
 

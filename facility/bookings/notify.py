@@ -8,7 +8,7 @@ from flask import current_app, has_app_context
 
 from facility.bookings.models import Booking
 from facility.core.extensions import db
-from facility.jobs.mail import send_template
+from facility.core.mail import send_template
 from facility.jobs.tasks import booking_url, managers_of
 
 log = logging.getLogger("facility.mail")

@@ -23,9 +23,9 @@ from facility.bookings.models import BLACKOUT_KINDS
 from facility.catalog.services import list_resources
 from facility.core.errors import ServiceError
 from facility.feeds import sources
-from facility.feeds.blueprint import bp
 from facility.feeds.fetch import format_size
-from facility.web.blueprint import Problems, managed_facilities, me, require_manager
+from facility.feeds.pages import bp
+from facility.http.pages import Problems, managed_facilities, me, require_manager
 
 FIELDS = ("target", "name", "url", "upload", "kind")
 TARGET_ALIASES = {"facility": "target", "resource": "target"}

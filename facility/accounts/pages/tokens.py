@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from facility.accounts import services as accounts
-from facility.web.blueprint import Problems, bp, me
-from facility.web.forms import EmptyForm, TokenForm
+from facility.bookings.forms import EmptyForm, TokenForm
+from facility.http.pages import Problems, bp, me
 
 
 def _page(form, problems, secret=None, status=200):

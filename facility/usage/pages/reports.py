@@ -25,12 +25,12 @@ from facility.core.config import default_zone
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError, forbidden
 from facility.core.extensions import db
+from facility.http.localtime import local_today
+from facility.http.pages import managed_facilities, me, require_admin, require_manager, safe_next
 from facility.usage import indicators as indicator_queries
 from facility.usage import projects as project_services
 from facility.usage import reports, services
 from facility.usage.models import Project
-from facility.web.blueprint import managed_facilities, me, require_admin, require_manager, safe_next
-from facility.web.localtime import local_today
 
 bp = Blueprint("usage_pages", __name__)
 
@@ -434,4 +434,4 @@ def project_page(project_id: int):
     )
 
 
-from facility.usage import manage_views  # noqa: E402,F401  (the managers' pages register on bp too)
+from facility.usage.pages import records  # noqa: E402,F401  (the managers' pages register on bp too)

@@ -7,16 +7,16 @@ from zoneinfo import ZoneInfo
 
 from flask_smorest import Blueprint
 
-from facility.api.schemas import (
+from facility.bookings import services as bookings
+from facility.catalog import services as catalog
+from facility.core.database import utcnow
+from facility.http.schemas import (
     AvailabilitySchema,
     FacilitySchema,
     ResourceQuerySchema,
     ResourceSchema,
     WindowQuerySchema,
 )
-from facility.bookings import services as bookings
-from facility.catalog import services as catalog
-from facility.core.database import utcnow
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Facilities, resources and free time")
 DEFAULT_WINDOW = timedelta(days=14)

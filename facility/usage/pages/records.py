@@ -21,16 +21,16 @@ from wtforms.validators import Length
 
 from facility.aid import services as aid
 from facility.bookings import services as bookings
+from facility.bookings.pages.book import parse_times
 from facility.catalog.services import list_resources
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError, forbidden
 from facility.core.extensions import db
+from facility.http.localtime import form_values, format_span
+from facility.http.pages import Problems, managed_facilities, me, require_manager
 from facility.usage import services
 from facility.usage.models import UsageRecord
-from facility.usage.views import bp
-from facility.web.blueprint import Problems, managed_facilities, me, require_manager
-from facility.web.bookings import parse_times
-from facility.web.localtime import form_values, format_span
+from facility.usage.pages.reports import bp
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 200

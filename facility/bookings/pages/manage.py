@@ -12,21 +12,21 @@ from sqlalchemy import select
 
 from facility.accounts import services as accounts
 from facility.accounts.models import UserQualification
+from facility.accounts.pages.sign_in import client_address
 from facility.accounts.qualifications import valid_on as qualification_valid_on
+from facility.accounts.throttle import is_throttled, record_failure
 from facility.bookings import services as bookings
+from facility.bookings.forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
 from facility.bookings.models import Blackout
+from facility.bookings.pages.book import parse_times
 from facility.catalog.models import Qualification, Resource
 from facility.catalog.services import list_resources
 from facility.core.config import default_zone
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
-from facility.web.auth import client_address
-from facility.web.blueprint import Problems, bp, managed_facilities, me, require_manager
-from facility.web.bookings import parse_times
-from facility.web.forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
-from facility.web.localtime import FieldProblem, local_today, parse_date
-from facility.web.throttle import is_throttled, record_failure
+from facility.http.localtime import FieldProblem, local_today, parse_date
+from facility.http.pages import Problems, bp, managed_facilities, me, require_manager
 
 EXPIRY_WARNING_DAYS = 30
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from facility.bookings import rules
 from facility.bookings import services as bookings
 from facility.catalog.models import Resource
-from facility.web.localtime import form_values
+from facility.http.localtime import form_values
 
 MINUTES_PER_DAY = 24 * 60
 

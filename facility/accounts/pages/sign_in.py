@@ -10,11 +10,11 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from facility.accounts import services as accounts
+from facility.accounts.throttle import clear_failures, is_throttled, record_failure
+from facility.bookings.forms import PasswordChangeForm, SignInForm
 from facility.core.errors import ServiceError
-from facility.web import LANGUAGES
-from facility.web.blueprint import Problems, bp, me, safe_next
-from facility.web.forms import PasswordChangeForm, SignInForm
-from facility.web.throttle import clear_failures, is_throttled, record_failure
+from facility.http.i18n import LANGUAGES
+from facility.http.pages import Problems, bp, me, safe_next
 
 
 @cache

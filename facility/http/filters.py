@@ -7,7 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from facility.bookings.rules import format_minutes
-from facility.web.localtime import format_local, format_span
+from facility.http.localtime import format_local, format_span
 
 STATUS_WORDS = {
     "pending": _l("waiting for approval"),
@@ -53,6 +53,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        from facility.web import LANGUAGES
+        from facility.http.i18n import LANGUAGES
 
         return {"languages": LANGUAGES, "lang": str(get_locale() or "en")}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
-from facility.api import bookings, catalog
-from facility.api.auth import authenticate_api_request
-from facility.api.errors import http_exception_response
-from facility.api.schemas import ErrorSchema
+from facility.bookings import api as bookings
+from facility.catalog import api as catalog
 from facility.core.extensions import csrf
+from facility.http.auth import authenticate_api_request
+from facility.http.errors import http_exception_response
+from facility.http.schemas import ErrorSchema
 
 BLUEPRINTS = [catalog.blp, bookings.blp]
 

@@ -22,9 +22,11 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
+    from facility.accounts.pages import admin, sign_in, tokens  # noqa: F401  (routes on bp)
+    from facility.bookings.pages import book, catalogue, manage  # noqa: F401
     from facility.core.extensions import login_manager
-    from facility.web import admin, auth, bookings, catalogue, filters, manage, tokens  # noqa: F401  (routes on bp)
-    from facility.web.blueprint import bp
+    from facility.http import filters
+    from facility.http.pages import bp
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     Babel(app, locale_selector=select_locale)

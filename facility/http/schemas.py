@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from facility.api.fields import AwareDateTime, LocalDateTime
 from facility.bookings.models import BOOKING_STATUSES
 from facility.catalog.models import GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
+from facility.http.fields import AwareDateTime, LocalDateTime
 
 
 def booking_zone(booking) -> str:
