@@ -21,6 +21,7 @@ from facility.accounts import services as accounts
 from facility.accounts.models import User
 from facility.bookings import rules, services
 from facility.bookings.models import Booking
+from facility.catalog import services as catalog
 from facility.catalog.services import load_catalog
 from facility.core.extensions import db
 
@@ -76,11 +77,11 @@ def main() -> None:
             load_catalog(ROOT / "tests" / "catalog.yaml")
             accounts.create_organisation("lu", "Lund University", "university")
             user = accounts.create_user("bench@example.org", "Bench", "lu", "admin")
-            resources = [services.get_resource(k) for k in ("lab-bsc", "lab-bioreactor", "gmp-suite")]
+            resources = [catalog.get_resource(k) for k in ("lab-bsc", "lab-bioreactor", "gmp-suite")]
             fill([r.id for r in resources], user.id)
             print(f"{BOOKINGS} bookings over a year on {len(resources)} resources (SQLite)")
             now = datetime.now(timezone.utc)
-            bsc = services.get_resource("lab-bsc")
+            bsc = catalog.get_resource("lab-bsc")
             timed(
                 "availability of one resource, one week",
                 50,

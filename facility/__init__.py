@@ -6,12 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask
 
 from facility.core import config
 from facility.core.database import install_sqlite_hooks
-from facility.core.errors import ServiceError
 from facility.core.extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,8 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_modules(app)
-    _register_error_handlers(app)
-    from facility import cli
+    from facility import demo  # noqa: F401  (registers `facility seed-demo`)
+    from facility.core import cli
 
     cli.init_app(app)
     return app
@@ -55,7 +53,6 @@ def _trust_proxies(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from facility import models  # noqa: F401  (every table known to SQLAlchemy and Alembic)
-    from facility.http import api
 
     db.init_app(app)
     with app.app_context():
@@ -64,25 +61,17 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
-    api.init_app(app)
 
 
-MODULES = ("http.i18n", "feeds", "usage", "aid", "jobs")
+MODULES = ("http", "accounts", "catalog", "bookings", "feeds", "usage", "aid", "jobs")
 
 
 def _register_modules(app: Flask) -> None:
-    """Each delivery module (pages, calendar feeds, usage and reports) registers itself."""
+    """The HTTP plumbing first, then each domain registers its API, pages, commands and signals."""
     import importlib
 
     for name in MODULES:
         importlib.import_module(f"facility.{name}").init_app(app)
-
-
-@login_manager.user_loader
-def _load_user(user_id: str):
-    from facility.accounts.models import User
-
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
 
 def _instance_secret(instance_path: str) -> str:
@@ -92,34 +81,3 @@ def _instance_secret(instance_path: str) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
-def _register_error_handlers(app: Flask) -> None:
-    from facility.http.errors import error_response, http_exception_response
-
-    @app.errorhandler(ServiceError)
-    def _service_error(error: ServiceError):
-        db.session.rollback()
-        if _wants_json():
-            return error_response(error.status, error.as_json()["errors"])
-        return render_template(
-            "error.html", status=error.status, messages=[v.message for v in error.violations]
-        ), error.status
-
-    @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):
-        if _wants_json():
-            return http_exception_response(error)
-        return render_template("error.html", status=error.code, messages=[error.description]), error.code
-
-    @app.errorhandler(Exception)
-    def _unexpected(error: Exception):
-        db.session.rollback()
-        app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        if _wants_json():
-            return error_response(500, [{"code": "internal_error", "message": "Something went wrong on our side."}])
-        return render_template("error.html", status=500, messages=["Something went wrong on our side."]), 500

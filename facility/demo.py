@@ -12,6 +12,7 @@ import random
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+import click
 from sqlalchemy import select
 
 from facility.accounts import services as accounts
@@ -20,6 +21,7 @@ from facility.bookings import rules
 from facility.bookings import services as bookings
 from facility.catalog.models import Facility, Qualification
 from facility.catalog.services import list_resources
+from facility.core.cli import group, reports_errors
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
@@ -147,3 +149,10 @@ def _manager_of(facility: Facility) -> User:
         select(User).where(User.role == "manager", User.facilities.any(Facility.id == facility.id))
     )
     return manager or accounts.get_user_by_email(ADMIN_EMAIL)
+
+
+@group.command("seed-demo")
+@reports_errors
+def seed_demo_command():
+    """Load a small, realistic demo data set (a living week across the three facilities)."""
+    click.echo(seed_demo())

@@ -34,4 +34,4 @@ def test_no_module_names_the_zone_itself():
         if "Europe/Stockholm" in path.read_text()
     }
     # the default itself, and the catalogue's error message that gives an example of a zone name
-    assert naming == {"facility/config.py", "facility/catalog/schema.py"}
+    assert naming == {"facility/core/config.py", "facility/catalog/schema.py"}

@@ -1,0 +1,16 @@
+"""The accounts module: organisations, users, qualifications and personal API tokens."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from facility.accounts import cli, services  # noqa: F401  (cli: registers its commands)
+    from facility.accounts.pages import admin, bp, qualifications, sign_in, tokens  # noqa: F401  (routes on bp)
+    from facility.core.extensions import login_manager
+
+    app.extensions["facility_mail_locales"] = services.mail_locales  # whose address speaks which language
+    app.extensions["facility_token_user"] = services.user_for_token  # who an API token belongs to
+    login_manager.user_loader(services.load_user)
+    login_manager.login_view = "accounts_pages.sign_in"
+    login_manager.login_message = None  # the sign-in page explains itself
+    app.register_blueprint(bp)

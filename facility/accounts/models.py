@@ -13,8 +13,6 @@ from facility.catalog.models import Facility, Qualification
 from facility.core.database import UTCDateTime, utcnow
 from facility.core.extensions import db
 
-ORGANISATION_KINDS = ("company", "university", "hospital", "cro", "other")
-SIZE_CLASSES = ("micro", "small", "medium", "large")
 ROLES = ("scientist", "manager", "admin")
 
 managed_facilities = Table(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
+EXPIRY_WARNING_DAYS = 30  # holders and managers hear of a lapsing qualification this many days ahead
+
 
 def valid_on(valid_until: date, local_day: date) -> bool:
     """Whether a qualification valid until ``valid_until`` counts on ``local_day`` (a day of the

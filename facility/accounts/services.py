@@ -5,26 +5,21 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from typing import Iterable, Optional
 
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from facility import audit
-from facility.accounts.models import (
-    ORGANISATION_KINDS,
-    ROLES,
-    SIZE_CLASSES,
-    ApiToken,
-    Organisation,
-    User,
-    UserQualification,
-)
-from facility.catalog.models import Facility, Qualification
+from facility.accounts.models import ROLES, ApiToken, Organisation, User, UserQualification, managed_facilities
+from facility.accounts.qualifications import EXPIRY_WARNING_DAYS
+from facility.catalog.models import Facility, Qualification, Resource
+from facility.catalog.services import list_facilities
 from facility.core.database import utcnow, write_transaction
 from facility.core.errors import forbidden, invalid, not_found
 from facility.core.extensions import db
+from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
 
 TOKEN_PREFIX = "fac_"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -266,3 +261,59 @@ def list_tokens(user: User) -> list[ApiToken]:
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
         )
     )
+
+
+def managers_of(facility_ids) -> list[str]:
+    """E-mail addresses of the active managers of the facilities: a list of ids, or a select of them."""
+    return list(
+        db.session.scalars(
+            select(User.email)
+            .distinct()
+            .join(managed_facilities, managed_facilities.c.user_id == User.id)
+            .where(managed_facilities.c.facility_id.in_(facility_ids), User.role == "manager", User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+def mail_locales(addresses: Iterable[str]) -> dict[str, Optional[str]]:
+    """The locale of each address that is a user's (facility.core.mail looks it up in app.extensions)."""
+    addresses = list(addresses)
+    return dict(db.session.execute(select(User.email, User.locale).where(User.email.in_(addresses))).all())
+
+
+def load_user(user_id: str) -> Optional[User]:
+    """The user of a signed-in session (Flask-Login's user loader)."""
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def grantable_qualifications(actor: User) -> list[Qualification]:
+    """Admins grant any qualification; a manager those that their facilities' resources require."""
+    query = select(Qualification).order_by(Qualification.name)
+    if not actor.is_admin:
+        facility_ids = [f.id for f in actor.facilities] if actor.role == "manager" else []
+        query = (
+            query.join(Resource, Resource.qualification_id == Qualification.id)
+            .where(Resource.facility_id.in_(facility_ids))
+            .distinct()
+        )
+    return list(db.session.scalars(query))
+
+
+def expiring_qualifications(
+    today: date, qualifications: Optional[Iterable[Qualification]] = None
+) -> list[UserQualification]:
+    """Qualifications held that lapse within ``EXPIRY_WARNING_DAYS`` of ``today`` (of these
+    ``qualifications`` only, when given), soonest first."""
+    query = select(UserQualification).where(
+        UserQualification.valid_until >= today,
+        UserQualification.valid_until <= today + timedelta(days=EXPIRY_WARNING_DAYS),
+    )
+    if qualifications is not None:
+        query = query.where(UserQualification.qualification_id.in_([q.id for q in qualifications]))
+    return list(db.session.scalars(query.order_by(UserQualification.valid_until, UserQualification.id)))
+
+
+def facilities_managed_by(user: User) -> list[Facility]:
+    """The facilities ``user`` manages, in catalogue order (every facility for an administrator)."""
+    return [facility for facility in list_facilities() if user.manages(facility)]

@@ -12,6 +12,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from facility.aid import cli  # noqa: F401  (registers `facility state-aid`)
     from facility.aid.api import blp
+    from facility.aid.pages import bp
     from facility.aid.rules import CEILING_EUR, DEFAULT_EUR_SEK, WARN_AT, eur_sek_rate
     from facility.http.api import register
 
@@ -21,3 +22,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("FACILITY_STATE_AID_WARN_AT", str(WARN_AT))
     app.config.setdefault("FACILITY_STATE_AID_KINDS", ("company",))
     register(app, blp)
+    app.register_blueprint(bp)

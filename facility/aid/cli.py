@@ -7,7 +7,7 @@ from datetime import date, datetime
 import click
 
 from facility.aid import services
-from facility.cli import group, reports_errors
+from facility.core.cli import group, reports_errors
 from facility.core.errors import invalid
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from facility.accounts.models import ORGANISATION_KINDS, SIZE_CLASSES
+from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
 
 
 def _money(description: str) -> fields.Float:

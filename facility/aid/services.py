@@ -30,14 +30,14 @@ from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
 from facility.accounts.models import Organisation
-from facility.accounts.services import require_a_manager
+from facility.accounts.services import managers_of, require_a_manager
 from facility.aid import rules
 from facility.catalog.models import Facility, Resource, ResourceRate
 from facility.core.config import default_zone
 from facility.core.database import write_transaction
 from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
-from facility.jobs.models import NotificationSent
+from facility.core.mail import NotificationSent, already_sent, send_once, send_template
 from facility.usage.indicators import Period, parse_period
 from facility.usage.models import UsageRecord
 from facility.usage.sql import clipped_seconds, meets, total
@@ -492,9 +492,6 @@ def warn_state_aid(now: datetime) -> int:
     warning threshold (80 %) and again at the ceiling: once per company and threshold crossing.
     A company that falls back below a threshold (old aid leaving the window) is warned again when
     it next crosses it. Returns the number of mails sent."""
-    from facility.core.mail import send_template
-    from facility.jobs.tasks import already_sent, send_once
-
     config = settings()
     window = window_for(now)
     sent = 0
@@ -541,8 +538,6 @@ def warning_context(entry: dict, threshold: Decimal) -> dict:
 
 def _managers_for(organisation_id: int, window: Period) -> list[str]:
     """Active managers of the facilities whose resources the company used in the window."""
-    from facility.jobs.tasks import managers_of
-
     used = (
         select(Resource.facility_id)
         .distinct()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from facility.accounts.models import User
 from facility.core.database import UTCDateTime, utcnow
 from facility.core.extensions import db
+
+if TYPE_CHECKING:  # the audit trail is written by every domain, so it imports none
+    from facility.accounts.models import User
 
 
 class AuditEvent(db.Model):
@@ -29,4 +31,4 @@ class AuditEvent(db.Model):
     # An electronic signature (GMP approval): what the signer declared by signing.
     signature_meaning: Mapped[Optional[str]] = mapped_column(String(200))
 
-    actor: Mapped[Optional[User]] = relationship()
+    actor: Mapped[Optional["User"]] = relationship("User")

@@ -1,0 +1,18 @@
+"""The bookings: requests, approval, cancellation and rescheduling of time on a resource,
+blackouts, free time, the catalogue and calendar pages, and the mail on booking changes."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from facility.bookings import notify
+    from facility.bookings.api import blp
+    from facility.bookings.pages import book, bp, catalogue, manage, words  # noqa: F401  (routes on bp)
+    from facility.core.events import booking_changed
+    from facility.http.api import register
+
+    app.config.setdefault("FACILITY_REMINDER_HOURS", (24, 1))
+    register(app, blp)
+    app.register_blueprint(bp)
+    words.init_app(app)
+    booking_changed.connect(notify.on_booking_changed)

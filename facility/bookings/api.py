@@ -1,21 +1,29 @@
-"""Bookings: create, list, read, change, approve, reject, cancel."""
+"""Bookings: create, list, read, change, approve, reject, cancel; a resource's free time."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from flask_smorest import Blueprint
 
 from facility.bookings import services
-from facility.http.auth import api_user
-from facility.http.schemas import (
+from facility.bookings.schemas import (
+    AvailabilitySchema,
     BookingCreateSchema,
     BookingPatchSchema,
     BookingQuerySchema,
     BookingSchema,
     DecisionSchema,
     RejectSchema,
+    WindowQuerySchema,
 )
+from facility.catalog import services as catalog
+from facility.core.database import utcnow
+from facility.http.auth import api_user
 
-blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings and their approval")
+blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings, their approval, and free time")
+DEFAULT_WINDOW = timedelta(days=14)
 
 
 @blp.route("/bookings", methods=["POST"])
@@ -83,3 +91,29 @@ def reject_booking(data, booking_id):
 def cancel_booking(data, booking_id):
     """Cancel a booking; its slot is free again at once"""
     return services.cancel(api_user(), booking_id, data["reason"])
+
+
+@blp.route("/resources/<key>/availability")
+@blp.arguments(WindowQuerySchema, location="query")
+@blp.response(200, AvailabilitySchema)
+def get_availability(args, key):
+    """Busy time of a resource, which names nobody, and the free time where a booking may go (default: the next 14 days)"""
+    resource = catalog.get_resource(key)
+    start = args.get("from_") or utcnow().replace(second=0, microsecond=0)
+    end = args.get("to") or start + DEFAULT_WINDOW
+    result = services.availability(resource, start, end)
+    zone = ZoneInfo(resource.facility.timezone)
+
+    def local(instant):
+        return instant.astimezone(zone).isoformat()
+
+    def spans(intervals):
+        return [{"start": local(s), "end": local(e)} for s, e in intervals]
+
+    return {
+        "resource": resource.key,
+        "busy": [{"start": local(b.start), "end": local(b.end), "kind": b.kind} for b in result.busy],
+        "free": spans(result.bookable.free),
+        "starts": spans(result.bookable.starts),
+        "ends": spans(result.bookable.ends),
+    }

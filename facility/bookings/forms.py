@@ -5,46 +5,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
-from facility.accounts.models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES
 from facility.bookings.models import BLACKOUT_KINDS
 from facility.catalog.models import RESOURCE_STATUSES
 
 DATE = {"type": "date"}
 TIME = {"type": "time"}
-
-
-class SignInForm(FlaskForm):
-    email = StringField(
-        _l("E-mail"),
-        validators=[DataRequired(_l("Give your e-mail address."))],
-        render_kw={"type": "email", "autocomplete": "username"},
-    )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(_l("Give your password."))],
-        render_kw={"autocomplete": "current-password"},
-    )
-
-
-class PasswordChangeForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired(_l("Give your current password."))],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Choose a new password."))],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("New password again"),
-        validators=[DataRequired(_l("Type the new password again."))],
-        render_kw={"autocomplete": "new-password"},
-    )
 
 
 class BookingForm(FlaskForm):
@@ -87,47 +55,3 @@ class BlackoutForm(FlaskForm):
 class ResourceStatusForm(FlaskForm):
     status = SelectField(_l("Status"), choices={s: s for s in RESOURCE_STATUSES}, validate_choice=False)
     reason = StringField(_l("Reason"), validators=[Length(max=2000)])
-
-
-class QualifyForm(FlaskForm):
-    email = StringField(
-        _l("User's e-mail"),
-        validators=[DataRequired(_l("Give the user's e-mail address."))],
-        render_kw={"type": "email"},
-    )
-    qualification = SelectField(_l("Qualification"), choices=[], validate_choice=False)
-    valid_until = StringField(_l("Valid until"), render_kw=DATE)
-
-
-class OrganisationForm(FlaskForm):
-    key = StringField(_l("Key"), validators=[DataRequired(_l("Give a short key, like 'cellco'.")), Length(max=64)])
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the organisation's name.")), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices={k: k for k in ORGANISATION_KINDS}, validate_choice=False)
-    size_class = SelectField(
-        _l("Company size"), choices={"": "—", **{s: s for s in SIZE_CLASSES}}, validate_choice=False
-    )
-
-
-class NewUserForm(FlaskForm):
-    email = StringField(
-        _l("E-mail"), validators=[DataRequired(_l("Give an e-mail address."))], render_kw={"type": "email"}
-    )
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the person's name.")), Length(max=200)])
-    organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
-    role = SelectField(_l("Role"), choices={r: r for r in ROLES}, validate_choice=False)
-    facilities = SelectMultipleField(_l("Manages facilities"), choices=[], validate_choice=False)
-    password = PasswordField(_l("Initial password"), render_kw={"autocomplete": "new-password"})
-
-
-class EditUserForm(FlaskForm):
-    role = SelectField(_l("Role"), choices={r: r for r in ROLES}, validate_choice=False)
-    facilities = SelectMultipleField(_l("Manages facilities"), choices=[], validate_choice=False)
-    active = BooleanField(_l("May sign in"))
-
-
-class TokenForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Name the token, e.g. 'lab kiosk'.")), Length(max=100)])
-
-
-class EmptyForm(FlaskForm):
-    """Just the CSRF token (sign-out, revoke, cancel without reason)."""

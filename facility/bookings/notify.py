@@ -6,14 +6,18 @@ import logging
 
 from flask import current_app, has_app_context
 
+from facility.accounts.services import managers_of
 from facility.bookings.models import Booking
 from facility.core.extensions import db
 from facility.core.mail import send_template
-from facility.jobs.tasks import booking_url, managers_of
 
 log = logging.getLogger("facility.mail")
 
 TO_OWNER = ("approved", "rejected", "cancelled", "expired")  # the decisions templates/mail/booking_decision.txt tells
+
+
+def booking_url(booking: Booking) -> str:
+    return f"{current_app.config.get('FACILITY_BASE_URL', '')}/bookings/{booking.id}"
 
 
 def on_booking_changed(action, booking_id=None, actor_id=None, **_):

@@ -21,7 +21,8 @@ from facility.bookings import rules, states
 from facility.bookings.models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
 from facility.bookings.states import BookingStatus
 from facility.catalog.models import RESOURCE_STATUSES, Facility, Resource
-from facility.catalog.services import closed_days_for
+from facility.catalog.services import closed_days_for, get_facility, get_resource
+from facility.core import time as clock_time
 from facility.core.database import utcnow, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.events import booking_was
@@ -56,8 +57,8 @@ def policy_for(resource: Resource) -> rules.Policy:
 
 def hours_for(facility: Facility) -> rules.OpeningHours:
     weekly = {
-        index: tuple(rules.parse_hours(span) for span in facility.opening_hours.get(day, []))
-        for index, day in enumerate(rules.WEEKDAYS)
+        index: tuple(clock_time.parse_hours(span) for span in facility.opening_hours.get(day, []))
+        for index, day in enumerate(clock_time.WEEKDAYS)
     }
     return rules.OpeningHours(ZoneInfo(facility.timezone), weekly, closed_days_for(facility))
 
@@ -142,20 +143,6 @@ def context_for(
 
 
 # --- lookups and visibility --------------------------------------------------------------
-
-
-def get_resource(key: str, field: Optional[str] = None) -> Resource:
-    resource = db.session.scalar(select(Resource).where(Resource.key == key))
-    if resource is None:
-        raise not_found("resource", field)
-    return resource
-
-
-def get_facility(key: str, field: Optional[str] = None) -> Facility:
-    facility = db.session.scalar(select(Facility).where(Facility.key == key))
-    if facility is None:
-        raise not_found("facility", field)
-    return facility
 
 
 def can_see(actor: User, booking: Booking) -> bool:

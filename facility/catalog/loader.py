@@ -17,10 +17,10 @@ import yaml
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from facility.accounts.models import ORGANISATION_KINDS
 from facility.catalog.closures import ClosedDays, find_holiday, parse_region, region_code
 from facility.catalog.models import RATES_SINCE_ALWAYS, Facility, Qualification, Resource, ResourceRate
 from facility.catalog.schema import CatalogSchema, resolve_rules
+from facility.core.vocabulary import ORGANISATION_KINDS
 
 
 class CatalogError(Exception):

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from facility.accounts.models import ORGANISATION_KINDS
-from facility.bookings.rules import MINUTES_PER_DAY, WEEKDAYS, parse_hours
 from facility.catalog.closures import find_holiday, parse_region
 from facility.catalog.models import CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
+from facility.core.time import MINUTES_PER_DAY, WEEKDAYS, parse_hours
+from facility.core.vocabulary import ORGANISATION_KINDS
 
 # A rule that neither the resource nor its facility's defaults set; min_minutes falls back to slot_minutes.
 RULE_FALLBACKS: dict[str, Any] = {

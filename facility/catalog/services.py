@@ -9,6 +9,7 @@ from sqlalchemy import select
 from facility.catalog.closures import ClosedDays
 from facility.catalog.models import Facility, Resource
 from facility.core.database import utcnow, write_transaction
+from facility.core.errors import not_found
 from facility.core.extensions import db
 
 
@@ -37,3 +38,17 @@ def load_catalog(path):
     catalog = read_catalog(path)
     with write_transaction() as session:
         return apply_catalog(session, catalog, now=utcnow())
+
+
+def get_resource(key: str, field: Optional[str] = None) -> Resource:
+    resource = db.session.scalar(select(Resource).where(Resource.key == key))
+    if resource is None:
+        raise not_found("resource", field)
+    return resource
+
+
+def get_facility(key: str, field: Optional[str] = None) -> Facility:
+    facility = db.session.scalar(select(Facility).where(Facility.key == key))
+    if facility is None:
+        raise not_found("facility", field)
+    return facility

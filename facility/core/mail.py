@@ -13,21 +13,44 @@ macros in ``templates/mail/_macros.txt``; names starting with ``_`` are not mail
 
 Each recipient gets the mail in their language: ``User.locale`` when it is one the app has
 translations for, else ``BABEL_DEFAULT_LOCALE`` (``en``); recipients are grouped by language,
-one message per group. ``language=`` forces one language for all.
+one message per group. ``language=`` forces one language for all. The locales come from the
+function in ``app.extensions["facility_mail_locales"]`` (addresses -> {address: locale}), which
+the accounts module registers; without it, everyone gets the default language.
+
+Mail sent once (reminders, nudges, warnings) is remembered in `notifications_sent` under a key
+(``send_once``), so it goes out once however often, and by however many processes, it is tried.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_babel
+from sqlalchemy import String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from facility.core.database import UTCDateTime, utcnow, write_transaction
+from facility.core.extensions import db
 
 log = logging.getLogger("facility.mail")
 SMTP_TIMEOUT_SECONDS = 10
+MAIL_LOCALES = "facility_mail_locales"  # app.extensions key: addresses -> {address: locale}
+
+
+class NotificationSent(db.Model):
+    """A mail the jobs have sent, by a key such as ``reminder-24h:12:2026-12-01T08:00:00+00:00``."""
+
+    __tablename__ = "notifications_sent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def send_mail(
@@ -72,13 +95,9 @@ def mail_language(locale: Optional[str]) -> str:
 
 def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
     """The mail language of each address: its user's locale, or the default for unknown addresses."""
-    from sqlalchemy import select
-
-    from facility.accounts.models import User  # the one domain lookup: whose address speaks which language
-    from facility.core.extensions import db
-
     addresses = list(addresses)
-    locales = dict(db.session.execute(select(User.email, User.locale).where(User.email.in_(addresses))).all())
+    lookup = current_app.extensions.get(MAIL_LOCALES)
+    locales = lookup(addresses) if lookup is not None else {}
     return {address: mail_language(locales.get(address)) for address in addresses}
 
 
@@ -114,3 +133,21 @@ def send_template(
         subject, body = render_mail(template, chosen, **context)
         sent = send_mail(addresses, subject, body, attachment=attachment) or sent
     return sent
+
+
+def already_sent(key: str) -> bool:
+    return db.session.scalar(select(NotificationSent.id).where(NotificationSent.key == key)) is not None
+
+
+def send_once(key: str, now: datetime, send: Callable[[], bool]) -> bool:
+    """Send unless ``key`` was sent before; remember it only if the mail went out."""
+    if already_sent(key):
+        return False
+    if not send():
+        return False
+    try:
+        with write_transaction():
+            db.session.add(NotificationSent(key=key, sent_at=now))
+    except IntegrityError:
+        log.warning("%s was sent twice by two processes at once", key)
+    return True

@@ -28,8 +28,9 @@ from facility import audit
 from facility.accounts.models import User
 from facility.bookings import states
 from facility.bookings.models import Blackout, Booking
-from facility.bookings.services import get_booking, get_facility, get_resource
+from facility.bookings.services import get_booking
 from facility.catalog.models import Resource
+from facility.catalog.services import get_facility, get_resource
 from facility.core.database import utcnow, write_transaction
 from facility.core.errors import invalid, not_found
 from facility.core.extensions import db

@@ -5,14 +5,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
-from facility.bookings import api as bookings
-from facility.catalog import api as catalog
 from facility.core.extensions import csrf
 from facility.http.auth import authenticate_api_request
 from facility.http.errors import http_exception_response
 from facility.http.schemas import ErrorSchema
-
-BLUEPRINTS = [catalog.blp, bookings.blp]
 
 
 class Api(SmorestApi):
@@ -32,7 +28,7 @@ def register(app: Flask, blueprint) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Serve every blueprint of ``BLUEPRINTS`` (add new API modules there)."""
+    """The API object; each domain serves its blueprints on it with ``register``."""
     app.config.setdefault(
         "API_SPEC_OPTIONS",
         {
@@ -42,6 +38,4 @@ def init_app(app: Flask) -> None:
         },
     )
     app.extensions["facility_api"] = Api(app)
-    for blueprint in BLUEPRINTS:
-        register(app, blueprint)
     app.before_request(authenticate_api_request)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from facility.core.errors import ServiceError
+from facility.core.extensions import db
 from facility.http.fields import code_for
 
 MALFORMED = {"Invalid JSON body.": "malformed_json", "Invalid input type.": "malformed_body"}
@@ -67,3 +69,34 @@ def _flatten(messages, field=None):
         if field:
             item["field"] = field
         yield item
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    """One error handler for API and pages: JSON under /api/, the error page elsewhere."""
+
+    @app.errorhandler(ServiceError)
+    def _service_error(error: ServiceError):
+        db.session.rollback()
+        if _wants_json():
+            return error_response(error.status, error.as_json()["errors"])
+        return render_template(
+            "error.html", status=error.status, messages=[v.message for v in error.violations]
+        ), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if _wants_json():
+            return http_exception_response(error)
+        return render_template("error.html", status=error.code, messages=[error.description]), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        if _wants_json():
+            return error_response(500, [{"code": "internal_error", "message": "Something went wrong on our side."}])
+        return render_template("error.html", status=500, messages=["Something went wrong on our side."]), 500

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields
 
-from facility.bookings.rules import FIRST_YEAR, LAST_YEAR
+from facility.core.time import FIRST_YEAR, LAST_YEAR
 
 NAIVE_MESSAGE = "The time needs an offset, such as 2026-12-01T09:00:00+01:00 or ...Z."
 INVALID_TIME_MESSAGE = "Not an RFC 3339 time such as 2026-12-01T09:00:00+01:00."

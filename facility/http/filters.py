@@ -1,27 +1,11 @@
-"""Jinja filters and globals: times in the facility's zone, statuses and rules in words."""
+"""Jinja filters and globals every page shares: times in the facility's zone, the languages."""
 
 from __future__ import annotations
 
 from flask import Flask
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
-from facility.bookings.rules import format_minutes
 from facility.http.localtime import format_local, format_span
-
-STATUS_WORDS = {
-    "pending": _l("waiting for approval"),
-    "confirmed": _l("confirmed"),
-    "rejected": _l("rejected"),
-    "cancelled": _l("cancelled"),
-    "completed": _l("completed"),
-    "no_show": _l("no-show"),
-}
-RESOURCE_STATUS_WORDS = {
-    "available": _l("available"),
-    "maintenance": _l("under maintenance"),
-    "out_of_service": _l("out of service"),
-}
 
 
 def _zone(where) -> str:
@@ -47,9 +31,6 @@ def span(booking_or_start, end=None, where=None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local")
     app.add_template_filter(span, "span")
-    app.add_template_filter(lambda s: str(STATUS_WORDS.get(s, s)), "status_words")
-    app.add_template_filter(lambda s: str(RESOURCE_STATUS_WORDS.get(s, s)), "resource_status_words")
-    app.add_template_filter(format_minutes, "minutes")
 
     @app.context_processor
     def _globals():

@@ -1,4 +1,4 @@
-"""The web pages: sign-in, catalogue, calendars, booking, lab management, admin, tokens."""
+"""The languages of the pages and mails: English and Swedish, chosen per person."""
 
 from __future__ import annotations
 
@@ -22,15 +22,5 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
-    from facility.accounts.pages import admin, sign_in, tokens  # noqa: F401  (routes on bp)
-    from facility.bookings.pages import book, catalogue, manage  # noqa: F401
-    from facility.core.extensions import login_manager
-    from facility.http import filters
-    from facility.http.pages import bp
-
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     Babel(app, locale_selector=select_locale)
-    login_manager.login_view = "web.sign_in"
-    login_manager.login_message = None  # the sign-in page explains itself
-    app.register_blueprint(bp)
-    filters.init_app(app)

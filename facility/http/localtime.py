@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from facility.bookings.rules import FIRST_YEAR, LAST_YEAR  # the one range for pages and API
-from facility.bookings.rules import local_instant as rules_local_instant
+from facility.core.time import FIRST_YEAR, LAST_YEAR  # the one range for pages and API
+from facility.core.time import local_instant as rules_local_instant
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -58,7 +58,7 @@ def parse_time(text: Optional[str], field: str) -> time:
 def local_instant(day: date, clock: time, tz: ZoneInfo, field: str) -> datetime:
     """The UTC instant of the wall time ``day clock`` a person typed for ``tz``.
 
-    The arithmetic is the rules' (``bookings.rules.local_instant``); this adds only the refusal.
+    The arithmetic is the rules' (``core.time.local_instant``); this adds only the refusal.
     The rules turn wall times they made themselves (opening hours, "07:00 on each day") into
     instants, and there a time inside the spring-forward gap must still give an instant (an hour
     later on the clock) so that a day's schedule never breaks. A form is different: someone typed

@@ -5,27 +5,33 @@ from __future__ import annotations
 from typing import Iterable, Optional
 from urllib.parse import urlparse
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user
 
-from facility.accounts.services import require_a_manager
-from facility.core.errors import ServiceError, forbidden
+from facility.core.access import require_a_manager, require_admin
+from facility.core.errors import ServiceError
 from facility.core.extensions import login_manager
 from facility.http.localtime import FieldProblem
 
-bp = Blueprint("web", __name__)
 
-PUBLIC_ENDPOINTS = {"web.sign_in", "web.set_language", "static"}
+def page_blueprint(name: str, import_name: str) -> Blueprint:
+    """A domain's blueprint of pages: each of its pages needs a signed-in user unless ``public``."""
+    blueprint = Blueprint(name, import_name)
+    blueprint.before_request(_require_sign_in)
+    return blueprint
 
 
-@bp.before_app_request
+def public(view):
+    """Mark a page that needs no sign-in (the sign-in page itself, a feed with a secret URL)."""
+    view.is_public = True
+    return view
+
+
 def _require_sign_in():
-    """Every page but sign-in needs a signed-in user (the API and feeds authenticate themselves)."""
-    if request.blueprint != "web" or request.endpoint in PUBLIC_ENDPOINTS:
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "is_public", False) or current_user.is_authenticated:
         return None
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    return None
+    return login_manager.unauthorized()
 
 
 def me():
@@ -37,16 +43,8 @@ def require_manager() -> None:
     require_a_manager(me(), "Only lab managers can open this page.")
 
 
-def require_admin() -> None:
-    if not me().is_admin:
-        raise forbidden("Only administrators can open this page.")
-
-
-def managed_facilities():
-    from facility.catalog.services import list_facilities
-
-    user = me()
-    return [f for f in list_facilities() if user.manages(f)]
+def require_an_admin() -> None:
+    require_admin(me(), "Only administrators can open this page.")
 
 
 def safe_next(target: Optional[str], default: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from facility.cli import group
+from facility.core.cli import group
 
 
 @group.command("scheduler")

@@ -7,12 +7,24 @@ from datetime import timedelta
 
 from flask import Flask
 
+from facility.accounts import jobs as accounts_jobs
+from facility.aid import jobs as aid_jobs
+from facility.bookings import jobs as bookings_jobs
 from facility.core.database import utcnow
 from facility.core.extensions import db
+from facility.feeds import jobs as feeds_jobs
 from facility.jobs import locks
-from facility.jobs.tasks import JOBS
+from facility.usage import jobs as usage_jobs
 
 log = logging.getLogger("facility.jobs")
+# Every domain's jobs, name: (function of now, interval in seconds).
+JOBS = {
+    **bookings_jobs.JOBS,
+    **usage_jobs.JOBS,
+    **accounts_jobs.JOBS,
+    **feeds_jobs.JOBS,
+    **aid_jobs.JOBS,
+}
 
 
 def run_job(app: Flask, name: str) -> int | None:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from facility.cli import group, reports_errors
+from facility.core.cli import group, reports_errors
 from facility.usage import reports
 
 

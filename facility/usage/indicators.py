@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import distinct, func, select
 
-from facility.accounts.models import SIZE_CLASSES, Organisation, User
-from facility.bookings.rules import FIRST_YEAR, LAST_YEAR
+from facility.accounts.models import Organisation, User
 from facility.catalog.models import Facility, Resource
 from facility.core.config import default_zone
 from facility.core.errors import forbidden, invalid
 from facility.core.extensions import db
+from facility.core.time import FIRST_YEAR, LAST_YEAR
+from facility.core.vocabulary import SIZE_CLASSES
 from facility.usage.models import Project, UsageRecord, project_organisations
 from facility.usage.sql import clipped_seconds, meets, total
 

@@ -21,12 +21,13 @@ from facility.accounts.models import Organisation, User
 from facility.accounts.services import require_manager_of
 from facility.bookings import states
 from facility.bookings.models import Booking
-from facility.bookings.rules import FIRST_YEAR, LAST_YEAR
 from facility.bookings.rules import minutes as span_minutes
-from facility.bookings.services import get_facility, hours_for
+from facility.bookings.services import hours_for
 from facility.catalog.models import Facility, Resource
+from facility.catalog.services import get_facility
 from facility.core.errors import forbidden, invalid
 from facility.core.extensions import db
+from facility.core.time import FIRST_YEAR, LAST_YEAR
 from facility.usage.models import UsageRecord
 from facility.usage.sql import clipped_seconds, epoch, meets, total
 

@@ -32,7 +32,7 @@ def test_a_qualification_counts_through_its_last_local_day_and_no_longer():
 
 def test_the_catalogue_judges_a_qualification_by_the_facility_s_today_not_the_server_s(app):
     from facility.bookings.pages.catalogue import qualification_in_words
-    from facility.bookings.services import get_resource
+    from facility.catalog.services import get_resource
 
     # 00:30 on 1 January in Stockholm is still 31 December in UTC (the server's zone here)
     with clocks.travel(clocks.local(2027, 1, 1, 0, 30)), app.test_request_context():

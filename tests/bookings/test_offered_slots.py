@@ -19,6 +19,7 @@ from facility.accounts import services as accounts
 from facility.audit.models import AuditEvent
 from facility.bookings import services as bookings
 from facility.bookings.models import Blackout, Booking
+from facility.catalog import services as catalog
 from facility.catalog.models import Qualification, Resource
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
@@ -91,7 +92,7 @@ def test_what_the_service_offers_request_booking_accepts(catalogue_app):
             alice, other = (accounts.get_user_by_email(e) for e in ("alice@example.org", "other@example.org"))
             try:
                 write_situation(situation, other)
-                resource = bookings.get_resource(situation.resource.key)
+                resource = catalog.get_resource(situation.resource.key)
                 found = bookings.availability(resource, *situation.window, now=situation.now)
                 candidate = draw_candidate(data, situation)
                 if candidate is not None:

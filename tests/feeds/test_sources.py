@@ -19,8 +19,8 @@ from facility.core.errors import ServiceError
 from facility.core.extensions import db
 from facility.feeds import sources
 from facility.feeds.fetch import FetchError, fetch
+from facility.feeds.jobs import refresh_calendar_sources
 from facility.feeds.models import CalendarSource
-from facility.jobs.tasks import refresh_calendar_sources
 from tests.conftest import local_slot
 from tests.support.clock import STOCKHOLM, now, today
 from tests.support.postgres import free_port

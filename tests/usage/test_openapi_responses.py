@@ -197,7 +197,7 @@ def test_real_answers_validate_against_their_schemas(spec, api):
 
 def test_the_indicator_schemas_name_every_indicator_and_size_class():
     """The response schema says what the service computes: a new indicator needs its field."""
-    from facility.accounts.models import SIZE_CLASSES
+    from facility.core.vocabulary import SIZE_CLASSES
     from facility.usage.indicators import INDICATORS
     from facility.usage.schemas import CompaniesBySizeSchema, IndicatorsSchema
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from facility.bookings import rules
+from facility.core import time as clock_time
 from facility.http.localtime import FieldProblem, local_instant
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -26,7 +26,7 @@ SPRING, AUTUMN = date(2027, 3, 28), date(2026, 10, 25)
     ],
 )
 def test_a_form_time_is_the_instant_the_rules_give(day, clock):
-    assert local_instant(day, clock, STOCKHOLM, "start") == rules.local_instant(
+    assert local_instant(day, clock, STOCKHOLM, "start") == clock_time.local_instant(
         day, clock.hour * 60 + clock.minute, STOCKHOLM
     )
 
@@ -40,7 +40,7 @@ def test_the_fold_takes_summer_time_and_seconds_are_kept():
 
 @pytest.mark.parametrize("clock", [time(2, 0), time(2, 30), time(2, 59, 59)])
 def test_a_wall_time_in_the_spring_gap_is_refused_where_the_rules_map_it_an_hour_later(app, clock):
-    mapped = rules.local_instant(SPRING, clock.hour * 60 + clock.minute, STOCKHOLM)
+    mapped = clock_time.local_instant(SPRING, clock.hour * 60 + clock.minute, STOCKHOLM)
     assert mapped.astimezone(STOCKHOLM).hour == clock.hour + 1  # the rules: an hour later on the clock
     with app.test_request_context(), pytest.raises(FieldProblem) as refused:
         local_instant(SPRING, clock, STOCKHOLM, "start")

@@ -6,12 +6,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from facility.accounts import services as accounts
+from facility.accounts.forms import EditUserForm, NewUserForm, OrganisationForm
 from facility.accounts.models import User
-from facility.bookings.forms import EditUserForm, NewUserForm, OrganisationForm
+from facility.accounts.pages import bp
 from facility.catalog.services import list_facilities
 from facility.core.errors import ServiceError, not_found
 from facility.core.extensions import db
-from facility.http.pages import Problems, bp, me, require_admin
+from facility.http.pages import Problems, me, require_an_admin
 
 
 def _facility_choices():
@@ -24,7 +25,7 @@ def _admin_page(org_form=None, user_form=None, problems=None, status=200):
     user_form.organisation.choices = {o.key: o.name for o in accounts.list_organisations()}
     user_form.facilities.choices = _facility_choices()
     return render_template(
-        "web/admin.html",
+        "accounts/admin.html",
         organisations=accounts.list_organisations(),
         users=accounts.list_users(),
         org_form=org_form,
@@ -35,13 +36,13 @@ def _admin_page(org_form=None, user_form=None, problems=None, status=200):
 
 @bp.route("/admin")
 def admin():
-    require_admin()
+    require_an_admin()
     return _admin_page()
 
 
 @bp.route("/admin/organisations", methods=["POST"])
 def create_organisation():
-    require_admin()
+    require_an_admin()
     form, problems = OrganisationForm(prefix="org"), Problems()
     if form.validate_on_submit():
         try:
@@ -56,14 +57,14 @@ def create_organisation():
             problems.add_service_error(error, ("key", "kind", "size"), {"size": "size_class"})
             return _admin_page(org_form=form, problems=_prefixed(problems, "org"), status=error.status)
         flash(_("Organisation %(name)s added.", name=form.name.data.strip()))
-        return redirect(url_for("web.admin"))
+        return redirect(url_for("accounts_pages.admin"))
     problems.add_form_errors(form)
     return _admin_page(org_form=form, problems=problems, status=422)
 
 
 @bp.route("/admin/users", methods=["POST"])
 def create_user():
-    require_admin()
+    require_an_admin()
     form, problems = NewUserForm(prefix="user"), Problems()
     form.organisation.choices = {o.key: o.name for o in accounts.list_organisations()}
     form.facilities.choices = _facility_choices()
@@ -84,7 +85,7 @@ def create_user():
             )
             return _admin_page(user_form=form, problems=_prefixed(problems, "user"), status=error.status)
         flash(_("User %(email)s added.", email=form.email.data.strip().lower()))
-        return redirect(url_for("web.admin"))
+        return redirect(url_for("accounts_pages.admin"))
     problems.add_form_errors(form)
     return _admin_page(user_form=form, problems=problems, status=422)
 
@@ -100,7 +101,7 @@ def _prefixed(problems: Problems, prefix: str) -> Problems:
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
-    require_admin()
+    require_an_admin()
     user = db.session.get(User, user_id)
     if user is None:
         raise not_found("user")
@@ -128,7 +129,7 @@ def edit_user(user_id: int):
                 status = error.status
             else:
                 flash(_("%(email)s is saved.", email=user.email))
-                return redirect(url_for("web.admin"))
+                return redirect(url_for("accounts_pages.admin"))
         else:
             problems.add_form_errors(form)
-    return render_template("web/edit_user.html", user=user, form=form, problems=problems), status
+    return render_template("accounts/edit_user.html", user=user, form=form, problems=problems), status

@@ -10,11 +10,12 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from facility.accounts import services as accounts
+from facility.accounts.forms import PasswordChangeForm, SignInForm
+from facility.accounts.pages import bp
 from facility.accounts.throttle import clear_failures, is_throttled, record_failure
-from facility.bookings.forms import PasswordChangeForm, SignInForm
 from facility.core.errors import ServiceError
 from facility.http.i18n import LANGUAGES
-from facility.http.pages import Problems, bp, me, safe_next
+from facility.http.pages import Problems, me, public, safe_next
 
 
 @cache
@@ -36,13 +37,14 @@ def password_matches(user, password: str) -> bool:
 
 @bp.route("/")
 def home():
-    return redirect(url_for("web.catalogue"))
+    return redirect(url_for("bookings_pages.catalogue"))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@public
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("web.catalogue"))
+        return redirect(url_for("bookings_pages.catalogue"))
     form, problems = SignInForm(), Problems()
     status = 200
     if form.validate_on_submit():
@@ -56,14 +58,14 @@ def sign_in():
                 clear_failures(email, ip)
                 session.clear()  # a fresh session for the signed-in user
                 login_user(user)
-                return redirect(safe_next(request.args.get("next"), url_for("web.catalogue")))
+                return redirect(safe_next(request.args.get("next"), url_for("bookings_pages.catalogue")))
             record_failure(email, ip)
             problems.add("", _("The e-mail address or the password is not correct."))
             status = 401
     else:
         problems.add_form_errors(form)
     form.password.data = ""
-    return render_template("web/sign_in.html", form=form, problems=problems), status
+    return render_template("accounts/sign_in.html", form=form, problems=problems), status
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -71,7 +73,7 @@ def sign_out():
     logout_user()
     session.clear()
     flash(_("You are signed out."))
-    return redirect(url_for("web.sign_in"))
+    return redirect(url_for("accounts_pages.sign_in"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -87,15 +89,16 @@ def change_password():
                 problems.add_service_error(error, ("current_password", "new_password"))
             else:
                 flash(_("Your password has been changed."))
-                return redirect(url_for("web.catalogue"))
+                return redirect(url_for("bookings_pages.catalogue"))
     else:
         problems.add_form_errors(form)
-    return render_template("web/password.html", form=form, problems=problems), 422 if problems else 200
+    return render_template("accounts/password.html", form=form, problems=problems), 422 if problems else 200
 
 
 @bp.route("/language", methods=["POST"])
+@public
 def set_language():
     lang = request.form.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang
-    return redirect(safe_next(request.form.get("next"), url_for("web.home")))
+    return redirect(safe_next(request.form.get("next"), url_for("accounts_pages.home")))

@@ -6,13 +6,14 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from facility.accounts import services as accounts
-from facility.bookings.forms import EmptyForm, TokenForm
-from facility.http.pages import Problems, bp, me
+from facility.accounts.forms import EmptyForm, TokenForm
+from facility.accounts.pages import bp
+from facility.http.pages import Problems, me
 
 
 def _page(form, problems, secret=None, status=200):
     return render_template(
-        "web/tokens.html",
+        "accounts/tokens.html",
         form=form,
         problems=problems,
         secret=secret,
@@ -38,4 +39,4 @@ def tokens():
 def revoke_token(token_id: int):
     token = accounts.revoke_token(me(), token_id)  # 404 unless it is the caller's own live token
     flash(_("Token '%(name)s' revoked.", name=token.name))
-    return redirect(url_for("web.tokens"))
+    return redirect(url_for("accounts_pages.tokens"))

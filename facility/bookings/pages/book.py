@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 
 from facility.bookings import services as bookings
 from facility.bookings.forms import BookingForm, ReasonForm, RescheduleForm
+from facility.bookings.pages import bp
+from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError
 from facility.http.localtime import FieldProblem, form_values, parse_local
-from facility.http.pages import Problems, bp, me
+from facility.http.pages import Problems, me
 
 TIME_FIELDS = ("start", "end")
 
@@ -41,12 +43,12 @@ def new_booking():
         for name in ("resource", "start_date", "start_time", "end_date", "end_time"):
             if request.args.get(name):
                 getattr(form, name).data = request.args[name]
-        return render_template("web/book.html", form=form, problems=problems)
+        return render_template("bookings/book.html", form=form, problems=problems)
     status = 422
     if form.validate_on_submit():
         resource = None
         try:
-            resource = bookings.get_resource(form.resource.data or "", "resource")
+            resource = catalog.get_resource(form.resource.data or "", "resource")
         except ServiceError as error:
             problems.add_service_error(error, ("resource",))
         times = parse_times(form, ZoneInfo(resource.facility.timezone), problems) if resource else None
@@ -68,11 +70,11 @@ def new_booking():
                     if booking.status == "confirmed"
                     else _("Requested: %(what)s, waiting for approval.", what=resource.name)
                 )
-                return redirect(url_for("web.booking_detail", booking_id=booking.id))
+                return redirect(url_for("bookings_pages.booking_detail", booking_id=booking.id))
     else:
         problems.add_form_errors(form)
         status = 400 if "csrf_token" in form.errors else 422
-    return render_template("web/book.html", form=form, problems=problems), status
+    return render_template("bookings/book.html", form=form, problems=problems), status
 
 
 @bp.route("/bookings")
@@ -81,12 +83,12 @@ def my_bookings():
     now = utcnow()
     upcoming = [b for b in mine if b.end_at > now]
     past = sorted((b for b in mine if b.end_at <= now), key=lambda b: b.start_at, reverse=True)
-    return render_template("web/my_bookings.html", upcoming=upcoming, past=past)
+    return render_template("bookings/my_bookings.html", upcoming=upcoming, past=past)
 
 
 def _detail(booking, problems=None, reason_form=None, status=200):
     return render_template(
-        "web/booking.html",
+        "bookings/booking.html",
         booking=booking,
         problems=problems or Problems(),
         reason_form=reason_form or ReasonForm(formdata=None),
@@ -112,7 +114,7 @@ def cancel_booking(booking_id: int):
             problems.add_service_error(error, ("reason",))
             return _detail(bookings.get_booking(me(), booking_id), problems, form, error.status)
         flash(_("The booking is cancelled; the time is free again."))
-        return redirect(url_for("web.booking_detail", booking_id=booking_id))
+        return redirect(url_for("bookings_pages.booking_detail", booking_id=booking_id))
     problems.add_form_errors(form)
     return _detail(booking, problems, form, 422)
 
@@ -126,7 +128,7 @@ def reschedule_booking(booking_id: int):
         form.start_date.data, form.start_time.data = form_values(booking.start_at, tz)
         form.end_date.data, form.end_time.data = form_values(booking.end_at, tz)
         form.purpose.data = booking.purpose
-        return render_template("web/reschedule.html", form=form, problems=problems, booking=booking)
+        return render_template("bookings/reschedule.html", form=form, problems=problems, booking=booking)
     status = 422
     if form.validate_on_submit():
         times = parse_times(form, tz, problems)
@@ -138,8 +140,8 @@ def reschedule_booking(booking_id: int):
                 status = error.status
             else:
                 flash(_("The booking is changed."))
-                return redirect(url_for("web.booking_detail", booking_id=booking_id))
+                return redirect(url_for("bookings_pages.booking_detail", booking_id=booking_id))
     else:
         problems.add_form_errors(form)
     booking = bookings.get_booking(me(), booking_id)
-    return render_template("web/reschedule.html", form=form, problems=problems, booking=booking), status
+    return render_template("bookings/reschedule.html", form=form, problems=problems, booking=booking), status

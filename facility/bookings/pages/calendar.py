@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from facility.bookings import rules
 from facility.bookings import services as bookings
 from facility.catalog.models import Resource
+from facility.core import time as clock_time
 from facility.http.localtime import form_values
 
 MINUTES_PER_DAY = 24 * 60
@@ -60,7 +61,7 @@ class Grid:
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    return rules.local_instant(day, 0, tz), rules.local_instant(day + timedelta(days=1), 0, tz)
+    return clock_time.local_instant(day, 0, tz), clock_time.local_instant(day + timedelta(days=1), 0, tz)
 
 
 def _minute(instant: datetime, tz: ZoneInfo, day: date) -> int:
@@ -129,7 +130,7 @@ def _busy_item(busy: rules.BusySpan, booking, viewer) -> Item:
         busy.end,
         "own" if own else busy.kind,
         label,
-        url_for("web.booking_detail", booking_id=booking.id),
+        url_for("bookings_pages.booking_detail", booking_id=booking.id),
         _("Details"),
     )
 
@@ -147,7 +148,7 @@ def _booking_link(resource: Resource, offer: Optional[rules.Interval], tz: ZoneI
         "end_date": end_date,
         "end_time": end_time,
     }
-    return url_for("web.new_booking") + "?" + urlencode(query)
+    return url_for("bookings_pages.new_booking") + "?" + urlencode(query)
 
 
 def column(title: str, day: date, tz: ZoneInfo, items: list[Item], href: Optional[str] = None) -> Column:
@@ -198,6 +199,6 @@ def opening_minutes(resource_or_facility) -> list[tuple[int, int]]:
     spans = []
     for day_spans in facility.opening_hours.values():
         for text in day_spans:
-            open_minute, close_minute = rules.parse_hours(text)
+            open_minute, close_minute = clock_time.parse_hours(text)
             spans.append((open_minute, close_minute if close_minute > open_minute else MINUTES_PER_DAY))
     return spans

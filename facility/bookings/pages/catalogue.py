@@ -11,15 +11,16 @@ from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
 
 from facility.accounts.qualifications import valid_on as qualification_valid_on
-from facility.bookings import rules
 from facility.bookings import services as bookings
-from facility.bookings.pages import calendar
+from facility.bookings.pages import bp, calendar
 from facility.bookings.rules import format_minutes
+from facility.catalog import services as catalog
 from facility.catalog.closures import ClosedDays
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import closed_days_for, list_facilities, list_resources
+from facility.core import time as clock_time
 from facility.http.localtime import FieldProblem, local_today, parse_date
-from facility.http.pages import bp, me
+from facility.http.pages import me
 
 
 def rules_in_words(resource: Resource) -> list[str]:
@@ -64,7 +65,7 @@ def qualification_in_words(resource: Resource, held: dict[str, date], today: Opt
 def opening_hours_in_words(facility: Facility) -> list[str]:
     names = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
     lines = []
-    for index, key in enumerate(rules.WEEKDAYS):
+    for index, key in enumerate(clock_time.WEEKDAYS):
         spans = facility.opening_hours.get(key, [])
         lines.append(f"{names[index]} {', '.join(spans) if spans else _('closed')}")
     closed = closed_days_for(facility)
@@ -111,7 +112,7 @@ def catalogue():
         )
         for f in list_facilities()
     ]
-    return render_template("web/catalogue.html", facilities=facilities)
+    return render_template("bookings/catalogue.html", facilities=facilities)
 
 
 def chosen_day(tz: ZoneInfo) -> tuple[date, Optional[str]]:
@@ -134,7 +135,7 @@ def _day_title(day: date, closed: Optional[ClosedDays] = None) -> str:
 
 @bp.route("/resources/<key>/week")
 def resource_week(key: str):
-    resource = bookings.get_resource(key)
+    resource = catalog.get_resource(key)
     tz = ZoneInfo(resource.facility.timezone)
     day, problem = chosen_day(tz)
     monday = day - timedelta(days=day.weekday())
@@ -146,7 +147,7 @@ def resource_week(key: str):
     opening = [(0, 24 * 60)] if resource.runs_unattended else calendar.opening_minutes(resource)
     grid = calendar.grid(columns, opening)
     return render_template(
-        "web/week.html",
+        "bookings/week.html",
         resource=resource,
         grid=grid,
         day=day,
@@ -161,7 +162,7 @@ def resource_week(key: str):
 
 @bp.route("/facilities/<key>/day")
 def facility_day(key: str):
-    facility = bookings.get_facility(key)
+    facility = catalog.get_facility(key)
     tz = ZoneInfo(facility.timezone)
     day, problem = chosen_day(tz)
     start, end = calendar.day_bounds(day, tz)
@@ -176,7 +177,7 @@ def facility_day(key: str):
         opening = [(0, 24 * 60)]
     grid = calendar.grid(columns, opening)
     return render_template(
-        "web/day.html",
+        "bookings/day.html",
         facility=facility,
         grid=grid,
         day=day,

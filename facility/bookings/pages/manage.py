@@ -1,9 +1,8 @@
-"""Lab managers: approvals (a GMP approval is an electronic signature), blackouts,
-resource status and qualifications."""
+"""Lab managers: approvals (a GMP approval is an electronic signature), blackouts and
+resource status."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
@@ -11,24 +10,20 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from facility.accounts import services as accounts
-from facility.accounts.models import UserQualification
 from facility.accounts.pages.sign_in import client_address
-from facility.accounts.qualifications import valid_on as qualification_valid_on
 from facility.accounts.throttle import is_throttled, record_failure
 from facility.bookings import services as bookings
-from facility.bookings.forms import BlackoutForm, DecisionForm, QualifyForm, ResourceStatusForm
+from facility.bookings.forms import BlackoutForm, DecisionForm, ResourceStatusForm
 from facility.bookings.models import Blackout
+from facility.bookings.pages import bp
 from facility.bookings.pages.book import parse_times
-from facility.catalog.models import Qualification, Resource
+from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
-from facility.core.config import default_zone
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
-from facility.http.localtime import FieldProblem, local_today, parse_date
-from facility.http.pages import Problems, bp, managed_facilities, me, require_manager
-
-EXPIRY_WARNING_DAYS = 30
+from facility.http.localtime import local_today
+from facility.http.pages import Problems, me, require_manager
 
 
 @bp.route("/manage/approvals")
@@ -36,13 +31,13 @@ def approvals():
     require_manager()
     pending = bookings.list_bookings(me(), bookings.BookingFilter(status="pending"))
     queue = sorted((b for b in pending if me().manages(b.facility)), key=lambda b: (b.created_at, b.id))
-    return render_template("web/approvals.html", queue=queue)
+    return render_template("bookings/approvals.html", queue=queue)
 
 
 def _decision_page(booking, form, problems, status=200):
     held = sorted(booking.user.qualifications, key=lambda q: q.qualification.name)
     return render_template(
-        "web/decide.html",
+        "bookings/decide.html",
         booking=booking,
         form=form,
         problems=problems,
@@ -82,7 +77,7 @@ def decide(booking_id: int):
     except ServiceError as error:
         problems.add_service_error(error, ("reason",))
         return _decision_page(bookings.get_booking(me(), booking_id), form, problems, error.status)
-    return redirect(url_for("web.approvals"))
+    return redirect(url_for("bookings_pages.approvals"))
 
 
 def _signature_ok(password: str, problems: Problems) -> bool:
@@ -106,14 +101,14 @@ def _signature_ok(password: str, problems: Problems) -> bool:
 
 def _blackout_targets():
     choices = {}
-    for facility in managed_facilities():
+    for facility in accounts.facilities_managed_by(me()):
         choices[f"facility:{facility.key}"] = _("%(name)s — the whole facility", name=facility.name)
         choices.update({f"resource:{r.key}": f"{facility.name} — {r.name}" for r in list_resources(facility)})
     return choices
 
 
 def _upcoming_blackouts():
-    ids = [f.id for f in managed_facilities()]
+    ids = [f.id for f in accounts.facilities_managed_by(me())]
     return list(
         db.session.scalars(
             select(Blackout)
@@ -136,7 +131,7 @@ def blackouts():
         else:
             problems.add_form_errors(form)
     return render_template(
-        "web/blackouts.html",
+        "bookings/blackouts.html",
         form=form,
         problems=problems,
         created=created,
@@ -149,10 +144,10 @@ def _add_blackout(form, problems: Problems):
     scope, _sep, key = (form.target.data or "").partition(":")
     try:
         if scope == "resource":
-            resource = bookings.get_resource(key, "target")
+            resource = catalog.get_resource(key, "target")
             facility, resource_key = resource.facility, resource.key
         else:
-            facility, resource_key = bookings.get_facility(key, "target"), None
+            facility, resource_key = catalog.get_facility(key, "target"), None
     except ServiceError as error:
         problems.add_service_error(error, ("target",))
         return None, [], 422
@@ -180,7 +175,7 @@ def _add_blackout(form, problems: Problems):
 
 
 def _managed_resources():
-    return [r for f in managed_facilities() for r in list_resources(f)]
+    return [r for f in accounts.facilities_managed_by(me()) for r in list_resources(f)]
 
 
 @bp.route("/manage/resources", methods=["GET"])
@@ -195,7 +190,7 @@ def resource_statuses(problems_for=None, problems=None, status=200):
                 formdata=None, status=resource.status, reason=resource.status_reason
             )
     return render_template(
-        "web/resources.html",
+        "bookings/resources.html",
         resources=_managed_resources(),
         forms=forms,
         problems_for=problems_for,
@@ -216,86 +211,6 @@ def set_resource_status(key: str):
                 raise
             return resource_statuses(problems_for=key, problems=problems, status=error.status)
         flash(_("%(name)s is now %(status)s.", name=resource.name, status=resource.status.replace("_", " ")))
-        return redirect(url_for("web.resource_statuses"))
+        return redirect(url_for("bookings_pages.resource_statuses"))
     problems.add_form_errors(form)
     return resource_statuses(problems_for=key, problems=problems, status=422)
-
-
-# --- qualifications ----------------------------------------------------------------------
-
-
-def _grantable_qualifications() -> list[Qualification]:
-    """Admins grant any qualification; a manager those that their facilities' resources require."""
-    if me().is_admin:
-        return list(db.session.scalars(select(Qualification).order_by(Qualification.name)))
-    ids = [f.id for f in managed_facilities()]
-    return list(
-        db.session.scalars(
-            select(Qualification)
-            .join(Resource, Resource.qualification_id == Qualification.id)
-            .where(Resource.facility_id.in_(ids))
-            .distinct()
-            .order_by(Qualification.name)
-        )
-    )
-
-
-def _expiring(qualifications: list[Qualification]) -> list[UserQualification]:
-    today = local_today(default_zone())
-    return list(
-        db.session.scalars(
-            select(UserQualification)
-            .where(
-                UserQualification.qualification_id.in_([q.id for q in qualifications]),
-                UserQualification.valid_until >= today,
-                UserQualification.valid_until <= today + timedelta(days=EXPIRY_WARNING_DAYS),
-            )
-            .order_by(UserQualification.valid_until)
-        )
-    )
-
-
-@bp.route("/manage/qualifications", methods=["GET", "POST"])
-def qualifications():
-    require_manager()
-    grantable = _grantable_qualifications()
-    form, problems = QualifyForm(), Problems()
-    form.qualification.choices = {q.key: q.name for q in grantable}
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            status = _grant(form, grantable, problems)
-            if status == 201:
-                flash(
-                    _(
-                        "Qualification recorded for %(email)s until %(day)s.",
-                        email=form.email.data.strip(),
-                        day=form.valid_until.data,
-                    )
-                )
-                return redirect(url_for("web.qualifications"))
-        else:
-            problems.add_form_errors(form)
-    return render_template(
-        "web/qualifications.html", form=form, problems=problems, expiring=_expiring(grantable), days=EXPIRY_WARNING_DAYS
-    ), status
-
-
-def _grant(form, grantable, problems: Problems) -> int:
-    if form.qualification.data not in {q.key for q in grantable}:
-        problems.add("qualification", _("Choose one of the qualifications your facilities require."))
-    try:
-        until = parse_date(form.valid_until.data, "valid_until")
-        if not qualification_valid_on(until, local_today(default_zone())):
-            problems.add("valid_until", _("The date is in the past."))
-    except FieldProblem as problem:
-        problems.add_field_problem(problem)
-    if problems:
-        return 422
-    try:
-        accounts.qualify(form.email.data, form.qualification.data, until, actor=me())
-    except ServiceError as error:
-        problems.add_service_error(error, ("email", "qualification"))
-        return error.status
-    return 201

@@ -1,5 +1,5 @@
-"""The feeds module's pages and the public feed URL share one blueprint."""
+"""The feeds' pages (subscribing, outside calendars) and the public feed URL share one blueprint."""
 
-from flask import Blueprint
+from facility.http.pages import page_blueprint
 
-bp = Blueprint("feeds", __name__)
+bp = page_blueprint("feeds_pages", __name__)

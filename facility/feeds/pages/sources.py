@@ -18,14 +18,15 @@ from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
-from facility.bookings import services as bookings
+from facility.accounts import services as accounts
 from facility.bookings.models import BLACKOUT_KINDS
+from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.errors import ServiceError
 from facility.feeds import sources
 from facility.feeds.fetch import format_size
 from facility.feeds.pages import bp
-from facility.http.pages import Problems, managed_facilities, me, require_manager
+from facility.http.pages import Problems, me, require_manager
 
 FIELDS = ("target", "name", "url", "upload", "kind")
 TARGET_ALIASES = {"facility": "target", "resource": "target"}
@@ -61,7 +62,7 @@ def calendar_sources():
             problems.add_service_error(error, FIELDS, TARGET_ALIASES)
             return _page(form, problems, error.status)
         flash(_("“%(name)s” added: %(count)d events became blackouts.", name=source.name, count=source.event_count))
-        return redirect(url_for("feeds.calendar_sources"))
+        return redirect(url_for("feeds_pages.calendar_sources"))
     return _page(form, problems, 200)
 
 
@@ -87,7 +88,7 @@ def refresh_calendar_source(source_id: int):
         form.target.choices = _targets()
         return _page(form, problems, error.status)
     flash(_("“%(name)s” refreshed: %(count)d events.", name=source.name, count=source.event_count))
-    return redirect(url_for("feeds.calendar_sources"))
+    return redirect(url_for("feeds_pages.calendar_sources"))
 
 
 @bp.route("/manage/calendar-sources/<int:source_id>/delete", methods=["POST"])
@@ -97,7 +98,7 @@ def delete_calendar_source(source_id: int):
     name = sources.get_source(source_id, me()).name
     removed = sources.delete_source(me(), source_id)
     flash(_("“%(name)s” removed, with its %(count)d blackouts.", name=name, count=removed))
-    return redirect(url_for("feeds.calendar_sources"))
+    return redirect(url_for("feeds_pages.calendar_sources"))
 
 
 def _page(form: SourceForm, problems: Problems, status: int):
@@ -113,7 +114,7 @@ def _page(form: SourceForm, problems: Problems, status: int):
 
 def _targets() -> dict[str, str]:
     choices = {}
-    for facility in managed_facilities():
+    for facility in accounts.facilities_managed_by(me()):
         choices[f"facility:{facility.key}"] = _("%(name)s — the whole facility", name=facility.name)
         choices.update({f"resource:{r.key}": f"{facility.name} — {r.name}" for r in list_resources(facility)})
     return choices
@@ -122,7 +123,7 @@ def _targets() -> dict[str, str]:
 def _add(form: SourceForm):
     scope, _sep, key = (form.target.data or "").partition(":")
     if scope == "resource":
-        resource = bookings.get_resource(key, "target")
+        resource = catalog.get_resource(key, "target")
         facility_key, resource_key = resource.facility.key, resource.key
     else:
         facility_key, resource_key = key, None

@@ -18,6 +18,7 @@ from facility.feeds import services
 from facility.feeds.forms import MINE, FeedForm
 from facility.feeds.links import base_url, feed_url, signing_key, webcal_url
 from facility.feeds.pages import bp
+from facility.http.pages import public
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
@@ -47,6 +48,7 @@ def feed_caches() -> dict:
 
 
 @bp.route("/calendar/<secret>.ics")
+@public
 def feed(secret: str):
     """The feed, for whoever holds its URL. Unknown, revoked and malformed secrets look alike."""
     found = services.feed_for_secret(secret)
@@ -126,7 +128,7 @@ def subscribe():
         form.follow.errors = [str(error)]
         return _page(form, error.status)
     flash(_("Your new feed is ready: add its address to your calendar."))
-    return redirect(url_for("feeds.subscribe", fresh=created.id, _anchor=f"feed-{created.id}"))
+    return redirect(url_for("feeds_pages.subscribe", fresh=created.id, _anchor=f"feed-{created.id}"))
 
 
 @bp.route("/account/calendar-feeds/<int:feed_id>/revoke", methods=["POST"])
@@ -134,7 +136,7 @@ def subscribe():
 def revoke(feed_id: int):
     services.revoke_feed(current_user, feed_id)
     flash(_("Feed removed: its address no longer works, and calendars that subscribed to it stop updating."))
-    return redirect(url_for("feeds.subscribe"))
+    return redirect(url_for("feeds_pages.subscribe"))
 
 
 @bp.route("/account/calendar-feeds/<int:feed_id>/regenerate", methods=["POST"])
@@ -142,4 +144,4 @@ def revoke(feed_id: int):
 def regenerate(feed_id: int):
     services.regenerate_feed(current_user, feed_id, signing_key())
     flash(_("The feed has a new address; the old one no longer works. Subscribe again with the new one."))
-    return redirect(url_for("feeds.subscribe", fresh=feed_id, _anchor=f"feed-{feed_id}"))
+    return redirect(url_for("feeds_pages.subscribe", fresh=feed_id, _anchor=f"feed-{feed_id}"))

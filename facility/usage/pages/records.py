@@ -19,18 +19,18 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from facility.aid import services as aid
-from facility.bookings import services as bookings
+from facility.accounts import services as accounts
 from facility.bookings.pages.book import parse_times
+from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError, forbidden
 from facility.core.extensions import db
 from facility.http.localtime import form_values, format_span
-from facility.http.pages import Problems, managed_facilities, me, require_manager
+from facility.http.pages import Problems, me, require_manager
 from facility.usage import services
 from facility.usage.models import UsageRecord
-from facility.usage.pages.reports import bp
+from facility.usage.pages import bp
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 200
@@ -99,7 +99,7 @@ def _record(form: UsageRecordForm, problems: Problems) -> tuple[Optional[UsageRe
     """Record the use the form describes, or note the problems: (record or None, HTTP status)."""
     resource = None
     try:
-        resource = bookings.get_resource(form.resource.data or "", "resource")
+        resource = catalog.get_resource(form.resource.data or "", "resource")
     except ServiceError as error:
         problems.add_service_error(error, USAGE_FIELDS)
     corrects = _corrects(form, problems)
@@ -121,7 +121,7 @@ def _record(form: UsageRecordForm, problems: Problems) -> tuple[Optional[UsageRe
 @login_required
 def manage_usage():
     require_manager()
-    facilities = managed_facilities()
+    facilities = accounts.facilities_managed_by(me())
     if not facilities:  # an administrator, and no facility yet: nothing anyone manages
         raise forbidden(_("Recording use is for the managers of a facility."))
     form, problems = UsageRecordForm(), Problems()
@@ -167,41 +167,3 @@ def manage_usage():
 
 def _span(record: UsageRecord) -> str:
     return format_span(record.start_at, record.end_at, record.resource.facility.timezone)
-
-
-# --- the state-aid ledger ------------------------------------------------------------------
-
-
-@bp.route("/manage/state-aid")
-@login_required
-def state_aid():
-    require_manager()
-    start_text = (request.args.get("from") or "").strip()
-    end_text = (request.args.get("to") or "").strip()
-    context = {"start": start_text, "end": end_text, "problem": None, "ledger": None}
-    try:
-        period = aid.period_of(start_text, end_text)
-        ledger = aid.ledger(me(), period)
-    except ServiceError as error:
-        if error.status == 403:
-            raise
-        context["problem"] = " ".join(v.message for v in error.violations)
-        return render_template("usage/state_aid.html", **context), 422 if error.status == 404 else error.status
-    # the statement is asked for with what was typed, or the days the defaults gave: the same period
-    start, end = start_text or ledger["from"][:10], end_text or aid.last_day(ledger["to"])
-    window = aid.window_for(period.end)
-    zone = aid.settings().zone
-    context.update(
-        start=start,
-        end=end,
-        ledger=ledger,
-        three_from=window.start.astimezone(zone).date().isoformat(),
-        three_to=aid.last_day(window.end.astimezone(zone).isoformat()),
-        statements={
-            e["organisation"]: url_for(
-                "aid.statement", key=e["organisation"], format="text", **{"from": start, "to": end}
-            )
-            for e in ledger["organisations"]
-        },
-    )
-    return render_template("usage/state_aid.html", **context)

@@ -13,26 +13,27 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Optional
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup
 
+from facility.accounts import services as accounts
 from facility.bookings import services as bookings
 from facility.bookings.models import Booking
+from facility.catalog import services as catalog
 from facility.core.config import default_zone
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError, forbidden
 from facility.core.extensions import db
 from facility.http.localtime import local_today
-from facility.http.pages import managed_facilities, me, require_admin, require_manager, safe_next
+from facility.http.pages import me, require_an_admin, require_manager, safe_next
 from facility.usage import indicators as indicator_queries
 from facility.usage import projects as project_services
 from facility.usage import reports, services
 from facility.usage.models import Project
-
-bp = Blueprint("usage_pages", __name__)
+from facility.usage.pages import bp
 
 DISPLAY_REFRESH_SECONDS = 60
 DISPLAY_LOOKAHEAD = timedelta(days=31)
@@ -98,7 +99,7 @@ def _usage_state_global(booking: Booking) -> Optional[str]:
 
 
 def _usage_action(booking_id: int, action, done: str):
-    back = safe_next(request.form.get("next"), url_for("web.booking_detail", booking_id=booking_id))
+    back = safe_next(request.form.get("next"), url_for("bookings_pages.booking_detail", booking_id=booking_id))
     try:
         action(me(), booking_id)
     except ServiceError as error:
@@ -145,7 +146,7 @@ def _slot(booking: Optional[Booking], user) -> Optional[DisplaySlot]:
 @bp.route("/display/<resource_key>")
 @login_required
 def display(resource_key: str):
-    resource = bookings.get_resource(resource_key)
+    resource = catalog.get_resource(resource_key)
     now = utcnow()
     upcoming = bookings.active_bookings(resource, (now, now + DISPLAY_LOOKAHEAD))
     current = next((b for b in upcoming if b.start_at <= now < b.end_at), None)
@@ -242,7 +243,7 @@ def report_charts(facility: dict, trend: list[dict]) -> dict:
 @login_required
 def monthly_report():
     require_manager()
-    facilities = managed_facilities()
+    facilities = accounts.facilities_managed_by(me())
     if not facilities:
         raise forbidden(_("Reports are for the managers of a facility."))
     key = request.args.get("facility") or facilities[0].key
@@ -321,7 +322,7 @@ def _csv_response(header: list[str], rows: list[list], filename: str) -> Respons
 @bp.route("/admin/indicators")
 @login_required
 def indicators():
-    require_admin()
+    require_an_admin()
     start, end = _period_args()
     context = {
         "start": start,
@@ -344,7 +345,7 @@ def indicators():
 @bp.route("/admin/indicators.csv")
 @login_required
 def indicators_csv():
-    require_admin()
+    require_an_admin()
     start, end = _period_args()
     period = _period_or_abort(start, end)
     rows = [
@@ -364,7 +365,7 @@ def _period_or_abort(start: str, end: str):
 @bp.route("/admin/indicators/<name>.csv", endpoint="indicator_detail_csv")
 @login_required
 def indicator_detail(name: str):
-    require_admin()
+    require_an_admin()
     if name not in indicator_queries.INDICATORS:
         abort(404, description=_("There is no indicator '%(name)s'.", name=name))
     start, end = _period_args()
@@ -432,6 +433,3 @@ def project_page(project_id: int):
     return render_template(
         "usage/project.html", project=project, facilities=facilities, months=months, cells=cells, totals=totals
     )
-
-
-from facility.usage.pages import records  # noqa: E402,F401  (the managers' pages register on bp too)

@@ -1,52 +1,15 @@
-"""The command line of API.md: ``flask --app wsgi facility ...``."""
+"""`flask facility create-organisation | create-user | qualify | token`."""
 
 from __future__ import annotations
 
 import sys
-from functools import wraps
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup
 
 from facility.accounts import services as accounts
-from facility.accounts.models import ORGANISATION_KINDS, ROLES, SIZE_CLASSES
-from facility.core.errors import ServiceError
-
-group = AppGroup("facility", help="Manage the facility booking service.")
-
-
-def reports_errors(command):
-    """A service error ends the command with a clear message and exit status 1."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except ServiceError as error:
-            raise click.ClickException("; ".join(_describe(v) for v in error.violations)) from None
-
-    return wrapper
-
-
-def _describe(violation) -> str:
-    return f"{violation.field}: {violation.message}" if violation.field else violation.message
-
-
-@group.command("load-catalog")
-@click.argument("path", required=False, type=click.Path(dir_okay=False))
-@reports_errors
-def load_catalog_command(path):
-    """Load facilities, resources and qualifications from instruments.yaml (idempotent)."""
-    from facility.catalog.loader import CatalogError
-    from facility.catalog.services import load_catalog
-
-    path = path or current_app.config["FACILITY_CATALOG"]
-    try:
-        summary = load_catalog(path)
-    except CatalogError as error:
-        raise click.ClickException("the catalogue was not loaded:\n  " + "\n  ".join(error.problems)) from None
-    click.echo(f"{path}: {summary}")
+from facility.accounts.models import ROLES
+from facility.core.cli import group, reports_errors
+from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
 
 
 @group.command("create-organisation")
@@ -101,16 +64,3 @@ def token_command(email, name):
     """Print a new personal API token for a user (shown once; only its hash is kept)."""
     _token, secret = accounts.issue_token(email, name)
     click.echo(secret)
-
-
-@group.command("seed-demo")
-@reports_errors
-def seed_demo_command():
-    """Load a small, realistic demo data set (a living week across the three facilities)."""
-    from facility.demo import seed_demo
-
-    click.echo(seed_demo())
-
-
-def init_app(app: Flask) -> None:
-    app.cli.add_command(group)
