@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import select
-
-from facility.accounts.models import UserQualification
+from facility.accounts.services import expiring_qualifications
 from facility.core.config import default_zone
-from facility.core.extensions import db
 from facility.core.mail import send_once, send_template
-
-QUALIFICATION_WARNING_DAYS = 30
 
 
 def warn_expiring_qualifications(now: datetime) -> int:
-    """Warn each user once, 30 days before a qualification of theirs lapses."""
-    today = now.astimezone(default_zone()).date()
-    rows = db.session.scalars(
-        select(UserQualification).where(
-            UserQualification.valid_until >= today,
-            UserQualification.valid_until <= today + timedelta(days=QUALIFICATION_WARNING_DAYS),
-        )
-    )
+    """Warn each user once, ``EXPIRY_WARNING_DAYS`` before a qualification of theirs lapses."""
     sent = 0
-    for held in list(rows):
+    for held in expiring_qualifications(now.astimezone(default_zone()).date()):
         key = f"qualification-expiry:{held.id}:{held.valid_until.isoformat()}"
         sent += send_once(
             key,

@@ -16,8 +16,9 @@ from facility.accounts.models import ROLES, ApiToken, Organisation, User, UserQu
 from facility.accounts.qualifications import EXPIRY_WARNING_DAYS
 from facility.catalog.models import Facility, Qualification, Resource
 from facility.catalog.services import list_facilities
+from facility.core.access import require_admin
 from facility.core.database import utcnow, write_transaction
-from facility.core.errors import forbidden, invalid, not_found
+from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
 from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
 
@@ -201,23 +202,6 @@ def change_password(user: User, current: str, new: str) -> User:
     return user
 
 
-def require_manager_of(actor: User, facility: Facility, action: str = "do this") -> None:
-    """403 unless ``actor`` manages ``facility`` (administrators manage every facility)."""
-    if not actor.manages(facility):
-        raise forbidden(f"Only a manager of this facility can {action}.")
-
-
-def require_a_manager(actor: Optional[User], message: str = "Only lab managers can do this.") -> None:
-    """403 unless ``actor`` manages some facility (``User.manages_any``)."""
-    if actor is None or not actor.manages_any:
-        raise forbidden(message)
-
-
-def _require_admin(actor: Optional[User]) -> None:
-    if actor is None or not actor.is_admin:
-        raise forbidden("Only an administrator can do this.")
-
-
 def list_organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
 
@@ -228,7 +212,7 @@ def list_users() -> list[User]:
 
 def update_user(actor: User, user_id: int, *, role: str, facilities: Iterable[str] = (), active: bool = True) -> User:
     """An administrator sets a user's role, managed facilities and whether they may sign in."""
-    _require_admin(actor)
+    require_admin(actor)
     if role not in ROLES:
         raise invalid("invalid", f"Role must be one of {', '.join(ROLES)}.", "role")
     facility_keys = list(dict.fromkeys(facilities))

@@ -30,9 +30,10 @@ from sqlalchemy import and_, delete, select
 from sqlalchemy.orm import aliased
 
 from facility.accounts.models import Organisation
-from facility.accounts.services import managers_of, require_a_manager
+from facility.accounts.services import managers_of
 from facility.aid import rules
 from facility.catalog.models import Facility, Resource, ResourceRate
+from facility.core.access import require_a_manager
 from facility.core.config import default_zone
 from facility.core.database import write_transaction
 from facility.core.errors import invalid, not_found

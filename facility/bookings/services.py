@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from facility import audit
 from facility.accounts.models import User, UserQualification
-from facility.accounts.services import require_manager_of
 from facility.bookings import rules, states
 from facility.bookings.models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
 from facility.bookings.states import BookingStatus
 from facility.catalog.models import RESOURCE_STATUSES, Facility, Resource
 from facility.catalog.services import closed_days_for, get_facility, get_resource
 from facility.core import time as clock_time
+from facility.core.access import require_manager_of
 from facility.core.database import utcnow, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.events import booking_was

@@ -34,11 +34,11 @@ from sqlalchemy import delete, select
 
 from facility import audit
 from facility.accounts.models import User
-from facility.accounts.services import require_manager_of
 from facility.bookings.models import BLACKOUT_KINDS, Blackout, Booking
 from facility.bookings.services import bookings_under_blackouts
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
+from facility.core.access import require_manager_of
 from facility.core.database import utcnow, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found
 from facility.core.extensions import db

@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, distinct, func, select
 
 from facility.accounts.models import Organisation, User
-from facility.accounts.services import require_manager_of
 from facility.bookings import states
 from facility.bookings.models import Booking
 from facility.bookings.rules import minutes as span_minutes
 from facility.bookings.services import hours_for
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility
+from facility.core.access import require_manager_of
 from facility.core.errors import forbidden, invalid
 from facility.core.extensions import db
 from facility.core.time import FIRST_YEAR, LAST_YEAR

@@ -11,13 +11,13 @@ from sqlalchemy import func, or_, select
 
 from facility import audit
 from facility.accounts.models import User
-from facility.accounts.services import require_manager_of
 from facility.bookings.models import Booking
 from facility.bookings.rules import Violation
 from facility.bookings.services import change_status, get_booking, status_snapshot
 from facility.bookings.states import COMPLETED, NO_SHOW, can_change
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
+from facility.core.access import require_manager_of
 from facility.core.database import utcnow, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found
 from facility.core.events import booking_was

@@ -8,8 +8,8 @@ import pytest
 
 from facility.accounts.models import User
 from facility.accounts.qualifications import expired_on, valid_on
-from facility.accounts.services import require_a_manager, require_manager_of
 from facility.catalog.models import Facility
+from facility.core.access import require_a_manager, require_manager_of
 from facility.core.errors import ServiceError
 from tests.support import clock as clocks
 from tests.web.conftest import PASSWORD, Browserless

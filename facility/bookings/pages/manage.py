@@ -19,6 +19,7 @@ from facility.bookings.pages import bp
 from facility.bookings.pages.book import parse_times
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
+from facility.core.access import require_manager_of
 from facility.core.database import utcnow
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
@@ -51,7 +52,7 @@ def _decision_page(booking, form, problems, status=200):
 def decide(booking_id: int):
     require_manager()
     booking = bookings.get_booking(me(), booking_id)
-    accounts.require_manager_of(me(), booking.facility, "decide this request")
+    require_manager_of(me(), booking.facility, "decide this request")
     form, problems = DecisionForm(), Problems()
     if request.method == "GET" or not form.validate_on_submit():
         problems.add_form_errors(form)
