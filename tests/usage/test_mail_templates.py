@@ -21,8 +21,8 @@ from facility.bookings.models import Booking
 from facility.catalog.models import Facility
 from facility.extensions import db
 from facility.jobs.mail import mail_language, render_mail, send_template
-from tests.conftest import sqlite_url
-from tests.usage.conftest import add_booking, local
+from tests.support.databases import sqlite_url
+from tests.support.factory import add_booking, local
 
 MAIL_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
 URL = "http://facility.test/bookings/"
