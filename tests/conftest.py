@@ -1,7 +1,9 @@
-"""Fixtures: the app on SQLite and on a real PostgreSQL, served over real HTTP.
+"""Fixtures: the app on SQLite and on a real PostgreSQL, reached through Flask's test client.
 
 Each database is migrated and loaded with ``tests/catalog.yaml`` once per session; every
 test gets its own copy (a copied SQLite file, or a PostgreSQL database made from a template).
+The helpers behind these fixtures live in ``tests/support/`` (conftest files hold fixtures only
+and never import each other).
 
 Time is frozen for every test (the autouse ``clock`` fixture, ``tests/support/clock.py``);
 tests marked ``any_date`` run at each of ``clock.INSTANTS``.
@@ -9,27 +11,19 @@ tests marked ``any_date`` run at each of ``clock.INSTANTS``.
 
 from __future__ import annotations
 
-import itertools
 import os
-import shutil
-from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
+from aiosmtpd.controller import Controller
 
-from facility import create_app
-from facility.accounts import services as accounts
-from facility.catalog.services import load_catalog
 from facility.core.extensions import db
 from tests.support import clock as clocks
-from tests.support.clock import STOCKHOLM
-from tests.support.live import ApiClient, LiveServer
-from tests.support.postgres import PostgresServer
-
-HERE = Path(__file__).resolve().parent
-TEST_CATALOG = HERE / "catalog.yaml"
-_database_numbers = itertools.count()
+from tests.support.databases import make_app, postgres_url, prepare_database, sqlite_url
+from tests.support.factory import People
+from tests.support.live import LiveServer
+from tests.support.mail import Inbox
+from tests.support.postgres import PostgresServer, free_port
 
 
 def pytest_generate_tests(metafunc):
@@ -74,29 +68,6 @@ def clock(request):
         yield clocks.Clock(instant)
 
 
-def make_app(url: str, tmp_path: Path):
-    # Calendar sources are served to the tests from 127.0.0.1, which production refuses.
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "FACILITY_BASE_URL": "http://facility.test",
-            "FACILITY_SOURCE_ALLOW_PRIVATE": True,
-        }
-    )
-
-
-def prepare_database(url: str, tmp_path: Path) -> None:
-    app = make_app(url, tmp_path)
-    with clocks.travel(clocks.SETUP_INSTANT), app.app_context():
-        upgrade(revision="heads")
-        load_catalog(TEST_CATALOG)
-        accounts.create_organisation("lu", "Lund University", "university")
-        accounts.create_organisation("cellco", "CellCo AB", "company", "small")
-        db.engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def postgres():
     server = PostgresServer().start()
@@ -116,18 +87,6 @@ def postgres_template(postgres, tmp_path_factory) -> str:
     postgres.execute("CREATE DATABASE facility_template")
     prepare_database(postgres.url("facility_template"), tmp_path_factory.mktemp("pg-template"))
     return "facility_template"
-
-
-def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "facility.sqlite3"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
-
-
-def postgres_url(postgres, template: str) -> str:
-    name = f"facility_test_{next(_database_numbers)}"
-    postgres.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-    return postgres.url(name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -150,48 +109,25 @@ def app(database_url, tmp_path):
 
 @pytest.fixture
 def live_server(app):
+    """The app served over a real socket, for the tests where an outside process (a browser)
+    must connect; everything else uses Flask's test client."""
     server = LiveServer(app).start()
     yield server
     server.stop()
 
 
-class People:
-    """Makes users with tokens and qualifications, and API clients for them."""
-
-    def __init__(self, app, base_url: str):
-        self.app, self.base_url = app, base_url
-        self._numbers = itertools.count(1)
-
-    def make(
-        self,
-        role: str = "scientist",
-        *,
-        organisation: str = "lu",
-        facilities=(),
-        qualifications=(),
-        password: str | None = None,
-    ) -> ApiClient:
-        email = f"{role}{next(self._numbers)}@example.org"
-        with self.app.app_context():
-            accounts.create_user(
-                email, f"Test {role.title()}", organisation, role, facilities=facilities, password=password
-            )
-            for key in qualifications:
-                accounts.qualify(email, key, clocks.today() + timedelta(days=365))
-            _token, secret = accounts.issue_token(email)
-        return ApiClient(self.base_url, secret, email)
+@pytest.fixture
+def people(app) -> People:
+    return People(app)
 
 
 @pytest.fixture
-def people(app, live_server) -> People:
-    return People(app, live_server.url)
-
-
-def local_slot(days_ahead: int, hour: int, hours: float = 1, *, weekday: int = 1, minute: int = 0):
-    """An RFC 3339 (start, end) pair: the first ``weekday`` (Mon=0) at least ``days_ahead`` days
-    from today (the frozen clock's, in Stockholm), at ``hour:minute`` Stockholm time, lasting ``hours``."""
-    day = clocks.today() + timedelta(days=days_ahead)
-    day += timedelta(days=(weekday - day.weekday()) % 7)
-    start = datetime.combine(day, time(hour, minute), STOCKHOLM)
-    end = start + timedelta(hours=hours)
-    return start.isoformat(), end.isoformat()
+def smtp(app):
+    """A real SMTP server on 127.0.0.1; the app sends its mail there."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(FACILITY_SMTP_HOST="127.0.0.1", FACILITY_SMTP_PORT=port, FACILITY_MAIL_FROM="facility@test")
+    yield inbox
+    controller.stop()

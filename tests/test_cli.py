@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from facility.core.extensions import db
-from tests.conftest import TEST_CATALOG, make_app, sqlite_url
+from tests.support.databases import TEST_CATALOG, make_app, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[1]
 

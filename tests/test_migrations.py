@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from facility.core.extensions import db
-from tests.conftest import postgres_url
+from tests.support.databases import postgres_url
 
 
 def test_migrated_schema_matches_the_models(app):

@@ -12,7 +12,7 @@ from facility.catalog.models import Facility
 from facility.core.access import require_a_manager, require_manager_of
 from facility.core.errors import ServiceError
 from tests.support import clock as clocks
-from tests.web.conftest import PASSWORD, Browserless
+from tests.support.clients import PASSWORD
 
 LAB, GMP = Facility(id=1, key="lab"), Facility(id=2, key="gmp")
 
@@ -71,7 +71,7 @@ def test_the_checks_raise_the_one_error_type_with_a_403():
     require_manager_of(user("admin"), GMP)
 
 
-def test_a_manager_of_another_facility_cannot_decide_their_own_request(people, live_server):
+def test_a_manager_of_another_facility_cannot_decide_their_own_request(people):
     # a lab manager may see their own GMP request, but deciding it is for the GMP unit's managers
     manager = people.make("manager", facilities=["lab"], qualifications=["gowning-grade-b"], password=PASSWORD)
     day = clocks.today() + timedelta(days=10)
@@ -86,17 +86,17 @@ def test_a_manager_of_another_facility_cannot_decide_their_own_request(people, l
             "purpose": "run",
         },
     )
-    assert booking.status_code == 201 and booking.json()["status"] == "pending", booking.text
-    browser = Browserless(live_server.url)
+    assert booking.status_code == 201 and booking.get_json()["status"] == "pending", booking.text
+    browser = people.visitor()
     browser.sign_in(manager.email)
-    page = browser.get(f"/manage/approvals/{booking.json()['id']}")
+    page = browser.get(f"/manage/approvals/{booking.get_json()['id']}")
     assert page.status_code == 403
     assert "Not allowed" in page.text and "Only a manager of this facility can decide this request." in page.text
 
 
-def test_admin_pages_refuse_others_with_the_one_error_page(people, live_server):
+def test_admin_pages_refuse_others_with_the_one_error_page(people):
     scientist = people.make(password=PASSWORD)
-    browser = Browserless(live_server.url)
+    browser = people.visitor()
     browser.sign_in(scientist.email)
     page = browser.get("/admin")
     assert page.status_code == 403

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from facility.accounts import services as accounts
-from tests.usage.conftest import add_usage, local, smtp  # noqa: F401  (smtp: a fixture used here)
+from tests.support.factory import add_usage, local
 
 
 @pytest.fixture

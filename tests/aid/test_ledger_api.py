@@ -15,8 +15,8 @@ import io
 import pytest
 
 from facility.catalog.services import load_catalog
-from tests.conftest import TEST_CATALOG
-from tests.usage.conftest import add_usage, local
+from tests.support.databases import TEST_CATALOG
+from tests.support.factory import add_usage, local
 
 OCTOBER = {"from": "2026-10-01", "to": "2026-10-31"}
 
@@ -32,9 +32,9 @@ def company_entry(body, key="cellco"):
 
 
 def test_the_ledger_per_company_for_a_month(ledger_data, manager):
-    response = manager.get("/state-aid", params=OCTOBER)
+    response = manager.get("/state-aid", query_string=OCTOBER)
     assert response.status_code == 200, response.text
-    body = response.json()
+    body = response.get_json()
     assert body["from"] == "2026-10-01T00:00:00+02:00" and body["to"] == "2026-11-01T00:00:00+01:00"
     assert (body["ceiling_eur"], body["eur_sek"], body["warn_at"]) == (300000.0, 11.0, 0.8)
     assert "2023/2831" in body["regulation"]
@@ -58,22 +58,25 @@ def test_the_ledger_per_company_for_a_month(ledger_data, manager):
 
 
 def test_one_organisation_and_a_period_without_use(ledger_data, manager):
-    body = manager.get("/state-aid", params={**OCTOBER, "organisation": "cellco"}).json()
+    body = manager.get("/state-aid", query_string={**OCTOBER, "organisation": "cellco"}).get_json()
     assert [e["organisation"] for e in body["organisations"]] == ["cellco"]
-    quiet = manager.get("/state-aid", params={"from": "2025-01-01", "to": "2025-01-31", "organisation": "cellco"})
+    quiet = manager.get("/state-aid", query_string={"from": "2025-01-01", "to": "2025-01-31", "organisation": "cellco"})
     assert quiet.status_code == 200
-    [entry] = quiet.json()["organisations"]
+    [entry] = quiet.get_json()["organisations"]
     assert entry["period"]["subsidised_sek"] == 0.0 and entry["period"]["hours"] == 0.0
     # the three years up to January 2025 (from 2022-02-01) hold both days of 2023: 4,000 SEK each
     assert entry["three_years"]["subsidised_sek"] == 8000.0
     # the three years that end with 2026-10-30 start on 2023-10-31: both in, nor the run across the month end
-    edge = manager.get("/state-aid", params={"from": "2026-10-01", "to": "2026-10-30", "organisation": "cellco"})
-    assert edge.json()["organisations"][0]["three_years"]["subsidised_sek"] == 8000.0 + 40800.0
-    assert manager.get("/state-aid", params={"from": "2025-01-01", "to": "2025-01-31"}).json()["organisations"] == []
+    edge = manager.get("/state-aid", query_string={"from": "2026-10-01", "to": "2026-10-30", "organisation": "cellco"})
+    assert edge.get_json()["organisations"][0]["three_years"]["subsidised_sek"] == 8000.0 + 40800.0
+    assert (
+        manager.get("/state-aid", query_string={"from": "2025-01-01", "to": "2025-01-31"}).get_json()["organisations"]
+        == []
+    )
 
 
 def test_the_default_period_is_the_three_years_up_to_today(ledger_data, manager):
-    body = manager.get("/state-aid").json()
+    body = manager.get("/state-aid").get_json()
     cellco = company_entry(body)
     # today (2026-11 or later): October 2026 in full and the November part of the run across the month end
     assert cellco["period"]["subsidised_sek"] == cellco["three_years"]["subsidised_sek"]
@@ -93,15 +96,17 @@ def test_a_change_of_rates_applies_from_the_load_and_never_reprices_past_use(led
         # after the load (now): 10 h of the bioreactor at 1,500 - 1,200 = 300 SEK/h
         add_usage("lab-bioreactor", ledger_data["company"].email, local("2030-01-07 08:00"), local("2030-01-07 18:00"))
         assert load_catalog(changed).updated == 0  # idempotent: no new rates
-    assert company_entry(manager.get("/state-aid", params=OCTOBER).json())["period"]["subsidised_sek"] == 43200.0
-    later = company_entry(manager.get("/state-aid", params={"from": "2030-01-01", "to": "2030-01-31"}).json())
+    assert (
+        company_entry(manager.get("/state-aid", query_string=OCTOBER).get_json())["period"]["subsidised_sek"] == 43200.0
+    )
+    later = company_entry(manager.get("/state-aid", query_string={"from": "2030-01-01", "to": "2030-01-31"}).get_json())
     assert later["period"]["subsidised_sek"] == 3000.0
 
 
 def test_the_statement_per_resource_and_rate(ledger_data, manager):
-    response = manager.get("/state-aid/organisations/cellco/statement", params=OCTOBER)
+    response = manager.get("/state-aid/organisations/cellco/statement", query_string=OCTOBER)
     assert response.status_code == 200, response.text
-    body = response.json()
+    body = response.get_json()
     assert (body["organisation"], body["name"]) == ("cellco", "CellCo AB")
     lines = {line["resource"]: line for line in body["lines"]}
     assert list(lines) == ["gmp-suite", "lab-bioreactor", "lab-bsc"]
@@ -126,7 +131,7 @@ def test_the_statement_per_resource_and_rate(ledger_data, manager):
 
 
 def test_the_statement_to_sign_as_text_and_as_csv(ledger_data, manager):
-    text = manager.get("/state-aid/organisations/cellco/statement", params={**OCTOBER, "format": "text"})
+    text = manager.get("/state-aid/organisations/cellco/statement", query_string={**OCTOBER, "format": "text"})
     assert text.status_code == 200 and text.headers["Content-Type"].startswith("text/plain")
     assert "cellco-2026-10-01-2026-11-01.txt" in text.headers["Content-Disposition"]
     for words in (
@@ -140,7 +145,7 @@ def test_the_statement_to_sign_as_text_and_as_csv(ledger_data, manager):
         "For the undertaking: ____",
     ):
         assert words in text.text, words
-    table = manager.get("/state-aid/organisations/cellco/statement", params={**OCTOBER, "format": "csv"})
+    table = manager.get("/state-aid/organisations/cellco/statement", query_string={**OCTOBER, "format": "csv"})
     assert table.status_code == 200 and table.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(table.text)))
     assert [r["resource"] for r in rows] == ["gmp-suite", "lab-bioreactor", "lab-bsc", "TOTAL", "THREE YEARS"]
@@ -150,11 +155,11 @@ def test_the_statement_to_sign_as_text_and_as_csv(ledger_data, manager):
 
 
 def test_an_admin_may_and_a_scientist_may_not(ledger_data, people):
-    assert people.make("admin").get("/state-aid", params=OCTOBER).status_code == 200
+    assert people.make("admin").get("/state-aid", query_string=OCTOBER).status_code == 200
     scientist = ledger_data["company"]
     for path in ("/state-aid", "/state-aid/organisations/cellco/statement"):
-        response = scientist.get(path, params=OCTOBER)
-        assert response.status_code == 403 and response.json()["errors"][0]["code"] == "forbidden"
+        response = scientist.get(path, query_string=OCTOBER)
+        assert response.status_code == 403 and response.get_json()["errors"][0]["code"] == "forbidden"
 
 
 @pytest.mark.parametrize(
@@ -175,14 +180,14 @@ def test_an_admin_may_and_a_scientist_may_not(ledger_data, people):
     ],
 )
 def test_bad_input_is_a_clear_error(ledger_data, manager, path, params, status, code, field):
-    response = manager.get(path, params=params)
+    response = manager.get(path, query_string=params)
     assert response.status_code == status, response.text
-    [error] = response.json()["errors"]
+    [error] = response.get_json()["errors"]
     assert (error["code"], error.get("field")) == (code, field)
     assert error["message"]
 
 
 def test_an_unknown_statement_format_is_refused(ledger_data, manager):
-    response = manager.get("/state-aid/organisations/cellco/statement", params={**OCTOBER, "format": "pdf"})
+    response = manager.get("/state-aid/organisations/cellco/statement", query_string={**OCTOBER, "format": "pdf"})
     assert response.status_code == 422
-    assert [(e["code"], e["field"]) for e in response.json()["errors"]] == [("invalid", "format")]
+    assert [(e["code"], e["field"]) for e in response.get_json()["errors"]] == [("invalid", "format")]

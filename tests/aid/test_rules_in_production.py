@@ -13,7 +13,7 @@ from facility.aid import services as aid
 from facility.catalog.models import Resource, ResourceRate
 from facility.core.extensions import db
 from tests.aid.test_rules import HAND_COMPUTED
-from tests.usage.conftest import add_usage, local
+from tests.support.factory import add_usage, local
 
 
 def test_the_ledger_gives_the_hand_computed_aid_of_each_case(app, people):

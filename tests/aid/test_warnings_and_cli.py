@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 
 from facility.aid.services import warn_state_aid
-from tests.conftest import sqlite_url
+from tests.support.databases import sqlite_url
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc)
 

@@ -11,9 +11,8 @@ from flask_migrate import upgrade
 from facility.accounts import services as accounts
 from facility.catalog.services import load_catalog
 from facility.core.extensions import db
-from tests.bookings.test_free_means_bookable import ROOT
-from tests.conftest import _database_numbers, make_app
 from tests.support import clock as clocks
+from tests.support.databases import ROOT, make_app, postgres_database
 
 CATALOGUE = ROOT / "instruments.yaml"
 
@@ -50,9 +49,7 @@ def catalogue_app(request, tmp_path, catalogue_sqlite_template):
         url = f"sqlite:///{path}"
     else:
         postgres = request.getfixturevalue("postgres")
-        name = f"facility_test_{next(_database_numbers)}"
-        postgres.execute(f"CREATE DATABASE {name} TEMPLATE {request.getfixturevalue('catalogue_postgres_template')}")
-        url = postgres.url(name)
+        url = postgres.url(postgres_database(postgres, request.getfixturevalue("catalogue_postgres_template")))
     app = make_app(url, tmp_path)
     yield app
     with app.app_context():

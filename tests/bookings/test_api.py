@@ -12,9 +12,9 @@ from facility.audit.models import AuditEvent
 from facility.bookings import services as booking_services
 from facility.bookings.models import Booking
 from facility.core.extensions import db
-from tests.conftest import local_slot
+from tests.support.clients import error_codes
 from tests.support.clock import STOCKHOLM
-from tests.support.live import error_codes
+from tests.support.factory import local_slot
 
 
 def counts(app) -> tuple[int, int]:
@@ -33,12 +33,12 @@ def book(client, resource="lab-bsc", slot=None, headers=None, **extra):
 
 def test_catalogue_is_listed_as_the_contract_says(people):
     alice = people.make()
-    facilities = alice.get("/facilities").json()
+    facilities = alice.get("/facilities").get_json()
     assert [f["key"] for f in facilities] == ["lab", "gmp"]
     assert set(facilities[0]) == {"key", "name", "organisation", "gmp_level", "timezone"}
-    resources = alice.get("/resources", params={"facility": "gmp"}).json()
+    resources = alice.get("/resources", query_string={"facility": "gmp"}).get_json()
     assert [r["key"] for r in resources] == ["gmp-suite"]
-    suite = alice.get("/resources/gmp-suite").json()
+    suite = alice.get("/resources/gmp-suite").get_json()
     assert suite == {
         "key": "gmp-suite",
         "name": "GMP cleanroom suite 1",
@@ -56,7 +56,7 @@ def test_catalogue_is_listed_as_the_contract_says(people):
         "status": "available",
     }
     assert alice.get("/resources/nope").status_code == 404
-    assert error_codes(alice.get("/resources", params={"facility": "nope"})) == ["not_found"]
+    assert error_codes(alice.get("/resources", query_string={"facility": "nope"})) == ["not_found"]
 
 
 @pytest.mark.any_date
@@ -64,14 +64,14 @@ def test_book_a_free_slot_and_a_second_request_is_refused_with_overlap(people, a
     alice, bob = people.make(), people.make()
     created = book(alice)
     assert created.status_code == 201, created.text
-    body = created.json()
+    body = created.get_json()
     assert body["status"] == "confirmed" and body["resource"] == "lab-bsc" and body["user"] == alice.email
     assert body["start"] == local_slot(14, 10)[0]  # facility-local offset on output
     assert set(body) == {"id", "resource", "user", "start", "end", "status", "purpose", "project", "created_at"}
     before = counts(app)
     second = book(bob)
     assert second.status_code == 409
-    assert second.json() == {
+    assert second.get_json() == {
         "errors": [{"code": "overlap", "field": "start", "message": "This time is already booked."}]
     }
     assert counts(app) == before
@@ -97,10 +97,10 @@ def test_availability_shows_busy_time_without_names(people):
     day = datetime.fromisoformat(start).replace(hour=0)
     response = bob.get(
         "/resources/gmp-suite/availability",
-        params={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()},
+        query_string={"from": day.isoformat(), "to": (day + timedelta(days=1)).isoformat()},
     )
     assert response.status_code == 200
-    body = response.json()
+    body = response.get_json()
     assert body["busy"] == [
         {"start": start, "end": end, "kind": "pending"},
         {"start": end, "end": (datetime.fromisoformat(end) + timedelta(hours=2)).isoformat(), "kind": "changeover"},
@@ -117,13 +117,13 @@ def test_availability_shows_busy_time_without_names(people):
 
 def test_availability_bad_window(people):
     alice = people.make()
-    assert error_codes(alice.get("/resources/lab-bsc/availability", params={"from": "2026-12-01T00:00:00"})) == [
+    assert error_codes(alice.get("/resources/lab-bsc/availability", query_string={"from": "2026-12-01T00:00:00"})) == [
         "naive_datetime"
     ]
     far = {"from": "2026-12-01T00:00:00Z", "to": "2027-12-01T00:00:00Z"}
-    assert error_codes(alice.get("/resources/lab-bsc/availability", params=far)) == ["window_too_large"]
+    assert error_codes(alice.get("/resources/lab-bsc/availability", query_string=far)) == ["window_too_large"]
     backwards = {"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
-    assert error_codes(alice.get("/resources/lab-bsc/availability", params=backwards)) == ["end_before_start"]
+    assert error_codes(alice.get("/resources/lab-bsc/availability", query_string=backwards)) == ["end_before_start"]
 
 
 @pytest.mark.any_date
@@ -131,18 +131,18 @@ def test_gmp_request_is_pending_until_a_manager_of_that_facility_approves(people
     alice = people.make(qualifications=["gowning-grade-b"])
     lab_manager = people.make("manager", facilities=["lab"])
     gmp_manager = people.make("manager", facilities=["gmp"])
-    booking = book(alice, "gmp-suite", local_slot(10, 8, hours=4)).json()
+    booking = book(alice, "gmp-suite", local_slot(10, 8, hours=4)).get_json()
     assert booking["status"] == "pending"
     path = f"/bookings/{booking['id']}"
 
     assert alice.post(path + "/approve", {"reason": "me"}).status_code == 403
     assert lab_manager.post(path + "/approve", {"reason": "x"}).status_code == 404  # not theirs to see
     assert error_codes(gmp_manager.post(path + "/approve", {})) == ["reason_required"]
-    assert alice.get(path).json()["status"] == "pending"
+    assert alice.get(path).get_json()["status"] == "pending"
 
     approved = gmp_manager.post(path + "/approve", {"reason": "Batch record and gowning checked"})
-    assert approved.status_code == 200 and approved.json()["status"] == "confirmed"
-    assert alice.get(path).json()["status"] == "confirmed"
+    assert approved.status_code == 200 and approved.get_json()["status"] == "confirmed"
+    assert alice.get(path).get_json()["status"] == "confirmed"
     assert error_codes(gmp_manager.post(path + "/approve", {"reason": "again"})) == ["invalid_state"]
     with app.app_context():
         events = db.session.scalars(
@@ -159,10 +159,10 @@ def test_gmp_request_is_pending_until_a_manager_of_that_facility_approves(people
 def test_reject_needs_a_reason(people):
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
-    booking = book(alice, "gmp-suite", local_slot(10, 8)).json()
+    booking = book(alice, "gmp-suite", local_slot(10, 8)).get_json()
     assert error_codes(manager.post(f"/bookings/{booking['id']}/reject", {})) == ["required"]
     rejected = manager.post(f"/bookings/{booking['id']}/reject", {"reason": "Suite reserved for requalification"})
-    assert rejected.json()["status"] == "rejected"
+    assert rejected.get_json()["status"] == "rejected"
     # A rejected request no longer holds the slot.
     assert book(alice, "gmp-suite", local_slot(10, 8)).status_code == 201
 
@@ -170,10 +170,10 @@ def test_reject_needs_a_reason(people):
 @pytest.mark.any_date
 def test_cancel_frees_the_slot_at_once(people):
     alice, bob = people.make(), people.make()
-    booking = book(alice).json()
+    booking = book(alice).get_json()
     assert bob.post(f"/bookings/{booking['id']}/cancel", {}).status_code == 404
     cancelled = alice.post(f"/bookings/{booking['id']}/cancel", {"reason": "experiment moved"})
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
     assert book(bob).status_code == 201
     assert error_codes(alice.post(f"/bookings/{booking['id']}/cancel", {})) == ["invalid_state"]
 
@@ -182,25 +182,28 @@ def test_cancel_frees_the_slot_at_once(people):
 def test_gmp_manager_cancellation_needs_a_reason(people):
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
-    booking = book(alice, "gmp-suite", local_slot(10, 8)).json()
+    booking = book(alice, "gmp-suite", local_slot(10, 8)).get_json()
     assert error_codes(manager.post(f"/bookings/{booking['id']}/cancel", {})) == ["reason_required"]
-    assert manager.post(f"/bookings/{booking['id']}/cancel", {"reason": "HVAC failure"}).json()["status"] == "cancelled"
+    assert (
+        manager.post(f"/bookings/{booking['id']}/cancel", {"reason": "HVAC failure"}).get_json()["status"]
+        == "cancelled"
+    )
 
 
 @pytest.mark.any_date
 def test_reschedule_checks_the_new_time_and_returns_to_pending(people):
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
-    first = book(alice, "gmp-suite", local_slot(10, 8)).json()
+    first = book(alice, "gmp-suite", local_slot(10, 8)).get_json()
     manager.post(f"/bookings/{first['id']}/approve", {"reason": "ok"})
-    other = book(alice, "gmp-suite", local_slot(10, 14)).json()
+    other = book(alice, "gmp-suite", local_slot(10, 14)).get_json()
     start, end = local_slot(10, 12)
     clash = alice.patch(f"/bookings/{first['id']}", {"start": start, "end": end})
     assert clash.status_code == 409  # 12-13 + 2 h cleaning runs into 14:00
     moved = alice.patch(f"/bookings/{first['id']}", {"start": local_slot(10, 9)[0], "end": local_slot(10, 9)[1]})
     assert moved.status_code == 200, moved.text
-    assert moved.json()["status"] == "pending" and moved.json()["start"] == local_slot(10, 9)[0]
-    assert alice.patch(f"/bookings/{other['id']}", {"purpose": "Media fill"}).json()["purpose"] == "Media fill"
+    assert moved.get_json()["status"] == "pending" and moved.get_json()["start"] == local_slot(10, 9)[0]
+    assert alice.patch(f"/bookings/{other['id']}", {"purpose": "Media fill"}).get_json()["purpose"] == "Media fill"
     assert error_codes(alice.patch(f"/bookings/{other['id']}", {})) == ["invalid"]
     assert error_codes(alice.patch(f"/bookings/{other['id']}", {"end": "2026-01-01T10:00:00"})) == ["naive_datetime"]
 
@@ -227,7 +230,7 @@ def test_every_rule_is_reported_with_its_code(people, app, clock):
             response = book(alice, "lab-bsc", slot)
         assert response.status_code == 422, (code, response.text)
         assert code in error_codes(response), (code, response.text)
-        assert all(e["message"] for e in response.json()["errors"])
+        assert all(e["message"] for e in response.get_json()["errors"])
     soon = clock.now.astimezone(STOCKHOLM) + timedelta(minutes=20)
     soon_start = soon.replace(minute=30 if soon.minute < 30 else 0, second=0, microsecond=0)
     if soon.minute >= 30:
@@ -291,14 +294,14 @@ def test_qualification_expired_blackout_unavailable_and_quota(people, app, clock
 
 def test_bad_input_never_gives_a_500(people):
     alice = people.make()
-    raw = alice.session.post(alice.base + "/bookings", data="{not json", headers={"Content-Type": "application/json"})
+    raw = alice.post("/bookings", data="{not json", headers={"Content-Type": "application/json"})
     assert raw.status_code == 400 and error_codes(raw) == ["malformed_json"]
     assert alice.post("/bookings", [1, 2]).status_code == 400
     wrong_types = alice.post("/bookings", {"resource": 5, "start": 1, "end": None, "purpose": ["x"]})
     assert wrong_types.status_code == 422
-    assert {e["field"] for e in wrong_types.json()["errors"]} == {"resource", "start", "end", "purpose"}
+    assert {e["field"] for e in wrong_types.get_json()["errors"]} == {"resource", "start", "end", "purpose"}
     missing = alice.post("/bookings", {})
-    assert sorted(e["field"] for e in missing.json()["errors"]) == ["end", "resource", "start"]
+    assert sorted(e["field"] for e in missing.get_json()["errors"]) == ["end", "resource", "start"]
     assert error_codes(book(alice, "no-such-thing")) == ["not_found"]
     naive = alice.post(
         "/bookings", {"resource": "lab-bsc", "start": "2026-12-01T09:00:00", "end": "2026-12-01T10:00:00Z"}
@@ -307,16 +310,16 @@ def test_bad_input_never_gives_a_500(people):
     assert alice.get("/bookings/999999").status_code == 404
     assert alice.get("/bookings/abc").status_code == 404
     assert alice.request("DELETE", "/bookings/1").status_code == 405
-    assert error_codes(alice.get("/bookings", params={"status": "nonsense"})) == ["invalid"]
+    assert error_codes(alice.get("/bookings", query_string={"status": "nonsense"})) == ["invalid"]
     assert alice.get("/nowhere").headers["Content-Type"].startswith("application/json")
 
 
 def test_tokens_unknown_revoked_or_missing_are_401(people, app):
     alice = people.make()
     assert alice.get("/facilities").status_code == 200
-    anonymous = type(alice)(alice.base[: -len("/api/v1")])
+    anonymous = people.api()
     assert error_codes(anonymous.get("/facilities")) == ["not_authenticated"]
-    forged = type(alice)(alice.base[: -len("/api/v1")], "fac_forged")
+    forged = people.api("fac_forged")
     assert error_codes(forged.get("/facilities")) == ["invalid_token"]
     with app.app_context():
         user = accounts.get_user_by_email(alice.email)
@@ -327,7 +330,7 @@ def test_tokens_unknown_revoked_or_missing_are_401(people, app):
 
 def test_tokens_are_stored_only_as_hashes(people, app):
     alice = people.make()
-    secret = alice.session.headers["Authorization"].split()[1]
+    secret = alice.token
     with app.app_context():
         stored = db.session.scalars(select(accounts.ApiToken.token_hash)).all()
     assert secret not in stored and accounts.secret_hash(secret) in stored
@@ -337,24 +340,22 @@ def test_tokens_are_stored_only_as_hashes(people, app):
 def test_who_sees_which_bookings(people):
     alice, bob = people.make(), people.make(qualifications=["gowning-grade-b"])
     lab_manager = people.make("manager", facilities=["lab"])
-    mine = book(alice).json()
-    theirs = book(bob, "gmp-suite", local_slot(10, 8)).json()
-    assert [b["id"] for b in alice.get("/bookings").json()] == [mine["id"]]
+    mine = book(alice).get_json()
+    theirs = book(bob, "gmp-suite", local_slot(10, 8)).get_json()
+    assert [b["id"] for b in alice.get("/bookings").get_json()] == [mine["id"]]
     assert bob.get(f"/bookings/{mine['id']}").status_code == 404
-    assert [b["id"] for b in lab_manager.get("/bookings").json()] == [mine["id"]]
+    assert [b["id"] for b in lab_manager.get("/bookings").get_json()] == [mine["id"]]
     assert lab_manager.get(f"/bookings/{theirs['id']}").status_code == 404
-    assert lab_manager.get("/bookings", params={"mine": "true"}).json() == []
+    assert lab_manager.get("/bookings", query_string={"mine": "true"}).get_json() == []
     start = local_slot(14, 0)[0]
-    assert [b["id"] for b in alice.get("/bookings", params={"from": start, "status": "confirmed"}).json()] == [
-        mine["id"]
-    ]
-    assert alice.get("/bookings", params={"status": "pending"}).json() == []
+    assert [
+        b["id"] for b in alice.get("/bookings", query_string={"from": start, "status": "confirmed"}).get_json()
+    ] == [mine["id"]]
+    assert alice.get("/bookings", query_string={"status": "pending"}).get_json() == []
 
 
-def test_openapi_document_describes_the_api(people, live_server):
-    import requests
-
-    spec = requests.get(live_server.url + "/api/v1/openapi.json", timeout=10).json()
+def test_openapi_document_describes_the_api(people):
+    spec = people.api().get("/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     for path in (
         "/api/v1/facilities",
@@ -383,9 +384,9 @@ def test_a_browser_session_writes_only_with_its_csrf_token(people, app):
     alice = people.make()
     agent = "facility-tests"
     cookie, csrf_token = signed_in_session(app, alice.email, agent)
-    browser = type(alice)(alice.base[: -len("/api/v1")])
-    browser.session.headers["User-Agent"] = agent
-    browser.session.cookies.set("session", cookie)
+    browser = people.api()
+    browser.headers["User-Agent"] = agent
+    browser.client.set_cookie("session", cookie)
     assert browser.get("/facilities").status_code == 200  # reads need no token
     before = counts(app)
     refused = book(browser)
@@ -407,14 +408,14 @@ def test_far_off_years_are_refused_with_a_clear_error_not_a_crash(people, app):
         response = book(alice, slot=(start, end))
         assert response.status_code == 422
         assert set(error_codes(response)) == {"invalid_datetime"}
-        assert "between the years 2000 and 2100" in response.json()["errors"][0]["message"]
+        assert "between the years 2000 and 2100" in response.get_json()["errors"][0]["message"]
     assert counts(app) == before
     availability = alice.get(
         "/resources/lab-bsc/availability",
-        params={"from": "9999-12-31T23:00:00-05:00", "to": "9999-12-31T23:30:00-05:00"},
+        query_string={"from": "9999-12-31T23:00:00-05:00", "to": "9999-12-31T23:30:00-05:00"},
     )
     assert availability.status_code == 422 and set(error_codes(availability)) == {"invalid_datetime"}
-    assert error_codes(admin.get("/reports/monthly", params={"month": "9999-12"})) == ["invalid_month"]
-    assert error_codes(admin.get("/indicators", params={"from": "0001-01-01", "to": "9999-12-31"})) == [
+    assert error_codes(admin.get("/reports/monthly", query_string={"month": "9999-12"})) == ["invalid_month"]
+    assert error_codes(admin.get("/indicators", query_string={"from": "0001-01-01", "to": "9999-12-31"})) == [
         "invalid_period"
     ]

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.conftest import local_slot
-from tests.support.live import error_codes
+from tests.support.clients import error_codes
+from tests.support.factory import local_slot
 
 
 def span(start: datetime, end: datetime) -> dict:
@@ -31,7 +31,7 @@ def test_an_unattended_run_may_go_through_the_night_but_starts_and_ends_in_openi
     wednesday = tuesday_9 + timedelta(days=1)
     thursday = wednesday + timedelta(days=1)
     window = {"from": tuesday_9.replace(hour=0).isoformat(), "to": thursday.replace(hour=12).isoformat()}
-    body = alice.get("/resources/lab-bioreactor/availability", params=window).json()
+    body = alice.get("/resources/lab-bioreactor/availability", query_string=window).get_json()
     # Before the run nothing fits: 4 h at least, and the changeover after it must end by 09:00.
     # After it, the free window begins where a booking may start, Wednesday 07:00 (not at 21:00,
     # when the cleaning ends), and runs through the night into Thursday.

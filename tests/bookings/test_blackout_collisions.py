@@ -11,7 +11,7 @@ from facility.catalog.models import Facility, Resource
 from facility.core.extensions import db
 from facility.feeds import sources
 from facility.feeds.models import CalendarSource
-from tests.usage.conftest import add_booking, local
+from tests.support.factory import add_booking, local
 
 
 def test_a_blackout_and_a_calendar_source_collide_with_the_same_bookings(app, people):

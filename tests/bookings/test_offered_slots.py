@@ -26,7 +26,7 @@ from facility.core.extensions import db
 from tests.bookings.offers import from_json, offered, random_offer
 from tests.bookings.test_free_means_bookable import RESOURCES, draw_candidate, draw_offer, policy_of, situations
 from tests.support import clock as clocks
-from tests.support.live import ApiClient, LiveServer
+from tests.support.clients import ApiClient
 
 FAR_FUTURE = date(2100, 1, 1)
 POLICIES = {resource.key: policy_of(resource) for _, resource in RESOURCES}
@@ -121,30 +121,26 @@ def test_what_the_service_offers_request_booking_accepts(catalogue_app):
 def test_a_qualified_user_who_books_the_first_offered_slot_gets_201(catalogue_app):
     """Every available resource of instruments.yaml, through the API, as a client would do it."""
     app = catalogue_app
-    server = LiveServer(app).start()
-    try:
-        make_user(app, "first@example.org")
-        with app.app_context():
-            _token, secret = accounts.issue_token("first@example.org")
-        client = ApiClient(server.url, secret)
-        for _, spec in RESOURCES:
-            answer = client.get(f"/resources/{spec.key}/availability")
-            assert answer.status_code == 200, answer.text
-            bookable = from_json(answer.json())
-            first = bookings.rules.first_booking(bookable, POLICIES[spec.key], clocks.STOCKHOLM)
-            assert first is not None, (spec.key, answer.json())
-            made = client.post(
-                "/bookings",
-                {
-                    "resource": spec.key,
-                    "start": first[0].isoformat(),
-                    "end": first[1].isoformat(),
-                    "purpose": "first slot",
-                },
-            )
-            assert made.status_code == 201, (spec.key, first, made.text)
-    finally:
-        server.stop()
+    make_user(app, "first@example.org")
+    with app.app_context():
+        _token, secret = accounts.issue_token("first@example.org")
+    client = ApiClient(app.test_client(), secret)
+    for _, spec in RESOURCES:
+        answer = client.get(f"/resources/{spec.key}/availability")
+        assert answer.status_code == 200, answer.text
+        bookable = from_json(answer.get_json())
+        first = bookings.rules.first_booking(bookable, POLICIES[spec.key], clocks.STOCKHOLM)
+        assert first is not None, (spec.key, answer.get_json())
+        made = client.post(
+            "/bookings",
+            {
+                "resource": spec.key,
+                "start": first[0].isoformat(),
+                "end": first[1].isoformat(),
+                "purpose": "first slot",
+            },
+        )
+        assert made.status_code == 201, (spec.key, first, made.text)
 
 
 CLIENTS, BOOKINGS_EACH = 8, 50
@@ -154,7 +150,6 @@ def test_400_bookings_each_inside_a_window_called_free_all_get_201(catalogue_app
     """Eight clients at once, each on resources of its own: it asks for the free time, books a
     random booking inside it (random window, start and allowed length), and asks again."""
     app = catalogue_app
-    server = LiveServer(app).start()
     keys = [spec.key for _, spec in RESOURCES]
     tokens = []
     for i in range(CLIENTS):
@@ -166,7 +161,7 @@ def test_400_bookings_each_inside_a_window_called_free_all_get_201(catalogue_app
 
     def client(i: int) -> None:
         rng = random.Random(i)
-        api = ApiClient(server.url, tokens[i])
+        api = ApiClient(app.test_client(), tokens[i])  # each thread a client of its own
         mine = keys[i::CLIENTS]
         week_minutes: dict = {}
         window = {"from": clocks.now().isoformat(), "to": (clocks.now() + timedelta(days=90)).isoformat()}
@@ -175,8 +170,8 @@ def test_400_bookings_each_inside_a_window_called_free_all_get_201(catalogue_app
                 break
             key = rng.choice(mine)
             policy = POLICIES[key]
-            answer = api.get(f"/resources/{key}/availability", params=window)
-            offer = random_offer(from_json(answer.json()), policy, rng)
+            answer = api.get(f"/resources/{key}/availability", query_string=window)
+            offer = random_offer(from_json(answer.get_json()), policy, rng)
             if offer is None:
                 continue
             week = (key, offer[0].isocalendar()[:2])
@@ -192,14 +187,11 @@ def test_400_bookings_each_inside_a_window_called_free_all_get_201(catalogue_app
             week_minutes[week] = week_minutes.get(week, 0) + minutes
             made[i] += 1
 
-    try:
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        server.stop()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert refused == []
     assert sum(made) == CLIENTS * BOOKINGS_EACH
     with app.app_context():

@@ -11,7 +11,8 @@ import threading
 import pytest
 import requests
 
-from tests.conftest import local_slot, postgres_url, sqlite_url
+from tests.support.databases import make_app, postgres_url, sqlite_url
+from tests.support.factory import People, local_slot
 from tests.support.live import GunicornServer
 
 CLIENTS = 16
@@ -42,11 +43,9 @@ def served(request, tmp_path, sqlite_template):
         url = sqlite_url(sqlite_template, tmp_path)
     else:
         url = postgres_url(request.getfixturevalue("postgres"), request.getfixturevalue("postgres_template"))
-    from tests.conftest import People, make_app
-
     app = make_app(url, tmp_path)
     server = GunicornServer(url, tmp_path).start()
-    yield People(app, server.url), server
+    yield People(app), server  # the racers go to gunicorn; the rest through Flask's test client
     output = server.stop()
     assert "Traceback" not in output, output
 
@@ -61,14 +60,16 @@ def served(request, tmp_path, sqlite_template):
 def test_many_clients_race_for_one_slot_and_exactly_one_wins(served, resource, qualification, hours):
     people, server = served
     clients = [people.make(qualifications=[qualification] if qualification else []) for _ in range(CLIENTS)]
-    tokens = [c.session.headers["Authorization"].split()[1] for c in clients]
+    tokens = [c.token for c in clients]
     start, end = local_slot(14, 10, hours=hours)
     responses = race(server.url, tokens, {"resource": resource, "start": start, "end": end, "purpose": "race"})
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [201] + [409] * (CLIENTS - 1), [r.text for r in responses if r.status_code not in (201, 409)]
     assert all(r.json()["errors"][0]["code"] == "overlap" for r in responses if r.status_code == 409)
     winners = (
-        clients[0].get("/resources/" + resource + "/availability", params={"from": start, "to": end}).json()["busy"]
+        clients[0]
+        .get("/resources/" + resource + "/availability", query_string={"from": start, "to": end})
+        .get_json()["busy"]
     )
     assert len([b for b in winners if b["kind"] in ("booking", "pending")]) == 1
 
@@ -77,7 +78,7 @@ def test_overlapping_but_different_slots_race(served):
     """Requests for slots that overlap each other (not identical) still never both succeed."""
     people, server = served
     clients = [people.make() for _ in range(8)]
-    tokens = [c.session.headers["Authorization"].split()[1] for c in clients]
+    tokens = [c.token for c in clients]
     barrier_payloads = [local_slot(14, 10 + (i % 2), hours=2) for i in range(8)]
     responses: list = [None] * 8
     barrier = threading.Barrier(8)

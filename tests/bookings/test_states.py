@@ -16,8 +16,8 @@ from facility.bookings.models import Booking
 from facility.bookings.states import BookingStatus
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
-from tests.conftest import local_slot
-from tests.support.live import error_codes
+from tests.support.clients import error_codes
+from tests.support.factory import local_slot
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "facility"
@@ -118,17 +118,17 @@ def test_approving_a_cancelled_booking_is_refused_naming_its_state(people, app):
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
     start, end = local_slot(10, 8)
-    booking = alice.post("/bookings", {"resource": "gmp-suite", "start": start, "end": end}).json()
+    booking = alice.post("/bookings", {"resource": "gmp-suite", "start": start, "end": end}).get_json()
     assert booking["status"] == "pending"
-    assert alice.post(f"/bookings/{booking['id']}/cancel", {}).json()["status"] == "cancelled"
+    assert alice.post(f"/bookings/{booking['id']}/cancel", {}).get_json()["status"] == "cancelled"
     before = _counts(app)
     refused = manager.post(f"/bookings/{booking['id']}/approve", {"reason": "Batch record checked"})
     assert refused.status_code == 422
-    assert refused.json() == {
+    assert refused.get_json() == {
         "errors": [{"code": "invalid_state", "field": "status", "message": "A cancelled booking cannot be approved."}]
     }
     assert error_codes(manager.post(f"/bookings/{booking['id']}/reject", {"reason": "late"})) == ["invalid_state"]
-    assert alice.get(f"/bookings/{booking['id']}").json()["status"] == "cancelled"
+    assert alice.get(f"/bookings/{booking['id']}").get_json()["status"] == "cancelled"
     assert _counts(app) == before
 
 
@@ -136,10 +136,10 @@ def test_a_change_of_state_bumps_the_sequence_once_and_writes_one_audit_event(pe
     alice = people.make(qualifications=["gowning-grade-b"])
     manager = people.make("manager", facilities=["gmp"])
     start, end = local_slot(10, 8)
-    booking = alice.post("/bookings", {"resource": "gmp-suite", "start": start, "end": end}).json()
+    booking = alice.post("/bookings", {"resource": "gmp-suite", "start": start, "end": end}).get_json()
     manager.post(f"/bookings/{booking['id']}/approve", {"reason": "ok"})
     moved = alice.patch(f"/bookings/{booking['id']}", dict(zip(("start", "end"), local_slot(10, 9))))
-    assert moved.json()["status"] == "pending"
+    assert moved.get_json()["status"] == "pending"
     manager.post(f"/bookings/{booking['id']}/cancel", {"reason": "HVAC failure"})
     with app.app_context():
         row = db.session.get(Booking, booking["id"])

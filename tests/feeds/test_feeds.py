@@ -11,12 +11,12 @@ from facility.accounts.services import get_user_by_email as get_user
 from facility.accounts.services import qualify
 from facility.bookings.models import Booking
 from facility.bookings.services import add_blackout
-from facility.core.database import utcnow
 from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.feeds.models import CalendarFeed
-from tests.conftest import local_slot
-from tests.feeds.conftest import instant, october_change_weekend, parsed_both_ways
-from tests.support.live import error_codes
+from tests.support.clients import PASSWORD, error_codes
+from tests.support.factory import local_slot
+from tests.support.feeds import instant, october_change_weekend, parsed_both_ways
 
 GOWNED = {"qualifications": ["gowning-grade-b"]}
 
@@ -24,7 +24,7 @@ GOWNED = {"qualifications": ["gowning-grade-b"]}
 def book(client, resource: str, slot, purpose: str = "T-cell expansion") -> dict:
     response = client.post("/bookings", {"resource": resource, "start": slot[0], "end": slot[1], "purpose": purpose})
     assert response.status_code == 201, response.text
-    return response.json()
+    return response.get_json()
 
 
 def uid_of(booking: dict) -> str:
@@ -45,9 +45,9 @@ def test_feed_instants_equal_the_bookings_including_across_the_october_dst_chang
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
-    assert b"\r\n" in response.content and b"\n" not in response.content.replace(b"\r\n", b"")
-    assert all(len(line) <= 75 for line in response.content.split(b"\r\n"))  # folded
-    events = parsed_both_ways(response.content)
+    assert b"\r\n" in response.data and b"\n" not in response.data.replace(b"\r\n", b"")
+    assert all(len(line) <= 75 for line in response.data.split(b"\r\n"))  # folded
+    events = parsed_both_ways(response.data)
     for booking in (run, short):
         event = events[uid_of(booking)]
         assert (event["start"], event["end"]) == (instant(booking["start"]), instant(booking["end"]))
@@ -62,7 +62,7 @@ def test_calendar_properties_ask_clients_to_poll_and_name_the_calendar(people, f
 
     alice = people.make()
     book(alice, "lab-bsc", local_slot(7, 9))
-    calendar = icalendar.Calendar.from_ical(feeds.fetch(feeds.subscribe(alice, "resource", "lab-bsc")["url"]).content)
+    calendar = icalendar.Calendar.from_ical(feeds.fetch(feeds.subscribe(alice, "resource", "lab-bsc")["url"]).data)
     assert str(calendar["X-WR-CALNAME"]).startswith("Biosafety cabinet")
     assert str(calendar["METHOD"]) == "PUBLISH" and str(calendar["VERSION"]) == "2.0"
     assert calendar.decoded("REFRESH-INTERVAL") == timedelta(minutes=15)
@@ -81,7 +81,7 @@ def test_status_and_sequence_follow_the_booking_and_the_uid_stays(people, feeds)
     uid = uid_of(request)
 
     def seen():
-        return parsed_both_ways(feeds.fetch(feed["url"]).content)[uid]
+        return parsed_both_ways(feeds.fetch(feed["url"]).data)[uid]
 
     pending = seen()
     assert pending["status"] == "TENTATIVE"
@@ -100,13 +100,13 @@ def test_a_cancelled_booking_leaves_the_feed_after_thirty_days(people, feeds, ap
     booking = book(alice, "lab-bsc", local_slot(7, 9))
     assert alice.post(f"/bookings/{booking['id']}/cancel", {"reason": ""}).status_code == 200
     feed = feeds.subscribe(alice, "user")
-    assert uid_of(booking) in parsed_both_ways(feeds.fetch(feed["url"]).content)
+    assert uid_of(booking) in parsed_both_ways(feeds.fetch(feed["url"]).data)
     with app.app_context():
         db.session.execute(
             update(Booking).where(Booking.id == booking["id"]).values(updated_at=utcnow() - timedelta(days=31))
         )
         db.session.commit()
-    assert uid_of(booking) not in parsed_both_ways(feeds.fetch(feed["url"]).content)
+    assert uid_of(booking) not in parsed_both_ways(feeds.fetch(feed["url"]).data)
 
 
 def test_conditional_get_answers_304_until_something_changes(people, feeds):
@@ -116,15 +116,15 @@ def test_conditional_get_answers_304_until_something_changes(people, feeds):
     first = feeds.fetch(feed["url"])
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
 
-    assert feeds.fetch(feed["url"]).content == first.content  # same bytes: nothing changed
+    assert feeds.fetch(feed["url"]).data == first.data  # same bytes: nothing changed
     unchanged = feeds.fetch(feed["url"], **{"If-None-Match": etag})
-    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["ETag"] == etag
+    assert unchanged.status_code == 304 and unchanged.data == b"" and unchanged.headers["ETag"] == etag
     assert feeds.fetch(feed["url"], **{"If-Modified-Since": modified}).status_code == 304
 
     book(alice, "lab-bsc", local_slot(7, 13))
     changed = feeds.fetch(feed["url"], **{"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
-    assert len(parsed_both_ways(changed.content)) == 2
+    assert len(parsed_both_ways(changed.data)) == 2
 
 
 def test_revoked_regenerated_unknown_and_malformed_secrets_all_answer_404(people, feeds):
@@ -132,16 +132,16 @@ def test_revoked_regenerated_unknown_and_malformed_secrets_all_answer_404(people
     kept, revoked = feeds.subscribe(alice, "user"), feeds.subscribe(alice, "facility", "lab")
     assert alice.delete(f"/calendar-feeds/{revoked['id']}").status_code == 204
     renewed = alice.post(f"/calendar-feeds/{kept['id']}/regenerate")
-    assert renewed.status_code == 200 and renewed.json()["url"] != kept["url"]
-    assert feeds.fetch(renewed.json()["url"]).status_code == 200
+    assert renewed.status_code == 200 and renewed.get_json()["url"] != kept["url"]
+    assert feeds.fetch(renewed.get_json()["url"]).status_code == 200
 
     secret = kept["url"].rsplit("/", 1)[1].removesuffix(".ics")
     gone = [kept["url"], revoked["url"]]
     made_up = [f"http://x/calendar/{s}.ics" for s in ("A" * 43, secret[:-1], secret + "A", "../etc/passwd", "%00")]
     answers = [feeds.fetch(url) for url in gone + made_up]
     assert [a.status_code for a in answers] == [404] * len(answers)
-    assert len({a.content for a in answers[:3]}) == 1  # no hint which
-    assert [f["id"] for f in alice.get("/calendar-feeds").json()] == [kept["id"]]
+    assert len({a.data for a in answers[:3]}) == 1  # no hint which
+    assert [f["id"] for f in alice.get("/calendar-feeds").get_json()] == [kept["id"]]
 
 
 def test_a_feed_url_holds_256_bits_and_only_a_hash_is_stored(people, feeds, app):
@@ -171,7 +171,7 @@ def test_a_resource_feed_shows_other_peoples_bookings_only_as_booked(people, fee
         )
 
     for scope, target in (("resource", "lab-bsc"), ("facility", "lab")):
-        body = feeds.fetch(feeds.subscribe(bob, scope, target)["url"]).content
+        body = feeds.fetch(feeds.subscribe(bob, scope, target)["url"]).data
         events = parsed_both_ways(body)
         other = events[uid_of(theirs)]
         assert other["summary"].startswith("Booked") and other["description"] == ""
@@ -183,9 +183,7 @@ def test_a_resource_feed_shows_other_peoples_bookings_only_as_booked(people, fee
         assert unavailable[0]["start"] == instant(local_slot(9, 8)[0])
 
 
-def test_the_api_refuses_bad_feed_requests_with_precise_errors(people, live_server):
-    from tests.support.live import ApiClient
-
+def test_the_api_refuses_bad_feed_requests_with_precise_errors(people):
     alice, bob = people.make(), people.make()
     cases = [
         ({"scope": "week"}, 422, ["invalid"]),
@@ -198,19 +196,17 @@ def test_the_api_refuses_bad_feed_requests_with_precise_errors(people, live_serv
     for body, status, codes in cases:
         response = alice.post("/calendar-feeds", body)
         assert (response.status_code, error_codes(response)) == (status, codes), body
-    assert alice.get("/calendar-feeds").json() == []
+    assert alice.get("/calendar-feeds").get_json() == []
 
-    feed = alice.post("/calendar-feeds", {"scope": "user"}).json()
+    feed = alice.post("/calendar-feeds", {"scope": "user"}).get_json()
     assert bob.delete(f"/calendar-feeds/{feed['id']}").status_code == 404
     assert bob.post(f"/calendar-feeds/{feed['id']}/regenerate").status_code == 404
-    assert ApiClient(live_server.url).get("/calendar-feeds").status_code == 401
+    assert people.api().get("/calendar-feeds").status_code == 401
     assert alice.delete("/calendar-feeds/999999").status_code == 404
 
 
 @pytest.mark.parametrize("who", ["owner", "manager", "stranger"])
-def test_one_booking_downloads_as_an_ics_file_for_its_owner_and_managers(people, live_server, who):
-    from tests.web.conftest import PASSWORD, Browserless
-
+def test_one_booking_downloads_as_an_ics_file_for_its_owner_and_managers(people, who):
     owner = people.make(password=PASSWORD)
     visitor = {
         "owner": owner,
@@ -218,7 +214,7 @@ def test_one_booking_downloads_as_an_ics_file_for_its_owner_and_managers(people,
         "stranger": people.make(password=PASSWORD),
     }[who]
     booking = book(owner, "lab-bsc", local_slot(7, 9))
-    browser = Browserless(live_server.url)
+    browser = people.visitor()
     assert browser.sign_in(visitor.email).status_code == 302
 
     response = browser.get(f"/bookings/{booking['id']}.ics")
@@ -228,14 +224,12 @@ def test_one_booking_downloads_as_an_ics_file_for_its_owner_and_managers(people,
         return
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == f'attachment; filename="booking-{booking["id"]}.ics"'
-    assert b"METHOD:PUBLISH\r\n" in response.content
-    event = parsed_both_ways(response.content)[uid_of(booking)]
+    assert b"METHOD:PUBLISH\r\n" in response.data
+    event = parsed_both_ways(response.data)[uid_of(booking)]
     assert (event["start"], event["end"]) == (instant(booking["start"]), instant(booking["end"]))
 
 
-def test_the_booking_ics_needs_a_signed_in_user(people, live_server):
-    import requests
-
+def test_the_booking_ics_needs_a_signed_in_user(people):
     booking = book(people.make(), "lab-bsc", local_slot(7, 9))
-    response = requests.get(f"{live_server.url}/bookings/{booking['id']}.ics", allow_redirects=False, timeout=30)
+    response = people.visitor().get(f"/bookings/{booking['id']}.ics", follow_redirects=False)
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]

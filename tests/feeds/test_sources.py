@@ -21,10 +21,10 @@ from facility.feeds import sources
 from facility.feeds.fetch import FetchError, fetch
 from facility.feeds.jobs import refresh_calendar_sources
 from facility.feeds.models import CalendarSource
-from tests.conftest import local_slot
+from tests.support.clients import PASSWORD, PageClient
 from tests.support.clock import STOCKHOLM, now, today
+from tests.support.factory import local_slot
 from tests.support.postgres import free_port
-from tests.web.conftest import PASSWORD, Browserless
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 UTC = timezone.utc
@@ -187,9 +187,9 @@ def limits(app):
     app.config.update(FACILITY_SOURCE_MAX_BYTES=LIMIT_BYTES, FACILITY_SOURCE_TIMEOUT_SECONDS=TIMEOUT_SECONDS)
 
 
-def manager_browser(people, live_server, facilities=("lab",)) -> Browserless:
+def manager_browser(people, facilities=("lab",)) -> PageClient:
     manager = people.make("manager", facilities=list(facilities), password=PASSWORD)
-    browser = Browserless(live_server.url)
+    browser = people.visitor()
     assert browser.sign_in(manager.email).status_code == 302
     return browser
 
@@ -329,14 +329,14 @@ def test_fetch_stops_reading_at_the_size_limit_and_at_the_deadline(calendars):
 
 
 @SQLITE_ONLY
-def test_a_manager_attaches_a_calendar_and_its_events_become_blackouts(app, people, live_server, calendars):
+def test_a_manager_attaches_a_calendar_and_its_events_become_blackouts(app, people, calendars):
     alice = people.make()
     inspection = local_slot(14, 10, hours=2)
     booked = alice.post("/bookings", {"resource": "lab-bsc", "start": inspection[0], "end": inspection[1]})
     assert booked.status_code == 201, booked.text
-    browser = manager_browser(people, live_server)
+    browser = manager_browser(people)
 
-    added = browser.post_form(PAGE, source_form(calendars.url + "/good.ics"), allow_redirects=False)
+    added = browser.post_form(PAGE, source_form(calendars.url + "/good.ics"), follow_redirects=False)
     assert added.status_code == 302, added.text
     assert blackouts(app) == expected_closures(today())
     with app.app_context():
@@ -356,12 +356,12 @@ def test_a_manager_attaches_a_calendar_and_its_events_become_blackouts(app, peop
     colliding = card.split(f'id="source-{source.id}-colliding"')[1].split("</ul>")[0]
     assert "Biosafety cabinet" in colliding and "Test Scientist" in colliding
     refused = alice.post("/bookings", {"resource": "lab-bioreactor", "start": inspection[0], "end": inspection[1]})
-    assert "blackout" in [e["code"] for e in refused.json()["errors"]]
+    assert "blackout" in [e["code"] for e in refused.get_json()["errors"]]
 
 
 @SQLITE_ONLY
-def test_bad_sources_get_a_clear_error_on_the_page_and_nothing_is_stored(app, people, live_server, calendars, limits):
-    browser = manager_browser(people, live_server)
+def test_bad_sources_get_a_clear_error_on_the_page_and_nothing_is_stored(app, people, calendars, limits):
+    browser = manager_browser(people)
     cases = {
         calendars.url + "/html": "This is not an iCalendar file (it is a web page)",
         calendars.url + "/huge": "larger than the limit of 64 KiB",
@@ -387,8 +387,8 @@ def test_bad_sources_get_a_clear_error_on_the_page_and_nothing_is_stored(app, pe
 
 
 @SQLITE_ONLY
-def test_a_broken_refresh_keeps_the_blackouts_and_the_page_says_why(app, people, live_server, calendars, limits):
-    browser = manager_browser(people, live_server)
+def test_a_broken_refresh_keeps_the_blackouts_and_the_page_says_why(app, people, calendars, limits):
+    browser = manager_browser(people)
     browser.post_form(PAGE, source_form(calendars.url + "/good.ics"))
     before = blackouts(app)
     with app.app_context():
@@ -418,15 +418,15 @@ def test_a_broken_refresh_keeps_the_blackouts_and_the_page_says_why(app, people,
 
 
 @SQLITE_ONLY
-def test_an_uploaded_file_becomes_blackouts_and_the_job_leaves_it_alone(app, people, live_server, calendars):
-    browser = manager_browser(people, live_server)
+def test_an_uploaded_file_becomes_blackouts_and_the_job_leaves_it_alone(app, people, calendars):
+    browser = manager_browser(people)
     day = today() + timedelta(days=20)
     upload = ics(f"DTSTART;VALUE=DATE:{day:%Y%m%d}\nSUMMARY:Staff day")
     added = browser.post_form(
         PAGE,
         {**source_form(""), "target": "resource:lab-bioreactor", "kind": "other"},
         files={"upload": ("closures.ics", upload, "text/calendar")},
-        allow_redirects=False,
+        follow_redirects=False,
     )
     assert added.status_code == 302, added.text
     assert blackouts(app) == {(local(day, 0), local(day + timedelta(days=1), 0), "Staff day")}
@@ -438,8 +438,8 @@ def test_an_uploaded_file_becomes_blackouts_and_the_job_leaves_it_alone(app, peo
 
 
 @SQLITE_ONLY
-def test_removing_a_source_removes_its_blackouts_only(app, people, live_server, calendars):
-    browser = manager_browser(people, live_server)
+def test_removing_a_source_removes_its_blackouts_only(app, people, calendars):
+    browser = manager_browser(people)
     day = local_slot(30, 8)[0][:10]
     manual = browser.post_form(
         "/manage/blackouts",
@@ -467,29 +467,29 @@ def test_removing_a_source_removes_its_blackouts_only(app, people, live_server, 
 
 
 @SQLITE_ONLY
-def test_only_managers_of_the_facility_may_use_sources(app, people, live_server, calendars):
+def test_only_managers_of_the_facility_may_use_sources(app, people, calendars):
     alice = people.make(password=PASSWORD)
-    scientist = Browserless(live_server.url)
+    scientist = people.visitor()
     scientist.sign_in(alice.email)
     assert scientist.get(PAGE).status_code == 403
-    anonymous = Browserless(live_server.url).get(PAGE, allow_redirects=False)
+    anonymous = people.visitor().get(PAGE, follow_redirects=False)
     assert anonymous.status_code == 302 and "/sign-in" in anonymous.headers["Location"]
 
-    gmp = manager_browser(people, live_server, facilities=("gmp",))
+    gmp = manager_browser(people, facilities=("gmp",))
     assert (
         gmp.post_form(
-            PAGE, {**source_form(calendars.url + "/good.ics"), "target": "facility:gmp"}, allow_redirects=False
+            PAGE, {**source_form(calendars.url + "/good.ics"), "target": "facility:gmp"}, follow_redirects=False
         ).status_code
         == 302
     )
     with app.app_context():
         source_id = db.session.scalar(select(CalendarSource.id))
-    lab = manager_browser(people, live_server)
+    lab = manager_browser(people)
     assert 'id="source-' not in lab.get(PAGE).text  # another facility's sources are not listed
     assert lab.post_form(PAGE, source_form(calendars.url + "/good.ics", target="facility:gmp")).status_code == 403
     for action in ("refresh", "delete"):
         assert lab.post_form(f"{PAGE}/{source_id}/{action}", {}, page=PAGE).status_code == 403
-        assert scientist.session.post(f"{live_server.url}{PAGE}/{source_id}/{action}", timeout=30).status_code == 400
+        assert scientist.post(f"{PAGE}/{source_id}/{action}").status_code == 400
     assert lab.post_form(f"{PAGE}/999/refresh", {}, page=PAGE).status_code == 404
     assert count(app, CalendarSource) == 1 and len(blackouts(app)) == 7
 

@@ -1,4 +1,5 @@
-"""Real HTTP for tests: the app served on a loopback port, and a small JSON client."""
+"""Real sockets, only where a test needs one: the app in a thread for the browser tests, and
+gunicorn with several worker processes for the races."""
 
 from __future__ import annotations
 
@@ -84,33 +85,3 @@ class GunicornServer:
         self.process.terminate()
         output, _ = self.process.communicate(timeout=15)
         return output.decode()
-
-
-class ApiClient:
-    """requests against /api/v1 with a personal token."""
-
-    def __init__(self, base_url: str, token: str | None = None, email: str | None = None):
-        self.base = base_url + "/api/v1"
-        self.email = email
-        self.session = requests.Session()
-        if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
-
-    def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        return self.session.request(method, self.base + path, timeout=30, **kwargs)
-
-    def get(self, path, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path, json=None, **kwargs):
-        return self.request("POST", path, json=json, **kwargs)
-
-    def patch(self, path, json=None, **kwargs):
-        return self.request("PATCH", path, json=json, **kwargs)
-
-    def delete(self, path, **kwargs):
-        return self.request("DELETE", path, **kwargs)
-
-
-def error_codes(response: requests.Response) -> list[str]:
-    return [e["code"] for e in response.json()["errors"]]

@@ -23,8 +23,8 @@ from facility.jobs.scheduler import JOBS, build_scheduler, run_job
 from facility.usage import services as usage
 from facility.usage.jobs import auto_check_out, mail_monthly_reports, mark_no_shows
 from facility.usage.models import UsageRecord
-from tests.conftest import local_slot, sqlite_url
-from tests.usage.conftest import add_booking, add_usage, local, user_id
+from tests.support.databases import sqlite_url
+from tests.support.factory import add_booking, add_usage, local, local_slot, user_id
 
 pytestmark = pytest.mark.any_date
 
@@ -160,7 +160,7 @@ def test_mail_on_request_approval_and_rejection(app, people, smtp):
     manager = people.make("manager", facilities=["gmp"])
     first = alice.post(
         "/bookings", {"resource": "gmp-suite", "start": local_slot(14, 10)[0], "end": local_slot(14, 10, hours=2)[1]}
-    ).json()
+    ).get_json()
     smtp.wait_for(2)
     assert {m["X-Rcpt"] for m in smtp.messages} == {manager.email, alice.email}
     assert manager.post(f"/bookings/{first['id']}/approve", {"reason": "batch 7 scheduled"}).status_code == 200
@@ -168,7 +168,7 @@ def test_mail_on_request_approval_and_rejection(app, people, smtp):
     assert mails[2]["Subject"].startswith("Your booking is confirmed") and "batch 7 scheduled" in mails[2].get_payload()
     second = alice.post(
         "/bookings", {"resource": "gmp-suite", "start": local_slot(28, 10)[0], "end": local_slot(28, 10, hours=2)[1]}
-    ).json()
+    ).get_json()
     smtp.wait_for(5)
     assert manager.post(f"/bookings/{second['id']}/reject", {"reason": "suite requalification"}).status_code == 200
     assert smtp.wait_for(6)[5]["Subject"].startswith("Your request was rejected")

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from facility.core.extensions import db
 from facility.usage.models import UsageRecord
-from tests.conftest import sqlite_url
 from tests.support.clock import today
-from tests.usage.conftest import add_usage, local
+from tests.support.databases import sqlite_url
+from tests.support.factory import add_usage, local
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_a_walk_up_use_recorded_through_the_form_appears_in_the_list(app, signed
     assert page.status_code == 200
     assert 'name="csrf_token"' in page.text and "No usage recorded in the last 30 days." in page.text
     done = browser.post_form("/manage/usage", walk_up(scientist.email), page="/manage/usage")
-    assert done.status_code == 200 and done.url.endswith("/manage/usage?facility=lab")
+    assert done.status_code == 200 and done.request.url.endswith("/manage/usage?facility=lab")
     assert "Recorded: Biosafety cabinet" in done.text
     [row] = usage_rows(app)
     day = yesterday()
@@ -140,10 +140,7 @@ def test_a_bad_time_or_an_end_before_the_start_is_said_next_to_its_field_and_not
     )
     assert future.status_code == 422 and "Usage can only be recorded for time that has passed." in future.text
     assert usage_count(app) == 0
-    assert (
-        browser.session.post(browser.base + "/manage/usage", data=walk_up(scientist.email), timeout=30).status_code
-        == 400
-    )  # no CSRF token
+    assert browser.post("/manage/usage", data=walk_up(scientist.email)).status_code == 400  # no CSRF token
     assert usage_count(app) == 0
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from facility.accounts import services as accounts
 from facility.core.extensions import db
-from tests.usage.conftest import add_booking, add_usage, local
+from tests.support.factory import add_booking, add_usage, local
 
 # The answers of these paths are checked field by field, and so is their schema: every
 # property typed, objects with their properties.

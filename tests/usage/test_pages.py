@@ -12,13 +12,12 @@ import pytest
 from sqlalchemy import func, select
 
 from facility.bookings.models import Booking
-from facility.core.database import utcnow
 from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.usage import projects as project_services
 from facility.usage.models import UsageRecord
-from tests.conftest import sqlite_url
-from tests.usage.conftest import add_booking, add_usage, local
-from tests.web.conftest import Browserless
+from tests.support.databases import sqlite_url
+from tests.support.factory import add_booking, add_usage, local
 
 
 @pytest.fixture
@@ -65,7 +64,7 @@ def test_the_owner_checks_in_and_out_on_the_booking_page(app, signed_in):
     page = browser.get(f"/bookings/{booking}")
     assert page.status_code == 200 and "Check in</button>" in page.text
     checked_in = browser.post_form(f"/bookings/{booking}/check-in", {}, page=f"/bookings/{booking}")
-    assert checked_in.status_code == 200 and checked_in.url.endswith(f"/bookings/{booking}")
+    assert checked_in.status_code == 200 and checked_in.request.url.endswith(f"/bookings/{booking}")
     assert "Checked in. Remember to check out" in checked_in.text and "Check out</button>" in checked_in.text
     assert usage_count(app) == 1
     again = browser.post_form(f"/bookings/{booking}/check-in", {}, page=f"/bookings/{booking}")
@@ -87,7 +86,7 @@ def test_check_in_too_early_or_of_someone_elses_booking_is_refused_kindly(app, s
     refused = other.post_form(f"/bookings/{later}/check-in", {}, page="/bookings")
     assert refused.status_code == 404 and "Not found" in refused.text
     assert usage_count(app) == 0
-    assert browser.session.post(browser.base + f"/bookings/{later}/check-in", timeout=30).status_code == 400  # no CSRF
+    assert browser.post(f"/bookings/{later}/check-in").status_code == 400  # no CSRF
 
 
 def test_the_instrument_display_shows_now_and_next_without_others_details(app, signed_in):
@@ -110,16 +109,16 @@ def test_the_instrument_display_shows_now_and_next_without_others_details(app, s
     back = alice_browser.post_form(
         f"/bookings/{now_id}/check-in", {"next": "/display/lab-bsc"}, page="/display/lab-bsc"
     )
-    assert back.url.endswith("/display/lab-bsc") and "Check out</button>" in back.text
+    assert back.request.url.endswith("/display/lab-bsc") and "Check out</button>" in back.text
     out = alice_browser.post_form(
         f"/bookings/{now_id}/check-out", {"next": "/display/lab-bsc"}, page="/display/lab-bsc"
     )
-    assert out.url.endswith("/display/lab-bsc") and status_of(app, now_id) == "completed"
+    assert out.request.url.endswith("/display/lab-bsc") and status_of(app, now_id) == "completed"
     evil = alice_browser.post_form(
         f"/bookings/{now_id}/check-out",
         {"next": "https://evil.example/"},
         page="/display/lab-bsc",
-        allow_redirects=False,
+        follow_redirects=False,
     )
     assert evil.headers["Location"].endswith(f"/bookings/{now_id}")  # no open redirect
 
@@ -137,8 +136,8 @@ def test_the_instrument_display_shows_now_and_next_without_others_details(app, s
     assert missing.status_code == 404 and "Not found" in missing.text
 
 
-def test_the_display_needs_sign_in(live_server):
-    response = Browserless(live_server.url).get("/display/lab-bsc", allow_redirects=False)
+def test_the_display_needs_sign_in(people):
+    response = people.visitor().get("/display/lab-bsc", follow_redirects=False)
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
 
 
@@ -182,7 +181,7 @@ def test_the_monthly_report_page_shows_tables_charts_and_downloads(app, signed_i
     assert rows[("resource", "lab-bsc")]["used_minutes"] == "150"
     assert rows[("organisation", "cellco")]["no_shows"] == "1"
     xlsx = browser.get("/api/v1/reports/monthly?month=2026-10&facility=lab&format=xlsx")
-    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
 
 
 def test_the_report_page_explains_bad_input_and_refuses_others(app, signed_in):

@@ -12,8 +12,8 @@ from facility.accounts import services as accounts
 from facility.catalog.models import Facility, Resource
 from facility.core.extensions import db
 from facility.usage import reports
-from tests.usage.conftest import add_booking, add_usage, local
-from tests.web.conftest import PASSWORD, csrf_token
+from tests.support.clients import PASSWORD, csrf_token
+from tests.support.factory import add_booking, add_usage, local
 
 # What the page may cost: the signed-in user and their facilities, the facility list, the
 # month's report (the facility, its closed days, resources, organisations, three aggregations by

@@ -21,8 +21,8 @@ from openpyxl import load_workbook
 from facility.accounts.models import User
 from facility.core.extensions import db
 from facility.usage.projects import create_project
-from tests.support.live import error_codes
-from tests.usage.conftest import add_booking, add_usage, local
+from tests.support.clients import error_codes
+from tests.support.factory import add_booking, add_usage, local
 
 OCTOBER_MINUTES = (31 * 24 + 1) * 60  # the month has the extra hour of 25 October
 OCTOBER_OPENING_MINUTES = 22 * 12 * 60  # 22 weekdays of 12 hours
@@ -86,9 +86,9 @@ def by_key(rows, key):
 
 
 def test_october_report_matches_the_hand_computed_figures(data):
-    response = data["manager"].get("/reports/monthly", params={"month": "2026-10", "facility": "lab"})
+    response = data["manager"].get("/reports/monthly", query_string={"month": "2026-10", "facility": "lab"})
     assert response.status_code == 200, response.text
-    report = response.json()
+    report = response.get_json()
     assert report["month"] == "2026-10"
     lab = report["facilities"][0]
     assert (lab["from"], lab["to"]) == ("2026-10-01T00:00:00+02:00", "2026-11-01T00:00:00+01:00")
@@ -159,7 +159,7 @@ def test_october_report_matches_the_hand_computed_figures(data):
 
 
 def test_a_run_across_the_month_boundary_counts_its_november_part_in_november(data):
-    report = data["manager"].get("/reports/monthly", params={"month": "2026-11", "facility": "lab"}).json()
+    report = data["manager"].get("/reports/monthly", query_string={"month": "2026-11", "facility": "lab"}).get_json()
     bioreactor = by_key(report["facilities"][0]["resources"], "resource")["lab-bioreactor"]
     assert (bioreactor["booked_minutes"], bioreactor["used_minutes"], bioreactor["bookings"]) == (480, 480, 0)
     assert bioreactor["available_minutes"] == 30 * 24 * 60
@@ -169,12 +169,12 @@ def test_a_run_across_the_month_boundary_counts_its_november_part_in_november(da
 def test_json_csv_and_xlsx_agree(data):
     manager = data["manager"]
     params = {"month": "2026-10", "facility": "lab"}
-    report = manager.get("/reports/monthly", params=params).json()["facilities"][0]
-    csv_response = manager.get("/reports/monthly", params={**params, "format": "csv"})
+    report = manager.get("/reports/monthly", query_string=params).get_json()["facilities"][0]
+    csv_response = manager.get("/reports/monthly", query_string={**params, "format": "csv"})
     assert csv_response.headers["Content-Type"].startswith("text/csv")
     csv_rows = list(csv.DictReader(io.StringIO(csv_response.text)))
-    xlsx_response = manager.get("/reports/monthly", params={**params, "format": "xlsx"})
-    sheet = load_workbook(io.BytesIO(xlsx_response.content)).active
+    xlsx_response = manager.get("/reports/monthly", query_string={**params, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx_response.data)).active
     header, *xlsx_values = [list(row) for row in sheet.iter_rows(values_only=True)]
     xlsx_rows = [dict(zip(header, row)) for row in xlsx_values]
     expected = [("resource", r["resource"], r) for r in report["resources"]] + [
@@ -189,32 +189,38 @@ def test_json_csv_and_xlsx_agree(data):
 
 def test_an_empty_month_is_zeros_and_a_malformed_month_is_a_clear_error(data):
     manager = data["manager"]
-    empty = manager.get("/reports/monthly", params={"month": "2025-02", "facility": "lab"})
+    empty = manager.get("/reports/monthly", query_string={"month": "2025-02", "facility": "lab"})
     assert empty.status_code == 200
     assert {
-        r["used_minutes"] + r["booked_minutes"] + r["bookings"] for r in empty.json()["facilities"][0]["resources"]
+        r["used_minutes"] + r["booked_minutes"] + r["bookings"] for r in empty.get_json()["facilities"][0]["resources"]
     } == {0}
-    assert empty.json()["facilities"][0]["organisations"] == []
+    assert empty.get_json()["facilities"][0]["organisations"] == []
     for month in ("2026-13", "2026-1", "october", ""):
-        bad = manager.get("/reports/monthly", params={"month": month, "facility": "lab"})
+        bad = manager.get("/reports/monthly", query_string={"month": month, "facility": "lab"})
         assert bad.status_code == 422 and error_codes(bad) == ["invalid_month"], month
-    assert error_codes(manager.get("/reports/monthly", params={"month": "2026-10", "format": "pdf"})) == ["invalid"]
+    assert error_codes(manager.get("/reports/monthly", query_string={"month": "2026-10", "format": "pdf"})) == [
+        "invalid"
+    ]
 
 
 def test_reports_are_for_managers_of_the_facility(data):
-    assert data["alice"].get("/reports/monthly", params={"month": "2026-10", "facility": "lab"}).status_code == 403
-    assert data["manager"].get("/reports/monthly", params={"month": "2026-10", "facility": "gmp"}).status_code == 403
-    mine = data["manager"].get("/reports/monthly", params={"month": "2026-10"}).json()
+    assert (
+        data["alice"].get("/reports/monthly", query_string={"month": "2026-10", "facility": "lab"}).status_code == 403
+    )
+    assert (
+        data["manager"].get("/reports/monthly", query_string={"month": "2026-10", "facility": "gmp"}).status_code == 403
+    )
+    mine = data["manager"].get("/reports/monthly", query_string={"month": "2026-10"}).get_json()
     assert [f["facility"] for f in mine["facilities"]] == ["lab"]
-    everything = data["admin"].get("/reports/monthly", params={"month": "2026-10"}).json()
+    everything = data["admin"].get("/reports/monthly", query_string={"month": "2026-10"}).get_json()
     assert [f["facility"] for f in everything["facilities"]] == ["lab", "gmp"]
 
 
 def test_indicators_for_october(data):
-    response = data["admin"].get("/indicators", params={"from": "2026-10-01", "to": "2026-10-31"})
+    response = data["admin"].get("/indicators", query_string={"from": "2026-10-01", "to": "2026-10-31"})
     assert response.status_code == 200, response.text
     period_years = (31 * 24 + 1) / 24 / 365.25
-    assert response.json() == {
+    assert response.get_json() == {
         "users_of_infrastructure": 2,
         "researcher_fte": round(25 / (1720 * period_years), 2),  # only alice is a researcher: 25 h
         "companies_supported": {"micro": 0, "small": 1, "medium": 0, "large": 0},
@@ -225,21 +231,23 @@ def test_indicators_for_october(data):
 
 def test_each_indicator_opens_to_what_is_behind_it(data):
     admin, period = data["admin"], {"from": "2026-10-01", "to": "2026-10-31"}
-    users = admin.get("/indicators/users_of_infrastructure", params=period).json()
+    users = admin.get("/indicators/users_of_infrastructure", query_string=period).get_json()
     assert users["value"] == 2
     assert {(u["user"], u["minutes"]) for u in users["items"]} == {
         (data["alice"].email, 1500),
         (data["bob"].email, 240),
     }
-    records = admin.get("/indicators/researcher_fte", params=period).json()["items"]
+    records = admin.get("/indicators/researcher_fte", query_string=period).get_json()["items"]
     assert [(r["user"], r["minutes_in_period"]) for r in records] == [(data["alice"].email, 1500)]
-    companies = admin.get("/indicators/companies_supported", params=period).json()["items"]
+    companies = admin.get("/indicators/companies_supported", query_string=period).get_json()["items"]
     assert [(c["organisation"], c["size_class"], c["minutes"]) for c in companies] == [("cellco", "small", 240)]
-    collaborating = admin.get("/indicators/companies_collaborating_with_research", params=period).json()["items"]
+    collaborating = admin.get("/indicators/companies_collaborating_with_research", query_string=period).get_json()[
+        "items"
+    ]
     assert collaborating == [
         {"organisation": "cellco", "name": "CellCo AB", "size_class": "small", "projects": ["car-nk"]}
     ]
-    equipment = admin.get("/indicators/equipment_nominal_value_sek", params=period).json()["items"]
+    equipment = admin.get("/indicators/equipment_nominal_value_sek", query_string=period).get_json()["items"]
     assert equipment == [
         {"resource": "lab-bioreactor", "name": "Bioreactor", "facility": "lab", "nominal_value_sek": 1200000}
     ]
@@ -247,20 +255,24 @@ def test_each_indicator_opens_to_what_is_behind_it(data):
 
 def test_indicator_periods_are_checked_and_only_admins_see_them(data):
     admin = data["admin"]
-    assert error_codes(admin.get("/indicators", params={"from": "2026-10-31", "to": "2026-10-01"})) == [
+    assert error_codes(admin.get("/indicators", query_string={"from": "2026-10-31", "to": "2026-10-01"})) == [
         "end_before_start"
     ]
-    assert error_codes(admin.get("/indicators", params={"from": "last year", "to": "2026-10-01"})) == ["invalid_period"]
-    assert error_codes(admin.get("/indicators", params={"from": "2026-10-01T00:00:00", "to": "2026-10-02"})) == [
+    assert error_codes(admin.get("/indicators", query_string={"from": "last year", "to": "2026-10-01"})) == [
+        "invalid_period"
+    ]
+    assert error_codes(admin.get("/indicators", query_string={"from": "2026-10-01T00:00:00", "to": "2026-10-02"})) == [
         "naive_datetime"
     ]
-    assert admin.get("/indicators", params={"from": "2026-10-01"}).status_code == 422
-    assert error_codes(admin.get("/indicators/nonsense", params={"from": "2026-10-01", "to": "2026-10-31"})) == [
+    assert admin.get("/indicators", query_string={"from": "2026-10-01"}).status_code == 422
+    assert error_codes(admin.get("/indicators/nonsense", query_string={"from": "2026-10-01", "to": "2026-10-31"})) == [
         "invalid"
     ]
-    empty = admin.get("/indicators", params={"from": "2020-01-01", "to": "2020-12-31"}).json()
+    empty = admin.get("/indicators", query_string={"from": "2020-01-01", "to": "2020-12-31"}).get_json()
     assert empty["users_of_infrastructure"] == 0 and empty["researcher_fte"] == 0
-    assert data["manager"].get("/indicators", params={"from": "2026-10-01", "to": "2026-10-31"}).status_code == 403
+    assert (
+        data["manager"].get("/indicators", query_string={"from": "2026-10-01", "to": "2026-10-31"}).status_code == 403
+    )
 
 
 def test_the_report_command_writes_the_same_figures(app, data, tmp_path):

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from facility.audit.models import AuditEvent
-from facility.core.database import utcnow
 from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.usage.models import UsageRecord
-from tests.conftest import sqlite_url
-from tests.support.live import error_codes
-from tests.usage.conftest import add_booking, local
+from tests.support.clients import error_codes
+from tests.support.databases import sqlite_url
+from tests.support.factory import add_booking, local
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_check_in_and_out_records_the_use_and_completes_the_booking(app, people)
     assert bob.post(f"/bookings/{booking}/check-in").status_code == 404  # not his, not visible
     checked_in = alice.post(f"/bookings/{booking}/check-in")
     assert checked_in.status_code == 200, checked_in.text
-    record = checked_in.json()
+    record = checked_in.get_json()
     assert (
         record["booking"],
         record["resource"],
@@ -50,8 +50,8 @@ def test_check_in_and_out_records_the_use_and_completes_the_booking(app, people)
     ) == (booking, "lab-bsc", alice.email, "lu", "booking", None, None)
     assert error_codes(alice.post(f"/bookings/{booking}/check-in")) == ["already_checked_in"]
     checked_out = alice.post(f"/bookings/{booking}/check-out")
-    assert checked_out.status_code == 200 and checked_out.json()["end"] is not None
-    assert alice.get(f"/bookings/{booking}").json()["status"] == "completed"
+    assert checked_out.status_code == 200 and checked_out.get_json()["end"] is not None
+    assert alice.get(f"/bookings/{booking}").get_json()["status"] == "completed"
     assert error_codes(alice.post(f"/bookings/{booking}/check-out")) == ["not_checked_in"]
     assert error_codes(alice.post(f"/bookings/{booking}/check-in")) == ["invalid_state"]
 
@@ -73,13 +73,13 @@ def test_a_manager_checks_a_user_in_and_lists_the_facility_usage(app, people):
     manager, other = people.make("manager", facilities=["lab"]), people.make("manager", facilities=["gmp"])
     booking = booking_now(app, alice.email)
     assert manager.post(f"/bookings/{booking}/check-in").status_code == 200
-    listed = manager.get("/usage", params={"facility": "lab"})
+    listed = manager.get("/usage", query_string={"facility": "lab"})
     assert listed.status_code == 200
-    assert [(u["booking"], u["user"]) for u in listed.json()] == [(booking, alice.email)]
-    assert other.get("/usage", params={"facility": "lab"}).status_code == 403
-    assert alice.get("/usage", params={"facility": "lab"}).status_code == 403
+    assert [(u["booking"], u["user"]) for u in listed.get_json()] == [(booking, alice.email)]
+    assert other.get("/usage", query_string={"facility": "lab"}).status_code == 403
+    assert alice.get("/usage", query_string={"facility": "lab"}).status_code == 403
     assert error_codes(manager.get("/usage")) == ["required"]
-    assert error_codes(manager.get("/usage", params={"facility": "lab", "from": "2026-10-01T00:00:00"})) == [
+    assert error_codes(manager.get("/usage", query_string={"facility": "lab", "from": "2026-10-01T00:00:00"})) == [
         "naive_datetime"
     ]
 
@@ -96,7 +96,7 @@ def test_walk_up_use_and_a_correction_that_keeps_the_original(app, people):
     }
     created = manager.post("/usage", walk_up)
     assert created.status_code == 201, created.text
-    assert (created.json()["source"], created.json()["minutes"]) == ("walk-up", 120)
+    assert (created.get_json()["source"], created.get_json()["minutes"]) == ("walk-up", 120)
     before = usage_count(app)
     clash = manager.post(
         "/usage", {**walk_up, "start": "2026-10-05T10:00:00+02:00", "end": "2026-10-05T12:00:00+02:00"}
@@ -110,20 +110,26 @@ def test_walk_up_use_and_a_correction_that_keeps_the_original(app, people):
     assert usage_count(app) == before
     corrected = manager.post(
         "/usage",
-        {**walk_up, "end": "2026-10-05T10:30:00+02:00", "reason": "left at 10:30", "corrects": created.json()["id"]},
+        {
+            **walk_up,
+            "end": "2026-10-05T10:30:00+02:00",
+            "reason": "left at 10:30",
+            "corrects": created.get_json()["id"],
+        },
     )
     assert corrected.status_code == 201, corrected.text
-    assert (corrected.json()["source"], corrected.json()["minutes"]) == ("manual", 90)
+    assert (corrected.get_json()["source"], corrected.get_json()["minutes"]) == ("manual", 90)
     listed = manager.get(
-        "/usage", params={"facility": "lab", "from": "2026-10-01T00:00:00+02:00", "to": "2026-11-01T00:00:00+01:00"}
-    ).json()
-    assert [u["id"] for u in listed] == [corrected.json()["id"]]
+        "/usage",
+        query_string={"facility": "lab", "from": "2026-10-01T00:00:00+02:00", "to": "2026-11-01T00:00:00+01:00"},
+    ).get_json()
+    assert [u["id"] for u in listed] == [corrected.get_json()["id"]]
     with app.app_context():
-        original = db.session.get(UsageRecord, created.json()["id"])
+        original = db.session.get(UsageRecord, created.get_json()["id"])
         assert original.superseded and original.end_at == local("2026-10-05 11:00")
         actions = list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.entity == "usage_records")))
         assert actions == ["usage.recorded", "usage.superseded", "usage.corrected"]
-    again = manager.post("/usage", {**walk_up, "reason": "again", "corrects": created.json()["id"]})
+    again = manager.post("/usage", {**walk_up, "reason": "again", "corrects": created.get_json()["id"]})
     assert error_codes(again) == ["invalid_state"]
 
 
@@ -133,8 +139,13 @@ def test_projects_name_the_organisations_taking_part(people):
         "/projects", {"key": "car-t-7", "name": "CAR-T 7", "stage": "gmp", "organisations": ["lu", "cellco"]}
     )
     assert created.status_code == 201, created.text
-    assert created.json() == {"key": "car-t-7", "name": "CAR-T 7", "stage": "gmp", "organisations": ["cellco", "lu"]}
-    assert alice.get("/projects").json() == [created.json()]
+    assert created.get_json() == {
+        "key": "car-t-7",
+        "name": "CAR-T 7",
+        "stage": "gmp",
+        "organisations": ["cellco", "lu"],
+    }
+    assert alice.get("/projects").get_json() == [created.get_json()]
     assert alice.post("/projects", {"key": "x", "name": "X"}).status_code == 403
     assert error_codes(manager.post("/projects", {"key": "y", "name": "Y", "organisations": ["nope"]})) == ["not_found"]
     assert error_codes(manager.post("/projects", {"key": "car-t-7", "name": "again"})) == ["duplicate"]

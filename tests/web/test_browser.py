@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from facility.audit.models import AuditEvent
 from facility.core.extensions import db
+from tests.support.clients import PASSWORD
 from tests.support.clock import today
-from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 

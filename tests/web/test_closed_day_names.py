@@ -11,8 +11,8 @@ import pytest
 from facility.accounts import services as accounts
 from facility.catalog.services import load_catalog
 from facility.core.extensions import db
-from tests.conftest import TEST_CATALOG
-from tests.web.conftest import PASSWORD, csrf_token
+from tests.support.clients import PASSWORD, csrf_token
+from tests.support.databases import TEST_CATALOG
 
 CLOSED_DAYS = """\
     public_holidays: SE

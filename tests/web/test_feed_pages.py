@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 import icalendar
 import pytest
-import requests
+from werkzeug.test import TestResponse
 
-from tests.web.conftest import PASSWORD
+from tests.support.clients import PASSWORD
+from tests.support.feeds import Feeds
 from tests.web.test_browser import sign_in
 
 
@@ -17,34 +17,35 @@ def feed_addresses(html: str) -> list[str]:
     return re.findall(r'value="(http[^"]+/calendar/[^"]+\.ics)"', html)
 
 
-def fetch(live_url: str, address: str) -> requests.Response:
-    return requests.get(live_url + urlparse(address).path, timeout=30)
+def fetch(app, address: str) -> TestResponse:
+    """GET a feed address as a calendar client would (no cookies)."""
+    return Feeds(app).fetch(address)
 
 
-def test_subscribe_follow_a_resource_then_renew_and_remove_the_address(visitor, people, live_server):
+def test_subscribe_follow_a_resource_then_renew_and_remove_the_address(visitor, people, app):
     alice = people.make(password=PASSWORD)
     browser = visitor()
     browser.sign_in(alice.email)
 
-    created = browser.post_form("/account/calendar-feeds", {"follow": "resource:lab-bsc"}, allow_redirects=False)
+    created = browser.post_form("/account/calendar-feeds", {"follow": "resource:lab-bsc"}, follow_redirects=False)
     assert created.status_code == 302 and "fresh=" in created.headers["Location"]
     page = browser.get("/account/calendar-feeds").text
     [address] = feed_addresses(page)
     assert "webcal://" + address.split("://", 1)[1] in page
-    feed = fetch(live_server.url, address)
+    feed = fetch(app, address)
     assert feed.status_code == 200
-    assert str(icalendar.Calendar.from_ical(feed.content)["X-WR-CALNAME"]).startswith("Biosafety cabinet")
+    assert str(icalendar.Calendar.from_ical(feed.data)["X-WR-CALNAME"]).startswith("Biosafety cabinet")
 
     feed_id = re.search(r'id="feed-(\d+)"', page).group(1)
     renewed = browser.post_form(f"/account/calendar-feeds/{feed_id}/regenerate", {}, page="/account/calendar-feeds")
     [new_address] = feed_addresses(renewed.text)
     assert new_address != address
-    assert fetch(live_server.url, address).status_code == 404
-    assert fetch(live_server.url, new_address).status_code == 200
+    assert fetch(app, address).status_code == 404
+    assert fetch(app, new_address).status_code == 200
 
     removed = browser.post_form(f"/account/calendar-feeds/{feed_id}/revoke", {}, page="/account/calendar-feeds")
     assert removed.status_code == 200 and feed_addresses(removed.text) == []
-    assert fetch(live_server.url, new_address).status_code == 404
+    assert fetch(app, new_address).status_code == 404
 
 
 def test_the_page_refuses_unknown_targets_and_forms_without_their_csrf_token(visitor, people):
@@ -55,7 +56,7 @@ def test_the_page_refuses_unknown_targets_and_forms_without_their_csrf_token(vis
     unknown = browser.post_form("/account/calendar-feeds", {"follow": "resource:no-such"})
     assert unknown.status_code == 422 and "Not a valid choice" in unknown.text
     assert feed_addresses(unknown.text) == []
-    forged = browser.session.post(browser.base + "/account/calendar-feeds", data={"follow": "user"}, timeout=30)
+    forged = browser.post("/account/calendar-feeds", data={"follow": "user"})
     assert forged.status_code == 400
     assert feed_addresses(browser.get("/account/calendar-feeds").text) == []
 
@@ -75,7 +76,7 @@ def test_the_page_refuses_unknown_targets_and_forms_without_their_csrf_token(vis
 
 
 @pytest.mark.browser
-def test_in_a_browser_create_a_feed_and_copy_its_address(browser, live_server, people):
+def test_in_a_browser_create_a_feed_and_copy_its_address(browser, live_server, people, app):
     alice = people.make(password=PASSWORD)
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
@@ -93,5 +94,5 @@ def test_in_a_browser_create_a_feed_and_copy_its_address(browser, live_server, p
     )
     page.get_by_role("button", name="Copy").click()
     page.get_by_text("Copied.").wait_for()
-    assert fetch(live_server.url, address).status_code == 200
+    assert fetch(app, address).status_code == 200
     context.close()

@@ -7,14 +7,13 @@ import html
 from datetime import date, timedelta
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from facility.bookings.models import Booking
 from facility.core.extensions import db
-from tests.conftest import local_slot
+from tests.support.clients import PASSWORD
 from tests.support.clock import today
-from tests.web.conftest import PASSWORD
+from tests.support.factory import local_slot
 
 
 def booking_count(app) -> int:
@@ -40,18 +39,13 @@ def book_form(day: date, start="10:00", end="11:00", resource="lab-bsc", **extra
     }
 
 
-def test_a_form_post_without_csrf_token_is_refused(live_server, people, visitor, app):
+def test_a_form_post_without_csrf_token_is_refused(people, visitor, app):
     alice = people.make(password=PASSWORD)
-    anonymous = requests.post(
-        live_server.url + "/sign-in",
-        data={"email": alice.email, "password": PASSWORD},
-        allow_redirects=False,
-        timeout=30,
-    )
+    anonymous = visitor().post("/sign-in", data={"email": alice.email, "password": PASSWORD}, follow_redirects=False)
     assert anonymous.status_code == 400 and "CSRF" in anonymous.text
     browser = visitor()
     assert browser.sign_in(alice.email).status_code == 302
-    forged = browser.session.post(live_server.url + "/book", data=book_form(next_weekday(14, 1)), timeout=30)
+    forged = browser.post("/book", data=book_form(next_weekday(14, 1)))
     assert forged.status_code == 400
     assert booking_count(app) == 0
 
@@ -68,8 +62,8 @@ def test_a_scientist_cannot_open_manager_or_admin_pages(people, visitor):
     assert missing.status_code == 404 and "Not found" in missing.text
 
 
-def test_pages_need_sign_in(live_server):
-    response = requests.get(live_server.url + "/bookings", allow_redirects=False, timeout=30)
+def test_pages_need_sign_in(visitor):
+    response = visitor().get("/bookings", follow_redirects=False)
     assert response.status_code == 302 and "/sign-in?next=" in response.headers["Location"]
 
 
@@ -86,7 +80,7 @@ def test_repeated_failed_sign_ins_are_throttled_with_the_same_message_for_unknow
     refused = browser.sign_in(alice.email, PASSWORD)  # the right password, but after 5 failures
     assert refused.status_code == 429
     assert "Too many failed sign-ins. Wait 15 minutes" in refused.text
-    assert browser.get("/bookings", allow_redirects=False).status_code == 302
+    assert browser.get("/bookings", follow_redirects=False).status_code == 302
     bob = people.make(password=PASSWORD)
     assert visitor().sign_in(bob.email).status_code == 302  # other accounts are not affected
 
@@ -162,7 +156,7 @@ def test_cancel_and_reschedule_from_my_bookings(people, visitor, app):
     browser = visitor()
     browser.sign_in(alice.email)
     day = next_weekday(14, 2)
-    created = browser.post_form("/book", book_form(day), page="/book", allow_redirects=False)
+    created = browser.post_form("/book", book_form(day), page="/book", follow_redirects=False)
     assert created.status_code == 302
     detail = created.headers["Location"]
     booking_id = int(detail.rsplit("/", 1)[1])
@@ -207,24 +201,20 @@ def test_change_own_password(people, visitor):
     assert visitor().sign_in(alice.email, "new-long-password").status_code == 302
 
 
-def test_api_tokens_are_shown_once_and_can_be_revoked(people, visitor, live_server):
+def test_api_tokens_are_shown_once_and_can_be_revoked(people, visitor):
     alice = people.make(password=PASSWORD)
     browser = visitor()
     browser.sign_in(alice.email)
     created = browser.post_form("/account/tokens", {"name": "lab kiosk"})
     assert created.status_code == 201
     secret = created.text.split('<code id="new-token">')[1].split("</code>")[0]
-    api = requests.get(
-        live_server.url + "/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"}, timeout=30
-    )
+    api = people.api(secret).get("/facilities")
     assert api.status_code == 200
     listing = browser.get("/account/tokens")
     assert secret not in listing.text and "lab kiosk" in listing.text
     token_id = listing.text.split("lab kiosk")[1].split("/account/tokens/")[1].split("/revoke")[0]
     browser.post_form(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens")
-    api = requests.get(
-        live_server.url + "/api/v1/facilities", headers={"Authorization": f"Bearer {secret}"}, timeout=30
-    )
+    api = people.api(secret).get("/facilities")
     assert api.status_code == 401
 
 
