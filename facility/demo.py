@@ -22,9 +22,9 @@ from facility.bookings import services as bookings
 from facility.catalog.models import Facility, Qualification
 from facility.catalog.services import list_resources
 from facility.core.cli import group, reports_errors
-from facility.core.database import utcnow
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 DEMO_PASSWORD_DEFAULT = "demo-facility-2026"
 ADMIN_EMAIL = "admin@facility.demo"

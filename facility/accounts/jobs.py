@@ -20,7 +20,7 @@ def warn_expiring_qualifications(now: datetime) -> int:
             now,
             lambda q=held: send_template(
                 [q.user.email],
-                "qualification_expiry",
+                "accounts/mail/qualification_expiry",
                 qualification=q.qualification.name,
                 valid_until=q.valid_until.isoformat(),
             ),

@@ -9,9 +9,11 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from facility.accounts import qualifications
 from facility.catalog.models import Facility, Qualification
-from facility.core.database import UTCDateTime, utcnow
+from facility.core.database import UTCDateTime
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 ROLES = ("scientist", "manager", "admin")
 
@@ -97,6 +99,10 @@ class UserQualification(db.Model):
     user: Mapped[User] = relationship(back_populates="qualifications", foreign_keys=[user_id])
     qualification: Mapped[Qualification] = relationship()
     granted_by: Mapped[Optional[User]] = relationship(foreign_keys=[granted_by_id])
+
+    def valid_on(self, local_day: date) -> bool:
+        """Whether it counts on ``local_day`` of the facility's calendar (``qualifications.valid_on``)."""
+        return qualifications.valid_on(self.valid_until, local_day)
 
 
 class ApiToken(db.Model):

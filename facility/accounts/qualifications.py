@@ -4,7 +4,7 @@ A qualification recorded "valid until 2026-05-31" counts through that whole day 
 facility's zone (a booking ending at 23:30 local time on the 31st is covered). The pages ask
 "is it valid today" with the facility's local today, never the server's ``date.today()``;
 the booking rules (``bookings.rules._check_qualification``) ask the same question of the
-booking's last local day.
+booking's last local day, and the models answer it with ``UserQualification.valid_on``.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ from facility.accounts.qualifications import EXPIRY_WARNING_DAYS
 from facility.catalog.models import Facility, Qualification, Resource
 from facility.catalog.services import list_facilities
 from facility.core.access import require_admin
-from facility.core.database import utcnow, write_transaction
+from facility.core.database import write_transaction
 from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
 
 TOKEN_PREFIX = "fac_"
@@ -301,3 +302,10 @@ def expiring_qualifications(
 def facilities_managed_by(user: User) -> list[Facility]:
     """The facilities ``user`` manages, in catalogue order (every facility for an administrator)."""
     return [facility for facility in list_facilities() if user.manages(facility)]
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise not_found("user")
+    return user

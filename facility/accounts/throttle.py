@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 
 from facility.accounts.models import FailedSignIn
-from facility.core.database import utcnow, write_transaction
+from facility.core.database import write_transaction
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5  # per e-mail and address

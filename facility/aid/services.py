@@ -511,7 +511,7 @@ def warn_state_aid(now: datetime) -> int:
                 key,
                 now,
                 lambda e=entry, t=threshold, r=recipients: send_template(
-                    r, "state_aid_warning", **warning_context(e, t)
+                    r, "aid/mail/state_aid_warning", **warning_context(e, t)
                 ),
             )
     if rearm:

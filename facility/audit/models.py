@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from facility.core.database import UTCDateTime, utcnow
+from facility.core.database import UTCDateTime
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 if TYPE_CHECKING:  # the audit trail is written by every domain, so it imports none
     from facility.accounts.models import User

@@ -19,7 +19,7 @@ from facility.bookings.schemas import (
     WindowQuerySchema,
 )
 from facility.catalog import services as catalog
-from facility.core.database import utcnow
+from facility.core.time import utcnow
 from facility.http.auth import api_user
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings, their approval, and free time")

@@ -44,7 +44,7 @@ def send_reminders(now: datetime) -> int:
             key,
             now,
             lambda b=booking, h=nearest: send_template(
-                [b.user.email], "reminder", booking=b, hours=h, url=booking_url(b)
+                [b.user.email], "bookings/mail/reminder", booking=b, hours=h, url=booking_url(b)
             ),
         )
     return sent
@@ -63,7 +63,9 @@ def nudge_managers(now: datetime) -> int:
         sent += send_once(
             key,
             now,
-            lambda b=booking, f=facility_id: send_template(managers_of([f]), "nudge", booking=b, url=booking_url(b)),
+            lambda b=booking, f=facility_id: send_template(
+                managers_of([f]), "bookings/mail/nudge", booking=b, url=booking_url(b)
+            ),
         )
     return sent
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from facility.accounts.models import User
 from facility.bookings import states
 from facility.catalog.models import Facility, Resource
-from facility.core.database import UTCDateTime, utcnow
+from facility.core.database import UTCDateTime
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 # Plain strings, for SQL and schemas; the states and their sets are defined in ``states``.
 BOOKING_STATUSES = states.values(states.ALL)

@@ -35,11 +35,13 @@ def _mail_for(action: str, booking: Booking, actor_id) -> None:
     url = booking_url(booking)
     if action == "requested":
         if booking.status == "pending":
-            send_template(managers_of([booking.facility.id]), "request_to_approve", booking=booking, url=url)
-        send_template([booking.user.email], "booking_requested", booking=booking, url=url)
+            send_template(
+                managers_of([booking.facility.id]), "bookings/mail/request_to_approve", booking=booking, url=url
+            )
+        send_template([booking.user.email], "bookings/mail/booking_requested", booking=booking, url=url)
         return
     if action not in TO_OWNER:
         return
     if action == "cancelled" and actor_id == booking.user_id:
         return  # the owner knows: they cancelled it themselves
-    send_template([booking.user.email], "booking_decision", action=action, booking=booking, url=url)
+    send_template([booking.user.email], "bookings/mail/booking_decision", action=action, booking=booking, url=url)

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Mapping, Optional, Sequence
 from zoneinfo import ZoneInfo
 
+from facility.accounts.qualifications import valid_on as qualification_valid_on
 from facility.core.errors import Violation
 from facility.core.time import MINUTES_PER_DAY, local_instant
 
@@ -202,7 +203,7 @@ def _check_qualification(end: datetime, ctx: BookingContext) -> list[Violation]:
     if valid_until is None:
         return [Violation("not_qualified", f"You need the qualification '{name}' to book this resource.", "resource")]
     last_day = (end - timedelta(microseconds=1)).astimezone(ctx.tz).date()
-    if valid_until < last_day:
+    if not qualification_valid_on(valid_until, last_day):
         return [
             Violation(
                 "qualification_expired",

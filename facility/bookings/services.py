@@ -23,10 +23,11 @@ from facility.catalog.models import RESOURCE_STATUSES, Facility, Resource
 from facility.catalog.services import closed_days_for, get_facility, get_resource
 from facility.core import time as clock_time
 from facility.core.access import require_manager_of
-from facility.core.database import utcnow, write_transaction
+from facility.core.database import write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.events import booking_was
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 GMP_APPROVAL_MEANING = "approved for GMP manufacturing"
 MAX_AVAILABILITY_DAYS = 92
@@ -628,3 +629,12 @@ __all__ = [
     "expire",
     "expire_pending",
 ]
+
+
+def upcoming_blackouts(actor: User, now: Optional[datetime] = None) -> list[Blackout]:
+    """Blackouts not yet over at the facilities ``actor`` manages, soonest first."""
+    managed = [f.id for f in actor.facilities] if actor.role == "manager" else []
+    query = select(Blackout).where(Blackout.end_at > (now or utcnow()))
+    if not actor.is_admin:
+        query = query.where(Blackout.facility_id.in_(managed))
+    return list(db.session.scalars(query.order_by(Blackout.start_at, Blackout.id)))

@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from facility.catalog.closures import ClosedDays
 from facility.catalog.models import Facility, Resource
-from facility.core.database import utcnow, write_transaction
+from facility.core.database import write_transaction
 from facility.core.errors import not_found
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 
 def list_facilities() -> list[Facility]:

@@ -8,7 +8,7 @@ PostgreSQL needs none of that: its exclusion constraint is the last word on over
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
@@ -40,10 +40,6 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def is_sqlite(engine: Engine) -> bool:

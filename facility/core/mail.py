@@ -3,8 +3,8 @@
 Without an SMTP host, mail is logged and skipped. A failure is logged and reported as False;
 it never breaks the caller.
 
-Mail texts are templates, never strings in code: ``send_template(to, "reminder", **context)``
-renders ``templates/mail/reminder.txt`` with Flask's ``render_template``. The convention of a
+Mail texts are templates, never strings in code: ``send_template(to, "bookings/mail/reminder", **context)``
+renders ``templates/bookings/mail/reminder.txt`` with Flask's ``render_template``. The convention of a
 mail template: everything before the first blank line is the subject (its whitespace collapsed
 to one line), everything after it is the plain-text body. Every text in it is marked for
 translation (``{{ _("...%(name)s...", name=...) }}``; a literal percent sign is ``%%``), so
@@ -35,8 +35,9 @@ from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from facility.core.database import UTCDateTime, utcnow, write_transaction
+from facility.core.database import UTCDateTime, write_transaction
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 log = logging.getLogger("facility.mail")
 SMTP_TIMEOUT_SECONDS = 10
@@ -102,9 +103,9 @@ def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:
 
 
 def render_mail(template: str, language: Optional[str] = None, **context) -> tuple[str, str]:
-    """(subject, body) of ``templates/mail/<template>.txt`` rendered in ``language``."""
+    """(subject, body) of ``templates/<template>.txt`` rendered in ``language``."""
     with force_locale(mail_language(language)):
-        text = render_template(f"mail/{template}.txt", **context).strip()
+        text = render_template(f"{template}.txt", **context).strip()
     subject, _, body = text.partition("\n\n")
     return " ".join(subject.split()), body.strip("\n") + "\n"
 
@@ -117,7 +118,7 @@ def send_template(
     attachment: Optional[tuple[str, str, bytes]] = None,
     **context,
 ) -> bool:
-    """Render ``templates/mail/<template>.txt`` in each recipient's language (or ``language``) and
+    """Render ``templates/<template>.txt`` in each recipient's language (or ``language``) and
     send it. True if it was handed to the server for at least one group of recipients."""
     recipients = sorted({address for address in to if address})
     if not recipients:

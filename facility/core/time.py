@@ -50,3 +50,8 @@ def _minute(hhmm: str) -> int:
     if int(mins) >= 60 or value > MINUTES_PER_DAY:
         raise ValueError(hhmm)
     return value
+
+
+def utcnow() -> datetime:
+    """Now, aware and in UTC: what the database stores and the rules compare."""
+    return datetime.now(timezone.utc)

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facility.accounts.models import User
 from facility.catalog.models import Facility, Resource
-from facility.core.database import UTCDateTime, utcnow
+from facility.core.database import UTCDateTime
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 FEED_SCOPES = ("user", "resource", "facility")
 

@@ -31,9 +31,10 @@ from facility.bookings.models import Blackout, Booking
 from facility.bookings.services import get_booking
 from facility.catalog.models import Resource
 from facility.catalog.services import get_facility, get_resource
-from facility.core.database import utcnow, write_transaction
+from facility.core.database import write_transaction
 from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.feeds import ical
 from facility.feeds.models import FEED_SCOPES, CalendarFeed
 

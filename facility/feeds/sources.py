@@ -39,9 +39,10 @@ from facility.bookings.services import bookings_under_blackouts
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
 from facility.core.access import require_manager_of
-from facility.core.database import utcnow, write_transaction
+from facility.core.database import write_transaction
 from facility.core.errors import ServiceError, invalid, not_found
 from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.feeds.fetch import FetchError, check_url, fetch, format_size
 from facility.feeds.models import CalendarSource
 

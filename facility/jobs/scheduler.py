@@ -10,8 +10,8 @@ from flask import Flask
 from facility.accounts import jobs as accounts_jobs
 from facility.aid import jobs as aid_jobs
 from facility.bookings import jobs as bookings_jobs
-from facility.core.database import utcnow
 from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.feeds import jobs as feeds_jobs
 from facility.jobs import locks
 from facility.usage import jobs as usage_jobs

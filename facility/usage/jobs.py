@@ -47,7 +47,7 @@ def _mail_report(facility: Facility, month: str) -> bool:
     body, content_type, filename = reports.render(report, "xlsx")
     return send_template(
         recipients,
-        "monthly_report",
+        "usage/mail/monthly_report",
         facility=facility,
         month=month,
         resources=report["facilities"][0]["resources"],

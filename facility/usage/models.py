@@ -11,8 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from facility.accounts.models import Organisation, User
 from facility.bookings.models import Booking
 from facility.catalog.models import Resource
-from facility.core.database import UTCDateTime, utcnow
+from facility.core.database import UTCDateTime
 from facility.core.extensions import db
+from facility.core.time import utcnow
 
 USAGE_SOURCES = ("booking", "walk-up", "manual")
 PROJECT_STAGES = ("research", "pre-gmp", "gmp")

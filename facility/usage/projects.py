@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -108,3 +109,16 @@ def project_path(project: Project) -> tuple[list, list[str], dict]:
         cell.statuses[booking.status] = cell.statuses.get(booking.status, 0) + 1
     facilities = sorted(list_facilities(), key=lambda f: (GMP_ORDER.get(f.gmp_level, 9), f.id))
     return facilities, sorted(months), cells
+
+
+def may_see(actor, project: Project) -> bool:
+    """Managers and administrators see every project; others those their organisation takes part in."""
+    if actor.is_admin or actor.manages_any:
+        return True
+    return any(o.id == actor.organisation_id for o in project.organisations)
+
+
+def visible_project(actor, project_id: int) -> Optional[Project]:
+    """The project, if it exists and ``actor`` may see it."""
+    project = db.session.get(Project, project_id)
+    return project if project is not None and may_see(actor, project) else None

@@ -18,10 +18,11 @@ from facility.bookings.states import COMPLETED, NO_SHOW, can_change
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
 from facility.core.access import require_manager_of
-from facility.core.database import utcnow, write_transaction
+from facility.core.database import write_transaction
 from facility.core.errors import ServiceError, invalid, not_found
 from facility.core.events import booking_was
 from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.usage.models import UsageRecord
 
 CHECK_IN_EARLY = timedelta(minutes=15)
@@ -295,3 +296,13 @@ def list_usage(actor: User, facility_key: str, start: Optional[datetime], end: O
     if end:
         query = query.where(UsageRecord.start_at < end)
     return list(db.session.scalars(query))
+
+
+def correctable_record(actor: User, record_id: str) -> Optional[UsageRecord]:
+    """The record ``record_id`` (as typed) if it is current and ``actor`` manages its facility, else None."""
+    if not record_id.strip().isdigit():
+        return None
+    record = db.session.get(UsageRecord, int(record_id))
+    if record is None or record.superseded or not actor.manages(record.resource.facility):
+        return None
+    return record

@@ -1,4 +1,4 @@
-"""Every mail template (templates/mail/*.txt) rendered in English and in Swedish with realistic
+"""Every mail template (templates/<domain>/mail/*.txt) rendered in English and in Swedish with realistic
 context: the subject and the key facts (resource, facility-local time, link) are there, the
 English texts are those the jobs always sent, and nothing is left in English in Swedish.
 Then send_template: each recipient gets the mail in their own language."""
@@ -21,10 +21,10 @@ from facility.bookings.models import Booking
 from facility.catalog.models import Facility
 from facility.core.extensions import db
 from facility.core.mail import mail_language, render_mail, send_template
-from tests.conftest import sqlite_url
-from tests.usage.conftest import add_booking, local
+from tests.support.databases import sqlite_url
+from tests.support.factory import add_booking, local
 
-MAIL_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "mail"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 URL = "http://facility.test/bookings/"
 START = "2030-03-05 10:00 CET"  # facility-local, as every mail shows times
 END = "2030-03-05 12:00 CET"
@@ -97,8 +97,8 @@ def state_aid(threshold: str):
 # (template, context, facts both languages show, the English text as the jobs sent it before:
 # (subject, body) with {id} the booking's id, or None)
 CASES = {
-    "reminder": (
-        "reminder",
+    "bookings/mail/reminder": (
+        "bookings/mail/reminder",
         booking_mail("confirmed", hours=24),
         ["Biosafety cabinet", "lab-bsc", SUMMER, URL],
         (
@@ -109,8 +109,8 @@ CASES = {
             ),
         ),
     ),
-    "nudge": (
-        "nudge",
+    "bookings/mail/nudge": (
+        "bookings/mail/nudge",
         booking_mail("pending"),
         ["Biosafety cabinet", START, END, "alice@example.org", URL],
         (
@@ -121,8 +121,8 @@ CASES = {
             ),
         ),
     ),
-    "request_to_approve": (
-        "request_to_approve",
+    "bookings/mail/request_to_approve": (
+        "bookings/mail/request_to_approve",
         booking_mail("pending"),
         ["Biosafety cabinet", START, "CAR-T expansion, batch 7", URL],
         (
@@ -134,7 +134,7 @@ CASES = {
         ),
     ),
     "requested-pending": (
-        "booking_requested",
+        "bookings/mail/booking_requested",
         booking_mail("pending"),
         ["Biosafety cabinet", START, URL],
         (
@@ -146,7 +146,7 @@ CASES = {
         ),
     ),
     "requested-confirmed": (
-        "booking_requested",
+        "bookings/mail/booking_requested",
         booking_mail("confirmed"),
         ["Biosafety cabinet", SUMMER, URL],
         (
@@ -158,7 +158,7 @@ CASES = {
         ),
     ),
     "approved": (
-        "booking_decision",
+        "bookings/mail/booking_decision",
         decided("approved", "batch 7 scheduled"),
         ["Biosafety cabinet", START, "batch 7 scheduled", URL],
         (
@@ -170,7 +170,7 @@ CASES = {
         ),
     ),
     "rejected": (
-        "booking_decision",
+        "bookings/mail/booking_decision",
         decided("rejected", "suite requalification"),
         ["Biosafety cabinet", START, "suite requalification", URL],
         (
@@ -182,7 +182,7 @@ CASES = {
         ),
     ),
     "cancelled": (
-        "booking_decision",
+        "bookings/mail/booking_decision",
         decided("cancelled", ""),
         ["Biosafety cabinet", START, URL],
         (
@@ -191,7 +191,7 @@ CASES = {
         ),
     ),
     "expired": (
-        "booking_decision",
+        "bookings/mail/booking_decision",
         decided("expired", "expired"),
         ["Biosafety cabinet", START, URL],
         (
@@ -202,8 +202,8 @@ CASES = {
             ),
         ),
     ),
-    "qualification_expiry": (
-        "qualification_expiry",
+    "accounts/mail/qualification_expiry": (
+        "accounts/mail/qualification_expiry",
         lambda c: {"qualification": "Bioreactor operation", "valid_until": "2030-04-30"},
         ["Bioreactor operation", "2030-04-30"],
         (
@@ -214,8 +214,8 @@ CASES = {
             ),
         ),
     ),
-    "monthly_report": (
-        "monthly_report",
+    "usage/mail/monthly_report": (
+        "usage/mail/monthly_report",
         monthly_report,
         ["Test cell lab", "2026-10", "lab-bsc", "10.5", "6.2"],
         (
@@ -228,7 +228,7 @@ CASES = {
         ),
     ),
     "state-aid-80": (
-        "state_aid_warning",
+        "aid/mail/state_aid_warning",
         state_aid("0.8"),
         ["CellCo AB", "45 600.00 SEK = 4 145.45 EUR", "82.9 %", "2023-11-02", "854.55 EUR"],
         (
@@ -242,7 +242,7 @@ CASES = {
         ),
     ),
     "state-aid-ceiling": (
-        "state_aid_warning",
+        "aid/mail/state_aid_warning",
         state_aid("1"),
         ["CellCo AB", "45 600.00 SEK"],
         ("State aid: CellCo AB has reached the de minimis ceiling", None),
@@ -251,7 +251,11 @@ CASES = {
 
 
 def test_every_mail_template_has_a_case():
-    mails = {path.stem for path in MAIL_TEMPLATES.glob("*.txt") if not path.name.startswith("_")}
+    mails = {
+        str(path.relative_to(TEMPLATES).with_suffix(""))
+        for path in TEMPLATES.glob("*/mail/*.txt")
+        if not path.name.startswith("_")
+    }
     assert mails == {template for template, *_ in CASES.values()}
 
 
@@ -281,7 +285,7 @@ def test_a_mail_renders_in_english_and_swedish(ctx, case):
 
 def test_swedish_mails_read_swedish(ctx):
     booking = ctx["pending"]
-    subject, body = render_mail("request_to_approve", "sv", booking=booking, url=f"{URL}{booking.id}")
+    subject, body = render_mail("bookings/mail/request_to_approve", "sv", booking=booking, url=f"{URL}{booking.id}")
     assert subject == "Förfrågan att godkänna: Biosafety cabinet"
     assert f"ber om Biosafety cabinet (lab-bsc), {START} till {END}." in body
     assert f"Godkänn eller avslå den på {URL}{booking.id}" in body
@@ -306,13 +310,13 @@ def test_each_recipient_gets_the_mail_in_their_language(app, smtp):
         set_locale("erik@example.org", "de")  # no German catalogue: the default
         assert send_template(
             ["sven@example.org", "erik@example.org", "emma@example.org", "nobody@example.org"],
-            "qualification_expiry",
+            "accounts/mail/qualification_expiry",
             qualification="Bioreactor operation",
             valid_until="2030-04-30",
         )
         assert send_template(
             ["sven@example.org"],
-            "qualification_expiry",
+            "accounts/mail/qualification_expiry",
             language="en",
             qualification="Bioreactor operation",
             valid_until="2030-04-30",

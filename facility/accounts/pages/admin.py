@@ -7,11 +7,9 @@ from flask_babel import gettext as _
 
 from facility.accounts import services as accounts
 from facility.accounts.forms import EditUserForm, NewUserForm, OrganisationForm
-from facility.accounts.models import User
 from facility.accounts.pages import bp
 from facility.catalog.services import list_facilities
-from facility.core.errors import ServiceError, not_found
-from facility.core.extensions import db
+from facility.core.errors import ServiceError
 from facility.http.pages import Problems, me, require_an_admin
 
 
@@ -102,9 +100,7 @@ def _prefixed(problems: Problems, prefix: str) -> Problems:
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int):
     require_an_admin()
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise not_found("user")
+    user = accounts.get_user(user_id)
     problems, status = Problems(), 200
     if request.method == "GET":
         form = EditUserForm(

@@ -12,8 +12,8 @@ from facility.bookings.forms import BookingForm, ReasonForm, RescheduleForm
 from facility.bookings.pages import bp
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
-from facility.core.database import utcnow
 from facility.core.errors import ServiceError
+from facility.core.time import utcnow
 from facility.http.localtime import FieldProblem, form_values, parse_local
 from facility.http.pages import Problems, me
 

@@ -7,22 +7,18 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from facility.accounts import services as accounts
 from facility.accounts.pages.sign_in import client_address
 from facility.accounts.throttle import is_throttled, record_failure
 from facility.bookings import services as bookings
 from facility.bookings.forms import BlackoutForm, DecisionForm, ResourceStatusForm
-from facility.bookings.models import Blackout
 from facility.bookings.pages import bp
 from facility.bookings.pages.book import parse_times
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.access import require_manager_of
-from facility.core.database import utcnow
 from facility.core.errors import ServiceError
-from facility.core.extensions import db
 from facility.http.localtime import local_today
 from facility.http.pages import Problems, me, require_manager
 
@@ -108,17 +104,6 @@ def _blackout_targets():
     return choices
 
 
-def _upcoming_blackouts():
-    ids = [f.id for f in accounts.facilities_managed_by(me())]
-    return list(
-        db.session.scalars(
-            select(Blackout)
-            .where(Blackout.facility_id.in_(ids), Blackout.end_at > utcnow())
-            .order_by(Blackout.start_at)
-        )
-    )
-
-
 @bp.route("/manage/blackouts", methods=["GET", "POST"])
 def blackouts():
     require_manager()
@@ -137,7 +122,7 @@ def blackouts():
         problems=problems,
         created=created,
         colliding=colliding,
-        upcoming=_upcoming_blackouts(),
+        upcoming=bookings.upcoming_blackouts(me()),
     ), status
 
 

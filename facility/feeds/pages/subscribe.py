@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from werkzeug.http import is_resource_modified
 
 from facility.catalog.services import list_facilities, list_resources
-from facility.core.database import utcnow
 from facility.core.errors import ServiceError
+from facility.core.time import utcnow
 from facility.feeds import services
 from facility.feeds.forms import MINE, FeedForm
 from facility.feeds.links import base_url, feed_url, signing_key, webcal_url

@@ -23,9 +23,8 @@ from facility.accounts import services as accounts
 from facility.bookings.pages.book import parse_times
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
-from facility.core.database import utcnow
 from facility.core.errors import ServiceError, forbidden
-from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.http.localtime import form_values, format_span
 from facility.http.pages import Problems, me, require_manager
 from facility.usage import services
@@ -72,11 +71,8 @@ def _recent_usage(facility) -> list[UsageRecord]:
 
 def _prefill_correction(form: UsageRecordForm, record_id: str) -> None:
     """A GET with ?corrects=ID fills the form with that record, to be changed and given a reason."""
-    try:
-        record = db.session.get(UsageRecord, int(record_id))
-    except ValueError:
-        return
-    if record is None or record.superseded or not me().manages(record.resource.facility):
+    record = services.correctable_record(me(), record_id)
+    if record is None:
         return
     zone = record.resource.facility.timezone
     form.resource.data, form.user.data, form.corrects.data = record.resource.key, record.user.email, str(record.id)

@@ -24,9 +24,8 @@ from facility.bookings import services as bookings
 from facility.bookings.models import Booking
 from facility.catalog import services as catalog
 from facility.core.config import default_zone
-from facility.core.database import utcnow
 from facility.core.errors import ServiceError, forbidden
-from facility.core.extensions import db
+from facility.core.time import utcnow
 from facility.http.localtime import local_today
 from facility.http.pages import me, require_an_admin, require_manager, safe_next
 from facility.usage import indicators as indicator_queries
@@ -403,16 +402,9 @@ def _cell(value) -> str:
 # --- projects -------------------------------------------------------------------------------
 
 
-def _may_see_project(project: Project) -> bool:
-    user = me()
-    if user.is_admin or user.manages_any:
-        return True
-    return any(o.id == user.organisation_id for o in project.organisations)
-
-
 def _project_or_404(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None or not _may_see_project(project):
+    project = project_services.visible_project(me(), project_id)
+    if project is None:
         abort(404, description=_("There is no such project, or you do not take part in it."))
     return project
 
@@ -420,7 +412,7 @@ def _project_or_404(project_id: int) -> Project:
 @bp.route("/projects")
 @login_required
 def project_list():
-    visible = [p for p in project_services.list_projects() if _may_see_project(p)]
+    visible = [p for p in project_services.list_projects() if project_services.may_see(me(), p)]
     return render_template("usage/projects.html", projects=visible)
 
 
