@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 
 from facility.core.extensions import db
 from tests.support import clock as clocks
+from tests.support.clients import PageClient
 from tests.support.databases import make_app, postgres_url, prepare_database, sqlite_url
 from tests.support.factory import People
 from tests.support.live import LiveServer
@@ -131,3 +132,31 @@ def smtp(app):
     app.config.update(FACILITY_SMTP_HOST="127.0.0.1", FACILITY_SMTP_PORT=port, FACILITY_MAIL_FROM="facility@test")
     yield inbox
     controller.stop()
+
+
+# --- pages: a visitor through the test client, and one headless Debian Chromium ---------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def visitor(app):
+    """visitor() -> a new visitor of the pages (a Flask test client), not signed in."""
+    return lambda: PageClient(app.test_client())

@@ -23,10 +23,10 @@ from facility.feeds.jobs import refresh_calendar_sources
 from facility.feeds.models import CalendarSource
 from tests.support.clients import PASSWORD, PageClient
 from tests.support.clock import STOCKHOLM, now, today
+from tests.support.databases import SQLITE_ONLY
 from tests.support.factory import local_slot
 from tests.support.postgres import free_port
 
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 UTC = timezone.utc
 PAGE = "/manage/calendar-sources"
 LIMIT_BYTES = 64 * 1024

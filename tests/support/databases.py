@@ -6,6 +6,7 @@ import itertools
 import shutil
 from pathlib import Path
 
+import pytest
 from flask_migrate import upgrade
 
 from facility import create_app
@@ -58,3 +59,7 @@ def postgres_database(postgres, template: str) -> str:
 
 def postgres_url(postgres, template: str) -> str:
     return postgres.url(postgres_database(postgres, template))
+
+
+# The pages and a few file-format tests run on SQLite only: the rules and races run on both.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -1,5 +1,5 @@
-"""The pages over real HTTP without a browser: CSRF, roles, the sign-in throttle, form errors
-in words with the typed values kept, and the manager's and admin's forms."""
+"""The accounts' pages over HTTP without a browser: CSRF, roles, the sign-in throttle,
+password, tokens, qualifications, the admin's forms and the language."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from facility.bookings.models import Booking
 from facility.core.extensions import db
 from tests.support.clients import PASSWORD
 from tests.support.clock import today
-from tests.support.factory import local_slot
+from tests.support.databases import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY  # the pages on SQLite; the rules and races run on both databases elsewhere
 
 
 def booking_count(app) -> int:
@@ -85,100 +87,6 @@ def test_repeated_failed_sign_ins_are_throttled_with_the_same_message_for_unknow
     assert visitor().sign_in(bob.email).status_code == 302  # other accounts are not affected
 
 
-@pytest.mark.any_date
-def test_booking_form_errors_are_shown_in_words_with_the_typed_values_kept(people, visitor, app):
-    alice = people.make(password=PASSWORD)
-    browser = visitor()
-    browser.sign_in(alice.email)
-    day = next_weekday(14, 1)
-    response = browser.post_form(
-        "/book", book_form(day, start="25:00", end_date="2026-13-01", purpose="my words"), page="/book"
-    )
-    assert response.status_code == 422
-    page = html.unescape(response.text)
-    assert "'25:00' is not a time like 09:30." in page
-    assert "'2026-13-01' is not a date like 2026-03-10." not in page  # a well-formed but impossible date:
-    assert "'2026-13-01' is not a day of the calendar." in page
-    assert 'value="25:00"' in page and "my words" in page
-    far = browser.post_form("/book", book_form(date(9999, 12, 31), start="22:00", end="23:00"), page="/book")
-    assert far.status_code == 422 and "Give a date between 2000 and 2100." in far.text
-
-    # Rule violations from the service: several at once, each next to its field.
-    response = browser.post_form("/book", book_form(day, start="06:10", end="06:20"), page="/book")
-    page = html.unescape(response.text)
-    assert response.status_code == 422
-    start_errors = page.split('id="start-errors"')[1].split("</ul>")[0]
-    end_errors = page.split('id="end-errors"')[1].split("</ul>")[0]
-    assert "30 min step" in start_errors and "not open" in start_errors
-    assert "at least 30 min" in end_errors
-    assert 'value="06:10"' in page
-    assert booking_count(app) == 0
-
-
-@pytest.mark.any_date
-def test_a_wall_time_skipped_by_daylight_saving_is_refused_in_words(people, visitor, clock):
-    alice = people.make(password=PASSWORD)
-    browser = visitor()
-    browser.sign_in(alice.email)
-    year = clock.today.year + 1
-    last_sunday_march = max(date(year, 3, d) for d in range(25, 32) if date(year, 3, d).weekday() == 6)
-    response = browser.post_form(
-        "/book", book_form(last_sunday_march, start="02:30", end="03:30", resource="lab-bioreactor"), page="/book"
-    )
-    assert response.status_code == 422
-    assert "02:30 does not exist on" in html.unescape(response.text)
-
-
-@pytest.mark.any_date
-def test_others_see_only_busy_time_in_the_calendar(people, visitor):
-    alice = people.make(password=PASSWORD)
-    start, end = local_slot(14, 10, hours=2)
-    booked = alice.post("/bookings", {"resource": "lab-bsc", "start": start, "end": end, "purpose": "secret donor 7"})
-    assert booked.status_code == 201
-    bob = people.make(password=PASSWORD)
-    browser = visitor()
-    browser.sign_in(bob.email)
-    week = browser.get(f"/resources/lab-bsc/week?date={start[:10]}")
-    assert week.status_code == 200
-    assert "Booked" in week.text and "secret donor 7" not in week.text and alice.email not in week.text
-    day = browser.get(f"/facilities/lab/day?date={start[:10]}")
-    assert "Booked" in day.text and "secret donor 7" not in day.text
-    bad = browser.get("/resources/lab-bsc/week?date=yesterday")
-    assert bad.status_code == 200 and "is not a date like" in html.unescape(bad.text)
-    far = browser.get("/resources/lab-bsc/week?date=9999-12-31")
-    assert far.status_code == 200 and "Give a date between 2000 and 2100." in far.text
-    assert browser.get("/resources/no-such-thing/week").status_code == 404
-
-
-@pytest.mark.any_date
-def test_cancel_and_reschedule_from_my_bookings(people, visitor, app):
-    alice = people.make(password=PASSWORD)
-    browser = visitor()
-    browser.sign_in(alice.email)
-    day = next_weekday(14, 2)
-    created = browser.post_form("/book", book_form(day), page="/book", follow_redirects=False)
-    assert created.status_code == 302
-    detail = created.headers["Location"]
-    booking_id = int(detail.rsplit("/", 1)[1])
-    moved = browser.post_form(
-        f"/bookings/{booking_id}/edit",
-        {
-            "start_date": day.isoformat(),
-            "start_time": "13:00",
-            "end_date": day.isoformat(),
-            "end_time": "14:30",
-            "purpose": "moved",
-        },
-    )
-    assert moved.status_code == 200 and f"{day.isoformat()} 13:00–14:30" in moved.text
-    listing = browser.get("/bookings")
-    assert "moved" in listing.text and f'href="/bookings/{booking_id}.ics"' in listing.text
-    cancelled = browser.post_form(f"/bookings/{booking_id}/cancel", {"reason": ""}, page=f"/bookings/{booking_id}")
-    assert cancelled.status_code == 200 and "cancelled" in cancelled.text
-    with app.app_context():
-        assert db.session.get(Booking, booking_id).status == "cancelled"
-
-
 def test_change_own_password(people, visitor):
     alice = people.make(password=PASSWORD)
     browser = visitor()
@@ -216,48 +124,6 @@ def test_api_tokens_are_shown_once_and_can_be_revoked(people, visitor):
     browser.post_form(f"/account/tokens/{token_id}/revoke", {}, page="/account/tokens")
     api = people.api(secret).get("/facilities")
     assert api.status_code == 401
-
-
-def test_manager_blackout_lists_colliding_bookings_and_status_needs_a_reason(people, visitor):
-    alice = people.make(password=PASSWORD)
-    start, end = local_slot(14, 10, hours=2)
-    assert alice.post("/bookings", {"resource": "lab-bsc", "start": start, "end": end}).status_code == 201
-    manager = people.make("manager", facilities=["lab"], password=PASSWORD)
-    browser = visitor()
-    browser.sign_in(manager.email)
-    day = start[:10]
-    form = {
-        "target": "resource:lab-bsc",
-        "start_date": day,
-        "start_time": "08:00",
-        "end_date": day,
-        "end_time": "18:00",
-        "kind": "maintenance",
-        "reason": "",
-    }
-    no_reason = browser.post_form("/manage/blackouts", form)
-    assert no_reason.status_code == 422 and "Say why the time is taken out of service." in no_reason.text
-    added = browser.post_form("/manage/blackouts", {**form, "reason": "annual service"})
-    assert added.status_code == 201
-    colliding = added.text.split('id="colliding"')[1].split("</ul>")[0]
-    assert "Biosafety cabinet" in colliding and "Test Scientist" in colliding
-
-    status = browser.post_form(
-        "/manage/resources/lab-bsc/status", {"status": "maintenance", "reason": ""}, page="/manage/resources"
-    )
-    assert status.status_code == 422 and "Say why the resource cannot be booked." in status.text
-    status = browser.post_form(
-        "/manage/resources/lab-bsc/status",
-        {"status": "maintenance", "reason": "filter change"},
-        page="/manage/resources",
-    )
-    assert status.status_code == 200
-    card = browser.get("/catalogue").text.split('id="resource-lab-bsc"')[1].split("</li>\n")[0]
-    assert "under maintenance: filter change" in card
-    other = browser.post_form(
-        "/manage/resources/gmp-suite/status", {"status": "maintenance", "reason": "x"}, page="/manage/resources"
-    )
-    assert other.status_code == 403  # not a manager of the GMP unit
 
 
 @pytest.mark.any_date

@@ -9,6 +9,9 @@ from facility import create_app
 from facility.accounts.models import FailedSignIn
 from facility.core.extensions import db
 from tests.support.clients import PageClient
+from tests.support.databases import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY  # the pages on SQLite; the rules and races run on both databases elsewhere
 
 
 def failed_addresses(database_url: str, hops: int) -> list[str]:

@@ -12,7 +12,7 @@ from facility.accounts import services as accounts
 from facility.catalog.services import load_catalog
 from facility.core.extensions import db
 from tests.support.clients import PASSWORD, csrf_token
-from tests.support.databases import TEST_CATALOG
+from tests.support.databases import SQLITE_ONLY, TEST_CATALOG
 
 CLOSED_DAYS = """\
     public_holidays: SE
@@ -23,6 +23,8 @@ CLOSED_DAYS = """\
       - {from: 2030-07-15, to: 2030-07-19, name: Summer shutdown}
       - 2030-12-23
 """
+
+pytestmark = SQLITE_ONLY  # the pages on SQLite; the rules and races run on both databases elsewhere
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from facility.audit.models import AuditEvent
 from facility.core.extensions import db
 from tests.support.clients import PASSWORD
 from tests.support.clock import today
+from tests.support.databases import SQLITE_ONLY
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 
 
 def next_weekday(days_ahead: int, weekday: int) -> date:

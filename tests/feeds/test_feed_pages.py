@@ -8,9 +8,12 @@ import icalendar
 import pytest
 from werkzeug.test import TestResponse
 
+from tests.bookings.test_browser import sign_in
 from tests.support.clients import PASSWORD
+from tests.support.databases import SQLITE_ONLY
 from tests.support.feeds import Feeds
-from tests.web.test_browser import sign_in
+
+pytestmark = SQLITE_ONLY  # the pages on SQLite; the rules and races run on both databases elsewhere
 
 
 def feed_addresses(html: str) -> list[str]:
