@@ -4,42 +4,17 @@ kept, DST gaps, busy time that names nobody, cancel and reschedule, blackouts an
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from facility.bookings.models import Booking
 from facility.core.extensions import db
 from tests.support.clients import PASSWORD
-from tests.support.clock import today
 from tests.support.databases import SQLITE_ONLY
-from tests.support.factory import local_slot
+from tests.support.factory import book_form, booking_count, local_slot, next_weekday
 
 pytestmark = SQLITE_ONLY  # the pages on SQLite; the rules and races run on both databases elsewhere
-
-
-def booking_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Booking))
-
-
-def next_weekday(days_ahead: int, weekday: int) -> date:
-    day = today() + timedelta(days=days_ahead)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
-
-
-def book_form(day: date, start="10:00", end="11:00", resource="lab-bsc", **extra) -> dict:
-    return {
-        "resource": resource,
-        "start_date": day.isoformat(),
-        "start_time": start,
-        "end_date": day.isoformat(),
-        "end_time": end,
-        "purpose": "expansion",
-        "project": "",
-        **extra,
-    }
 
 
 @pytest.mark.any_date

@@ -13,8 +13,7 @@ from facility import create_app
 from facility.accounts import services as accounts
 from facility.catalog.services import load_catalog
 from facility.core.extensions import db
-
-from . import clock as clocks
+from tests.support import clock as clocks
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_CATALOG = ROOT / "tests" / "catalog.yaml"

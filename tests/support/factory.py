@@ -5,9 +5,9 @@ would forbid them (the past)."""
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from facility.accounts import services as accounts
 from facility.accounts.models import User
@@ -15,10 +15,9 @@ from facility.bookings.models import Booking
 from facility.catalog.models import Resource
 from facility.core.extensions import db
 from facility.usage.models import UsageRecord
-
-from . import clock as clocks
-from .clients import PASSWORD, ApiClient, PageClient
-from .clock import STOCKHOLM
+from tests.support import clock as clocks
+from tests.support.clients import PASSWORD, ApiClient, PageClient
+from tests.support.clock import STOCKHOLM
 
 __all__ = ["PASSWORD", "People", "add_booking", "add_usage", "local", "local_slot", "user_id"]
 
@@ -138,3 +137,29 @@ def add_usage(
     db.session.add(record)
     db.session.commit()
     return record.id
+
+
+# --- the booking form of the pages --------------------------------------------------------
+
+
+def booking_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Booking))
+
+
+def next_weekday(days_ahead: int, weekday: int) -> date:
+    day = clocks.today() + timedelta(days=days_ahead)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def book_form(day: date, start="10:00", end="11:00", resource="lab-bsc", **extra) -> dict:
+    return {
+        "resource": resource,
+        "start_date": day.isoformat(),
+        "start_time": start,
+        "end_date": day.isoformat(),
+        "end_time": end,
+        "purpose": "expansion",
+        "project": "",
+        **extra,
+    }

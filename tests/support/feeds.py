@@ -11,7 +11,7 @@ import icalendar
 import vobject
 from werkzeug.test import TestResponse
 
-from .clock import STOCKHOLM
+from tests.support.clock import STOCKHOLM
 
 
 class Feeds:
