@@ -276,3 +276,34 @@ def test_restore_says_when_the_backup_is_behind_the_code(request, sqlite_templat
     assert result.exit_code == 1
     assert "the restored database is at alembic revision 0005, but the code's head is 0006" in result.output
     assert "db upgrade" in result.output
+
+
+def test_an_empty_migrated_database_takes_a_restore_without_force(source, source_url, new_url, request, tmp_path):
+    """Migrated but without rows (only alembic's own), a database counts as empty."""
+    backup_path = tmp_path / "facility.backup"
+    assert cli(source, "backup", str(backup_path)).exit_code == 0
+    restored = backend_app(new_url, tmp_path, request)
+    try:
+        with restored.app_context():
+            upgrade(revision="heads")
+            db.engine.dispose()
+        result = cli(restored, "restore", str(backup_path))
+    finally:
+        dispose(restored)
+    assert result.exit_code == 0, result.output
+    assert "matches the code's head" in result.output
+    assert count(new_url, "resources") == count(source_url, "resources") > 0
+
+
+@pytest.mark.postgres
+def test_restore_names_a_database_it_cannot_reach(request, postgres, tmp_path):
+    app = backend_app(postgres.url("facility_never_created"), tmp_path, request)
+    dump = tmp_path / "facility.backup"
+    dump.write_bytes(b"PGDMP and the rest")
+    try:
+        result = cli(app, "restore", str(dump))
+    finally:
+        dispose(app)
+    assert result.exit_code == 1
+    assert "the configured database cannot be reached" in result.output
+    assert "facility_never_created" in result.output

@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import OperationalError
 
 from facility.core.errors import ServiceError, Violation
 from facility.core.extensions import db
@@ -148,7 +149,7 @@ def restore(path: str | os.PathLike, *, force: bool = False) -> Restore:
         raise _error("not_a_backup", f"{path} is neither a SQLite database nor a pg_dump custom-format archive")
     if found != kind:
         raise _error("wrong_kind", f"{path} is a {found} backup, but the configured database is {kind}")
-    occupied = tables_with_rows(engine)
+    occupied = _reachable(tables_with_rows, engine)
     if occupied and not force:
         shown = ", ".join(occupied[:5]) + (", ..." if len(occupied) > 5 else "")
         raise _error(
@@ -208,6 +209,15 @@ def _pg_restore(engine: Engine, path: Path, *, clean: bool) -> None:
 
 
 # --- what is in a database ------------------------------------------------------------------
+
+
+def _reachable(query, engine: Engine):
+    """``query(engine)``, or a clear error when the database cannot be reached."""
+    try:
+        return query(engine)
+    except OperationalError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise _error("unreachable", f"the configured database cannot be reached: {reason}") from None
 
 
 def _table_names(engine: Engine) -> list[str]:
