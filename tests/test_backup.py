@@ -307,3 +307,20 @@ def test_restore_names_a_database_it_cannot_reach(request, postgres, tmp_path):
     assert result.exit_code == 1
     assert "the configured database cannot be reached" in result.output
     assert "facility_never_created" in result.output
+
+
+def test_restore_names_a_sqlite_target_that_is_no_database(request, sqlite_template, tmp_path):
+    source = backend_app(sqlite_url(sqlite_template, tmp_path), tmp_path, request)
+    target = tmp_path / "target" / "facility.sqlite3"
+    target.parent.mkdir()
+    target.write_text("not a database, but someone's file")
+    restored = backend_app(f"sqlite:///{target}", tmp_path, request)
+    backup_path = tmp_path / "facility.backup"
+    try:
+        assert cli(source, "backup", str(backup_path)).exit_code == 0
+        result = cli(restored, "restore", str(backup_path))
+    finally:
+        dispose(source, restored)
+    assert result.exit_code == 1
+    assert "the configured database cannot be reached or read: file is not a database" in result.output
+    assert target.read_text() == "not a database, but someone's file"

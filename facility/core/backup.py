@@ -22,7 +22,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from facility.core.errors import ServiceError, Violation
 from facility.core.extensions import db
@@ -212,12 +212,12 @@ def _pg_restore(engine: Engine, path: Path, *, clean: bool) -> None:
 
 
 def _reachable(query, engine: Engine):
-    """``query(engine)``, or a clear error when the database cannot be reached."""
+    """``query(engine)``, or a clear error when the database cannot be reached or read."""
     try:
         return query(engine)
-    except OperationalError as error:
+    except DBAPIError as error:
         reason = str(error.orig or error).strip().splitlines()[0]
-        raise _error("unreachable", f"the configured database cannot be reached: {reason}") from None
+        raise _error("unreachable", f"the configured database cannot be reached or read: {reason}") from None
 
 
 def _table_names(engine: Engine) -> list[str]:
