@@ -85,7 +85,7 @@ class Writers:
 
     def __init__(self, url: str, tokens: list[str]):
         self.url, self.tokens = url, tokens
-        self.acknowledged: list[tuple[float, str, dict]] = []  # (monotonic time, token, body)
+        self.acknowledged: list[tuple[float, float, str, dict]] = []  # (sent, acknowledged, token, body)
         self.unexpected: list[str] = []
         self.stop = threading.Event()
         self.lock = threading.Lock()
@@ -99,13 +99,14 @@ class Writers:
                 return
             start, end = local_slot(7 * (n // 5 + 1), 8 + 2 * i, hours=0.5, weekday=n % 5)
             body = {"resource": "lab-bsc", "start": start, "end": end, "purpose": f"writer {i} #{n}"}
+            sent = time.monotonic()
             response = session.post(self.url + "/api/v1/bookings", json=body, timeout=60)
             arrived = time.monotonic()
             if response.status_code != 201:
                 self.unexpected.append(f"{response.status_code} {response.text}")
                 return
             with self.lock:
-                self.acknowledged.append((arrived, self.tokens[i], response.json()))
+                self.acknowledged.append((sent, arrived, self.tokens[i], response.json()))
 
     def count(self) -> int:
         with self.lock:
@@ -140,7 +141,7 @@ def test_a_backup_taken_during_writes_restores_every_acknowledged_booking(reques
             started = time.monotonic()
             made = cli(source, "backup", str(backup_path))
             finished = time.monotonic()
-            writers.wait_for(writers.count() + 20)  # the service went on taking bookings
+            writers.wait_for(writers.count() + 20 + WRITERS)  # the service went on taking bookings
     finally:
         output = server.stop()
     assert "Traceback" not in output, output
@@ -150,8 +151,8 @@ def test_a_backup_taken_during_writes_restores_every_acknowledged_booking(reques
     assert f"{backup_path}: {backup_path.stat().st_size} bytes, a {kind} backup" in made.output
     assert not backup_path.with_name(backup_path.name + ".partial").exists()
 
-    before = [(token, body) for arrived, token, body in writers.acknowledged if arrived < started]
-    after = [body for arrived, _token, body in writers.acknowledged if arrived > finished]
+    before = [(token, body) for _sent, arrived, token, body in writers.acknowledged if arrived < started]
+    after = [body for sent, _arrived, _token, body in writers.acknowledged if sent > finished]
     assert len(before) >= 20 and len(after) >= 20  # writes before the backup, and after it
     ids = [body["id"] for _token, body in before]
 
@@ -171,7 +172,8 @@ def test_a_backup_taken_during_writes_restores_every_acknowledged_booking(reques
 
         # The audit trail of those bookings is the source's, row for row.
         audit = (
-            "SELECT id, at, actor_id, action, entity, entity_id, facility_id, reason FROM audit_events "
+            "SELECT id, at, actor_id, action, entity, entity_id, facility_id, before, after, reason, "
+            "signature_meaning FROM audit_events "
             "WHERE entity = 'bookings' ORDER BY id"
         )
         source_events = [row for row in rows(source_url, audit) if row[5] in ids]
@@ -182,7 +184,7 @@ def test_a_backup_taken_during_writes_restores_every_acknowledged_booking(reques
         restored_bookings = {row[0] for row in rows(new_url, "SELECT id FROM bookings")}
         assert restored_bookings >= set(ids)
         assert {row[5] for row in restored_events} == restored_bookings
-        # Nothing written after the backup finished is in it.
+        # Nothing asked for after the backup finished is in it.
         assert not restored_bookings & {body["id"] for body in after}
     finally:
         dispose(source, restored)
