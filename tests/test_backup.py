@@ -150,6 +150,7 @@ def test_a_backup_taken_during_writes_restores_every_acknowledged_booking(reques
     kind = "SQLite" if source_url.startswith("sqlite") else "PostgreSQL"
     assert f"{backup_path}: {backup_path.stat().st_size} bytes, a {kind} backup" in made.output
     assert not backup_path.with_name(backup_path.name + ".partial").exists()
+    assert backup_path.stat().st_mode & 0o077 == 0  # readable by its owner only
 
     before = [(token, body) for _sent, arrived, token, body in writers.acknowledged if arrived < started]
     after = [body for sent, _arrived, _token, body in writers.acknowledged if sent > finished]

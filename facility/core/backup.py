@@ -88,6 +88,7 @@ def backup(path: str | os.PathLike, *, force: bool = False) -> Backup:
             _sqlite_backup(engine, partial)
         else:
             _pg_dump(engine, partial)
+        partial.chmod(0o600)  # personal data and the audit trail: for the owner only
         _fsync(partial)
         os.replace(partial, path)
     finally:
