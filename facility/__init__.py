@@ -35,7 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_modules(app)
     from facility import demo  # noqa: F401  (registers `facility seed-demo`)
-    from facility.core import cli
+    from facility.core import backup_cli, cli  # noqa: F401  (backup_cli registers `facility backup`, `restore`)
 
     cli.init_app(app)
     return app

@@ -44,6 +44,7 @@ def from_environment(instance_path: str) -> dict:
         "FACILITY_MAIL_FROM": os.environ.get("FACILITY_MAIL_FROM", "facility@localhost"),
         "FACILITY_EUR_SEK": os.environ.get("FACILITY_EUR_SEK"),
         "FACILITY_PROXY_HOPS": int(os.environ.get("FACILITY_PROXY_HOPS", "0")),
+        "FACILITY_PG_BIN": os.environ.get("FACILITY_PG_BIN"),  # pg_dump and pg_restore; else from PATH
     }
 
 
