@@ -350,6 +350,18 @@ def disable_totp(user: User, code: str) -> User:
     return user
 
 
+def reset_totp(email: str, *, actor: Optional[User] = None) -> User:
+    """An administrator turns off a user's second factor (a lost phone) and ends their sessions."""
+    with write_transaction():
+        user = get_user_by_email(email)
+        if user is None:
+            raise not_found("user", "email")
+        user.totp_secret, user.totp_last_step = None, None
+        ended = sessions.end_sessions_of(user.id)
+        audit.record(actor, "user.totp_reset", user, after={"sessions_ended": ended})
+    return user
+
+
 def check_totp(user: User, code: str) -> bool:
     """Whether ``code`` is the user's current code and was not used before (each code works once)."""
     if not user.totp_secret:

@@ -130,3 +130,20 @@ def test_a_scientist_has_no_second_factor_page(people, visitor):
     browser.sign_in(alice.email)
     assert browser.get("/account/two-factor").status_code == 403
     assert 'href="/account/two-factor"' not in browser.get("/bookings").text
+
+
+@SQLITE_ONLY
+def test_a_lost_phone_the_command_line_turns_the_second_factor_off(app, people, visitor):
+    admin = people.make("admin", password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(admin.email)
+    enrol(browser)
+    result = app.test_cli_runner().invoke(args=["facility", "reset-two-factor", admin.email])
+    assert result.exit_code == 0 and "two-factor sign-in is off" in result.output
+    assert browser.get("/bookings", follow_redirects=False).status_code == 302  # sessions ended
+    again = visitor()
+    signed = again.sign_in(admin.email)
+    assert signed.status_code == 302 and "/sign-in/code" not in signed.headers["Location"]
+    assert again.get("/bookings", follow_redirects=False).status_code == 200
+    unknown = app.test_cli_runner().invoke(args=["facility", "reset-two-factor", "ghost@example.org"])
+    assert unknown.exit_code != 0
