@@ -12,6 +12,7 @@ from facility.accounts.models import UserSession
 from facility.core.extensions import db
 from tests.support import clock as clocks
 from tests.support.clients import PASSWORD, ApiClient, PageClient
+from tests.support.databases import SQLITE_ONLY
 from tests.support.factory import user_id
 
 
@@ -168,3 +169,12 @@ def test_last_seen_is_written_at_most_once_a_minute(app, people):
     with clocks.travel(started + timedelta(minutes=2)):
         assert is_signed_in(browser)
         assert last_seen() >= started + timedelta(minutes=2)
+
+
+@SQLITE_ONLY
+def test_the_sessions_page_speaks_swedish(app, people):
+    alice = people.make(password=PASSWORD)
+    browser = signed_in(app, alice.email)
+    browser.post_form("/language", {"lang": "sv", "next": "/account/sessions"}, page="/account/sessions")
+    page = browser.get("/account/sessions").text
+    assert "Där du är inloggad" in page and "denna webbläsare" in page and ">Sessioner<" in page
