@@ -2,7 +2,9 @@
 
 The browser's signed session cookie holds a random secret; the table keeps only its SHA-256.
 A session counts while its row has no ``ended_at``: signing out ends it, changing the password
-ends the others, an administrator disabling a user ends them all. API tokens are separate."""
+ends the others, an administrator disabling a user ends them all. A session also lapses after
+``IDLE_LIMIT`` without a request, and ``LIFETIME`` after signing in (then one signs in again,
+as NIST SP 800-63B asks at least every 30 days). API tokens are separate."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import secrets
 from datetime import timedelta
 from typing import Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from facility import audit
 from facility.accounts.models import User, UserSession
@@ -21,6 +23,9 @@ from facility.core.extensions import db
 from facility.core.time import utcnow
 
 SEEN_EVERY = timedelta(minutes=1)  # last_seen_at is written at most once a minute per session
+IDLE_LIMIT = timedelta(days=14)  # a session not used for this long has lapsed
+LIFETIME = timedelta(days=30)  # and none lasts longer than this
+KEEP = timedelta(days=90)  # ended and lapsed sessions are deleted after this (the throttle's known addresses)
 
 
 def _hash(secret: str) -> str:
@@ -53,6 +58,8 @@ def session_user(user_id: str, secret: Optional[str]) -> Optional[User]:
     if row is None or row.ended_at is not None or row.user_id != int(user_id) or not row.user.active:
         return None
     now = utcnow()
+    if now - row.last_seen_at > IDLE_LIMIT or now - row.created_at > LIFETIME:
+        return None
     if now - row.last_seen_at >= SEEN_EVERY:
         session_id, user_id_ = row.id, row.user_id
         with write_transaction():  # at most one write a minute per session
@@ -71,11 +78,17 @@ def current_session_id(secret: Optional[str]) -> Optional[int]:
 
 
 def list_sessions(user: User) -> list[UserSession]:
-    """The user's active sessions, most recently seen first."""
+    """The user's active sessions (neither ended nor lapsed), most recently seen first."""
+    now = utcnow()
     return list(
         db.session.scalars(
             select(UserSession)
-            .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.last_seen_at >= now - IDLE_LIMIT,
+                UserSession.created_at >= now - LIFETIME,
+            )
             .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
         )
     )
@@ -118,6 +131,14 @@ def end_other_sessions(actor: User, keep: Optional[str]) -> int:
         ended = end_sessions_of(actor.id, keep=keep)
         audit.record(actor, "user.sessions_ended", db.session.get(User, actor.id), after={"ended": ended})
     return ended
+
+
+def prune_sessions(now) -> int:
+    """Delete the sessions ended or unused for ``KEEP`` (a scheduled job); returns how many."""
+    with write_transaction():
+        return db.session.execute(
+            delete(UserSession).where(or_(UserSession.ended_at < now - KEEP, UserSession.last_seen_at < now - KEEP))
+        ).rowcount
 
 
 def known_addresses(email: str):

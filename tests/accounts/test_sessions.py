@@ -178,3 +178,40 @@ def test_the_sessions_page_speaks_swedish(app, people):
     browser.post_form("/language", {"lang": "sv", "next": "/account/sessions"}, page="/account/sessions")
     page = browser.get("/account/sessions").text
     assert "Där du är inloggad" in page and "denna webbläsare" in page and ">Sessioner<" in page
+
+
+def test_a_session_lapses_when_unused_for_two_weeks_and_after_thirty_days_in_any_case(app, people):
+    alice = people.make(password=PASSWORD)
+    idle, busy = signed_in(app, alice.email), signed_in(app, alice.email, ip="10.0.0.2")
+    start = clocks.now()
+    for days in (7, 14, 21, 28):  # busy is used every week, idle never
+        with clocks.travel(start + timedelta(days=days)):
+            assert is_signed_in(busy)
+    with clocks.travel(start + timedelta(days=15)):
+        assert not is_signed_in(idle)
+    with clocks.travel(start + timedelta(days=29)):
+        assert {s.ip for s in active_sessions(app, alice.email)} == {"127.0.0.1", "10.0.0.2"}  # rows not ended
+        assert [row["ip"] for row in alice.get("/account/sessions").get_json()] == ["10.0.0.2"]  # but not listed
+    with clocks.travel(start + timedelta(days=30, minutes=1)):
+        assert not is_signed_in(busy)
+
+
+def test_the_daily_job_deletes_sessions_ended_or_unused_for_ninety_days(app, people):
+    from facility.accounts.jobs import JOBS
+
+    prune, interval = JOBS["prune_sessions"]
+    alice = people.make(password=PASSWORD)
+    old = signed_in(app, alice.email)
+    old.post_form("/sign-out", {}, page="/bookings")
+    signed_in(app, alice.email, ip="10.0.0.2")
+    start = clocks.now()
+    with clocks.travel(start + timedelta(days=60)):
+        recent = signed_in(app, alice.email, ip="10.0.0.3")
+    with app.app_context():
+        assert interval == 86400
+        assert prune(start + timedelta(days=89)) == 0
+        assert prune(start + timedelta(days=91)) == 2  # the ended one and the one unused since
+        remaining = db.session.scalars(select(UserSession.ip).where(UserSession.user_id == user_id(alice.email)))
+        assert list(remaining) == ["10.0.0.3"]
+    with clocks.travel(start + timedelta(days=61)):
+        assert is_signed_in(recent)
