@@ -101,6 +101,23 @@ def test_wrong_codes_are_throttled_like_passwords(app, people, visitor):
             assert guesser.post_form("/sign-in/code", {"code": not_the_code(secret)}).status_code == 401
         refused = guesser.post_form("/sign-in/code", {"code": pyotp.TOTP(secret).now()})
         assert refused.status_code == 429 and "Too many failed sign-ins" in refused.text
+        # the right password again does not reset the count of wrong codes
+        assert guesser.sign_in(admin.email).status_code == 429
+
+
+@SQLITE_ONLY
+def test_knowing_the_password_does_not_buy_more_guesses_at_the_code(app, people, visitor):
+    admin = people.make("admin", password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(admin.email)
+    secret = enrol(browser)
+    with later():
+        guesser = visitor()
+        statuses = []
+        for _ in range(3):  # password, two wrong codes; and again
+            statuses.append(guesser.sign_in(admin.email).status_code)
+            statuses += [guesser.post_form("/sign-in/code", {"code": not_the_code(secret)}).status_code for _ in "ab"]
+        assert statuses == [302, 401, 401, 302, 401, 401, 302, 401, 429]
 
 
 @SQLITE_ONLY  # pages only; the code check itself runs on both databases above

@@ -73,11 +73,13 @@ def sign_in():
         else:
             user = accounts.get_user_by_email(email)
             if password_matches(user, form.password.data) and user.is_active:
-                clear_failures(email, ip)
                 if user.totp_secret:  # the second step: the code from the user's app
+                    # Failures are cleared only once the code is right too: knowing the password
+                    # must not reset the count of wrong codes.
                     session.clear()
                     session[PENDING_KEY] = {"user_id": user.id, "at": utcnow().isoformat()}
                     return redirect(url_for("accounts_pages.sign_in_code", next=request.args.get("next")))
+                clear_failures(email, ip)
                 return _begin_session(user, request.args.get("next"))
             record_failure(email, ip)
             problems.add("", _("The e-mail address or the password is not correct."))
