@@ -1,4 +1,4 @@
-"""`flask facility create-organisation | create-user | qualify | token`."""
+"""`flask facility create-organisation | create-user | qualify | token | reset-two-factor`."""
 
 from __future__ import annotations
 
@@ -64,3 +64,12 @@ def token_command(email, name):
     """Print a new personal API token for a user (shown once; only its hash is kept)."""
     _token, secret = accounts.issue_token(email, name)
     click.echo(secret)
+
+
+@group.command("reset-two-factor")
+@click.argument("email")
+@reports_errors
+def reset_two_factor_command(email):
+    """Turn off a user's second factor (a lost phone) and end their sessions; they may enrol again."""
+    accounts.reset_totp(email)
+    click.echo(f"two-factor sign-in is off for {email}; their sessions are ended")

@@ -29,6 +29,14 @@ class SignInForm(FlaskForm):
     )
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(_l("Type the 6-digit code your app shows."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),

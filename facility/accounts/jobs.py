@@ -1,4 +1,4 @@
-"""The accounts' scheduled job: warnings before a qualification lapses."""
+"""The accounts' scheduled jobs: warnings before a qualification lapses; old sessions pruned."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Callable
 
 from facility.accounts.services import expiring_qualifications
+from facility.accounts.sessions import prune_sessions
 from facility.core.config import default_zone
 from facility.core.mail import send_once, send_template
 
@@ -31,4 +32,5 @@ def warn_expiring_qualifications(now: datetime) -> int:
 JOBS: dict[str, tuple[Callable[[datetime], int], int]] = {
     # name: (function, interval in seconds)
     "warn_expiring_qualifications": (warn_expiring_qualifications, 3600),
+    "prune_sessions": (prune_sessions, 86400),
 }

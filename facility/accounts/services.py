@@ -6,12 +6,15 @@ import hashlib
 import re
 import secrets
 from datetime import date, timedelta
+from functools import cache
 from typing import Iterable, Optional
 
+import pyotp
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from facility import audit
+from facility.accounts import sessions
 from facility.accounts.models import ROLES, ApiToken, Organisation, User, UserQualification, managed_facilities
 from facility.accounts.qualifications import EXPIRY_WARNING_DAYS
 from facility.catalog.models import Facility, Qualification, Resource
@@ -25,7 +28,10 @@ from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
 
 TOKEN_PREFIX = "fac_"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12  # NIST SP 800-63B: a length floor, no composition rules
+MAX_PASSWORD_LENGTH = 256  # long passphrases are welcome; this only bounds the hashing work
+TOTP_ROLES = ("manager", "admin")  # who may add a second factor
+TOTP_ISSUER = "facility"
 
 
 def secret_hash(secret: str) -> str:
@@ -80,7 +86,7 @@ def create_user(
     if role == "manager" and not facility_keys:
         raise invalid("required", "A manager needs at least one facility (--facility KEY).", "facility")
     if password is not None:
-        check_password_strength(password)
+        check_password_strength(password, email=email)
     with write_transaction():
         if db.session.scalar(select(User).where(User.email == email)):
             raise invalid("duplicate", f"A user with e-mail '{email}' exists already.", "email")
@@ -108,9 +114,30 @@ def _facility(key: str) -> Facility:
     return facility
 
 
-def check_password_strength(password: str) -> None:
+@cache
+def _common_passwords() -> frozenset[str]:
+    """Common and breached passwords: zxcvbn's frequency list (30,000 from real leaks), offline."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def check_password_strength(password: str, field: str = "password", *, email: str = "") -> None:
+    """NIST SP 800-63B: at least ``MIN_PASSWORD_LENGTH`` characters, not a commonly used or
+    breached password, not one character repeated, not the e-mail address; no composition rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise invalid("weak_password", f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", "password")
+        raise invalid("weak_password", f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise invalid("weak_password", f"A password can have at most {MAX_PASSWORD_LENGTH} characters.", field)
+    folded = password.casefold()
+    if len(set(folded)) == 1:
+        raise invalid("weak_password", "A password cannot be one character repeated. Choose a passphrase.", field)
+    if folded in _common_passwords():
+        raise invalid(
+            "weak_password", "This password is on a list of common or leaked passwords. Choose another.", field
+        )
+    if email and folded.strip() in {email.casefold(), email.casefold().partition("@")[0]}:
+        raise invalid("weak_password", "A password cannot be your e-mail address.", field)
 
 
 def verify_password(user: Optional[User], password: str) -> bool:
@@ -190,16 +217,17 @@ def user_for_token(secret: str) -> Optional[User]:
 # --- added for the web pages: own password, administration, token listing ----------------
 
 
-def change_password(user: User, current: str, new: str) -> User:
-    """A user changes their own password, proving the current one first."""
+def change_password(user: User, current: str, new: str, *, keep_session: Optional[str] = None) -> User:
+    """A user changes their own password, proving the current one first. Every other session
+    of the user ends (all of them, unless ``keep_session`` names the secret of the caller's)."""
     if not verify_password(user, current):
         raise invalid("wrong_password", "The current password is not correct.", "current_password")
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise invalid("weak_password", f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", "new_password")
+    check_password_strength(new, "new_password", email=user.email)
     with write_transaction():
         user = db.session.get(User, user.id)
         user.password_hash = generate_password_hash(new)
-        audit.record(user, "user.password_changed", user)
+        ended = sessions.end_sessions_of(user.id, keep=keep_session)
+        audit.record(user, "user.password_changed", user, after={"sessions_ended": ended})
     return user
 
 
@@ -230,13 +258,10 @@ def update_user(actor: User, user_id: int, *, role: str, facilities: Iterable[st
         before = {"role": user.role, "facilities": [f.key for f in user.facilities], "active": user.active}
         user.role, user.active = role, active
         user.facilities = [_facility(key) for key in facility_keys]
-        audit.record(
-            actor,
-            "user.updated",
-            user,
-            before=before,
-            after={"role": role, "facilities": facility_keys, "active": active},
-        )
+        after = {"role": role, "facilities": facility_keys, "active": active}
+        if not active:  # disabled: signed out everywhere at once
+            after["sessions_ended"] = sessions.end_sessions_of(user.id)
+        audit.record(actor, "user.updated", user, before=before, after=after)
     return user
 
 
@@ -267,9 +292,91 @@ def mail_locales(addresses: Iterable[str]) -> dict[str, Optional[str]]:
     return dict(db.session.execute(select(User.email, User.locale).where(User.email.in_(addresses))).all())
 
 
-def load_user(user_id: str) -> Optional[User]:
-    """The user of a signed-in session (Flask-Login's user loader)."""
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(user_id: str, session_secret: Optional[str] = None) -> Optional[User]:
+    """The user of a signed-in session (Flask-Login's user loader, given the session's secret
+    from the cookie): only while the session is active in the database and the user may sign in."""
+    return sessions.session_user(user_id, session_secret)
+
+
+# --- the TOTP second factor (RFC 6238) for managers and administrators -------------------------
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    """The otpauth:// URI an authenticator app reads (as a QR code or typed in)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def _matching_step(secret: str, code: str) -> Optional[int]:
+    """The time step whose code ``code`` is (now, or one step either side), or None."""
+    code = "".join(code.split())
+    if not code.isdigit() or len(code) != 6:
+        return None
+    totp, now = pyotp.TOTP(secret), utcnow()
+    for drift in (0, -1, 1):
+        at = now + timedelta(seconds=drift * totp.interval)
+        if secrets.compare_digest(totp.at(at), code):
+            return totp.timecode(at)
+    return None
+
+
+def enable_totp(user: User, secret: str, code: str) -> User:
+    """Turn on the second factor after the user proves their app shows the codes of ``secret``."""
+    if user.role not in TOTP_ROLES:
+        raise invalid("invalid", "A second factor is for managers and administrators.", "code")
+    step = _matching_step(secret, code)
+    if step is None:
+        raise invalid("wrong_code", "The code is not correct. Type the 6 digits your app shows now.", "code")
+    with write_transaction():
+        user = db.session.get(User, user.id)
+        user.totp_secret, user.totp_last_step = secret, step
+        audit.record(user, "user.totp_enabled", user)
+    return user
+
+
+def disable_totp(user: User, code: str) -> User:
+    """Turn the second factor off, proving it with a current code."""
+    if not user.totp_secret:
+        raise invalid("invalid", "No second factor is set up.", "code")
+    if not check_totp(user, code):
+        raise invalid("wrong_code", "The code is not correct. Type the 6 digits your app shows now.", "code")
+    with write_transaction():
+        user = db.session.get(User, user.id)
+        user.totp_secret, user.totp_last_step = None, None
+        audit.record(user, "user.totp_disabled", user)
+    return user
+
+
+def reset_totp(email: str, *, actor: Optional[User] = None) -> User:
+    """An administrator turns off a user's second factor (a lost phone) and ends their sessions."""
+    with write_transaction():
+        user = get_user_by_email(email)
+        if user is None:
+            raise not_found("user", "email")
+        user.totp_secret, user.totp_last_step = None, None
+        ended = sessions.end_sessions_of(user.id)
+        audit.record(actor, "user.totp_reset", user, after={"sessions_ended": ended})
+    return user
+
+
+def check_totp(user: User, code: str) -> bool:
+    """Whether ``code`` is the user's current code and was not used before (each code works once)."""
+    if not user.totp_secret:
+        return False
+    step = _matching_step(user.totp_secret, code)
+    if step is None:
+        return False
+    with write_transaction():
+        # Conditional update: of two requests with the same code, one wins.
+        used = db.session.execute(
+            update(User)
+            .where(User.id == user.id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+            .values(totp_last_step=step)
+        ).rowcount
+    return used == 1
 
 
 def grantable_qualifications(actor: User) -> list[Qualification]:

@@ -74,7 +74,7 @@ def test_change_own_password(people, visitor):
     short = browser.post_form(
         "/account/password", {"current_password": PASSWORD, "new_password": "short", "confirm": "short"}
     )
-    assert "at least 10 characters" in short.text
+    assert "at least 12 characters" in short.text
     changed = browser.post_form(
         "/account/password",
         {"current_password": PASSWORD, "new_password": "new-long-password", "confirm": "new-long-password"},

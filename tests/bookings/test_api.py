@@ -373,8 +373,13 @@ def signed_in_session(app, email: str, user_agent: str) -> tuple[str, str]:
     from flask_login import login_user
     from flask_wtf.csrf import generate_csrf
 
+    from facility.accounts import sessions
+    from facility.accounts.cookie import keep_session_secret
+
     with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": user_agent}):
-        login_user(accounts.get_user_by_email(email))
+        user = accounts.get_user_by_email(email)
+        login_user(user)
+        keep_session_secret(sessions.start_session(user, "127.0.0.1", user_agent))  # the session's row
         token = generate_csrf()
         cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     return cookie, token
