@@ -31,6 +31,7 @@ from facility.bookings.models import Blackout, Booking
 from facility.bookings.services import get_booking
 from facility.catalog.models import Resource
 from facility.catalog.services import get_facility, get_resource
+from facility.core.access import may_see_details
 from facility.core.database import write_transaction
 from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
@@ -299,7 +300,8 @@ def _blackout_filter(feed: CalendarFeed, window: FeedWindow) -> list:
 def _booking_event(
     booking: Booking, feed: Optional[CalendarFeed], base_url: str, *, detailed: bool = False
 ) -> ical.FeedEvent:
-    """The booking as an event; someone else's booking in a resource or facility feed is just "Booked"."""
+    """The booking as an event; in a resource or facility feed, a booking whose details the feed's
+    owner may not see (core.access.may_see_details) is just "Booked"."""
     resource = booking.resource
     status = ical.ICAL_STATUS[booking.status]
     common = dict(
@@ -311,7 +313,7 @@ def _booking_event(
         modified=booking.updated_at,
         location=_location(resource),
     )
-    if not (detailed or booking.user_id == feed.user_id):
+    if not (detailed or may_see_details(feed.user, booking.user_id, resource.facility)):
         summary = "Booked" if feed.scope == "resource" else f"Booked: {resource.name}"
         return ical.FeedEvent(summary=summary, url=f"{base_url}/resources/{resource.key}/week", **common)
     return ical.FeedEvent(

@@ -23,6 +23,7 @@ from facility.accounts import services as accounts
 from facility.bookings import services as bookings
 from facility.bookings.models import Booking
 from facility.catalog import services as catalog
+from facility.core.access import may_see_details
 from facility.core.config import default_zone
 from facility.core.errors import ServiceError, forbidden
 from facility.core.time import utcnow
@@ -138,6 +139,8 @@ def _slot(booking: Optional[Booking], user) -> Optional[DisplaySlot]:
     if booking is None:
         return None
     first = (booking.user.name or "").split()
+    if not may_see_details(user, booking.user_id, booking.facility):
+        first = []  # a stranger's booking says "Booked", not by whom
     mine = booking.user_id == user.id
     return DisplaySlot(booking, first[0] if first else "", mine, usage_state(booking) if mine else None)
 
