@@ -415,7 +415,7 @@ def _project_or_404(project_id: int) -> Project:
 @bp.route("/projects")
 @login_required
 def project_list():
-    visible = [p for p in project_services.list_projects() if project_services.may_see(me(), p)]
+    visible = project_services.list_projects(me())
     return render_template("usage/projects.html", projects=visible)
 
 
