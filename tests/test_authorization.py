@@ -146,6 +146,7 @@ API = {
 
 P_EVERYONE = row(LOGIN, OK, OK, OK, OK, OK)
 P_MANAGERS = row(LOGIN, DENY, DENY, OK, OK, OK)
+P_MANAGERS_OF_X = row(LOGIN, DENY, DENY, OK, DENY, OK)
 P_ADMIN = row(LOGIN, DENY, DENY, DENY, DENY, OK)
 P_A_BOOKING = row(LOGIN, OK, HIDDEN, OK, HIDDEN, OK)
 PUBLIC = row(OK, OK, OK, OK, OK, OK)
@@ -177,10 +178,10 @@ PAGES = {
     ("GET", "/manage/blackouts"): P_MANAGERS,
     ("GET", "/manage/calendar-sources"): P_MANAGERS,
     ("GET", "/manage/qualifications"): P_MANAGERS,
-    ("GET", "/manage/reports"): P_MANAGERS,
+    ("GET", "/manage/reports"): P_MANAGERS_OF_X,  # ?facility=lab, like the API
     ("GET", "/manage/resources"): P_MANAGERS,
     ("GET", "/manage/state-aid"): P_MANAGERS,
-    ("GET", "/manage/usage"): P_MANAGERS,
+    ("GET", "/manage/usage"): P_MANAGERS_OF_X,  # ?facility=lab, like the API
     ("GET", "/admin"): P_ADMIN,
     ("GET", "/admin/indicators"): P_ADMIN,
     ("GET", "/admin/indicators.csv"): P_ADMIN,
@@ -335,7 +336,8 @@ def page_url(rule: str, role: str, keys: dict) -> str:
     feeds = keys["feeds"].get(role)
     secret = feeds[2]["url"].rsplit("/", 1)[1][: -len(".ics")] if feeds else "no-such-feed"
     booking = keys["pending"] if rule.startswith("/manage/approvals/") else keys["booking"]
-    return (
+    query = {"/manage/reports": "?facility=lab&month=2026-10", "/manage/usage": "?facility=lab"}.get(rule, "")
+    path = (
         rule.replace("<path:filename>", "facility.css")
         .replace("<secret>", secret)
         .replace("<resource_key>", "lab-bsc")
@@ -348,6 +350,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<int:feed_id>", str(keys["feeds"]["scientist_a"][0]["id"]))
         .replace("<int:token_id>", str(keys["token_id"]))
     )
+    return path + query
 
 
 def api_routes(app) -> list[tuple[str, str]]:

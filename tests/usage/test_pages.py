@@ -191,7 +191,8 @@ def test_the_report_page_explains_bad_input_and_refuses_others(app, signed_in):
     bad = browser.get("/manage/reports?facility=lab&month=2026-13")
     assert bad.status_code == 422 and "Give the month as YYYY-MM" in bad.text and 'value="2026-13"' in bad.text
     other = browser.get("/manage/reports?facility=gmp&month=2026-10")
-    assert other.status_code == 404 and "that you manage" in other.text
+    assert other.status_code == 403 and "that you manage" in other.text  # another's, as the API says
+    assert browser.get("/manage/reports?facility=no-such&month=2026-10").status_code == 404
     empty = browser.get("/manage/reports?facility=lab&month=2020-01")
     assert empty.status_code == 200 and "No bookings or recorded use this month." in empty.text
     first = browser.get("/manage/reports?facility=lab&month=2000-02")  # the trend stops at the first year

@@ -261,8 +261,9 @@ def monthly_report():
         "charts": None,
     }
     if chosen is None:
+        catalog.get_facility(key, "facility")  # no such facility: 404; another's: 403, like the API
         context["problem"] = _("No facility '%(key)s' that you manage; choose one from the list.", key=key)
-        return render_template("usage/report.html", **context), 404
+        return render_template("usage/report.html", **context), 403
     try:
         report, trend = reports.report_with_trend(me(), month, chosen.key, TREND_MONTHS)
     except ServiceError as error:
