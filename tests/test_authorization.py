@@ -244,6 +244,7 @@ def world(sqlite_template, tmp_path_factory):
         _booking("lab-bsc", "colleague_a", tomorrow(8), tomorrow(10))
         keys["pending"] = _booking("gmp-suite", "casimir", tomorrow(9), tomorrow(12), "pending")
         add_usage("lab-bsc", PEOPLE["scientist_a"][0], at(8), None, booking_id=keys["booking"])
+        add_usage("lab-bsc", PEOPLE["scientist_b"][0], at(9) - timedelta(days=1), at(12) - timedelta(days=1))
         add_usage(
             "gmp-suite", PEOPLE["casimir"][0], at(7) - timedelta(days=1), at(8) - timedelta(days=1), source="walk-up"
         )
