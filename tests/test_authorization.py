@@ -10,10 +10,9 @@ of their own: Casimir is the stranger of both scientists and of the manager of X
 The privacy rule (core.access.may_see_details): outside their own organisation and outside
 the facilities they manage, a person sees that time is taken, never who or why (and facility
 shows colleagues no more than strangers: details are for the owner, the facility's managers
-and the administrators). So every
-response to a role is searched for the names, e-mail addresses and purposes of the people
-whose details that role may not see (``MAY_SEE``), and for the name of a project its
-organisation does not take part in.
+and the administrators). So every response to a role is searched for the names, e-mail
+addresses and purposes of the people whose details that role may not see (``MAY_SEE``), and
+for the name of a project its organisation does not take part in.
 """
 
 from __future__ import annotations
@@ -414,12 +413,11 @@ def test_every_api_route(site, role):
 def test_every_page_route(site, role):
     app, keys = site
     browser = PageClient(app.test_client())
-    token = None
-    if role != "anonymous":
-        assert browser.sign_in(PEOPLE[role][0]).status_code == 302
-        token = csrf_token(browser.get("/account/tokens").text)
-    else:
+    if role == "anonymous":
         token = csrf_token(browser.get("/sign-in").text)
+    else:
+        assert browser.sign_in(PEOPLE[role][0]).status_code == 302
+        token = csrf_token(browser.get("/account/tokens").text)  # so a refusal is not a CSRF error
     problems: list[str] = []
     for method, rule in page_routes(app):
         expected = PAGES[(method, rule)][role]
