@@ -42,7 +42,7 @@ from facility.feeds.models import FEED_SCOPES, CalendarFeed
 WINDOW_BACK = timedelta(days=90)
 CANCELLED_KEPT = timedelta(days=30)  # a cancelled booking stays (as CANCELLED) so clients remove it
 POLLED_EVERY = timedelta(hours=1)  # how often a feed's last poll time is written down
-FORMAT_VERSION = "1"  # part of every ETag: change it when the document's layout changes
+FORMAT_VERSION = "2"  # part of every ETag: change it when the document's layout changes
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 SHOWN_STATUSES = states.values(states.SHOWN)
 WITHDRAWN_STATUSES = states.values(states.WITHDRAWN)
@@ -204,6 +204,7 @@ def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
             FORMAT_VERSION,
             feed.id,
             feed.user_id,
+            viewer_standing(feed.user),  # what the owner may see of others' bookings
             feed.scope,
             feed.target,
             window.today.date().isoformat(),
@@ -215,6 +216,11 @@ def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
     return FeedVersion(
         etag=hashlib.sha256(summary.encode()).hexdigest()[:32], last_modified=max([window.today, *changes])
     )
+
+
+def viewer_standing(user: User) -> tuple:
+    """What decides, beside the bookings, how much of them the user's feeds show."""
+    return (user.role, tuple(sorted(f.id for f in user.facilities)))
 
 
 def feed_document(
