@@ -98,7 +98,8 @@ def test_the_instrument_display_shows_now_and_next_without_others_details(app, s
     assert seen_by_bob.status_code == 200
     text = seen_by_bob.text
     assert '<meta http-equiv="refresh" content="60">' in text
-    assert "Biosafety cabinet" in text and "Booked by Test" in text
+    assert "Biosafety cabinet" in text and "Booked by Test" in text  # his own, next
+    assert "<p>Booked</p>" in text  # Alice's, now: not by whom (core.access.may_see_details)
     assert "secret" not in text and "confidential" not in text and alice.email not in text
     assert "Test Scientist" not in text.replace('<span class="who">Test Scientist</span>', "")  # first name only
     assert f"/bookings/{now_id}/check-in" not in text  # not his booking
