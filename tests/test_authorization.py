@@ -499,3 +499,16 @@ def test_mail_about_a_booking_goes_only_to_its_owner_and_the_managers_of_its_fac
     mails = smtp.wait_for(3, timeout=1.0)  # two are due; a third would come within the second
     assert sorted(m["X-Rcpt"] for m in mails) == sorted([casimir.email, gmp_manager.email])
     assert not smtp.to(lab_manager.email) and not smtp.to(bystander.email)
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_the_bookings_list_is_the_rule_as_a_query(site, role):
+    """GET /api/v1/bookings filters in SQL; it lists exactly the bookings the rule lets the caller see."""
+    app, keys = site
+    listed = ApiClient(app.test_client(), keys["tokens"][role]).get("/bookings")
+    assert listed.status_code == 200
+    with app.app_context():
+        viewer = accounts.get_user_by_email(PEOPLE[role][0])
+        expected = {b.id for b in db.session.scalars(select(Booking)) if may_see_details(viewer, b.user_id, b.facility)}
+    assert {b["id"] for b in listed.get_json()} == expected
+    assert expected  # everyone here has a booking to see: a scientist their own, a manager their facility's
