@@ -22,7 +22,7 @@ from facility.bookings.states import BookingStatus
 from facility.catalog.models import RESOURCE_STATUSES, Facility, Resource
 from facility.catalog.services import closed_days_for, get_facility, get_resource
 from facility.core import time as clock_time
-from facility.core.access import require_manager_of
+from facility.core.access import may_see_details, require_manager_of
 from facility.core.database import write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.events import booking_was
@@ -147,7 +147,8 @@ def context_for(
 
 
 def can_see(actor: User, booking: Booking) -> bool:
-    return booking.user_id == actor.id or actor.manages(booking.facility)
+    """Whether ``actor`` may open ``booking`` and see who holds it and why (core.access)."""
+    return may_see_details(actor, booking.user_id, booking.facility)
 
 
 def get_booking(actor: User, booking_id: int) -> Booking:

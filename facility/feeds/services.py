@@ -31,6 +31,7 @@ from facility.bookings.models import Blackout, Booking
 from facility.bookings.services import get_booking
 from facility.catalog.models import Resource
 from facility.catalog.services import get_facility, get_resource
+from facility.core.access import may_see_details
 from facility.core.database import write_transaction
 from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
@@ -41,7 +42,7 @@ from facility.feeds.models import FEED_SCOPES, CalendarFeed
 WINDOW_BACK = timedelta(days=90)
 CANCELLED_KEPT = timedelta(days=30)  # a cancelled booking stays (as CANCELLED) so clients remove it
 POLLED_EVERY = timedelta(hours=1)  # how often a feed's last poll time is written down
-FORMAT_VERSION = "1"  # part of every ETag: change it when the document's layout changes
+FORMAT_VERSION = "2"  # part of every ETag: change it when the document's layout changes
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 SHOWN_STATUSES = states.values(states.SHOWN)
 WITHDRAWN_STATUSES = states.values(states.WITHDRAWN)
@@ -203,6 +204,7 @@ def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
             FORMAT_VERSION,
             feed.id,
             feed.user_id,
+            viewer_standing(feed.user),  # what the owner may see of others' bookings
             feed.scope,
             feed.target,
             window.today.date().isoformat(),
@@ -214,6 +216,11 @@ def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
     return FeedVersion(
         etag=hashlib.sha256(summary.encode()).hexdigest()[:32], last_modified=max([window.today, *changes])
     )
+
+
+def viewer_standing(user: User) -> tuple:
+    """What decides, beside the bookings, how much of them the user's feeds show."""
+    return (user.role, tuple(sorted(f.id for f in user.facilities)))
 
 
 def feed_document(
@@ -299,7 +306,8 @@ def _blackout_filter(feed: CalendarFeed, window: FeedWindow) -> list:
 def _booking_event(
     booking: Booking, feed: Optional[CalendarFeed], base_url: str, *, detailed: bool = False
 ) -> ical.FeedEvent:
-    """The booking as an event; someone else's booking in a resource or facility feed is just "Booked"."""
+    """The booking as an event; in a resource or facility feed, a booking whose details the feed's
+    owner may not see (core.access.may_see_details) is just "Booked"."""
     resource = booking.resource
     status = ical.ICAL_STATUS[booking.status]
     common = dict(
@@ -311,7 +319,7 @@ def _booking_event(
         modified=booking.updated_at,
         location=_location(resource),
     )
-    if not (detailed or booking.user_id == feed.user_id):
+    if not (detailed or may_see_details(feed.user, booking.user_id, resource.facility)):
         summary = "Booked" if feed.scope == "resource" else f"Booked: {resource.name}"
         return ical.FeedEvent(summary=summary, url=f"{base_url}/resources/{resource.key}/week", **common)
     return ical.FeedEvent(

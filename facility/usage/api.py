@@ -172,8 +172,8 @@ def indicator_detail(args, name):
 @blp.route("/projects")
 @blp.response(200, ProjectSchema(many=True))
 def list_projects():
-    """Projects and the organisations taking part"""
-    return projects.list_projects()
+    """The projects the caller may see (a scientist: their organisation's; managers and admins: all)"""
+    return projects.list_projects(api_user())
 
 
 @blp.route("/projects", methods=["POST"])

@@ -25,8 +25,10 @@ PATH_STATUSES = states.values(states.SHOWN)  # asked for, granted or used
 GMP_ORDER = {"research": 0, "pre-gmp": 1, "gmp": 2}
 
 
-def list_projects() -> list[Project]:
-    return list(db.session.scalars(select(Project).order_by(Project.key)))
+def list_projects(actor=None) -> list[Project]:
+    """Every project; given ``actor``, only those the actor may see (``may_see``)."""
+    found = list(db.session.scalars(select(Project).order_by(Project.key)))
+    return found if actor is None else [p for p in found if may_see(actor, p)]
 
 
 def create_project(actor, key: str, name: str, stage: str, organisation_keys: list[str]) -> Project:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from facility.accounts.services import get_user_by_email as get_user
-from facility.accounts.services import qualify
+from facility.accounts.services import qualify, update_user
 from facility.bookings.models import Booking
 from facility.bookings.services import add_blackout
 from facility.core.extensions import db
@@ -233,3 +233,20 @@ def test_the_booking_ics_needs_a_signed_in_user(people):
     booking = book(people.make(), "lab-bsc", local_slot(7, 9))
     response = people.visitor().get(f"/bookings/{booking['id']}.ics", follow_redirects=False)
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_a_managers_feed_names_who_booked_until_they_no_longer_manage_the_facility(people, feeds, app):
+    alice = people.make(organisation="cellco")
+    booked = book(alice, "lab-bsc", local_slot(7, 9), purpose="Secret CAR-NK construct 7")
+    manager = people.make("manager", facilities=["lab"])
+    admin = people.make("admin")
+    url = feeds.subscribe(manager, "facility", "lab")["url"]
+    first = feeds.fetch(url)
+    assert parsed_both_ways(first.data)[uid_of(booked)]["summary"] == "Biosafety cabinet"
+    assert b"CAR-NK" in first.data.replace(b"\r\n ", b"")
+    with app.app_context():
+        update_user(get_user(admin.email), get_user(manager.email).id, role="manager", facilities=["gmp"])
+    after = feeds.fetch(url, **{"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200  # not 304: what the owner may see has changed
+    assert parsed_both_ways(after.data)[uid_of(booked)]["summary"].startswith("Booked")
+    assert b"CAR-NK" not in after.data.replace(b"\r\n ", b"") and alice.email.encode() not in after.data

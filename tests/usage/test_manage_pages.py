@@ -165,7 +165,8 @@ def test_scientists_and_other_facilities_managers_are_refused(app, signed_in):
     _gmp, gmp_browser = signed_in("manager", facilities=("gmp",))
     refused = gmp_browser.post_form("/manage/usage", walk_up(scientist.email), page="/manage/usage")
     assert refused.status_code == 403 and "Only a manager of this facility can record usage." in refused.text
-    assert gmp_browser.get("/manage/usage?facility=lab").status_code == 404
+    assert gmp_browser.get("/manage/usage?facility=lab").status_code == 403  # another's, as the API says
+    assert gmp_browser.get("/manage/usage?facility=no-such").status_code == 404
     assert usage_count(app) == 0
 
 

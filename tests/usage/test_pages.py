@@ -98,7 +98,8 @@ def test_the_instrument_display_shows_now_and_next_without_others_details(app, s
     assert seen_by_bob.status_code == 200
     text = seen_by_bob.text
     assert '<meta http-equiv="refresh" content="60">' in text
-    assert "Biosafety cabinet" in text and "Booked by Test" in text
+    assert "Biosafety cabinet" in text and "Booked by Test" in text  # his own, next
+    assert "<p>Booked</p>" in text  # Alice's, now: not by whom (core.access.may_see_details)
     assert "secret" not in text and "confidential" not in text and alice.email not in text
     assert "Test Scientist" not in text.replace('<span class="who">Test Scientist</span>', "")  # first name only
     assert f"/bookings/{now_id}/check-in" not in text  # not his booking
@@ -191,7 +192,8 @@ def test_the_report_page_explains_bad_input_and_refuses_others(app, signed_in):
     bad = browser.get("/manage/reports?facility=lab&month=2026-13")
     assert bad.status_code == 422 and "Give the month as YYYY-MM" in bad.text and 'value="2026-13"' in bad.text
     other = browser.get("/manage/reports?facility=gmp&month=2026-10")
-    assert other.status_code == 404 and "that you manage" in other.text
+    assert other.status_code == 403 and "that you manage" in other.text  # another's, as the API says
+    assert browser.get("/manage/reports?facility=no-such&month=2026-10").status_code == 404
     empty = browser.get("/manage/reports?facility=lab&month=2020-01")
     assert empty.status_code == 200 and "No bookings or recorded use this month." in empty.text
     first = browser.get("/manage/reports?facility=lab&month=2000-02")  # the trend stops at the first year

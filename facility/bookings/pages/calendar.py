@@ -16,6 +16,7 @@ from facility.bookings import rules
 from facility.bookings import services as bookings
 from facility.catalog.models import Resource
 from facility.core import time as clock_time
+from facility.core.access import may_see_details
 from facility.http.localtime import form_values
 
 MINUTES_PER_DAY = 24 * 60
@@ -88,11 +89,10 @@ def resource_items(resource: Resource, viewer, start: datetime, end: datetime) -
     # As far as a booking that starts in the view may reach, so that a run going on after the
     # view is free to its edge and its "Book" link may end after it; columns cut to their day.
     found = bookings.availability(resource, start, rules.reach((start, end), bookings.policy_for(resource))[1])
-    manager = viewer.manages(resource.facility)
     visible = {
         (b.start_at, b.end_at): b
         for b in bookings.active_bookings(resource, (start, end))
-        if manager or b.user_id == viewer.id
+        if may_see_details(viewer, b.user_id, resource.facility)
     }
     items = []
     for busy in found.busy:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -23,6 +23,7 @@ from facility.accounts import services as accounts
 from facility.bookings.pages.book import parse_times
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
+from facility.core.access import require_manager_of
 from facility.core.errors import ServiceError, forbidden
 from facility.core.time import utcnow
 from facility.http.localtime import form_values, format_span
@@ -59,8 +60,8 @@ def _chosen_facility(facilities, key: Optional[str]):
     if not key:
         return facilities[0]
     chosen = next((f for f in facilities if f.key == key), None)
-    if chosen is None:
-        abort(404, description=_("No facility '%(key)s' that you manage; choose one from the list.", key=key))
+    if chosen is None:  # like the API: 404 for no such facility, 403 for another's
+        require_manager_of(me(), catalog.get_facility(key, "facility"), "record its use")
     return chosen
 
 

@@ -23,6 +23,7 @@ from facility.accounts import services as accounts
 from facility.bookings import services as bookings
 from facility.bookings.models import Booking
 from facility.catalog import services as catalog
+from facility.core.access import may_see_details
 from facility.core.config import default_zone
 from facility.core.errors import ServiceError, forbidden
 from facility.core.time import utcnow
@@ -138,6 +139,8 @@ def _slot(booking: Optional[Booking], user) -> Optional[DisplaySlot]:
     if booking is None:
         return None
     first = (booking.user.name or "").split()
+    if not may_see_details(user, booking.user_id, booking.facility):
+        first = []  # a stranger's booking says "Booked", not by whom
     mine = booking.user_id == user.id
     return DisplaySlot(booking, first[0] if first else "", mine, usage_state(booking) if mine else None)
 
@@ -258,8 +261,9 @@ def monthly_report():
         "charts": None,
     }
     if chosen is None:
+        catalog.get_facility(key, "facility")  # no such facility: 404; another's: 403, like the API
         context["problem"] = _("No facility '%(key)s' that you manage; choose one from the list.", key=key)
-        return render_template("usage/report.html", **context), 404
+        return render_template("usage/report.html", **context), 403
     try:
         report, trend = reports.report_with_trend(me(), month, chosen.key, TREND_MONTHS)
     except ServiceError as error:
@@ -412,7 +416,7 @@ def _project_or_404(project_id: int) -> Project:
 @bp.route("/projects")
 @login_required
 def project_list():
-    visible = [p for p in project_services.list_projects() if project_services.may_see(me(), p)]
+    visible = project_services.list_projects(me())
     return render_template("usage/projects.html", projects=visible)
 
 
