@@ -31,5 +31,35 @@ class AuditEvent(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     # An electronic signature (GMP approval): what the signer declared by signing.
     signature_meaning: Mapped[Optional[str]] = mapped_column(String(200))
+    # The signer's printed name at the time of signing, and the SHA-256 of the content signed.
+    signer_name: Mapped[Optional[str]] = mapped_column(String(200))
+    signed_content_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    # Tamper evidence (facility.audit.chain): the position in the chain, the previous event's
+    # hash and this event's hash over its content and that previous hash.
+    # Nullable only so that a row written behind the application's back is reported, not refused.
+    seq: Mapped[Optional[int]] = mapped_column(Integer, index=True, unique=True)
+    prev_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    hash: Mapped[Optional[str]] = mapped_column(String(64))
 
     actor: Mapped[Optional["User"]] = relationship("User")
+
+    def fields(self) -> dict:
+        """The columns the chain hashes, as plain values."""
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "at": self.at,
+            "actor_id": self.actor_id,
+            "action": self.action,
+            "entity": self.entity,
+            "entity_id": self.entity_id,
+            "facility_id": self.facility_id,
+            "before": self.before,
+            "after": self.after,
+            "reason": self.reason,
+            "signature_meaning": self.signature_meaning,
+            "signer_name": self.signer_name,
+            "signed_content_hash": self.signed_content_hash,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+        }
