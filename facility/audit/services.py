@@ -6,7 +6,7 @@ from typing import Optional
 
 from sqlalchemy import select, text
 
-from facility.audit import chain
+from facility.audit import chain, signatures
 from facility.audit.models import AuditEvent
 from facility.core.extensions import db
 from facility.core.time import utcnow
@@ -33,6 +33,8 @@ def record(
     An electronic signature gives ``signature_meaning``, ``signer_name`` and ``signed_content``
     (the plain dict of what was signed), whose hash is kept with the event.
     """
+    if signature_meaning is not None:
+        signatures.check_meaning(signature_meaning)
     db.session.flush()  # entity.id must exist, and earlier events of this transaction be written
     _lock_chain()
     last = db.session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
@@ -71,3 +73,18 @@ def verify() -> tuple[int, Optional[str]]:
     """Walk the whole chain in order: (events verified, None) or (events before the break, what broke)."""
     rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq, AuditEvent.id)).yield_per(1000)
     return chain.first_break(event.fields() for event in rows)
+
+
+def signatures_of(entity: str, entity_id: int) -> list[AuditEvent]:
+    """The signed events of one record, oldest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity == entity,
+                AuditEvent.entity_id == entity_id,
+                AuditEvent.signed_content_hash.is_not(None),
+            )
+            .order_by(AuditEvent.seq)
+        )
+    )

@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from facility import audit
 from facility.accounts.models import User, UserQualification
+from facility.audit import services as audit_services
+from facility.audit import signatures
 from facility.bookings import rules, states
 from facility.bookings.models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
 from facility.bookings.states import BookingStatus
@@ -29,7 +31,7 @@ from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
 
-GMP_APPROVAL_MEANING = "approved for GMP manufacturing"
+GMP_APPROVAL_MEANING = "approval"  # one of facility.audit.signatures.MEANINGS
 MAX_AVAILABILITY_DAYS = 92
 OVERLAP_CONSTRAINT = "bookings_no_overlap"
 
@@ -551,9 +553,12 @@ def _record_change(
     reason: str = "",
     signature_meaning: Optional[str] = None,
 ) -> None:
-    """Every change of a booking: a new ``sequence`` (iCalendar), ``updated_at``, an audit event."""
+    """Every change of a booking: a new ``sequence`` (iCalendar), ``updated_at``, an audit event.
+    A signed change (``signature_meaning``) binds the signer's printed name and the hash of the
+    booking's signed fields (``signed_fields``) to the event."""
     booking.sequence += 1
     booking.updated_at = now
+    signed = signature_meaning is not None and actor is not None
     audit.record(
         actor,
         action,
@@ -562,7 +567,31 @@ def _record_change(
         after=after,
         reason=reason,
         facility=booking.facility,
-        signature_meaning=signature_meaning,
+        signature_meaning=signature_meaning if signed else None,
+        signer_name=actor.name if signed else None,
+        signed_content=signed_fields(booking) if signed else None,
+    )
+
+
+def signed_fields(booking: Booking) -> dict:
+    """What an electronic signature of a booking signs: which booking, resource, user, start,
+    end, purpose, project and status (after the signed change)."""
+    return {"booking": booking.id, **snapshot(booking)}
+
+
+def signature_of(booking: Booking) -> Optional[signatures.Signature]:
+    """The latest electronic signature of ``booking``, held against what the booking holds now."""
+    signed = audit_services.signatures_of(Booking.__tablename__, booking.id)
+    if not signed:
+        return None
+    event = signed[-1]
+    return signatures.check(
+        signer_name=event.signer_name or "",
+        at=event.at,
+        meaning=event.signature_meaning or "",
+        signed_hash=event.signed_content_hash or "",
+        signed={"booking": booking.id, **(event.after or {})},
+        current=signed_fields(booking),
     )
 
 

@@ -95,6 +95,7 @@ def _detail(booking, problems=None, reason_form=None, status=200):
         is_owner=booking.user_id == me().id,
         manages=me().manages(booking.facility),
         ics_href=f"/bookings/{booking.id}.ics",
+        signature=bookings.signature_of(booking),
     ), status
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from facility.accounts import services as accounts
 from facility.accounts.pages.sign_in import client_address
 from facility.accounts.throttle import is_throttled, record_failure
+from facility.audit.signatures import MEANINGS
 from facility.bookings import services as bookings
 from facility.bookings.forms import BlackoutForm, DecisionForm, ResourceStatusForm
 from facility.bookings.pages import bp
@@ -40,7 +41,8 @@ def _decision_page(booking, form, problems, status=200):
         problems=problems,
         held=held,
         today=local_today(booking.facility.timezone),
-        meaning=bookings.GMP_APPROVAL_MEANING,
+        meaning=MEANINGS[bookings.GMP_APPROVAL_MEANING],
+        signature=bookings.signature_of(booking),
     ), status
 
 
@@ -64,7 +66,7 @@ def decide(booking_id: int):
                 return _decision_page(booking, form, problems, 422)
             bookings.approve(me(), booking_id, reason, signed=signed)
             flash(
-                _("Approved and signed: %(meaning)s.", meaning=bookings.GMP_APPROVAL_MEANING)
+                _("Approved and signed: %(meaning)s.", meaning=MEANINGS[bookings.GMP_APPROVAL_MEANING])
                 if signed
                 else _("Request approved.")
             )
