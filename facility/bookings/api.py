@@ -65,7 +65,12 @@ def get_booking(booking_id):
 def patch_booking(data, booking_id):
     """Move a booking or change its purpose; a new time is checked like a new booking"""
     return services.reschedule(
-        api_user(), booking_id, start=data.get("start"), end=data.get("end"), purpose=data.get("purpose")
+        api_user(),
+        booking_id,
+        start=data.get("start"),
+        end=data.get("end"),
+        purpose=data.get("purpose"),
+        reason=data.get("reason", ""),
     )
 
 

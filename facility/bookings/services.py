@@ -334,8 +334,8 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
         booking = get_booking(actor, booking_id)
         states.check_transition(booking.status, BookingStatus.CANCELLED)
         acting_as_manager = booking.user_id != actor.id
-        if acting_as_manager and booking.facility.is_gmp and not (reason or "").strip():
-            raise invalid("reason_required", "At a GMP facility a manager's cancellation needs a reason.", "reason")
+        if acting_as_manager:
+            _require_reason(reason, "cancels")
         change_status(
             booking,
             BookingStatus.CANCELLED,
@@ -355,27 +355,34 @@ def reschedule(
     start: Optional[datetime] = None,
     end: Optional[datetime] = None,
     purpose: Optional[str] = None,
+    reason: str = "",
     now: Optional[datetime] = None,
 ) -> Booking:
     """Change a booking's time or purpose. A new time is checked like a new booking; where the
-    resource needs approval and the owner moves it, it goes back to ``pending``."""
+    resource needs approval and the owner moves it, it goes back to ``pending``. A manager
+    changing someone else's booking must give a reason. The audit event names what changed:
+    ``booking.rescheduled`` for a new time, ``booking.purpose_changed`` for the purpose alone."""
     with write_transaction():
         booking = get_booking(actor, booking_id)
         states.require(booking.status, states.ACTIVE, "changed")
+        if booking.user_id != actor.id:
+            _require_reason(reason, "changes")
         before = snapshot(booking)
         new_start, new_end = start or booking.start_at, end or booking.end_at
-        needs_approval = False
+        needs_approval = moved = False
         if (new_start, new_end) != (booking.start_at, booking.end_at):
             needs_approval = _move(actor, booking, new_start, new_end, now or utcnow())
+            moved = True
         if purpose is not None:
             booking.purpose = purpose
         if snapshot(booking) == before:
             return booking
         _flush_refusing_overlap()
+        action = "booking.rescheduled" if moved else "booking.purpose_changed"
         if needs_approval and booking.status != BookingStatus.PENDING:
-            change_status(booking, BookingStatus.PENDING, actor, action="booking.rescheduled", before=before)
+            change_status(booking, BookingStatus.PENDING, actor, action=action, before=before, reason=reason)
         else:
-            _record_change(booking, actor, "booking.rescheduled", before, snapshot(booking), now=utcnow())
+            _record_change(booking, actor, action, before, snapshot(booking), now=utcnow(), reason=reason)
     booking_was("rescheduled", booking, actor)
     return booking
 
@@ -473,6 +480,11 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
             facility=resource.facility,
         )
     return resource
+
+
+def _require_reason(reason: str, verb: str) -> None:
+    if not (reason or "").strip():
+        raise invalid("reason_required", f"A manager who {verb} someone else's booking must say why.", "reason")
 
 
 def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: datetime) -> bool:
