@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
 
 from facility.audit import chain, signatures
 from facility.audit.models import AuditEvent
@@ -88,3 +91,16 @@ def signatures_of(entity: str, entity_id: int) -> list[AuditEvent]:
             .order_by(AuditEvent.seq)
         )
     )
+
+
+def review(facility_ids: Optional[Collection[int]], start: Optional[datetime], end: Optional[datetime]) -> list:
+    """The audit events of [start, end) in chain order, of the facilities ``facility_ids``
+    (None: every event, also those of no facility). The caller decides who may see which."""
+    query = select(AuditEvent).options(selectinload(AuditEvent.actor)).order_by(AuditEvent.seq, AuditEvent.id)
+    if facility_ids is not None:
+        query = query.where(AuditEvent.facility_id.in_(list(facility_ids)))
+    if start is not None:
+        query = query.where(AuditEvent.at >= start)
+    if end is not None:
+        query = query.where(AuditEvent.at < end)
+    return list(db.session.scalars(query))

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from flask import Response
 from flask_smorest import Blueprint
 
-from facility.bookings import services
+from facility.bookings import audit_review, services
 from facility.bookings.schemas import (
+    AuditEventSchema,
+    AuditQuerySchema,
     AvailabilitySchema,
     BookingCreateSchema,
     BookingPatchSchema,
@@ -122,3 +125,18 @@ def get_availability(args, key):
         "starts": spans(result.bookable.starts),
         "ends": spans(result.bookable.ends),
     }
+
+
+@blp.route("/audit-events")
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditEventSchema(many=True))
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
+def list_audit_events(args):
+    """The audit trail of a period (managers: their facilities; admins: all): who, when, what,
+    before and after, why, signature; format=csv for a download"""
+    rows = audit_review.audit_events(api_user(), args.get("facility"), args.get("from_"), args.get("to"))
+    if args["format"] == "csv":
+        response = Response(audit_review.audit_csv(rows), content_type="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+        return response
+    return rows

@@ -113,3 +113,37 @@ class DecisionSchema(StrictSchema):
 
 class RejectSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class AuditQuerySchema(StrictSchema):
+    facility = fields.String(
+        metadata={"description": "a facility's key (default: every facility the caller may review)"}
+    )
+    from_ = AwareDateTime(data_key="from", metadata={"description": "from this instant (RFC 3339), inclusive"})
+    to = AwareDateTime(metadata={"description": "up to this instant (RFC 3339), exclusive"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class AuditSignatureSchema(Schema):
+    meaning = fields.String(required=True, metadata={"enum": ["approval", "review", "responsibility", "authorship"]})
+    meaning_words = fields.String(required=True)
+    signer_name = fields.String(required=True, metadata={"description": "the signer's printed name at signing"})
+    signed_content_hash = fields.String(
+        required=True, metadata={"description": "SHA-256 of the signed record's content"}
+    )
+
+
+class AuditEventSchema(Schema):
+    seq = fields.Integer(required=True, metadata={"description": "the event's place in the hash chain"})
+    at = fields.String(required=True, metadata={"description": "when, RFC 3339 in the facility's zone"})
+    facility = fields.String(allow_none=True, metadata={"description": "the facility's key, if any"})
+    actor = fields.String(required=True, metadata={"description": "who: the user's name, or 'system'"})
+    actor_email = fields.String(allow_none=True)
+    action = fields.String(required=True, metadata={"description": "what, e.g. booking.approved"})
+    entity = fields.String(required=True, metadata={"description": "the kind of record changed (its table)"})
+    entity_id = fields.Integer(required=True)
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    reason = fields.String(required=True)
+    signature = fields.Nested(AuditSignatureSchema, allow_none=True)
+    hash = fields.String(allow_none=True, metadata={"description": "the event's SHA-256 in the chain"})
