@@ -8,7 +8,7 @@ import threading
 from datetime import datetime
 
 import pytest
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -197,5 +197,11 @@ def test_the_migration_hashes_the_events_already_there(backend, request, tmp_pat
         assert [row.seq for row in rows] == [1, 2]
         assert rows[0].prev_hash == chain.GENESIS and rows[1].prev_hash == rows[0].hash
         assert audit_services.verify() == (2, None)
+        db.session.remove()
+        # 0008 undone (one step back) and done again: the same chain.
+        downgrade(revision="-1")
+        upgrade(revision="heads")
+        again = db.session.execute(text("SELECT id, seq, prev_hash, hash FROM audit_events ORDER BY id")).all()
+        assert [tuple(row) for row in again] == [tuple(row) for row in rows]
         db.session.remove()
         db.engine.dispose()
