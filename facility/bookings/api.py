@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from facility.bookings import audit_review, services
 from facility.bookings.schemas import (
+    ApproveSchema,
     AuditEventSchema,
     AuditQuerySchema,
     AvailabilitySchema,
@@ -78,11 +79,15 @@ def patch_booking(data, booking_id):
 
 
 @blp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
-@blp.arguments(DecisionSchema)
+@blp.arguments(ApproveSchema)
 @blp.response(200, BookingSchema)
 def approve_booking(data, booking_id):
-    """Confirm a pending booking (a manager of its facility; a reason at a GMP facility)"""
-    return services.approve(api_user(), booking_id, data["reason"])
+    """Confirm a pending booking (a manager of its facility; a reason at a GMP facility); with
+    `password`, a GMP approval is electronically signed"""
+    signed = "password" in data
+    if signed:
+        services.check_signer(api_user(), data["password"], request.remote_addr or "unknown")
+    return services.approve(api_user(), booking_id, data["reason"], signed=signed)
 
 
 @blp.route("/bookings/<int:booking_id>/reject", methods=["POST"])

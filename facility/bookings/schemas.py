@@ -111,6 +111,17 @@ class DecisionSchema(StrictSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class ApproveSchema(DecisionSchema):
+    password = fields.String(
+        load_only=True,
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "your password, entered again: signs the approval electronically (at a GMP "
+            "facility: printed name, time, meaning 'approval' and the booking's content are recorded)"
+        },
+    )
+
+
 class RejectSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
