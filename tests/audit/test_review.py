@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from facility.accounts import services as accounts
 from facility.bookings import services as bookings
+from tests.support import clock as clocks
 from tests.support.clients import PASSWORD, error_codes
 from tests.support.clock import STOCKHOLM
 from tests.support.databases import SQLITE_ONLY
@@ -33,7 +34,7 @@ def history(app, people):
 
 
 def period(days_back=1, days_ahead=1):
-    now = datetime.now(STOCKHOLM)
+    now = clocks.now().astimezone(STOCKHOLM)
     return {"from": (now - timedelta(days=days_back)).isoformat(), "to": (now + timedelta(days=days_ahead)).isoformat()}
 
 
