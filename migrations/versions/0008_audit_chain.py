@@ -58,6 +58,7 @@ def upgrade():
         batch_op.add_column(sa.Column("prev_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("hash", sa.String(length=64), nullable=True))
     op.create_index("ix_audit_events_seq", "audit_events", ["seq"], unique=True)
+    op.create_index("ix_audit_events_entity", "audit_events", ["entity", "entity_id"], unique=False)
 
     connection = op.get_bind()
     prev_hash = chain.GENESIS
@@ -88,6 +89,7 @@ def downgrade():
         op.execute("DROP TRIGGER audit_events_no_truncate ON audit_events")
         op.execute("DROP TRIGGER audit_events_append_only ON audit_events")
         op.execute("DROP FUNCTION audit_events_append_only()")
+    op.drop_index("ix_audit_events_entity", table_name="audit_events")
     op.drop_index("ix_audit_events_seq", table_name="audit_events")
     for column in ("hash", "prev_hash", "seq", "signed_content_hash", "signer_name"):
         if connection.dialect.name == "sqlite":
