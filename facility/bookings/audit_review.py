@@ -50,3 +50,11 @@ def audit_events(
 
 def audit_csv(rows: list[dict]) -> str:
     return audit_review.csv_text(rows)
+
+
+def chain_status(actor: User) -> Optional[tuple[int, Optional[str]]]:
+    """For an administrator, the hash chain walked (events verified, the first break or None);
+    None for others (the chain spans every facility)."""
+    if not actor.is_admin:
+        return None
+    return audit_services.verify()

@@ -8,8 +8,11 @@ import csv
 import io
 from datetime import timedelta
 
+from sqlalchemy import text
+
 from facility.accounts import services as accounts
 from facility.bookings import services as bookings
+from facility.core.extensions import db
 from tests.support import clock as clocks
 from tests.support.clients import PASSWORD, error_codes
 from tests.support.clock import STOCKHOLM
@@ -105,3 +108,19 @@ def test_the_review_page_and_its_csv(app, people):
     assert bad.status_code == 422 and "&#39;yesterday&#39; is not a date" in bad.text
     assert desk.get("/manage/audit?facility=gmp").status_code == 403
     assert people.signed_in(alice.email).get("/manage/audit").status_code == 403
+
+
+@SQLITE_ONLY
+def test_the_admins_review_page_walks_the_hash_chain(app, people):
+    history(app, people)
+    admin = people.make("admin", password=PASSWORD)
+    desk = people.signed_in(admin.email)
+    assert "Hash chain intact:" in desk.get("/manage/audit").text
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE audit_events SET reason = 'tampered' WHERE seq = 2"))
+        db.session.remove()
+    page = desk.get("/manage/audit").text
+    assert "The audit trail is broken after 1 good events: event 2" in page and "was altered" in page
+    lab_manager = people.make("manager", facilities=["lab"], password=PASSWORD)
+    assert "Hash chain" not in people.signed_in(lab_manager.email).get("/manage/audit").text

@@ -65,5 +65,6 @@ def audit_trail():
         facilities=audit_review.visible_facilities(me()),
         facility_key=facility_key,
         days=days,
+        chain=audit_review.chain_status(me()),
         csv_args={"facility": facility_key or "", "from": days["from"], "to": days["to"], "format": "csv"},
     ), status
