@@ -127,7 +127,12 @@ def _book(resource, start, end, email, rng) -> bool:
         except ServiceError:
             continue
         if booking.status == "pending" and rng.random() < 0.6:
-            bookings.approve(_manager_of(resource.facility), booking.id, "Demo: process and gowning records checked")
+            bookings.approve(
+                _manager_of(resource.facility),
+                booking.id,
+                "Demo: process and gowning records checked",
+                signed=True,  # a GMP approval shows its electronic signature
+            )
         return True
     return False
 

@@ -7,7 +7,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from facility.bookings import notify
     from facility.bookings.api import blp
-    from facility.bookings.pages import book, bp, catalogue, manage, words  # noqa: F401  (routes on bp)
+    from facility.bookings.pages import audit, book, bp, catalogue, manage, words  # noqa: F401  (routes on bp)
     from facility.core.events import booking_changed
     from facility.http.api import register
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from flask import Response, request
 from flask_smorest import Blueprint
 
-from facility.bookings import services
+from facility.bookings import audit_review, services
 from facility.bookings.schemas import (
+    ApproveSchema,
+    AuditEventSchema,
+    AuditQuerySchema,
     AvailabilitySchema,
     BookingCreateSchema,
     BookingPatchSchema,
@@ -65,16 +69,25 @@ def get_booking(booking_id):
 def patch_booking(data, booking_id):
     """Move a booking or change its purpose; a new time is checked like a new booking"""
     return services.reschedule(
-        api_user(), booking_id, start=data.get("start"), end=data.get("end"), purpose=data.get("purpose")
+        api_user(),
+        booking_id,
+        start=data.get("start"),
+        end=data.get("end"),
+        purpose=data.get("purpose"),
+        reason=data.get("reason", ""),
     )
 
 
 @blp.route("/bookings/<int:booking_id>/approve", methods=["POST"])
-@blp.arguments(DecisionSchema)
+@blp.arguments(ApproveSchema)
 @blp.response(200, BookingSchema)
 def approve_booking(data, booking_id):
-    """Confirm a pending booking (a manager of its facility; a reason at a GMP facility)"""
-    return services.approve(api_user(), booking_id, data["reason"])
+    """Confirm a pending booking (a manager of its facility; a reason at a GMP facility); with
+    `password`, a GMP approval is electronically signed"""
+    signed = "password" in data
+    if signed:
+        services.check_signer(api_user(), data["password"], request.remote_addr or "unknown")
+    return services.approve(api_user(), booking_id, data["reason"], signed=signed)
 
 
 @blp.route("/bookings/<int:booking_id>/reject", methods=["POST"])
@@ -117,3 +130,18 @@ def get_availability(args, key):
         "starts": spans(result.bookable.starts),
         "ends": spans(result.bookable.ends),
     }
+
+
+@blp.route("/audit-events")
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditEventSchema(many=True))
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
+def list_audit_events(args):
+    """The audit trail of a period (managers: their facilities; admins: all): who, when, what,
+    before and after, why, signature; format=csv for a download"""
+    rows = audit_review.audit_events(api_user(), args.get("facility"), args.get("from_"), args.get("to"))
+    if args["format"] == "csv":
+        response = Response(audit_review.audit_csv(rows), content_type="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+        return response
+    return rows

@@ -31,6 +31,7 @@ class RescheduleForm(FlaskForm):
     end_date = StringField(_l("End date"), render_kw=DATE)
     end_time = StringField(_l("End time"), render_kw=TIME)
     purpose = TextAreaField(_l("Purpose"), validators=[Length(max=2000)])
+    reason = TextAreaField(_l("Reason for the change"), validators=[Length(max=2000)])
 
 
 class ReasonForm(FlaskForm):

@@ -89,10 +89,12 @@ class BookingPatchSchema(StrictSchema):
     start = AwareDateTime()
     end = AwareDateTime()
     purpose = fields.String(validate=validate.Length(max=2000))
+    # Why: required (422 reason_required) when a manager changes someone else's booking.
+    reason = fields.String(validate=validate.Length(max=2000))
 
     @validates_schema
     def not_empty(self, data, **kwargs):
-        if not data:
+        if not set(data) - {"reason"}:
             raise ValidationError("Give at least one of start, end, purpose.")
 
 
@@ -109,5 +111,50 @@ class DecisionSchema(StrictSchema):
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class ApproveSchema(DecisionSchema):
+    password = fields.String(
+        load_only=True,
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "your password, entered again: signs the approval electronically (at a GMP "
+            "facility: printed name, time, meaning 'approval' and the booking's content are recorded)"
+        },
+    )
+
+
 class RejectSchema(StrictSchema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class AuditQuerySchema(StrictSchema):
+    facility = fields.String(
+        metadata={"description": "a facility's key (default: every facility the caller may review)"}
+    )
+    from_ = AwareDateTime(data_key="from", metadata={"description": "from this instant (RFC 3339), inclusive"})
+    to = AwareDateTime(metadata={"description": "up to this instant (RFC 3339), exclusive"})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class AuditSignatureSchema(Schema):
+    meaning = fields.String(required=True, metadata={"enum": ["approval", "review", "responsibility", "authorship"]})
+    meaning_words = fields.String(required=True)
+    signer_name = fields.String(required=True, metadata={"description": "the signer's printed name at signing"})
+    signed_content_hash = fields.String(
+        required=True, metadata={"description": "SHA-256 of the signed record's content"}
+    )
+
+
+class AuditEventSchema(Schema):
+    seq = fields.Integer(required=True, metadata={"description": "the event's place in the hash chain"})
+    at = fields.String(required=True, metadata={"description": "when, RFC 3339 in the facility's zone"})
+    facility = fields.String(allow_none=True, metadata={"description": "the facility's key, if any"})
+    actor = fields.String(required=True, metadata={"description": "who: the user's name, or 'system'"})
+    actor_email = fields.String(allow_none=True)
+    action = fields.String(required=True, metadata={"description": "what, e.g. booking.approved"})
+    entity = fields.String(required=True, metadata={"description": "the kind of record changed (its table)"})
+    entity_id = fields.Integer(required=True)
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    reason = fields.String(required=True)
+    signature = fields.Nested(AuditSignatureSchema, allow_none=True)
+    hash = fields.String(allow_none=True, metadata={"description": "the event's SHA-256 in the chain"})

@@ -16,6 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from facility import audit
 from facility.accounts.models import User, UserQualification
+from facility.accounts.services import verify_password
+from facility.accounts.throttle import is_throttled, record_failure
+from facility.audit import services as audit_services
+from facility.audit import signatures
 from facility.bookings import rules, states
 from facility.bookings.models import ACTIVE_STATUSES, BLACKOUT_KINDS, BOOKING_STATUSES, Blackout, Booking
 from facility.bookings.states import BookingStatus
@@ -29,7 +33,7 @@ from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
 
-GMP_APPROVAL_MEANING = "approved for GMP manufacturing"
+GMP_APPROVAL_MEANING = "approval"  # one of facility.audit.signatures.MEANINGS
 MAX_AVAILABILITY_DAYS = 92
 OVERLAP_CONSTRAINT = "bookings_no_overlap"
 
@@ -316,6 +320,19 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
     return booking
 
 
+def check_signer(actor: User, password: str, address: str) -> None:
+    """An electronic signature needs the signer's password, entered again at each signing
+    (21 CFR 11.200(a)): refuse (422, field ``password``) a missing or wrong one. Wrong tries
+    count like failed sign-ins (per e-mail and address), and too many stop signing a while."""
+    if is_throttled(actor.email, address):
+        raise invalid("signature_locked", "Too many wrong passwords. Wait 15 minutes and try again.", "password")
+    if not password:
+        raise invalid("password_required", "Enter your password to sign the approval.", "password")
+    if not verify_password(actor, password):
+        record_failure(actor.email, address)
+        raise invalid("wrong_password", "The password is not correct; nothing was signed.", "password")
+
+
 def reject(actor: User, booking_id: int, reason: str) -> Booking:
     with write_transaction():
         booking = _booking_for_manager(actor, booking_id)
@@ -333,8 +350,8 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
         booking = get_booking(actor, booking_id)
         states.check_transition(booking.status, BookingStatus.CANCELLED)
         acting_as_manager = booking.user_id != actor.id
-        if acting_as_manager and booking.facility.is_gmp and not (reason or "").strip():
-            raise invalid("reason_required", "At a GMP facility a manager's cancellation needs a reason.", "reason")
+        if acting_as_manager:
+            _require_reason(reason, "cancels")
         change_status(
             booking,
             BookingStatus.CANCELLED,
@@ -354,27 +371,34 @@ def reschedule(
     start: Optional[datetime] = None,
     end: Optional[datetime] = None,
     purpose: Optional[str] = None,
+    reason: str = "",
     now: Optional[datetime] = None,
 ) -> Booking:
     """Change a booking's time or purpose. A new time is checked like a new booking; where the
-    resource needs approval and the owner moves it, it goes back to ``pending``."""
+    resource needs approval and the owner moves it, it goes back to ``pending``. A manager
+    changing someone else's booking must give a reason. The audit event names what changed:
+    ``booking.rescheduled`` for a new time, ``booking.purpose_changed`` for the purpose alone."""
     with write_transaction():
         booking = get_booking(actor, booking_id)
         states.require(booking.status, states.ACTIVE, "changed")
+        if booking.user_id != actor.id:
+            _require_reason(reason, "changes")
         before = snapshot(booking)
         new_start, new_end = start or booking.start_at, end or booking.end_at
-        needs_approval = False
+        needs_approval = moved = False
         if (new_start, new_end) != (booking.start_at, booking.end_at):
             needs_approval = _move(actor, booking, new_start, new_end, now or utcnow())
+            moved = True
         if purpose is not None:
             booking.purpose = purpose
         if snapshot(booking) == before:
             return booking
         _flush_refusing_overlap()
+        action = "booking.rescheduled" if moved else "booking.purpose_changed"
         if needs_approval and booking.status != BookingStatus.PENDING:
-            change_status(booking, BookingStatus.PENDING, actor, action="booking.rescheduled", before=before)
+            change_status(booking, BookingStatus.PENDING, actor, action=action, before=before, reason=reason)
         else:
-            _record_change(booking, actor, "booking.rescheduled", before, snapshot(booking), now=utcnow())
+            _record_change(booking, actor, action, before, snapshot(booking), now=utcnow(), reason=reason)
     booking_was("rescheduled", booking, actor)
     return booking
 
@@ -474,6 +498,11 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
     return resource
 
 
+def _require_reason(reason: str, verb: str) -> None:
+    if not (reason or "").strip():
+        raise invalid("reason_required", f"A manager who {verb} someone else's booking must say why.", "reason")
+
+
 def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: datetime) -> bool:
     """Move ``booking`` to [start, end) if the rules allow it; True if it needs approval again."""
     owner = booking.user
@@ -552,9 +581,12 @@ def _record_change(
     reason: str = "",
     signature_meaning: Optional[str] = None,
 ) -> None:
-    """Every change of a booking: a new ``sequence`` (iCalendar), ``updated_at``, an audit event."""
+    """Every change of a booking: a new ``sequence`` (iCalendar), ``updated_at``, an audit event.
+    A signed change (``signature_meaning``) binds the signer's printed name and the hash of the
+    booking's signed fields (``signed_fields``) to the event."""
     booking.sequence += 1
     booking.updated_at = now
+    signed = signature_meaning is not None and actor is not None
     audit.record(
         actor,
         action,
@@ -563,7 +595,31 @@ def _record_change(
         after=after,
         reason=reason,
         facility=booking.facility,
-        signature_meaning=signature_meaning,
+        signature_meaning=signature_meaning if signed else None,
+        signer_name=actor.name if signed else None,
+        signed_content=signed_fields(booking) if signed else None,
+    )
+
+
+def signed_fields(booking: Booking) -> dict:
+    """What an electronic signature of a booking signs: which booking, resource, user, start,
+    end, purpose, project and status (after the signed change)."""
+    return {"booking": booking.id, **snapshot(booking)}
+
+
+def signature_of(booking: Booking) -> Optional[signatures.Signature]:
+    """The latest electronic signature of ``booking``, held against what the booking holds now."""
+    signed = audit_services.signatures_of(Booking.__tablename__, booking.id)
+    if not signed:
+        return None
+    event = signed[-1]
+    return signatures.check(
+        signer_name=event.signer_name or "",
+        at=event.at,
+        meaning=event.signature_meaning or "",
+        signed_hash=event.signed_content_hash or "",
+        signed={"booking": booking.id, **(event.after or {})},
+        current=signed_fields(booking),
     )
 
 

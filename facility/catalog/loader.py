@@ -17,6 +17,7 @@ import yaml
 from marshmallow import ValidationError
 from sqlalchemy import select
 
+from facility import audit
 from facility.catalog.closures import ClosedDays, find_holiday, parse_region, region_code
 from facility.catalog.models import RATES_SINCE_ALWAYS, Facility, Qualification, Resource, ResourceRate
 from facility.catalog.schema import CatalogSchema, resolve_rules
@@ -342,26 +343,29 @@ RESOURCE_COLUMNS = tuple(
 )
 
 
-def apply_catalog(session, catalog: Catalog, *, now: datetime) -> LoadSummary:
+def apply_catalog(session, catalog: Catalog, *, now: datetime, reason: str = "") -> LoadSummary:
     """Upsert qualifications, facilities and resources by key into ``session`` (no commit).
 
     A resource that has left the file is retired at ``now``, one that comes back is
     un-retired. Loading the same catalogue twice leaves everything ``unchanged``.
+    Each creation and change (and new rates, and a retirement) writes an audit event by the
+    system with ``reason`` (the file's path).
     """
     if now.tzinfo is None:
         raise ValueError("apply_catalog needs an aware 'now'")
     summary = LoadSummary()
+    log: list = []  # (row, action, before, after), audited once the rows have ids
     with session.no_autoflush:
         qualifications = _by_key(session, Qualification)
         for spec in catalog.qualifications:
             values = {name: getattr(spec, name) for name in QUALIFICATION_COLUMNS}
-            summary.qualifications[_upsert(session, Qualification, qualifications, spec.key, values)] += 1
+            summary.qualifications[_upsert(session, Qualification, qualifications, spec.key, values, log)] += 1
         facilities = _by_key(session, Facility)
         for spec in catalog.facilities:
             values = {name: getattr(spec, name) for name in FACILITY_COLUMNS}
             values["opening_hours"] = {day: list(spans) for day, spans in spec.opening_hours.items()}
             values["closed_days"] = [dict(entry) for entry in spec.closed_days]
-            summary.facilities[_upsert(session, Facility, facilities, spec.key, values)] += 1
+            summary.facilities[_upsert(session, Facility, facilities, spec.key, values, log)] += 1
         resources = _by_key(session, Resource)
         rates = _current_rates(session)
         for spec in catalog.resources:
@@ -371,16 +375,37 @@ def apply_catalog(session, catalog: Catalog, *, now: datetime) -> LoadSummary:
                 resources,
                 spec.key,
                 _resource_values(spec, facilities, qualifications, is_new=spec.key not in resources),
+                log,
             )
             setattr(summary, outcome, getattr(summary, outcome) + 1)
-            _record_rates(session, resources[spec.key], spec, rates, now)
+            _record_rates(session, resources[spec.key], spec, rates, now, log)
         in_file = {spec.key for spec in catalog.resources}
         for key, resource in resources.items():
             if key not in in_file and resource.retired_at is None:
                 resource.retired_at = now
                 summary.retired += 1
+                log.append((resource, "resource.retired", {"retired_at": None}, {"retired_at": now.isoformat()}))
     session.flush()
+    for row, action, before, after in log:
+        where = row if isinstance(row, Facility) else getattr(row, "facility", None)
+        audit.record(None, action, row, before=before, after=after, reason=reason, facility=where)
     return summary
+
+
+AUDIT_NAMES = {Qualification: "qualification", Facility: "facility", Resource: "resource"}
+
+
+def _plain(value: Any) -> Any:
+    """A column value as JSON for the audit trail: a related row by its key."""
+    if isinstance(value, (Facility, Qualification, Resource)):
+        return value.key
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
 
 
 def _resource_values(spec: ResourceSpec, facilities: dict, qualifications: dict, *, is_new: bool) -> dict:
@@ -405,7 +430,7 @@ def _current_rates(session) -> dict:
     return current
 
 
-def _record_rates(session, resource: Resource, spec: ResourceSpec, current: dict, now: datetime) -> None:
+def _record_rates(session, resource: Resource, spec: ResourceSpec, current: dict, now: datetime, log: list) -> None:
     """Keep the rate history: new rows, valid from ``now``, when the file changes a resource's rates.
     A resource's first rates are valid since always (they also price use recorded before them)."""
     wanted = spec.rates()
@@ -418,6 +443,14 @@ def _record_rates(session, resource: Resource, spec: ResourceSpec, current: dict
         return
     else:
         valid_from = now
+    log.append(
+        (
+            resource,
+            "resource.rates_changed",
+            {kind: list(value) for kind, value in known.items()} if known else None,
+            {"valid_from": valid_from.isoformat(), **{kind: list(value) for kind, value in wanted.items()}},
+        )
+    )
     for kind, (full, charged) in wanted.items():
         session.add(
             ResourceRate(
@@ -434,14 +467,20 @@ def _by_key(session, model) -> dict:
     return {row.key: row for row in session.scalars(select(model))}
 
 
-def _upsert(session, model, rows: dict, key: str, values: dict) -> str:
-    """Create or update the row ``key`` of ``rows``; returns "created", "updated" or "unchanged"."""
+def _upsert(session, model, rows: dict, key: str, values: dict, log: list) -> str:
+    """Create or update the row ``key`` of ``rows``; returns "created", "updated" or "unchanged"
+    and adds a creation or change to ``log``."""
+    kind = AUDIT_NAMES[model]
     row = rows.get(key)
     if row is None:
         rows[key] = row = model(key=key, **values)
         session.add(row)
+        log.append((row, f"{kind}.created", None, {"key": key, **{k: _plain(v) for k, v in values.items()}}))
         return "created"
     changed = [name for name, value in values.items() if getattr(row, name) != value]
+    if changed:
+        before = {name: _plain(getattr(row, name)) for name in changed}
+        log.append((row, f"{kind}.updated", before, {name: _plain(values[name]) for name in changed}))
     for name in changed:
         setattr(row, name, values[name])
     return "updated" if changed else "unchanged"

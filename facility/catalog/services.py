@@ -38,7 +38,7 @@ def load_catalog(path):
 
     catalog = read_catalog(path)
     with write_transaction() as session:
-        return apply_catalog(session, catalog, now=utcnow())
+        return apply_catalog(session, catalog, now=utcnow(), reason=str(path))
 
 
 def get_resource(key: str, field: Optional[str] = None) -> Resource:

@@ -103,11 +103,11 @@ def test_book_refuse_request_and_sign_an_approval(browser, live_server, people, 
     assert desk.get_by_label("Reason").input_value() == "Batch record reviewed"
     desk.get_by_label("Your password (electronic signature)").fill(PASSWORD)
     desk.get_by_role("button", name="Sign and approve").click()
-    assert "Approved and signed: approved for GMP manufacturing" in desk.locator(".flash").inner_text()
+    assert "Approved and signed: approval: I approve this record" in desk.locator(".flash").inner_text()
 
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "booking.approved"))
-        assert event.signature_meaning == "approved for GMP manufacturing"
+        assert event.signature_meaning == "approval" and event.signer_name == "Test Manager"
         assert event.actor.email == manager.email and event.reason == "Batch record reviewed"
 
     # The scientist sees it confirmed.

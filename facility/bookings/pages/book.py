@@ -95,6 +95,7 @@ def _detail(booking, problems=None, reason_form=None, status=200):
         is_owner=booking.user_id == me().id,
         manages=me().manages(booking.facility),
         ics_href=f"/bookings/{booking.id}.ics",
+        signature=bookings.signature_of(booking),
     ), status
 
 
@@ -134,9 +135,16 @@ def reschedule_booking(booking_id: int):
         times = parse_times(form, tz, problems)
         if times:
             try:
-                bookings.reschedule(me(), booking_id, start=times[0], end=times[1], purpose=form.purpose.data or "")
+                bookings.reschedule(
+                    me(),
+                    booking_id,
+                    start=times[0],
+                    end=times[1],
+                    purpose=form.purpose.data or "",
+                    reason=(form.reason.data or "").strip(),
+                )
             except ServiceError as error:
-                problems.add_service_error(error, ("start", "end", "status"))
+                problems.add_service_error(error, ("start", "end", "status", "reason"))
                 status = error.status
             else:
                 flash(_("The booking is changed."))

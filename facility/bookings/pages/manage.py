@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from facility.accounts import services as accounts
 from facility.accounts.pages.sign_in import client_address
-from facility.accounts.throttle import is_throttled, record_failure
+from facility.audit.signatures import MEANINGS
 from facility.bookings import services as bookings
 from facility.bookings.forms import BlackoutForm, DecisionForm, ResourceStatusForm
 from facility.bookings.pages import bp
@@ -40,7 +40,8 @@ def _decision_page(booking, form, problems, status=200):
         problems=problems,
         held=held,
         today=local_today(booking.facility.timezone),
-        meaning=bookings.GMP_APPROVAL_MEANING,
+        meaning=MEANINGS[bookings.GMP_APPROVAL_MEANING],
+        signature=bookings.signature_of(booking),
     ), status
 
 
@@ -64,7 +65,7 @@ def decide(booking_id: int):
                 return _decision_page(booking, form, problems, 422)
             bookings.approve(me(), booking_id, reason, signed=signed)
             flash(
-                _("Approved and signed: %(meaning)s.", meaning=bookings.GMP_APPROVAL_MEANING)
+                _("Approved and signed: %(meaning)s.", meaning=MEANINGS[bookings.GMP_APPROVAL_MEANING])
                 if signed
                 else _("Request approved.")
             )
@@ -78,17 +79,17 @@ def decide(booking_id: int):
 
 
 def _signature_ok(password: str, problems: Problems) -> bool:
-    """The manager re-enters their password to sign; wrong tries count like failed sign-ins."""
-    user, ip = me(), client_address()
-    if is_throttled(user.email, ip):
-        problems.add("password", _("Too many wrong passwords. Wait 15 minutes and try again."))
-        return False
-    if not password:
-        problems.add("password", _("Enter your password to sign the approval."))
-        return False
-    if not accounts.verify_password(user, password):
-        record_failure(user.email, ip)
-        problems.add("password", _("The password is not correct; nothing was signed."))
+    """The manager re-enters their password to sign (bookings.check_signer); its refusals in words."""
+    try:
+        bookings.check_signer(me(), password, client_address())
+    except ServiceError as error:
+        words = {
+            "signature_locked": _("Too many wrong passwords. Wait 15 minutes and try again."),
+            "password_required": _("Enter your password to sign the approval."),
+            "wrong_password": _("The password is not correct; nothing was signed."),
+        }
+        for violation in error.violations:
+            problems.add("password", words.get(violation.code, violation.message))
         return False
     return True
 
