@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from facility.http import api, errors, filters, i18n
+    from facility.http import api, errors, filters, headers, i18n
 
     i18n.init_app(app)
     filters.init_app(app)
+    headers.init_app(app)
     api.init_app(app)
     errors.init_app(app)
