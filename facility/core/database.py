@@ -17,6 +17,7 @@ from sqlalchemy.types import TypeDecorator
 from facility.core.extensions import db
 
 WRITE_OPTION = "facility_write"
+MAX_ID = 2**63 - 1  # the largest id a column holds (a signed 64-bit integer on both databases)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
