@@ -8,9 +8,23 @@ from werkzeug.routing import IntegerConverter
 from facility.core.database import MAX_ID
 
 
+def at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers 0..``limit`` (digit by digit)."""
+    digits = str(limit)
+    alternatives = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):
+        if digit != "0":
+            rest = len(digits) - i - 1
+            alternatives.append(digits[:i] + f"[0-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    alternatives.append(digits)
+    return "(?:" + "|".join(alternatives) + ")"
+
+
 class BoundedInt(IntegerConverter):
-    """``<int:...>`` bounded to 0..2**63-1 unless a route says otherwise: a longer number is a
-    404 (no such thing) instead of an overflow in the database driver."""
+    """``<int:...>`` bounded to 0..2**63-1: a longer number does not match the route at all
+    (404, whatever the method) instead of overflowing in the database driver."""
+
+    regex = at_most(MAX_ID)
 
     def __init__(self, map, fixed_digits=0, min=0, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -112,18 +112,19 @@ def test_nul_in_a_page_form_is_refused_with_the_error_page(app, people):
 
 
 @pytest.mark.parametrize(
-    "path",
+    "method, path",
     [
-        "/bookings/99999999999999999999",
-        "/bookings/9223372036854775808",
-        "/bookings/99999999999999999999/approve",
-        "/calendar-feeds/99999999999999999999",
+        ("GET", "/bookings/99999999999999999999"),
+        ("GET", "/bookings/9223372036854775808"),
+        ("PATCH", "/bookings/99999999999999999999"),
+        ("POST", "/bookings/99999999999999999999/approve"),
+        ("POST", "/bookings/99999999999999999999/check-in"),
+        ("DELETE", "/calendar-feeds/99999999999999999999"),
     ],
 )
-def test_ids_beyond_64_bits_are_not_found(people, path):
+def test_ids_beyond_64_bits_are_not_found_whatever_the_method(people, method, path):
     admin = people.make("admin")
-    method = "DELETE" if path.startswith("/calendar-feeds") else ("POST" if path.endswith("approve") else "GET")
-    response = admin.request(method, path, json={} if method == "POST" else None)
+    response = admin.request(method, path, json={} if method in ("POST", "PATCH") else None)
     assert response.status_code == 404, response.text
     assert error_codes(response) == ["not_found"]
 
