@@ -1,12 +1,13 @@
 """What every request brings is checked once, before any view sees it: the JSON body parses
-(within a sane depth) and every string of the body, the query, the form and the path is text
-that can be stored (``facility.core.text``)."""
+(within a sane depth) and every string of the body, the query and the form is text that can be
+stored (``facility.core.text``), else 422 ``invalid_text`` naming the field; a path whose
+parts cannot be stored names nothing that exists: 404."""
 
 from __future__ import annotations
 
 import json
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 from facility.core.errors import ServiceError, Violation
 from facility.core.text import text_violations
@@ -15,8 +16,9 @@ MALFORMED_MESSAGE = "Invalid JSON body."
 
 
 def check_request_input() -> None:
-    violations = text_violations(request.view_args or {})
-    violations += _multidict_violations(request.args)
+    if text_violations(request.view_args or {}):
+        abort(404)  # nothing is named so (a feed's secret URL gives no hint either)
+    violations = _multidict_violations(request.args)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         violations += _multidict_violations(request.form)
     if request.is_json:
