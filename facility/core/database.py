@@ -17,7 +17,9 @@ from sqlalchemy.types import TypeDecorator
 from facility.core.extensions import db
 
 WRITE_OPTION = "facility_write"
-MAX_ID = 2**63 - 1  # the largest id a column holds (a signed 64-bit integer on both databases)
+# The largest id a column holds on both databases: the id columns are INTEGER, a signed 32-bit
+# integer on PostgreSQL (SQLite's would take 64 bits). A larger id names nothing.
+MAX_ID = 2**31 - 1
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 

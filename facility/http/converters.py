@@ -21,7 +21,7 @@ def at_most(limit: int) -> str:
 
 
 class BoundedInt(IntegerConverter):
-    """``<int:...>`` bounded to 0..2**63-1: a longer number does not match the route at all
+    """``<int:...>`` bounded to 0..MAX_ID (2**31-1, an INTEGER column): a longer number does not match the route at all
     (404, whatever the method) instead of overflowing in the database driver."""
 
     regex = at_most(MAX_ID)
