@@ -37,10 +37,16 @@ def bad_texts(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
 
 def bad_text_paths(value: Any) -> Iterator[tuple[tuple, str]]:
     """``(path, message)``, the path a tuple of keys and list indexes (a bad key is reported at
-    its mapping). Walks without recursion, so a deeply nested value cannot exhaust the stack."""
+    its mapping). Walks without recursion, so a deeply nested value cannot exhaust the stack, and
+    visits a shared container once (YAML aliases cannot make the walk exponential)."""
     stack: list[tuple[tuple, Any]] = [((), value)]
+    seen: set[int] = set()
     while stack:
         where, item = stack.pop()
+        if isinstance(item, (dict, list, tuple)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
         if isinstance(item, str):
             problem = text_problem(item)
             if problem:
