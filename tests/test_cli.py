@@ -120,6 +120,7 @@ def test_organisation_user_qualification_and_token(flask_cli):
         (("token", "nobody@b.se"), "No such user"),
         (("create-organisation", "x", "--name", "Bad \udcff", "--kind", "university"), "not valid Unicode"),
         (("create-user", "a@b.se", "--name", "N\x00", "--organisation", "lu"), "NUL character"),
+        (("state-aid", "--at", "9999-12-31"), "--at: Give a day between the years 2000 and 2100"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_changes_nothing(flask_cli, args, message):
