@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Optional
 
-from facility.core.errors import ServiceError, Violation
+from facility.core.errors import Violation
 
 INVALID_TEXT = "invalid_text"
 NUL_MESSAGE = "The text contains a NUL character."
@@ -74,10 +74,3 @@ def text_violations(value: Any, path: str = "") -> list[Violation]:
     return [
         Violation(INVALID_TEXT, message, printable_field(field) or None) for field, message in bad_texts(value, path)
     ]
-
-
-def check_texts(value: Any, path: str = "") -> None:
-    """Raise a 422 ``invalid_text`` ServiceError naming every field whose text cannot be stored."""
-    violations = text_violations(value, path)
-    if violations:
-        raise ServiceError(422, violations)
