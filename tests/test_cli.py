@@ -118,6 +118,9 @@ def test_organisation_user_qualification_and_token(flask_cli):
         (("qualify", "nobody@b.se", "gowning-grade-b", "--until", "2027-01-01"), "No such user"),
         (("qualify", "nobody@b.se", "gowning-grade-b", "--until", "next year"), "Invalid value for '--until'"),
         (("token", "nobody@b.se"), "No such user"),
+        (("create-organisation", "x", "--name", "Bad \udcff", "--kind", "university"), "not valid Unicode"),
+        (("create-user", "a@b.se", "--name", "N\x00", "--organisation", "lu"), "NUL character"),
+        (("state-aid", "--at", "9999-12-31"), "--at: Give a day between the years 2000 and 2100"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_changes_nothing(flask_cli, args, message):
@@ -157,6 +160,14 @@ def test_a_broken_catalogue_changes_nothing_and_names_line_and_field(flask_cli, 
     assert scalar(flask_cli.url, "SELECT group_concat(key || slot_minutes) FROM resources") == before
     missing = flask_cli("facility", "load-catalog", str(tmp_path / "nope.yaml"))
     assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
+
+def test_a_catalogue_nested_too_deeply_is_a_clear_error(flask_cli, tmp_path):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("facilities: " + "[" * 100_000 + "]" * 100_000)
+    result = flask_cli("facility", "load-catalog", str(deep))
+    assert result.returncode == 1 and "nested too deeply" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_the_shipped_catalogue_loads(flask_cli):

@@ -9,6 +9,7 @@ import click
 from facility.aid import services
 from facility.core.cli import group, reports_errors
 from facility.core.errors import invalid
+from facility.core.time import FIRST_YEAR, LAST_YEAR
 
 
 @group.command("state-aid")
@@ -23,6 +24,8 @@ def state_aid_command(organisation_key, at_day):
             day = date.fromisoformat(at_day.strip())
         except ValueError:
             raise invalid("invalid_date", f"'{at_day}' is not a date like 2026-11-25.", "--at") from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise invalid("invalid_date", f"Give a day between the years {FIRST_YEAR} and {LAST_YEAR}.", "--at")
     else:
         day = datetime.now(config.zone).date()
     window = services.as_of_day(day)

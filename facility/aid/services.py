@@ -39,6 +39,7 @@ from facility.core.database import write_transaction
 from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
 from facility.core.mail import NotificationSent, already_sent, send_once, send_template
+from facility.core.time import FIRST_YEAR, LAST_YEAR
 from facility.usage.indicators import Period, parse_period
 from facility.usage.models import UsageRecord
 from facility.usage.sql import clipped_seconds, meets, total
@@ -105,9 +106,12 @@ def period_of(start_text: Optional[str], end_text: Optional[str], *, today: Opti
     end_text = (end_text or "").strip() or today.isoformat()
     if not (start_text or "").strip():
         try:
-            start_text = rules.window_days(date.fromisoformat(end_text[:10]))[0].isoformat()
-        except ValueError:  # a bad 'to' (or one in year 1): parse_period reports it
-            start_text = rules.window_days(today)[0].isoformat()
+            end_day = date.fromisoformat(end_text[:10])
+        except ValueError:  # a bad 'to': parse_period reports it
+            end_day = today
+        if not FIRST_YEAR <= end_day.year <= LAST_YEAR:  # a far-off 'to': parse_period names it
+            end_day = today
+        start_text = rules.window_days(end_day)[0].isoformat()
     return parse_period(start_text, end_text)
 
 

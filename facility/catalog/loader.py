@@ -175,6 +175,8 @@ def _read_yaml(text: str) -> Any:
         raise CatalogError([f"line {mark.line + 1 if mark else 1}: not valid YAML: {what}"]) from None
     except yaml.YAMLError as error:
         raise CatalogError([f"not valid YAML: {error}"]) from None
+    except RecursionError:
+        raise CatalogError(["not valid YAML: nested too deeply"]) from None
 
 
 # --- parsing and validation -------------------------------------------------------------------

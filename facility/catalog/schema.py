@@ -15,10 +15,11 @@ from datetime import date, datetime
 from typing import Any, Iterable, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from facility.catalog.closures import find_holiday, parse_region
 from facility.catalog.models import CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
+from facility.core.text import bad_text_paths, printable_field
 from facility.core.time import MINUTES_PER_DAY, WEEKDAYS, parse_hours
 from facility.core.vocabulary import ORGANISATION_KINDS
 
@@ -393,6 +394,21 @@ class FacilitySchema(StrictSchema):
 class CatalogSchema(StrictSchema):
     qualifications = EntryList(fields.Nested(QualificationSchema), load_default=list)
     facilities = EntryList(fields.Nested(FacilitySchema), required=True)
+
+    @pre_load
+    def _storable_text(self, data, **kwargs):
+        """Every key and string of the file is text that can be stored (no NUL, no lone
+        surrogate from a YAML escape), named by its place in the file."""
+        errors: dict = {}
+        for path, message in bad_text_paths(data):
+            *parents, last = path or ("_schema",)
+            node = errors
+            for part in parents:
+                node = node.setdefault(part, {})
+            node.setdefault(printable_field(last) if isinstance(last, str) else last, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+        return data
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_keys_and_references(self, data, original, **kwargs):

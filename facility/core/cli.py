@@ -10,8 +10,22 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from facility.core.errors import ServiceError
+from facility.core.text import printable_field, text_problem
 
-group = AppGroup("facility", help="Manage the facility booking service.")
+
+class CheckedGroup(AppGroup):
+    """Every argument and option given to a ``facility`` command is text that can be stored:
+    an undecodable byte (a lone surrogate, as Python reads it) or a NUL is a usage error."""
+
+    def parse_args(self, ctx, args):
+        for position, arg in enumerate(args, start=1):
+            problem = text_problem(arg)
+            if problem:
+                raise click.UsageError(f"argument {position} ({printable_field(arg)!r}): {problem}", ctx=ctx)
+        return super().parse_args(ctx, args)
+
+
+group = CheckedGroup("facility", help="Manage the facility booking service.")
 
 
 def reports_errors(command):

@@ -17,6 +17,9 @@ from sqlalchemy.types import TypeDecorator
 from facility.core.extensions import db
 
 WRITE_OPTION = "facility_write"
+# The largest id a column holds on both databases: the id columns are INTEGER, a signed 32-bit
+# integer on PostgreSQL (SQLite's would take 64 bits). A larger id names nothing.
+MAX_ID = 2**31 - 1
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -88,3 +91,33 @@ def write_transaction():
     except BaseException:
         session.rollback()
         raise
+
+
+# SQLSTATE classes of a server that is away: connection exceptions (08), operator intervention
+# (57P01-57P03: shut down, crashed, starting up) and insufficient resources (53: too many connections).
+OUTAGE_SQLSTATES = ("08", "57P", "53")
+BUSY_SQLITE = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached right now (down, restarting,
+    refusing connections, locked, the pool exhausted) rather than that a query is wrong: the
+    request may be tried again later (503). The pool's pre-ping replaces dead connections."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.TimeoutError):  # no connection free in the pool
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    if isinstance(error, psycopg.InterfaceError):  # the connection is closed
+        return True
+    if isinstance(error, psycopg.OperationalError):
+        return error.sqlstate is None or error.sqlstate.startswith(OUTAGE_SQLSTATES)
+    if isinstance(error, sqlite3.OperationalError):
+        return getattr(error, "sqlite_errorname", None) in BUSY_SQLITE
+    return False

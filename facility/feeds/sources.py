@@ -112,7 +112,8 @@ def _unreadable_is_a_problem():
 
 
 def _calendar_of(data: bytes) -> icalendar.Calendar:
-    text = data.decode("utf-8-sig", errors="replace").lstrip()
+    # Undecodable bytes become U+FFFD; a NUL (no iCalendar text holds one, no database stores one) goes.
+    text = data.decode("utf-8-sig", errors="replace").replace("\x00", "").lstrip()
     if not text[:15].upper().startswith("BEGIN:VCALENDAR"):
         looks_like = " (it is a web page)" if text.startswith("<") else ""
         raise SourceProblem(

@@ -6,9 +6,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from facility.http import api, errors, filters, i18n
+    from facility.http import api, converters, errors, filters, headers, i18n, inputs
 
+    converters.init_app(app)  # before any route is added
     i18n.init_app(app)
     filters.init_app(app)
+    headers.init_app(app)
     api.init_app(app)
+    inputs.init_app(app)
     errors.init_app(app)

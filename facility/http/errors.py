@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from facility.core.database import is_outage
 from facility.core.errors import ServiceError
-from facility.core.extensions import db
+from facility.core.extensions import db, login_manager
 from facility.http.fields import code_for
 
 MALFORMED = {"Invalid JSON body.": "malformed_json", "Invalid input type.": "malformed_body"}
@@ -23,7 +24,10 @@ HTTP_CODES = {
     422: "invalid",
     429: "too_many_requests",
     500: "internal_error",
+    503: "unavailable",
 }
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE_MESSAGE = "The service is briefly unavailable. Please try again in a minute."
 
 
 def error_response(status: int, items: list[dict]):
@@ -95,8 +99,29 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
+        if is_outage(error):
+            return _unavailable(error)
         db.session.rollback()
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
         if _wants_json():
             return error_response(500, [{"code": "internal_error", "message": "Something went wrong on our side."}])
         return render_template("error.html", status=500, messages=["Something went wrong on our side."]), 500
+
+    def _unavailable(error: Exception):
+        """The database is down or restarting: 503 with Retry-After, a line in the log, no traceback."""
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (the connection is gone: nothing to roll back)
+            pass
+        app.logger.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, str(error).splitlines()[0][:200]
+        )
+        if _wants_json():
+            response = error_response(503, [{"code": "unavailable", "message": UNAVAILABLE_MESSAGE}])
+        else:
+            g._login_user = login_manager.anonymous_user()  # the page cannot look its reader up
+            response = app.make_response(
+                (render_template("error.html", status=503, messages=[UNAVAILABLE_MESSAGE]), 503)
+            )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

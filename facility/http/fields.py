@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
+from facility.core.database import MAX_ID
 from facility.core.time import FIRST_YEAR, LAST_YEAR
 
 NAIVE_MESSAGE = "The time needs an offset, such as 2026-12-01T09:00:00+01:00 or ...Z."
@@ -21,6 +22,11 @@ MESSAGE_CODES = {
     "Unknown field.": "unknown_field",
     "Field may not be null.": "required",
 }
+
+
+def id_range() -> validate.Range:
+    """An id in a request: a positive number a database column can hold."""
+    return validate.Range(min=1, max=MAX_ID)
 
 
 class AwareDateTime(fields.AwareDateTime):

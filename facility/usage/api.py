@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from facility.http.auth import api_user
-from facility.http.fields import AwareDateTime, LocalDateTime
+from facility.http.fields import AwareDateTime, LocalDateTime, id_range
 from facility.http.schemas import StrictSchema
 from facility.usage import indicators as indicator_queries
 from facility.usage import projects, reports, services
@@ -49,6 +49,7 @@ class UsageCreateSchema(StrictSchema):
     corrects = fields.Integer(
         load_default=None,
         allow_none=True,
+        validate=id_range(),
         metadata={"description": "id of the record this one corrects (it is kept, superseded)"},
     )
 

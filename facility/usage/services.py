@@ -18,7 +18,7 @@ from facility.bookings.states import COMPLETED, NO_SHOW, can_change
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
 from facility.core.access import require_manager_of
-from facility.core.database import write_transaction
+from facility.core.database import MAX_ID, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found
 from facility.core.events import booking_was
 from facility.core.extensions import db
@@ -246,7 +246,7 @@ def record_usage(
 
 
 def _correctable(resource: Resource, record_id: int) -> UsageRecord:
-    original = db.session.get(UsageRecord, record_id)
+    original = db.session.get(UsageRecord, record_id) if 0 < record_id <= MAX_ID else None
     if original is None or original.resource.facility_id != resource.facility_id:
         raise not_found("usage record", "corrects")
     if original.superseded:
@@ -300,7 +300,7 @@ def list_usage(actor: User, facility_key: str, start: Optional[datetime], end: O
 
 def correctable_record(actor: User, record_id: str) -> Optional[UsageRecord]:
     """The record ``record_id`` (as typed) if it is current and ``actor`` manages its facility, else None."""
-    if not record_id.strip().isdigit():
+    if not (record_id.strip().isascii() and record_id.strip().isdigit()) or int(record_id) > MAX_ID:
         return None
     record = db.session.get(UsageRecord, int(record_id))
     if record is None or record.superseded or not actor.manages(record.resource.facility):

@@ -432,3 +432,15 @@ def test_an_unreadable_file(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(CatalogError):
         read_catalog(binary)
+
+
+def test_text_that_cannot_be_stored_is_named_with_its_line():
+    problems = problems_of(changed("        name: Bioreactor\n", '        name: "Bio\\0reactor"\n'))
+    assert_reported(problems, 21, BIOREACTOR, "name", "NUL")
+    problems = problems_of(changed("        name: Cleanroom suite\n", '        name: "Clean \\ud800 suite"\n'))
+    assert_reported(problems, 16, SUITE, "name", "not valid Unicode")
+
+
+def test_a_catalogue_nested_too_deeply_is_a_clear_error():
+    depth = 100_000
+    assert problems_of("facilities: " + "[" * depth + "]" * depth) == ["not valid YAML: nested too deeply"]

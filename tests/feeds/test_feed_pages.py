@@ -83,6 +83,10 @@ def test_in_a_browser_create_a_feed_and_copy_its_address(browser, live_server, p
     alice = people.make(password=PASSWORD)
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
+    refused = []  # the Content-Security-Policy refuses inline scripts: the copy button's is a file
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     sign_in(page, live_server.url, alice.email)
 
     page.get_by_role("link", name="Calendar feeds").click()
@@ -97,5 +101,7 @@ def test_in_a_browser_create_a_feed_and_copy_its_address(browser, live_server, p
     )
     page.get_by_role("button", name="Copy").click()
     page.get_by_text("Copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == address
     assert fetch(app, address).status_code == 200
+    assert refused == []
     context.close()

@@ -233,6 +233,12 @@ def test_all_day_events_are_whole_local_days_even_when_the_clocks_change():
     assert events[0].end - events[0].start == timedelta(hours=49)  # the Sunday has 25 hours
 
 
+def test_text_a_database_cannot_store_is_dropped_or_replaced():
+    body = ics("DTSTART;VALUE=DATE:20261025\nSUMMARY:Clo\x00sed \xff").replace(b"\xc3\xbf", b"\xed\xa0\x80")
+    [event] = sources.parse_events(body, STOCKHOLM, WINDOW)
+    assert event.summary == "Closed \ufffd\ufffd\ufffd"  # the NUL dropped, the undecodable bytes (a surrogate) replaced
+
+
 def test_recurring_events_are_expanded_in_their_zone_and_times_are_converted_to_utc():
     events = sources.parse_events(
         ics(

@@ -86,7 +86,7 @@ def _corrects(form: UsageRecordForm, problems: Problems) -> Optional[int]:
     text = (form.corrects.data or "").strip().lstrip("#")
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         problems.add("corrects", _("Give the number of the record to correct, like 12, or leave it empty."))
         return None
     return int(text)

@@ -27,6 +27,7 @@ from facility.core.access import may_see_details
 from facility.core.config import default_zone
 from facility.core.errors import ServiceError, forbidden
 from facility.core.time import utcnow
+from facility.http.headers import csp_nonce
 from facility.http.localtime import local_today
 from facility.http.pages import me, require_an_admin, require_manager, safe_next
 from facility.usage import indicators as indicator_queries
@@ -198,8 +199,10 @@ SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S | re.I)
 
 
 def _svg(chart) -> Markup:
-    """The chart as inline SVG, without the configuration script pygal always writes (no JS here)."""
-    return Markup(SCRIPT.sub("", chart.render(is_unicode=True)))
+    """The chart as inline SVG, without the configuration script pygal always writes (no JS here);
+    its <style> element carries the page's CSP nonce."""
+    svg = SCRIPT.sub("", chart.render(is_unicode=True)).replace("<style", f'<style nonce="{csp_nonce()}"')
+    return Markup(svg)
 
 
 def report_charts(facility: dict, trend: list[dict]) -> dict:
