@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import select
 
 from facility.accounts import services as accounts
+from facility.accounts import sessions
 from facility.bookings.models import Booking
 from facility.core.access import may_see_details
 from facility.core.extensions import db
@@ -112,6 +113,7 @@ A_BOOKING = row(AUTH, OK, HIDDEN, OK, HIDDEN, OK)
 A_BOOKING_ACT = row(AUTH, RULE, HIDDEN, RULE, HIDDEN, RULE)  # acting on it: a state or a rule refuses
 A_BOOKING_DECIDE = row(AUTH, DENY, HIDDEN, RULE, HIDDEN, RULE)  # the owner sees it but cannot decide
 A_FEED = row(AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN)  # a feed is its owner's alone
+A_SESSION = row(AUTH, OK, HIDDEN, HIDDEN, HIDDEN, HIDDEN)  # so is a session, even to an administrator
 
 # (method, OpenAPI path): expected outcome per role. A route missing here fails the test.
 API = {
@@ -141,6 +143,9 @@ API = {
     ("POST", "/api/v1/projects"): row(AUTH, DENY, DENY, SKIP, SKIP, SKIP),
     ("GET", "/api/v1/state-aid"): MANAGERS,
     ("GET", "/api/v1/state-aid/organisations/{key}/statement"): MANAGERS,
+    ("GET", "/api/v1/account/sessions"): EVERYONE,  # one's own sessions
+    ("DELETE", "/api/v1/account/sessions/{session_id}"): A_SESSION,
+    ("GET", "/api/v1/audit-events"): MANAGERS,  # of the facilities one manages
 }
 
 P_EVERYONE = row(LOGIN, OK, OK, OK, OK, OK)
@@ -160,6 +165,10 @@ PAGES = {
     ("GET", "/account/calendar-feeds"): P_EVERYONE,
     ("GET", "/account/password"): P_EVERYONE,
     ("GET", "/account/tokens"): P_EVERYONE,
+    ("GET", "/account/sessions"): P_EVERYONE,
+    ("GET", "/account/two-factor"): row(LOGIN, DENY, DENY, OK, OK, OK),  # for managers and administrators
+    ("GET", "/sign-in/code"): row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),  # no password step pending: back to it
+    ("GET", "/manage/audit"): P_MANAGERS,
     ("GET", "/book"): P_EVERYONE,
     ("GET", "/bookings"): P_EVERYONE,
     ("GET", "/catalogue"): P_EVERYONE,
@@ -206,6 +215,10 @@ PAGES = {
     ("POST", "/account/calendar-feeds/<int:feed_id>/regenerate"): row(LOGIN, SKIP, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("POST", "/account/calendar-feeds/<int:feed_id>/revoke"): row(LOGIN, SKIP, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("POST", "/account/tokens/<int:token_id>/revoke"): row(LOGIN, SKIP, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("POST", "/account/sessions/<int:session_id>/end"): row(LOGIN, SKIP, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("POST", "/account/two-factor"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
+    # anyone may turn off a second factor they hold (a manager who became a scientist too): a code is needed
+    ("POST", "/account/two-factor/disable"): row(LOGIN, RULE, RULE, SKIP, SKIP, SKIP),
 }
 # Writes every signed-in user may make for themselves, and the sign-in itself: nothing to refuse.
 OWN_WRITES = {
@@ -216,6 +229,8 @@ OWN_WRITES = {
     "/account/password",
     "/account/tokens",
     "/account/calendar-feeds",
+    "/account/sessions/end-others",
+    "/sign-in/code",
 }
 
 
@@ -237,6 +252,9 @@ def world(sqlite_template, tmp_path_factory):
             token, keys["tokens"][who] = accounts.issue_token(email)
             if who == "scientist_a":
                 keys["token_id"] = token.id
+                user = accounts.get_user_by_email(email)
+                sessions.start_session(user, "192.0.2.7", "another browser")
+                keys["session_id"] = sessions.list_sessions(user)[0].id
         keys["booking"] = _booking("lab-bsc", "scientist_a", at(8), at(11))  # going on now
         keys["cancelled"] = _booking("lab-bsc", "scientist_a", at(16), at(17), "cancelled")
         _booking("lab-bsc", "scientist_b", at(12), at(14))  # next on the display
@@ -302,6 +320,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         .replace("{booking_id}", str(booking))
         .replace("{feed_id}", str(feed))
         .replace("{name}", "users_of_infrastructure")
+        .replace("{session_id}", str(keys["session_id"]))
     )
     query = {
         "/api/v1/resources/lab-bsc/availability": f"from={today}T00:00:00Z&to={today + timedelta(days=2)}T00:00:00Z",
@@ -349,6 +368,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<int:source_id>", "1")
         .replace("<int:feed_id>", str(keys["feeds"]["scientist_a"][0]["id"]))
         .replace("<int:token_id>", str(keys["token_id"]))
+        .replace("<int:session_id>", str(keys["session_id"]))
     )
     return path + query
 
