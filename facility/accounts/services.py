@@ -323,13 +323,17 @@ def _matching_step(secret: str, code: str) -> Optional[int]:
     return None
 
 
+def _wrong_code():
+    return invalid("wrong_code", "The code is not correct. Type the 6 digits your app shows now.", "code")
+
+
 def enable_totp(user: User, secret: str, code: str) -> User:
     """Turn on the second factor after the user proves their app shows the codes of ``secret``."""
     if user.role not in TOTP_ROLES:
         raise invalid("invalid", "A second factor is for managers and administrators.", "code")
     step = _matching_step(secret, code)
     if step is None:
-        raise invalid("wrong_code", "The code is not correct. Type the 6 digits your app shows now.", "code")
+        raise _wrong_code()
     with write_transaction():
         user = db.session.get(User, user.id)
         user.totp_secret, user.totp_last_step = secret, step
@@ -342,7 +346,7 @@ def disable_totp(user: User, code: str) -> User:
     if not user.totp_secret:
         raise invalid("invalid", "No second factor is set up.", "code")
     if not check_totp(user, code):
-        raise invalid("wrong_code", "The code is not correct. Type the 6 digits your app shows now.", "code")
+        raise _wrong_code()
     with write_transaction():
         user = db.session.get(User, user.id)
         user.totp_secret, user.totp_last_step = None, None
