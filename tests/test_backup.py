@@ -188,6 +188,9 @@ def test_a_backup_taken_during_writes_restores_every_acknowledged_booking(reques
         assert {row[5] for row in restored_events} == restored_bookings
         # Nothing asked for after the backup finished is in it.
         assert not restored_bookings & {body["id"] for body in after}
+        # And the restored audit trail is one unbroken hash chain.
+        verified = cli(restored, "audit", "verify")
+        assert verified.exit_code == 0 and "audit trail intact" in verified.output, verified.output
     finally:
         dispose(source, restored)
 
