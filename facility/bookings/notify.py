@@ -8,6 +8,7 @@ from flask import current_app, has_app_context
 
 from facility.accounts.services import managers_of
 from facility.bookings.models import Booking
+from facility.core.database import is_outage
 from facility.core.extensions import db
 from facility.core.mail import send_template
 
@@ -27,8 +28,14 @@ def on_booking_changed(action, booking_id=None, actor_id=None, **_):
         booking = db.session.get(Booking, booking_id)
         if booking is not None:
             _mail_for(action, booking, actor_id)
-    except Exception:  # mail must never break the change that was already committed
-        current_app.logger.exception("mail for booking %s (%s) failed", booking_id, action)
+    except Exception as error:  # mail must never break the change that was already committed
+        db.session.rollback()  # the request goes on with a usable session
+        if is_outage(error):
+            current_app.logger.warning(
+                "mail for booking %s (%s) not sent: the database is unavailable", booking_id, action
+            )
+        else:
+            current_app.logger.exception("mail for booking %s (%s) failed", booking_id, action)
 
 
 def _mail_for(action: str, booking: Booking, actor_id) -> None:

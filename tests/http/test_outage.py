@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
+import time
 
 import psycopg
 import pytest
+import requests
 from psycopg import errors
 from sqlalchemy import exc
 
 from facility.core.database import is_outage
 from tests.support.clients import PASSWORD
+from tests.support.factory import local_slot
+from tests.support.live import GunicornServer
 
 
 def wrapped(error: BaseException, **kwargs) -> exc.DBAPIError:
@@ -84,3 +89,51 @@ def test_a_database_outage_is_503_and_the_service_recovers_when_it_is_back(app, 
 
     assert admin.get("/resources").status_code == 200  # pool_pre_ping replaced the dead connections
     assert page.get("/catalogue").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_restart_under_load_answers_only_201_409_or_503(app, database_url, people, postgres, tmp_path):
+    """Four gunicorn workers take bookings from four clients while PostgreSQL restarts: every
+    answer is a booking (201), a taken slot (409) or 'come back later' (503), never a 500,
+    and no traceback is logged; after the restart the bookings go through again."""
+    tokens = [people.make().token for _ in range(4)]
+    server = GunicornServer(database_url, tmp_path, workers=4).start()
+    answers: list[int] = []
+    stop = threading.Event()
+
+    def client(number: int) -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {tokens[number]}"
+        for n in range(400):
+            if stop.is_set():
+                return
+            week, slot = divmod(n % 150, 10)  # ten half hours a week: within the quota and the horizon
+            start, end = local_slot(7 * (week + 1), 8 + number, hours=0.5, weekday=slot % 5, minute=30 * (slot % 2))
+            body = {"resource": "lab-bsc", "start": start, "end": end, "purpose": f"load {number}"}
+            answers.append(session.post(server.url + "/api/v1/bookings", json=body, timeout=60).status_code)
+
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        wait_until(lambda: answers.count(201) >= 10)
+        postgres.pause()
+        wait_until(lambda: answers.count(503) >= 4)  # the clients went on asking while it was down
+        postgres.resume()
+        after_restart = len(answers)
+        wait_until(lambda: answers[after_restart:].count(201) >= 10)  # the pools recovered
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(60)
+        output = server.stop()
+    assert set(answers) <= {201, 409, 503}, (sorted(set(answers)), output[-3000:])
+    assert "Traceback" not in output, output
+
+
+def wait_until(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the load did not get there in time"
+        time.sleep(0.02)
