@@ -105,15 +105,16 @@ def end_session(actor: User, session_id: int) -> UserSession:
     return row
 
 
-def end_current_session(secret: Optional[str]) -> None:
-    """Signing out: the session of this cookie ends (a copy of the cookie no longer works)."""
+def sign_out(secret: Optional[str]) -> None:
+    """Signing out ends every session of the user of this cookie, here and on every other
+    device (a copy of any of their cookies no longer works); the API tokens stay."""
     session_id = current_session_id(secret)
     if session_id is None:
         return
     with write_transaction():
         row = db.session.get(UserSession, session_id)
-        row.ended_at = utcnow()
-        audit.record(row.user, "session.ended", row, after={"ip": row.ip, "signed_out": True})
+        ended = end_sessions_of(row.user_id)
+        audit.record(row.user, "session.ended", row, after={"ip": row.ip, "signed_out": True, "sessions_ended": ended})
 
 
 def end_sessions_of(user_id: int, *, keep: Optional[str] = None) -> int:

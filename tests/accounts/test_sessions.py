@@ -51,17 +51,22 @@ def active_sessions(app, email: str) -> list[UserSession]:
         )
 
 
-def test_a_copied_cookie_stops_working_once_its_owner_signs_out(app, people):
+def test_signing_out_ends_every_session_and_a_copied_cookie_stops_working(app, people):
     alice = people.make(password=PASSWORD)
     browser = signed_in(app, alice.email)
+    phone = signed_in(app, alice.email, ip="10.0.0.2")
+    bob = people.make(password=PASSWORD)
+    bobs = signed_in(app, bob.email)
     copy = copy_of(app, browser)
-    assert is_signed_in(copy) and is_signed_in(browser)
+    assert is_signed_in(copy) and is_signed_in(browser) and is_signed_in(phone)
     with app.app_context():
         row = db.session.scalar(select(UserSession).where(UserSession.user_id == user_id(alice.email)))
         assert len(row.secret_hash) == 64 and row.ip == "127.0.0.1" and row.user_agent == "TestBrowser/1"
     browser.post_form("/sign-out", {}, page="/bookings")
     assert not is_signed_in(browser)
     assert not is_signed_in(copy)  # the row ended: every worker sees it, whatever the cookie says
+    assert not is_signed_in(phone)  # signing out ends her sessions everywhere
+    assert is_signed_in(bobs)  # and nobody else's
     assert copy.client.get("/api/v1/account/sessions").status_code == 401
     assert alice.get("/facilities").status_code == 200  # the API token is not a session
 

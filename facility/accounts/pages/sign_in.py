@@ -127,7 +127,7 @@ def sign_in_code():
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    sessions.end_current_session(session_secret())  # a copy of the cookie stops working too
+    sessions.sign_out(session_secret())  # every session of this user ends, copies of cookies too
     logout_user()
     session.clear()
     flash(_("You are signed out."))
