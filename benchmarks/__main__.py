@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
@@ -117,6 +118,7 @@ def main() -> None:
             timed("booking request through the service layer (refused)", 50, request_refused)
             user_id = user.id
         time_feeds(app, user_id)
+    time_large_facility_feed()
 
 
 def time_feeds(app, user_id: int) -> None:
@@ -159,5 +161,107 @@ def time_feeds(app, user_id: int) -> None:
     timed("facility calendar feed, rebuilt after one booking changed (HTTP 200)", 10, change_one_booking_and_fetch)
 
 
+FEED_EVENTS = 10_000
+
+
+def timed_against(label: str, runs: int, target_ms: float, action) -> None:
+    """Like ``timed``, with the target printed beside the median."""
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - began) * 1000)
+    median = statistics.median(samples)
+    verdict = "meets" if median < target_ms else "MISSES"
+    print(f"{label:<58} median {median:8.2f} ms   target < {target_ms:g} ms: {verdict}   (n={runs})")
+
+
+def time_large_facility_feed() -> None:
+    """Issue 12: a facility feed of 10,000 events, fetched through HTTP by a scientist (their own
+    bookings in detail, the others' as "Booked"): built cold, rebuilt after one booking changed,
+    and a conditional GET answered 304. "Cold" is a freshly started app (no process memory) over
+    a database whose stored events are first missing, then present (a new worker after a deploy)."""
+    random.seed(12)
+    with tempfile.TemporaryDirectory() as tmp:
+        config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/feed.sqlite3", "SECRET_KEY": "bench"}
+        app = create_app(config)
+        with app.test_request_context():
+            upgrade(revision="heads")
+            load_catalog(ROOT / "tests" / "catalog.yaml")
+            accounts.create_organisation("lu", "Lund University", "university")
+            accounts.create_organisation("acme", "Acme Cell AB", "company", size_class="small")
+            me = accounts.create_user("me@example.org", "Me Scientist", "lu", "scientist")
+            other = accounts.create_user("other@example.org", "Other Scientist", "acme", "scientist")
+            resources = [catalog.get_resource(k) for k in ("lab-bsc", "lab-bioreactor")]
+            start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) - timedelta(days=85)
+            rows = []
+            for resource in resources:
+                cursor = start
+                for i in range(FEED_EVENTS // len(resources)):
+                    end = cursor + timedelta(hours=2)
+                    rows.append(
+                        dict(
+                            resource_id=resource.id,
+                            user_id=random.choice([me.id, other.id]),
+                            start_at=cursor,
+                            end_at=end,
+                            blocked_until=end,
+                            status=random.choice(["confirmed", "pending"]),
+                            purpose=f"Run {i}: expansion, harvest; QC",
+                            sequence=0,
+                            decision_reason="",
+                            created_at=cursor,
+                            updated_at=cursor,
+                        )
+                    )
+                    cursor = end
+            db.session.execute(db.insert(Booking), rows)
+            db.session.commit()
+            from facility.feeds import services as feeds
+            from facility.feeds.links import feed_url
+
+            feed, _secret = feeds.create_feed(me, "facility", "lab", b"bench")
+            path = "/" + feed_url(feed).split("/", 3)[3]
+        print(f"{FEED_EVENTS} bookings in one facility, half the viewer's own (SQLite)")
+
+        def cold_fetch():
+            fresh = create_app(config)  # a new worker: nothing in process memory
+            response = fresh.test_client().get(path)
+            assert response.status_code == 200, response.status_code
+            return response
+
+        timed_against("facility feed, cold: new worker, nothing stored yet", 1, 500, cold_fetch)
+        first = cold_fetch()
+        print(f"facility feed: {first.data.count(b'BEGIN:VEVENT')} events, {len(first.data) // 1024} KiB")
+        timed_against("facility feed, cold: new worker, events stored", 3, 500, cold_fetch)
+        client = app.test_client()
+        client.get(path)
+
+        def change_one_booking_and_fetch():
+            with app.app_context():
+                booking = db.session.scalar(
+                    db.select(Booking)
+                    .where(Booking.start_at > datetime.now(timezone.utc))
+                    .order_by(Booking.id)
+                    .limit(1)
+                )
+                booking.sequence += 1
+                db.session.commit()
+            response = client.get(path)
+            assert response.status_code == 200 and response.headers["ETag"] != first.headers["ETag"]
+
+        timed_against("facility feed, after one booking changed (HTTP 200)", 10, 50, change_one_booking_and_fetch)
+        etag = client.get(path).headers["ETag"]
+        timed_against(
+            "facility feed, conditional GET (HTTP 304)",
+            100,
+            5,
+            lambda: client.get(path, headers={"If-None-Match": etag}),
+        )
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["feeds"]:
+        time_large_facility_feed()
+    else:
+        main()
