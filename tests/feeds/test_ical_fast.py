@@ -1,0 +1,49 @@
+"""The fast VEVENT writer writes exactly what icalendar writes, for every kind of text."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from facility.feeds import ical
+
+ALPHABET = "abcXYZ 019\\;,:\n\r\tN^\"'åäöÅ€µ·😀—"
+START = datetime(2026, 3, 29, 0, 30, 15, 123456, tzinfo=timezone(timedelta(hours=1)))
+
+
+def _text(rng: random.Random) -> str:
+    return "".join(rng.choice(ALPHABET) for _ in range(rng.choice([0, 1, 5, 60, 73, 74, 75, 76, 150, 400])))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fast_writer_matches_icalendar_byte_for_byte(seed):
+    rng = random.Random(seed)
+    for _ in range(25):
+        event = ical.FeedEvent(
+            uid=f"booking-{rng.randrange(10**9)}@{'h' * rng.choice([1, 60, 70])}.example",
+            start=START + timedelta(minutes=rng.randrange(10**6)),
+            end=START + timedelta(minutes=rng.randrange(10**6, 2 * 10**6)),
+            summary=_text(rng),
+            status=rng.choice(sorted(set(ical.ICAL_STATUS.values()))),
+            sequence=rng.randrange(50),
+            modified=START - timedelta(seconds=rng.randrange(10**7)),
+            description=_text(rng),
+            location=_text(rng),
+            url=rng.choice([None, "", "http://x.example/bookings/7", "https://h.example/" + "p" * rng.randrange(120)]),
+        )
+        assert ical.vevent_text(event).encode() == ical._vevent(event).to_ical()
+
+
+def test_escapes_at_a_fold_stay_whole():
+    event = ical.FeedEvent(
+        uid="u",
+        start=START,
+        end=START,
+        summary="x" * 64 + "\\" * 20,
+        status="CONFIRMED",
+        sequence=0,
+        modified=START,
+    )
+    assert ical.vevent_text(event).encode() == ical._vevent(event).to_ical()
