@@ -15,6 +15,5 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("FACILITY_SOURCE_TIMEOUT_SECONDS", 10)
     # Addresses inside the network (loopback, private, link-local) are refused unless allowed.
     app.config.setdefault("FACILITY_SOURCE_ALLOW_PRIVATE", False)
-    app.extensions["facility_feed_caches"] = subscribe.feed_caches()
     app.register_blueprint(bp)
     register(app, blp)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Optional, Protocol
+from typing import Iterable, Optional
 
 from icalendar import Calendar, Event, vDuration
 
@@ -43,31 +43,33 @@ class FeedEvent:
     url: Optional[str] = None
 
 
-class EventCache(Protocol):
-    def get(self, key: "FeedEvent") -> Optional[bytes]: ...
-
-    def put(self, key: "FeedEvent", value: bytes) -> None: ...
-
-
 def build_calendar(
     name: str,
     events: Iterable[FeedEvent],
     *,
     refresh: Optional[timedelta] = None,
     description: str = "",
-    cache: Optional[EventCache] = None,
 ) -> bytes:
-    """A VCALENDAR with METHOD:PUBLISH and one VEVENT per event.
+    """A VCALENDAR with METHOD:PUBLISH and one VEVENT per event (see ``calendar_document``)."""
+    return calendar_document(name, [vevent_text(e).encode() for e in events], refresh=refresh, description=description)
+
+
+def calendar_document(
+    name: str,
+    vevents: Iterable[bytes],
+    *,
+    refresh: Optional[timedelta] = None,
+    description: str = "",
+) -> bytes:
+    """A VCALENDAR with METHOD:PUBLISH around VEVENTs already serialised (``vevent_text``, UTF-8).
 
     Times are written in UTC: every client shows them in its user's own zone, and UTC
     instants cannot be misread across a daylight-saving change (parsers disagree on
     generated VTIMEZONE definitions; none disagree on ``Z``).
 
     ``refresh`` asks subscribed clients to poll that often (REFRESH-INTERVAL, X-PUBLISHED-TTL).
-    ``cache`` keeps each event's serialised VEVENT by its content (a FeedEvent is its own key):
-    icalendar needs about a millisecond per event, and a feed rebuilt after one change then
-    serialises only what changed. The calendar is its own serialised lines with the events'
-    inserted before END:VCALENDAR, exactly as ``to_ical`` would join them.
+    The calendar is its own serialised lines with the events inserted before END:VCALENDAR,
+    exactly as ``to_ical`` would join them.
     """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -82,16 +84,7 @@ def build_calendar(
         calendar.add("x-published-ttl", vDuration(refresh))
     head = calendar.to_ical()
     assert head.endswith(CALENDAR_END)
-    return b"".join([head[: -len(CALENDAR_END)], *(_event_bytes(e, cache) for e in events), CALENDAR_END])
-
-
-def _event_bytes(event: FeedEvent, cache: Optional[EventCache]) -> bytes:
-    cached = cache.get(event) if cache is not None else None
-    if cached is None:
-        cached = vevent_text(event).encode()
-        if cache is not None:
-            cache.put(event, cached)
-    return cached
+    return b"".join([head[: -len(CALENDAR_END)], *vevents, CALENDAR_END])
 
 
 def vevent_text(event: FeedEvent) -> str:

@@ -22,14 +22,16 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Optional
 from urllib.parse import urlparse
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import String, and_, case, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from facility import audit
-from facility.accounts.models import User
+from facility.accounts.models import Organisation, User
 from facility.bookings import states
 from facility.bookings.models import Blackout, Booking
 from facility.bookings.services import get_booking
-from facility.catalog.models import Resource
+from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
 from facility.core.access import may_see_details
 from facility.core.database import write_transaction
@@ -37,7 +39,7 @@ from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
 from facility.core.time import utcnow
 from facility.feeds import ical
-from facility.feeds.models import FEED_SCOPES, CalendarFeed
+from facility.feeds.models import FEED_SCOPES, CalendarFeed, StoredEvent
 
 WINDOW_BACK = timedelta(days=90)
 CANCELLED_KEPT = timedelta(days=30)  # a cancelled booking stays (as CANCELLED) so clients remove it
@@ -46,6 +48,9 @@ FORMAT_VERSION = "2"  # part of every ETag: change it when the document's layout
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 SHOWN_STATUSES = states.values(states.SHOWN)
 WITHDRAWN_STATUSES = states.values(states.WITHDRAWN)
+# What a feed's owner sees of a booking (the variants of its stored event): everything, or
+# "Booked" as a facility feed or a resource feed writes it.
+DETAILED, ANONYMOUS, ANONYMOUS_RESOURCE = "detailed", "anonymous", "anonymous-resource"
 
 
 # --- subscriptions ---------------------------------------------------------------------
@@ -223,38 +228,189 @@ def viewer_standing(user: User) -> tuple:
     return (user.role, tuple(sorted(f.id for f in user.facilities)))
 
 
-def feed_document(
-    feed: CalendarFeed,
-    window: FeedWindow,
-    base_url: str,
-    refresh: timedelta,
-    event_cache: Optional[ical.EventCache] = None,
-) -> bytes:
-    bookings = db.session.scalars(
-        select(Booking)
-        .join(Booking.resource)
-        .where(*_booking_filter(feed, window))
-        .order_by(Booking.start_at, Booking.id)
-    )
-    events = [_booking_event(b, feed, base_url) for b in bookings]
-    if feed.scope != "user":
-        blackouts = db.session.scalars(
-            select(Blackout).where(*_blackout_filter(feed, window)).order_by(Blackout.start_at, Blackout.id)
+def feed_document(feed: CalendarFeed, window: FeedWindow, base_url: str, refresh: timedelta) -> bytes:
+    """The feed's iCalendar document: its bookings' stored VEVENTs (table ``feed_events``, shared by
+    every worker and host) joined in order, then its blackouts. Only a booking whose stored event
+    is missing or out of date (its ``updated_at`` or ``sequence`` moved, or the base URL or the
+    catalogue's names changed) is serialised again, and stored for every worker after."""
+    name = feed_name(feed)
+    context = _event_context(base_url)
+    variant = _variant_of(feed)
+    # Through the Core connection: ten thousand plain rows, no ORM row handling.
+    rows = (
+        db.session.connection()
+        .execute(
+            select(Booking.id, variant, StoredEvent.body)
+            .join(Booking.resource)
+            .outerjoin(
+                StoredEvent,
+                and_(
+                    StoredEvent.booking_id == Booking.id,
+                    StoredEvent.variant == variant,
+                    StoredEvent.updated_at == Booking.updated_at,
+                    StoredEvent.sequence == Booking.sequence,
+                    StoredEvent.context == context,
+                ),
+            )
+            .where(*_booking_filter(feed, window))
+            .order_by(Booking.start_at, Booking.id)
         )
-        events += [_blackout_event(b, base_url) for b in blackouts]
-    return ical.build_calendar(
-        feed_name(feed),
-        events,
+        .all()
+    )
+    blackouts = []
+    if feed.scope != "user":
+        blackouts = [
+            ical.vevent_text(_blackout_event(b, base_url)).encode()
+            for b in db.session.scalars(
+                select(Blackout).where(*_blackout_filter(feed, window)).order_by(Blackout.start_at, Blackout.id)
+            )
+        ]
+    missing = {booking_id: kind for booking_id, kind, body in rows if body is None}
+    fresh = _serialise_and_store(missing, base_url, context) if missing else {}
+    return ical.calendar_document(
+        name,
+        [body if body is not None else fresh[booking_id] for booking_id, _kind, body in rows] + blackouts,
         refresh=refresh,
-        cache=event_cache,
         description="Bookings from facility, the ATMP lab booking service.",
+    )
+
+
+def _variant_of(feed: CalendarFeed):
+    """What the feed's owner sees of each booking, as an SQL expression: the privacy rule
+    (core.access.may_see_details) over the feed's facility, for each booking's owner."""
+    if feed.scope == "user":  # only the owner's own bookings
+        return literal(DETAILED, String).label("variant")
+    facility = feed.resource.facility if feed.scope == "resource" else feed.facility
+    anonymous = ANONYMOUS_RESOURCE if feed.scope == "resource" else ANONYMOUS
+    viewer = feed.user
+    if may_see_details(viewer, None, facility):  # a manager of the facility: every booking's details
+        return literal(DETAILED, String).label("variant")
+    assert may_see_details(viewer, viewer.id, facility) and not may_see_details(viewer, -1, facility)
+    return case((Booking.user_id == viewer.id, DETAILED), else_=anonymous).label("variant")
+
+
+def _event_context(base_url: str) -> str:
+    """What a stored event depends on beside its booking: the base URL, the document format and the
+    names and locations of the catalogue (one small query). A change of any makes every stored
+    event out of date."""
+    catalogue = db.session.execute(
+        select(Resource.id, Resource.key, Resource.name, Resource.location, Facility.name, Facility.location)
+        .join(Resource.facility)
+        .order_by(Resource.id)
+    ).all()
+    summary = repr((FORMAT_VERSION, base_url, [tuple(row) for row in catalogue]))
+    return hashlib.sha256(summary.encode()).hexdigest()[:32]
+
+
+def _serialise_and_store(missing: dict[int, str], base_url: str, context: str) -> dict[int, bytes]:
+    """Serialise the bookings ``missing`` names (id -> variant) and store their events."""
+    ids = sorted(missing)
+    fresh: dict[int, bytes] = {}
+    stored: list[dict] = []
+    for chunk in range(0, len(ids), 500):
+        for facts in _booking_facts(ids[chunk : chunk + 500]):
+            kind = missing[facts.id]
+            body = ical.vevent_text(_event_of(facts, kind, base_url)).encode()
+            fresh[facts.id] = body
+            stored.append(
+                dict(
+                    booking_id=facts.id,
+                    variant=kind,
+                    updated_at=facts.updated_at,
+                    sequence=facts.sequence,
+                    context=context,
+                    body=body,
+                )
+            )
+    with write_transaction():
+        insert = (postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+            StoredEvent
+        )
+        db.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["booking_id", "variant"],
+                set_={column: insert.excluded[column] for column in ("updated_at", "sequence", "context", "body")},
+            ),
+            stored,
+        )
+    return fresh
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """What a booking's event is written from, read in one query (no object per row)."""
+
+    id: int
+    user_id: int
+    start_at: datetime
+    end_at: datetime
+    status: str
+    sequence: int
+    updated_at: datetime
+    purpose: str
+    project: Optional[str]
+    decision_reason: str
+    user_name: str
+    organisation_name: str
+    resource_key: str
+    resource_name: str
+    location: str
+
+
+def _booking_facts(ids: list[int]) -> list[BookingFacts]:
+    rows = db.session.execute(
+        select(
+            Booking.id,
+            Booking.user_id,
+            Booking.start_at,
+            Booking.end_at,
+            Booking.status,
+            Booking.sequence,
+            Booking.updated_at,
+            Booking.purpose,
+            Booking.project,
+            Booking.decision_reason,
+            User.name,
+            Organisation.name,
+            Resource.key,
+            Resource.name,
+            Resource.location,
+            Facility.name,
+            Facility.location,
+        )
+        .join(Booking.user)
+        .join(User.organisation)
+        .join(Booking.resource)
+        .join(Resource.facility)
+        .where(Booking.id.in_(ids))
+    ).all()
+    return [BookingFacts(*row[:14], location=", ".join(part for part in row[14:] if part)) for row in rows]
+
+
+def _facts_of(booking: Booking) -> BookingFacts:
+    return BookingFacts(
+        id=booking.id,
+        user_id=booking.user_id,
+        start_at=booking.start_at,
+        end_at=booking.end_at,
+        status=booking.status,
+        sequence=booking.sequence,
+        updated_at=booking.updated_at,
+        purpose=booking.purpose,
+        project=booking.project,
+        decision_reason=booking.decision_reason,
+        user_name=booking.user.name,
+        organisation_name=booking.user.organisation.name,
+        resource_key=booking.resource.key,
+        resource_name=booking.resource.name,
+        location=_location(booking.resource),
     )
 
 
 def booking_document(actor: User, booking_id: int, base_url: str) -> tuple[bytes, str]:
     """One booking as an .ics file (METHOD:PUBLISH) for its owner or a manager; and a file name."""
     booking = get_booking(actor, booking_id)
-    event = _booking_event(booking, None, base_url, detailed=True)
+    event = _event_of(_facts_of(booking), DETAILED, base_url)
     return ical.build_calendar(booking.resource.name, [event]), f"booking-{booking.id}.ics"
 
 
@@ -303,25 +459,21 @@ def _blackout_filter(feed: CalendarFeed, window: FeedWindow) -> list:
     return [*in_scope, Blackout.start_at < window.end, Blackout.end_at > window.start]
 
 
-def _booking_event(
-    booking: Booking, feed: Optional[CalendarFeed], base_url: str, *, detailed: bool = False
-) -> ical.FeedEvent:
-    """The booking as an event; in a resource or facility feed, a booking whose details the feed's
-    owner may not see (core.access.may_see_details) is just "Booked"."""
-    resource = booking.resource
-    status = ical.ICAL_STATUS[booking.status]
+def _event_of(booking: BookingFacts, variant: str, base_url: str) -> ical.FeedEvent:
+    """The booking as an event. ``variant`` says what the feed's owner may see of it (see
+    ``_variant_of``): its details, or just "Booked" (in a facility feed, with the resource's name)."""
     common = dict(
         uid=f"booking-{booking.id}@{_host(base_url)}",
         start=booking.start_at,
         end=booking.end_at,
-        status=status,
+        status=ical.ICAL_STATUS[booking.status],
         sequence=booking.sequence,
         modified=booking.updated_at,
-        location=_location(resource),
+        location=booking.location,
     )
-    if not (detailed or may_see_details(feed.user, booking.user_id, resource.facility)):
-        summary = "Booked" if feed.scope == "resource" else f"Booked: {resource.name}"
-        return ical.FeedEvent(summary=summary, url=f"{base_url}/resources/{resource.key}/week", **common)
+    if variant != DETAILED:
+        summary = "Booked" if variant == ANONYMOUS_RESOURCE else f"Booked: {booking.resource_name}"
+        return ical.FeedEvent(summary=summary, url=f"{base_url}/resources/{booking.resource_key}/week", **common)
     return ical.FeedEvent(
         summary=_own_summary(booking),
         description=_own_description(booking, base_url),
@@ -330,8 +482,8 @@ def _booking_event(
     )
 
 
-def _own_summary(booking: Booking) -> str:
-    name = booking.resource.name
+def _own_summary(booking: BookingFacts) -> str:
+    name = booking.resource_name
     if booking.status == "pending":
         return f"{name} (awaiting approval)"
     if booking.status in WITHDRAWN_STATUSES:
@@ -339,8 +491,8 @@ def _own_summary(booking: Booking) -> str:
     return name
 
 
-def _own_description(booking: Booking, base_url: str) -> str:
-    lines = [f"Booked by {booking.user.name} ({booking.user.organisation.name})."]
+def _own_description(booking: BookingFacts, base_url: str) -> str:
+    lines = [f"Booked by {booking.user_name} ({booking.organisation_name})."]
     if booking.purpose:
         lines.append(f"Purpose: {booking.purpose}")
     if booking.project:

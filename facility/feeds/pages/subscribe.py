@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
-from cachetools import LRUCache
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -21,30 +19,6 @@ from facility.feeds.pages import bp
 from facility.http.pages import public
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
-
-
-class ByteCache:
-    """A thread-safe LRU of bytes, bounded by their total size."""
-
-    def __init__(self, max_bytes: int):
-        self.max_bytes = max_bytes
-        self._items = LRUCache(maxsize=max_bytes, getsizeof=len)
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            return self._items.get(key)
-
-    def put(self, key, value: bytes) -> None:
-        if len(value) < self.max_bytes:
-            with self._lock:
-                self._items[key] = value
-
-
-def feed_caches() -> dict:
-    """Per app: built feeds by (feed, ETag), which change with any change, so none is stale;
-    and serialised events by their content, so a feed rebuilt after one change is quick."""
-    return {"documents": ByteCache(64 * 1024 * 1024), "events": ByteCache(32 * 1024 * 1024)}
 
 
 @bp.route("/calendar/<secret>.ics")
@@ -64,14 +38,9 @@ def feed(secret: str):
 
 
 def _document(feed, window: services.FeedWindow, version: services.FeedVersion) -> bytes:
-    caches = current_app.extensions["facility_feed_caches"]
-    key = (feed.id, version.etag)
-    document = caches["documents"].get(key)
-    if document is None:
-        refresh = timedelta(minutes=current_app.config["FACILITY_FEED_TTL_MINUTES"])
-        document = services.feed_document(feed, window, base_url(), refresh, event_cache=caches["events"])
-        caches["documents"].put(key, document)
-    return document
+    """Built from the events stored in the database (shared by every worker): nothing is kept here."""
+    refresh = timedelta(minutes=current_app.config["FACILITY_FEED_TTL_MINUTES"])
+    return services.feed_document(feed, window, base_url(), refresh)
 
 
 def _feed_response(response: Response, version: services.FeedVersion) -> Response:
