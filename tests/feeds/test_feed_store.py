@@ -13,10 +13,10 @@ from facility.bookings.models import Booking
 from facility.core.extensions import db
 from facility.feeds import ical
 from facility.feeds.models import StoredEvent
+from tests.feeds.test_feeds import book, uid_of
 from tests.support.databases import make_app
 from tests.support.factory import local_slot
 from tests.support.feeds import parsed_both_ways
-from tests.feeds.test_feeds import book, uid_of
 
 
 @pytest.fixture
