@@ -116,7 +116,8 @@ def vevent_text(event: FeedEvent) -> str:
 
 
 def _stamp(moment: datetime) -> str:
-    return _utc(moment).strftime("%Y%m%dT%H%M%SZ")
+    m = _utc(moment)
+    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
 
 
 def _text(value: str) -> str:
@@ -135,8 +136,18 @@ def _text(value: str) -> str:
 def _fold(line: str, limit: int = 75) -> str:
     """Lines of at most 74 octets, continued after CRLF and a space; never between a backslash
     and what it escapes (icalendar's rule, kept for byte-identical output)."""
-    if len(line) < limit and line.isascii():
-        return line
+    if line.isascii():  # one byte a character: cut by index
+        if len(line) < limit:
+            return line
+        parts, start = [], 0
+        while len(line) - start >= limit:
+            end = start + limit - 1
+            if end - start > 1 and line[end - 1] in "\\^":
+                end -= 1
+            parts.append(line[start:end])
+            start = end
+        parts.append(line[start:])
+        return "\r\n ".join(parts)
     folded: list[str] = []
     current: list[str] = []
     count = 0
