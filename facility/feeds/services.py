@@ -13,6 +13,7 @@ conditional GET is answered from one aggregate query per table.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -22,9 +23,10 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Optional
 from urllib.parse import urlparse
 
-from sqlalchemy import String, and_, case, func, literal, or_, select, update
+from sqlalchemy import String, and_, case, func, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from facility import audit
 from facility.accounts.models import Organisation, User
@@ -104,7 +106,16 @@ def feed_for_secret(secret: str) -> Optional[CalendarFeed]:
     """The live feed of a live user that ``secret`` opens; None for anything else, alike."""
     if not SECRET_PATTERN.fullmatch(secret):
         return None
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.secret_hash == _hash(secret)))
+    # With its owner and the facilities they manage (the feed's ETag names them): one query.
+    feed = (
+        db.session.scalars(
+            select(CalendarFeed)
+            .where(CalendarFeed.secret_hash == _hash(secret))
+            .options(joinedload(CalendarFeed.user).joinedload(User.facilities))
+        )
+        .unique()
+        .first()
+    )
     if feed is None or feed.revoked_at is not None or not feed.user.is_active:
         return None
     return feed
@@ -182,28 +193,33 @@ def window_for(feed: CalendarFeed, now: datetime) -> FeedWindow:
 
 def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
     """ETag and Last-Modified of the feed's document, without building it."""
-    bookings = db.session.execute(
+    # One round trip: the bookings' aggregate (an index-only scan, see ix_bookings_feed_version)
+    # beside the blackouts', each a one-row subquery.
+    aggregates = [
         select(
-            func.count(Booking.id),
-            func.max(Booking.id),
-            func.max(Booking.updated_at),
-            func.coalesce(func.sum(Booking.sequence), 0),
+            func.count(Booking.id).label("bookings"),
+            func.max(Booking.id).label("last_booking"),
+            func.max(Booking.updated_at).label("bookings_changed"),
+            func.coalesce(func.sum(Booking.sequence), 0).label("sequences"),
         )
         .select_from(Booking)
         .join(Booking.resource)
         .where(*_booking_filter(feed, window))
-    ).one()
-    blackouts = (
-        db.session.execute(
+        .subquery("booking_totals")
+    ]
+    if feed.scope != "user":
+        aggregates.append(
             select(
-                func.count(Blackout.id),
-                func.max(Blackout.id),
-                func.max(Blackout.created_at),
-            ).where(*_blackout_filter(feed, window))
-        ).one()
-        if feed.scope != "user"
-        else (0, None, None)
-    )
+                func.count(Blackout.id).label("blackouts"),
+                func.max(Blackout.id).label("last_blackout"),
+                func.max(Blackout.created_at).label("blackouts_changed"),
+            )
+            .where(*_blackout_filter(feed, window))
+            .subquery("blackout_totals")
+        )
+    totals = aggregates[0] if len(aggregates) == 1 else aggregates[0].join(aggregates[1], true())
+    found = tuple(db.session.execute(select(*aggregates).select_from(totals)).one())
+    bookings, blackouts = found[:4], (found[4:] or (0, None, None))
     summary = repr(
         (
             FORMAT_VERSION,
@@ -211,7 +227,8 @@ def feed_version(feed: CalendarFeed, window: FeedWindow) -> FeedVersion:
             feed.user_id,
             viewer_standing(feed.user),  # what the owner may see of others' bookings
             feed.scope,
-            feed.target,
+            feed.facility_id,
+            feed.resource_id,
             window.today.date().isoformat(),
             tuple(bookings),
             tuple(blackouts),
@@ -326,7 +343,7 @@ def _serialise_and_store(missing: dict[int, str], base_url: str, context: str) -
         insert = (postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
             StoredEvent
         )
-        db.session.execute(
+        db.session.connection().execute(
             insert.on_conflict_do_update(
                 index_elements=["booking_id", "variant"],
                 set_={column: insert.excluded[column] for column in ("updated_at", "sequence", "context", "body")},
@@ -525,5 +542,6 @@ def _location(resource: Resource) -> str:
     return ", ".join(part for part in (resource.location, facility.name, facility.location) if part)
 
 
+@functools.lru_cache(maxsize=16)  # a pure function of the configured URL, asked once per event
 def _host(base_url: str) -> str:
     return urlparse(base_url).hostname or "facility"
