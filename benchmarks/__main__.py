@@ -122,7 +122,7 @@ def main() -> None:
 
 
 def time_feeds(app, user_id: int) -> None:
-    """A facility's calendar feed: built in full, served from the built-feed cache, answered 304."""
+    """A facility's calendar feed: built in full, built again from its stored events, answered 304."""
     from datetime import timedelta as minutes_apart
 
     from facility.feeds import services as feeds
