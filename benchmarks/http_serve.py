@@ -113,7 +113,9 @@ def serve_and_load(worker_counts: list[int], threads: int, creates: int) -> None
                     warm = first + timedelta(days=3000 + 10 * n)
                     run(base_url, token, RESOURCES, warm, 2, 20, 60, 60)  # every worker started and connected
                     result = run(base_url, token, RESOURCES, start, threads, creates, 60, 60)
+                    floor = run(base_url, token, [""], start, threads, creates, 0, 0, floor=True)
                     show(f"gunicorn -w {workers}", result)
+                    show(f"  floor (GET, -w {workers})", floor)
                 finally:
                     process.terminate()
                     process.wait(15)
