@@ -26,7 +26,7 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import aliased
 
 from facility.accounts.models import Organisation
@@ -130,27 +130,46 @@ def as_of_day(day: date) -> Period:
 # --- the aggregation ------------------------------------------------------------------------
 
 
-def _aggregate(period: Period, *group_columns, organisation_id: Optional[int] = None) -> list["Aggregate"]:
+def _aggregate(
+    period: Period, *group_columns, organisation_id: Optional[int] = None, by_rate: bool = False
+) -> list["Aggregate"]:
     """Per group: its ``rules.Amounts`` (used hours, full cost, charged, aid) inside the period.
 
     SQL clips each use to the period, finds its rate and sums the used seconds per group and
     rate pair; ``rules.amounts`` turns those sums into money (the one, tested, rule). The rate
     row of a use is the latest one of its resource and organisation kind that is valid at the
-    use's start; a use without one counts its hours and no aid.
+    use's start; a use without one counts its hours and no aid. ``by_rate`` adds the rates
+    (``full_rate``, ``charged_rate``) to the group columns.
     """
     newer = aliased(ResourceRate)
-    superseded_rate = (
-        select(newer.id)
+    # Each rate row with the instant the next row of its resource and kind replaces it (NULL: still valid).
+    # Computed over the small rates table once, so that the join with the usage records is a plain
+    # range match instead of a "no newer rate" subquery run for every usage record.
+    valid_until = (
+        select(func.min(newer.valid_from))
         .where(
             newer.resource_id == ResourceRate.resource_id,
             newer.organisation_kind == ResourceRate.organisation_kind,
             newer.valid_from > ResourceRate.valid_from,
-            newer.valid_from <= UsageRecord.start_at,
         )
-        .exists()
+        .scalar_subquery()
+    )
+    rates = (
+        select(
+            ResourceRate.resource_id,
+            ResourceRate.organisation_kind,
+            ResourceRate.valid_from,
+            valid_until.label("valid_until"),
+            ResourceRate.full_cost_sek_per_hour,
+            ResourceRate.charged_sek_per_hour,
+        )
+        .cte("rates")
+        .prefix_with("MATERIALIZED")
     )
     seconds = clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)
-    full, charged = ResourceRate.full_cost_sek_per_hour, ResourceRate.charged_sek_per_hour
+    full, charged = rates.c.full_cost_sek_per_hour, rates.c.charged_sek_per_hour
+    if by_rate:
+        group_columns = (*group_columns, full.label("full_rate"), charged.label("charged_rate"))
     query = (
         select(
             *group_columns, full.label("rate_full"), charged.label("rate_charged"), total(seconds).label("used_seconds")
@@ -160,12 +179,12 @@ def _aggregate(period: Period, *group_columns, organisation_id: Optional[int] = 
         .join(Resource, UsageRecord.resource_id == Resource.id)
         .join(Facility, Resource.facility_id == Facility.id)
         .outerjoin(
-            ResourceRate,
+            rates,
             and_(
-                ResourceRate.resource_id == UsageRecord.resource_id,
-                ResourceRate.organisation_kind == Organisation.kind,
-                ResourceRate.valid_from <= UsageRecord.start_at,
-                ~superseded_rate,
+                rates.c.resource_id == UsageRecord.resource_id,
+                rates.c.organisation_kind == Organisation.kind,
+                rates.c.valid_from <= UsageRecord.start_at,
+                or_(rates.c.valid_until.is_(None), rates.c.valid_until > UsageRecord.start_at),
             ),
         )
         .where(
@@ -317,9 +336,8 @@ def statement(actor, organisation_key: str, period: Period) -> dict:
         Facility.key.label("facility"),
         Resource.key.label("resource"),
         Resource.name.label("resource_name"),
-        ResourceRate.full_cost_sek_per_hour.label("full_rate"),
-        ResourceRate.charged_sek_per_hour.label("charged_rate"),
         organisation_id=organisation.id,
+        by_rate=True,
     )
     lines = [
         {

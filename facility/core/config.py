@@ -32,9 +32,27 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+def engine_options() -> dict:
+    """The connection pool of each process: ``FACILITY_DB_POOL_SIZE`` connections kept open and
+    ``FACILITY_DB_MAX_OVERFLOW`` more opened under load (SQLAlchemy's defaults, 5 and 10, when
+    unset); ``FACILITY_DB_PGBOUNCER=1`` turns off psycopg's server-side prepared statements,
+    which a PgBouncer in transaction mode (before 1.21) cannot route."""
+    options: dict = {"pool_pre_ping": True}
+    for name, key in (("FACILITY_DB_POOL_SIZE", "pool_size"), ("FACILITY_DB_MAX_OVERFLOW", "max_overflow")):
+        value = os.environ.get(name, "").strip()
+        if value:
+            if not value.isdigit():
+                raise ValueError(f"{name} must be a whole number, not {value!r}")
+            options[key] = int(value)
+    if os.environ.get("FACILITY_DB_PGBOUNCER", "").strip() in ("1", "true", "yes"):
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 def from_environment(instance_path: str) -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
         "SECRET_KEY": os.environ.get("FACILITY_SECRET_KEY"),
         "FACILITY_CATALOG": os.environ.get("FACILITY_CATALOG", "instruments.yaml"),
         "FACILITY_BASE_URL": os.environ.get("FACILITY_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import aliased
 
 from facility.accounts.models import Organisation, User
 from facility.catalog.models import Facility, Resource
@@ -122,10 +123,20 @@ def indicators(period: Period) -> dict:
         ).where(User.is_researcher.is_(True))
     )
     hours = int(researcher_seconds or 0) // 60 / 60
+    # Companies with a use in the period, per size class: one EXISTS per company (it stops at the
+    # first use found) rather than a DISTINCT over every use of every company.
+    user_org = aliased(Organisation)
+    used = (
+        select(UsageRecord.id)
+        .join(Resource, UsageRecord.resource_id == Resource.id)
+        .join(User, UsageRecord.user_id == User.id)
+        .join(user_org, UsageRecord.organisation_id == user_org.id)
+        .where(*_in_period(period, funded_only=False), user_org.id == Organisation.id)
+    )
     sizes = dict(
         db.session.execute(
-            _usage(period, Organisation.size_class, func.count(distinct(Organisation.id)), funded_only=False)
-            .where(Organisation.kind == "company")
+            select(Organisation.size_class, func.count(Organisation.id))
+            .where(Organisation.kind == "company", used.exists())
             .group_by(Organisation.size_class)
         ).all()
     )

@@ -28,7 +28,14 @@ class UsageRecord(db.Model):
     """
 
     __tablename__ = "usage_records"
-    __table_args__ = (Index("ix_usage_records_resource_time", "resource_id", "start_at", "end_at"),)
+    __table_args__ = (
+        Index("ix_usage_records_resource_time", "resource_id", "start_at", "end_at"),
+        # The state-aid ledger and the companies indicator: an organisation's use in a period (0010),
+        # covering every column they filter and join on, so that SQLite reads no table row for them.
+        Index(
+            "ix_usage_records_organisation_time", "organisation_id", "start_at", "end_at", "resource_id", "superseded"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     booking_id: Mapped[Optional[int]] = mapped_column(ForeignKey("bookings.id"), index=True)
