@@ -75,6 +75,20 @@ def _is_memory(engine: Engine) -> bool:
 
 
 @contextmanager
+def kept_after_commit():
+    """Commits inside this block leave the session's objects loaded (``expire_on_commit`` off),
+    so that answering after the commit reads nothing again. For short paths that know their
+    objects are current: what they wrote themselves and what they read just before."""
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield session
+    finally:
+        session.expire_on_commit = previous
+
+
+@contextmanager
 def write_transaction():
     """One serialised write transaction: commit on success, roll back everything on error.
 
