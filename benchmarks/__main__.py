@@ -18,6 +18,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask_migrate import upgrade
 
@@ -153,9 +154,41 @@ def main() -> None:
                     pass
 
             timed("booking request through the service layer (refused)", 50, request_refused)
+            time_accepted_requests(bsc, now)
             user_id = user.id
         time_feeds(app, user_id)
     time_large_facility_feed()
+
+
+def time_accepted_requests(resource, now: datetime) -> None:
+    """Accepted requests: a new scientist books an hour at 10:00 local on weekdays ahead (within
+    the weekly quota), in a stretch of the resource's calendar whose history was cancelled."""
+    zone = ZoneInfo(resource.facility.timezone)
+    db.session.execute(
+        db.update(Booking)
+        .where(
+            Booking.resource_id == resource.id,
+            Booking.start_at >= now + timedelta(days=2),
+            Booking.start_at < now + timedelta(days=110),
+        )
+        .values(status="cancelled")
+    )
+    db.session.commit()
+    scientist = accounts.create_user("scientist@example.org", "Scientist", "lu", "scientist")
+    days = (now.astimezone(zone).date() + timedelta(days=d) for d in range(3, 110))
+    slots = iter(
+        [
+            (start, start + timedelta(hours=1))
+            for start in (datetime.combine(day, datetime.min.time(), zone).replace(hour=10) for day in days)
+            if start.weekday() < 5
+        ]
+    )
+
+    def request_accepted():
+        start, end = next(slots)
+        services.request_booking(scientist, resource.key, start.astimezone(timezone.utc), end.astimezone(timezone.utc))
+
+    timed("booking request through the service layer (accepted)", 60, request_accepted)
 
 
 def time_feeds(app, user_id: int) -> None:

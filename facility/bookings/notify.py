@@ -10,7 +10,7 @@ from facility.accounts.services import managers_of
 from facility.bookings.models import Booking
 from facility.core.database import is_outage
 from facility.core.extensions import db
-from facility.core.mail import send_template
+from facility.core.mail import mail_language, send_template
 
 log = logging.getLogger("facility.mail")
 
@@ -45,7 +45,14 @@ def _mail_for(action: str, booking: Booking, actor_id) -> None:
             send_template(
                 managers_of([booking.facility.id]), "bookings/mail/request_to_approve", booking=booking, url=url
             )
-        send_template([booking.user.email], "bookings/mail/booking_requested", booking=booking, url=url)
+        owner = booking.user  # loaded already: their locale needs no lookup of the address
+        send_template(
+            [owner.email],
+            "bookings/mail/booking_requested",
+            language=mail_language(owner.locale),
+            booking=booking,
+            url=url,
+        )
         return
     if action not in TO_OWNER:
         return

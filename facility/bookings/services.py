@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, raiseload
 
 from facility import audit
 from facility.accounts.models import User, UserQualification
@@ -27,7 +28,7 @@ from facility.catalog.models import RESOURCE_STATUSES, Facility, Resource
 from facility.catalog.services import closed_days_for, get_facility, get_resource
 from facility.core import time as clock_time
 from facility.core.access import may_see_details, require_manager_of
-from facility.core.database import write_transaction
+from facility.core.database import kept_after_commit, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.events import booking_was
 from facility.core.extensions import db
@@ -261,6 +262,107 @@ def snapshot(booking: Booking) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the rules need of a resource to judge a request, read in one statement."""
+
+    resource: Resource  # with its facility and qualification loaded; nothing else may load lazily
+    policy: rules.Policy
+    hours: rules.OpeningHours
+    blackouts: list[rules.Interval]
+    qualifications: dict[str, date]
+
+    def context(self, now: datetime, taken=(), own_bookings=(), blackouts=None) -> rules.BookingContext:
+        return rules.BookingContext(
+            policy=self.policy,
+            hours=self.hours,
+            now=now,
+            blackouts=self.blackouts if blackouts is None else blackouts,
+            taken=list(taken),
+            own_bookings=list(own_bookings),
+            qualifications=self.qualifications,
+        )
+
+
+def request_facts(actor: User, resource_key: str, start: datetime, end: datetime) -> RequestFacts:
+    """The resource ``resource_key`` with its facility and qualification, the blackouts that meet
+    [start, end), and until when ``actor`` holds the qualification it needs: one statement (the
+    resource row repeats once per blackout). Any other relationship of the resource raises if
+    touched (``raiseload``), so that no lazy load creeps into a booking request."""
+    window_end = max(start, end)
+    query = (
+        select(Resource, Blackout.start_at, Blackout.end_at, UserQualification.valid_until)
+        .outerjoin(
+            UserQualification,
+            and_(
+                UserQualification.qualification_id == Resource.qualification_id,
+                UserQualification.user_id == actor.id,
+            ),
+        )
+        .outerjoin(
+            Blackout,
+            and_(
+                Blackout.facility_id == Resource.facility_id,
+                or_(Blackout.resource_id.is_(None), Blackout.resource_id == Resource.id),
+                Blackout.start_at < window_end,
+                Blackout.end_at > start,
+            ),
+        )
+        .where(Resource.key == resource_key)
+        .order_by(Blackout.start_at)
+        .options(joinedload(Resource.facility), joinedload(Resource.qualification), raiseload("*"))
+    )
+    rows = db.session.execute(query).all()
+    if not rows:
+        raise not_found("resource", "resource")
+    resource, valid_until = rows[0][0], rows[0][3]
+    qualification = resource.qualification
+    held = {qualification.key: valid_until} if qualification is not None and valid_until is not None else {}
+    return RequestFacts(
+        resource=resource,
+        policy=policy_for(resource),
+        hours=hours_for(resource.facility),
+        blackouts=[(row[1], row[2]) for row in rows if row[1] is not None],
+        qualifications=held,
+    )
+
+
+def taken_and_own(
+    resource_id: int, user_id: int, start: datetime, end: datetime, policy: rules.Policy
+) -> tuple[list[rules.Interval], list[rules.Interval], list[rules.Interval]]:
+    """In one statement: the held time of the active bookings of the resource that a booking of
+    [start, end) must keep clear of (changeover included), the requester's own active bookings
+    there in the weeks around it (quota), and the blackouts that meet it. The same windows as
+    ``context_for``; plain values, no objects. Three branches of one UNION ALL, so that each
+    reads its own range of the (resource, start) index."""
+    held_until = rules.blocked_until(max(start, end), policy)
+    week = timedelta(days=8)
+
+    def active(kind: str, *where):
+        return select(
+            literal(kind).label("kind"), Booking.start_at, Booking.end_at, Booking.blocked_until.label("until")
+        ).where(Booking.resource_id == resource_id, Booking.status.in_(ACTIVE_STATUSES), *where)
+
+    taken_rows = active("taken", Booking.start_at < held_until, Booking.blocked_until > start)
+    own_rows = active(
+        "own", Booking.user_id == user_id, Booking.start_at < end + week, Booking.blocked_until > start - week
+    )
+    blackout_rows = select(
+        literal("blackout").label("kind"), Blackout.start_at, Blackout.end_at, Blackout.end_at.label("until")
+    ).where(
+        Blackout.facility_id == select(Resource.facility_id).where(Resource.id == resource_id).scalar_subquery(),
+        or_(Blackout.resource_id.is_(None), Blackout.resource_id == resource_id),
+        Blackout.start_at < max(start, end),
+        Blackout.end_at > start,
+    )
+    union = taken_rows.union_all(own_rows, blackout_rows).subquery()
+    rows = db.session.execute(select(union).order_by(union.c.start_at)).all()
+    taken = [(row.start_at, row.until) for row in rows if row.kind == "taken"]
+    own = [(row.start_at, row.end_at) for row in rows if row.kind == "own"]
+    blackouts = [(row.start_at, row.end_at) for row in rows if row.kind == "blackout"]
+    return taken, own, blackouts
+
+
 def request_booking(
     actor: User,
     resource_key: str,
@@ -271,30 +373,48 @@ def request_booking(
     *,
     now: Optional[datetime] = None,
 ) -> Booking:
-    """Book ``resource_key`` for [start, end): confirmed at once, or pending where approval is required."""
-    with write_transaction():
-        resource = get_resource(resource_key, "resource")
-        now = now or utcnow()
-        ctx = context_for(resource, start, end, now=now, user=actor)
-        violations = rules.check_booking(start, end, ctx)
-        if violations:
-            raise rule_violations(violations)
-        booking = Booking(
-            resource=resource,
-            user=actor,
-            start_at=start,
-            end_at=end,
-            blocked_until=rules.blocked_until(end, ctx.policy),
-            status=rules.initial_status(ctx.policy),
-            purpose=purpose or "",
-            project=project or None,
-            created_at=now,
-            updated_at=now,
-        )
-        db.session.add(booking)
-        _flush_refusing_overlap()
-        audit.record(actor, "booking.requested", booking, after=snapshot(booking), facility=resource.facility)
-    booking_was("requested", booking, actor)
+    """Book ``resource_key`` for [start, end): confirmed at once, or pending where approval is required.
+
+    Cheap and short under the write lock (issue 12): the resource, its facility, qualification
+    and blackouts and the requester's qualification are read in one statement before the lock,
+    and every rule is checked on them (a request they refuse never takes the lock). Under the
+    lock one statement reads what can change concurrently (other bookings: overlap; the
+    requester's own: quota; blackouts), the rules are checked again in full on those facts,
+    and the booking and its audit event are inserted. The objects stay loaded after the commit
+    (nothing is read again to answer).
+    """
+    now = now or utcnow()
+    with kept_after_commit():
+        facts = request_facts(actor, resource_key, start, end)
+        resource = facts.resource
+        if rules.check_booking(start, end, facts.context(now)):
+            # Refused without the write lock; still name every rule broken, overlap included.
+            taken, own, blackouts = taken_and_own(resource.id, actor.id, start, end, facts.policy)
+            raise rule_violations(rules.check_booking(start, end, facts.context(now, taken, own, blackouts)))
+        with write_transaction():
+            taken, own, blackouts = taken_and_own(resource.id, actor.id, start, end, facts.policy)
+            ctx = facts.context(now, taken, own, blackouts)
+            violations = rules.check_booking(start, end, ctx)
+            if violations:
+                raise rule_violations(violations)
+            booking = Booking(
+                resource=resource,
+                user=actor,
+                start_at=start,
+                end_at=end,
+                blocked_until=rules.blocked_until(end, ctx.policy),
+                status=rules.initial_status(ctx.policy),
+                purpose=purpose or "",
+                project=project or None,
+                created_at=now,
+                updated_at=now,
+                sequence=0,
+                decision_reason="",
+            )
+            db.session.add(booking)
+            _flush_refusing_overlap()
+            audit.record(actor, "booking.requested", booking, after=snapshot(booking), facility=resource.facility)
+        booking_was("requested", booking, actor)
     return booking
 
 
