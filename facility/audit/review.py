@@ -83,8 +83,8 @@ def csv_text(rows: list[dict]) -> str:
             **r,
             "actor_email": r["actor_email"] or "",
             "facility": r["facility"] or "",
-            "before": _json(r["before"]),
-            "after": _json(r["after"]),
+            "before": change_text(r["before"]),
+            "after": change_text(r["after"]),
             "signature_meaning": signature.get("meaning", ""),
             "signer_name": signature.get("signer_name", ""),
             "signed_content_hash": signature.get("signed_content_hash") or "",
@@ -93,7 +93,8 @@ def csv_text(rows: list[dict]) -> str:
     return out.getvalue()
 
 
-def _json(value) -> str:
+def change_text(value) -> str:
+    """A before/after value as people read it: JSON with its letters as they are (å, not \\u00e5)."""
     return "" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 

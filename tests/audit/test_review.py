@@ -124,3 +124,13 @@ def test_the_admins_review_page_walks_the_hash_chain(app, people):
     assert "The audit trail is broken after 1 good events: event 2" in page and "was altered" in page
     lab_manager = people.make("manager", facilities=["lab"], password=PASSWORD)
     assert "Hash chain" not in people.signed_in(lab_manager.email).get("/manage/audit").text
+
+
+def test_a_change_reads_with_its_own_letters():
+    """The review page and CSV show before/after as people read them, not as \\u escapes."""
+    from facility.audit.review import change_text
+
+    assert change_text({"name": "SUS GMP-enhet", "holiday": "Nyårsafton"}) == (
+        '{"holiday": "Nyårsafton", "name": "SUS GMP-enhet"}'
+    )
+    assert change_text(None) == ""

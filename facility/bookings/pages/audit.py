@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, render_template, request
 
+from facility.audit.review import change_text
 from facility.bookings import audit_review
 from facility.bookings.pages import bp
 from facility.core.config import default_zone
@@ -60,6 +61,7 @@ def audit_trail():
         return response
     return render_template(
         "bookings/audit.html",
+        change_text=change_text,
         rows=rows,
         problems=problems,
         facilities=audit_review.visible_facilities(me()),
