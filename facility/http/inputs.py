@@ -5,9 +5,8 @@ parts cannot be stored names nothing that exists: 404."""
 
 from __future__ import annotations
 
-import json
-
 from flask import Flask, abort, request
+from werkzeug.exceptions import BadRequest
 
 from facility.core.errors import ServiceError, Violation
 from facility.core.text import text_violations
@@ -34,13 +33,13 @@ def _multidict_violations(values) -> list[Violation]:
 
 def _json_body():
     """The parsed JSON body (None when empty); bad syntax, bad UTF-8 or a body nested too deep
-    for the parser (a RecursionError) is ``malformed_json``."""
-    data = request.get_data(cache=True)
-    if not data:
+    for the parser (a RecursionError) is ``malformed_json``. Parsed through ``request.get_json``,
+    which keeps the result, so the view's schema reads it without parsing the body again."""
+    if not request.get_data(cache=True):
         return None
     try:
-        return json.loads(data)
-    except (RecursionError, ValueError):
+        return request.get_json()
+    except (RecursionError, BadRequest):
         raise ServiceError(400, [Violation("malformed_json", MALFORMED_MESSAGE)]) from None
 
 
