@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,6 +72,17 @@ class Booking(db.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @classmethod
+    def holding(cls, resource_id, start, end) -> tuple:
+        """SQL conditions: the active bookings of ``resource_id`` whose held time (changeover
+        included) meets [start, end). Each argument a value or a column expression."""
+        return (
+            cls.resource_id == resource_id,
+            cls.status.in_(ACTIVE_STATUSES),
+            cls.start_at < end,
+            cls.blocked_until > start,
+        )
+
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status}>"
 
@@ -97,3 +108,15 @@ class Blackout(db.Model):
     facility: Mapped[Facility] = relationship()
     resource: Mapped[Optional[Resource]] = relationship()
     created_by: Mapped[Optional[User]] = relationship()
+
+    @classmethod
+    def covering(cls, facility_id, resource_id, start, end) -> tuple:
+        """SQL conditions: the blackouts that take ``resource_id`` of ``facility_id`` out of
+        service (the whole facility's, or that resource's) during part of [start, end). Each
+        argument a value or a column expression."""
+        return (
+            cls.facility_id == facility_id,
+            or_(cls.resource_id.is_(None), cls.resource_id == resource_id),
+            cls.start_at < end,
+            cls.end_at > start,
+        )

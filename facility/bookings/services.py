@@ -73,16 +73,7 @@ def active_bookings(
     resource: Resource, window: rules.Interval, *, exclude_id: Optional[int] = None, user: Optional[User] = None
 ) -> list[Booking]:
     """Active bookings of ``resource`` whose held time (changeover included) meets ``window``."""
-    query = (
-        select(Booking)
-        .where(
-            Booking.resource_id == resource.id,
-            Booking.status.in_(ACTIVE_STATUSES),
-            Booking.start_at < window[1],
-            Booking.blocked_until > window[0],
-        )
-        .order_by(Booking.start_at)
-    )
+    query = select(Booking).where(*Booking.holding(resource.id, *window)).order_by(Booking.start_at)
     if exclude_id is not None:
         query = query.where(Booking.id != exclude_id)
     if user is not None:
@@ -91,16 +82,8 @@ def active_bookings(
 
 
 def blackouts_for(resource: Resource, window: rules.Interval) -> list[Blackout]:
-    query = (
-        select(Blackout)
-        .where(
-            Blackout.facility_id == resource.facility_id,
-            or_(Blackout.resource_id.is_(None), Blackout.resource_id == resource.id),
-            Blackout.start_at < window[1],
-            Blackout.end_at > window[0],
-        )
-        .order_by(Blackout.start_at)
-    )
+    query = select(Blackout).where(*Blackout.covering(resource.facility_id, resource.id, *window))
+    query = query.order_by(Blackout.start_at)
     return list(db.session.scalars(query))
 
 
@@ -301,12 +284,7 @@ def request_facts(actor: User, resource_key: str, start: datetime, end: datetime
         )
         .outerjoin(
             Blackout,
-            and_(
-                Blackout.facility_id == Resource.facility_id,
-                or_(Blackout.resource_id.is_(None), Blackout.resource_id == Resource.id),
-                Blackout.start_at < window_end,
-                Blackout.end_at > start,
-            ),
+            and_(*Blackout.covering(Resource.facility_id, Resource.id, start, window_end)),
         )
         .where(Resource.key == resource_key)
         .order_by(Blackout.start_at)
@@ -338,23 +316,17 @@ def taken_and_own(
     held_until = rules.blocked_until(max(start, end), policy)
     week = timedelta(days=8)
 
-    def active(kind: str, *where):
+    def active(kind: str, window_start: datetime, window_end: datetime, *where):
         return select(
             literal(kind).label("kind"), Booking.start_at, Booking.end_at, Booking.blocked_until.label("until")
-        ).where(Booking.resource_id == resource_id, Booking.status.in_(ACTIVE_STATUSES), *where)
+        ).where(*Booking.holding(resource_id, window_start, window_end), *where)
 
-    taken_rows = active("taken", Booking.start_at < held_until, Booking.blocked_until > start)
-    own_rows = active(
-        "own", Booking.user_id == user_id, Booking.start_at < end + week, Booking.blocked_until > start - week
-    )
+    taken_rows = active("taken", start, held_until)
+    own_rows = active("own", start - week, end + week, Booking.user_id == user_id)
+    facility_id = select(Resource.facility_id).where(Resource.id == resource_id).scalar_subquery()
     blackout_rows = select(
         literal("blackout").label("kind"), Blackout.start_at, Blackout.end_at, Blackout.end_at.label("until")
-    ).where(
-        Blackout.facility_id == select(Resource.facility_id).where(Resource.id == resource_id).scalar_subquery(),
-        or_(Blackout.resource_id.is_(None), Blackout.resource_id == resource_id),
-        Blackout.start_at < max(start, end),
-        Blackout.end_at > start,
-    )
+    ).where(*Blackout.covering(facility_id, resource_id, start, max(start, end)))
     union = taken_rows.union_all(own_rows, blackout_rows).subquery()
     rows = db.session.execute(select(union).order_by(union.c.start_at)).all()
     taken = [(row.start_at, row.until) for row in rows if row.kind == "taken"]

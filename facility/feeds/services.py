@@ -467,13 +467,8 @@ def _booking_filter(feed: CalendarFeed, window: FeedWindow) -> list:
 
 def _blackout_filter(feed: CalendarFeed, window: FeedWindow) -> list:
     if feed.scope == "resource":
-        in_scope = [
-            Blackout.facility_id == feed.resource.facility_id,
-            or_(Blackout.resource_id.is_(None), Blackout.resource_id == feed.resource_id),
-        ]
-    else:
-        in_scope = [Blackout.facility_id == feed.facility_id]
-    return [*in_scope, Blackout.start_at < window.end, Blackout.end_at > window.start]
+        return list(Blackout.covering(feed.resource.facility_id, feed.resource_id, window.start, window.end))
+    return [Blackout.facility_id == feed.facility_id, Blackout.start_at < window.end, Blackout.end_at > window.start]
 
 
 def _event_of(booking: BookingFacts, variant: str, base_url: str) -> ical.FeedEvent:
