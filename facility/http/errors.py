@@ -28,6 +28,7 @@ HTTP_CODES = {
 }
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE_MESSAGE = "The service is briefly unavailable. Please try again in a minute."
+INTERNAL_MESSAGE = "Something went wrong on our side."
 
 
 def error_response(status: int, items: list[dict]):
@@ -79,17 +80,20 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _answer(status: int, items: list[dict]):
+    """An error as the API's body under /api/, else as the error page with its messages."""
+    if _wants_json():
+        return error_response(status, items)
+    return render_template("error.html", status=status, messages=[item["message"] for item in items]), status
+
+
 def init_app(app: Flask) -> None:
     """One error handler for API and pages: JSON under /api/, the error page elsewhere."""
 
     @app.errorhandler(ServiceError)
     def _service_error(error: ServiceError):
         db.session.rollback()
-        if _wants_json():
-            return error_response(error.status, error.as_json()["errors"])
-        return render_template(
-            "error.html", status=error.status, messages=[v.message for v in error.violations]
-        ), error.status
+        return _answer(error.status, error.as_json()["errors"])
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
@@ -103,9 +107,7 @@ def init_app(app: Flask) -> None:
             return _unavailable(error)
         db.session.rollback()
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        if _wants_json():
-            return error_response(500, [{"code": "internal_error", "message": "Something went wrong on our side."}])
-        return render_template("error.html", status=500, messages=["Something went wrong on our side."]), 500
+        return _answer(500, [{"code": "internal_error", "message": INTERNAL_MESSAGE}])
 
     def _unavailable(error: Exception):
         """The database is down or restarting: 503 with Retry-After, a line in the log, no traceback."""
@@ -116,12 +118,8 @@ def init_app(app: Flask) -> None:
         app.logger.warning(
             "database unavailable on %s %s: %s", request.method, request.path, str(error).splitlines()[0][:200]
         )
-        if _wants_json():
-            response = error_response(503, [{"code": "unavailable", "message": UNAVAILABLE_MESSAGE}])
-        else:
+        if not _wants_json():
             g._login_user = login_manager.anonymous_user()  # the page cannot look its reader up
-            response = app.make_response(
-                (render_template("error.html", status=503, messages=[UNAVAILABLE_MESSAGE]), 503)
-            )
+        response = app.make_response(_answer(503, [{"code": "unavailable", "message": UNAVAILABLE_MESSAGE}]))
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
