@@ -63,27 +63,8 @@ ORGANISATION_COLUMNS = [
     "users",
     "resources",
 ]
-TABLE_COLUMNS = [
-    "facility",
-    "month",
-    "section",
-    "key",
-    "name",
-    "kind",
-    "booked_minutes",
-    "booked_hours",
-    "used_minutes",
-    "used_hours",
-    "available_minutes",
-    "utilisation",
-    "bookings",
-    "cancellations",
-    "late_cancellations",
-    "no_shows",
-    "users",
-    "organisations",
-    "resources",
-]
+# One table of every section (CSV, XLSX): where and which row, then the columns of a resource's row.
+TABLE_COLUMNS = ["facility", "month", "section", "key", "name", "kind", *RESOURCE_COLUMNS, "resources"]
 
 
 def parse_month(text: Optional[str]) -> tuple[int, int]:
