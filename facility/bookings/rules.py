@@ -339,6 +339,19 @@ def _check_quota(start: datetime, end: datetime, ctx: BookingContext) -> list[Vi
     return []
 
 
+def quota_window(start: datetime, end: datetime, policy: Policy, tz: ZoneInfo) -> Optional[Interval]:
+    """The local ISO weeks that [start, end) touches, from the Monday of the first to the Monday
+    after the last: the requester's own bookings there are what the quota counts. None when the
+    resource has no quota (nothing of theirs needs reading)."""
+    if policy.quota_hours_per_week is None:
+        return None
+    first = start.astimezone(tz).date()
+    last = max(start, end).astimezone(tz).date()
+    monday = first - timedelta(days=first.weekday())
+    next_monday = last - timedelta(days=last.weekday()) + timedelta(days=7)
+    return local_instant(monday, 0, tz), local_instant(next_monday, 0, tz)
+
+
 def minutes_per_week(intervals: Iterable[Interval], tz: ZoneInfo) -> dict[date, int]:
     """Minutes of ``intervals`` per local ISO week, keyed by the week's Monday."""
     totals: dict[date, int] = {}

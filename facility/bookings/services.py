@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, literal, or_, select
+from sqlalchemy import Select, and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, raiseload
 
@@ -116,13 +117,15 @@ def context_for(
     ``held_rows`` of that window, when the caller has them already."""
     taken, blackouts = rows if rows is not None else held_rows(resource, start, end, exclude_id=exclude_id)
     own, qualifications = [], {}
+    policy, hours = policy_for(resource), hours_for(resource.facility)
     if user is not None:
-        week = timedelta(days=8)
-        own = active_bookings(resource, (start - week, end + week), exclude_id=exclude_id, user=user)
+        quota_window = rules.quota_window(start, end, policy, hours.tz)
+        if quota_window is not None:
+            own = active_bookings(resource, quota_window, exclude_id=exclude_id, user=user)
         qualifications = qualifications_of(user)
     return rules.BookingContext(
-        policy=policy_for(resource),
-        hours=hours_for(resource.facility),
+        policy=policy,
+        hours=hours,
         now=now,
         blackouts=[(b.start_at, b.end_at) for b in blackouts],
         taken=[(b.start_at, b.blocked_until) for b in taken],
@@ -267,30 +270,39 @@ class RequestFacts:
         )
 
 
-def request_facts(actor: User, resource_key: str, start: datetime, end: datetime) -> RequestFacts:
-    """The resource ``resource_key`` with its facility and qualification, the blackouts that meet
-    [start, end), and until when ``actor`` holds the qualification it needs: one statement (the
-    resource row repeats once per blackout). Any other relationship of the resource raises if
-    touched (``raiseload``), so that no lazy load creeps into a booking request."""
-    window_end = max(start, end)
-    query = (
+# The create path's two reads are built once, with bound parameters: building a statement
+# of this size costs SQLAlchemy about five times as much as running it (issue 12).
+
+
+@cache
+def _facts_statement() -> Select:
+    window_start, window_end = bindparam("start"), bindparam("end")
+    return (
         select(Resource, Blackout.start_at, Blackout.end_at, UserQualification.valid_until)
         .outerjoin(
             UserQualification,
             and_(
                 UserQualification.qualification_id == Resource.qualification_id,
-                UserQualification.user_id == actor.id,
+                UserQualification.user_id == bindparam("user_id"),
             ),
         )
         .outerjoin(
             Blackout,
-            and_(*Blackout.covering(Resource.facility_id, Resource.id, start, window_end)),
+            and_(*Blackout.covering(Resource.facility_id, Resource.id, window_start, window_end)),
         )
-        .where(Resource.key == resource_key)
+        .where(Resource.key == bindparam("resource_key"))
         .order_by(Blackout.start_at)
         .options(joinedload(Resource.facility), joinedload(Resource.qualification), raiseload("*"))
     )
-    rows = db.session.execute(query).all()
+
+
+def request_facts(actor: User, resource_key: str, start: datetime, end: datetime) -> RequestFacts:
+    """The resource ``resource_key`` with its facility and qualification, the blackouts that meet
+    [start, end), and until when ``actor`` holds the qualification it needs: one statement (the
+    resource row repeats once per blackout). Any other relationship of the resource raises if
+    touched (``raiseload``), so that no lazy load creeps into a booking request."""
+    parameters = {"user_id": actor.id, "resource_key": resource_key, "start": start, "end": max(start, end)}
+    rows = db.session.execute(_facts_statement(), parameters).all()
     if not rows:
         raise not_found("resource", "resource")
     resource, valid_until = rows[0][0], rows[0][3]
@@ -305,30 +317,48 @@ def request_facts(actor: User, resource_key: str, start: datetime, end: datetime
     )
 
 
+@cache
+def _held_statement(with_own: bool) -> Select:
+    """Branches of one UNION ALL, each reading its own range of the (resource, start) index."""
+    resource_id = bindparam("resource_id")
+
+    def active(kind: str, *where):
+        window = (bindparam(f"{kind}_start"), bindparam(f"{kind}_end"))
+        return select(
+            literal(kind).label("kind"), Booking.start_at, Booking.end_at, Booking.blocked_until.label("until")
+        ).where(*Booking.holding(resource_id, *window), *where)
+
+    branches = [active("taken")]
+    if with_own:
+        branches.append(active("own", Booking.user_id == bindparam("user_id")))
+    covering = Blackout.covering(bindparam("facility_id"), resource_id, bindparam("taken_start"), bindparam("end"))
+    branches.append(
+        select(
+            literal("blackout").label("kind"), Blackout.start_at, Blackout.end_at, Blackout.end_at.label("until")
+        ).where(*covering)
+    )
+    union = union_all(*branches).subquery()
+    return select(union).order_by(union.c.start_at)
+
+
 def taken_and_own(
-    resource_id: int, user_id: int, start: datetime, end: datetime, policy: rules.Policy
+    facts: RequestFacts, user_id: int, start: datetime, end: datetime
 ) -> tuple[list[rules.Interval], list[rules.Interval], list[rules.Interval]]:
     """In one statement: the held time of the active bookings of the resource that a booking of
     [start, end) must keep clear of (changeover included), the requester's own active bookings
-    there in the weeks around it (quota), and the blackouts that meet it. The same windows as
-    ``context_for``; plain values, no objects. Three branches of one UNION ALL, so that each
-    reads its own range of the (resource, start) index."""
-    held_until = rules.blocked_until(max(start, end), policy)
-    week = timedelta(days=8)
-
-    def active(kind: str, window_start: datetime, window_end: datetime, *where):
-        return select(
-            literal(kind).label("kind"), Booking.start_at, Booking.end_at, Booking.blocked_until.label("until")
-        ).where(*Booking.holding(resource_id, window_start, window_end), *where)
-
-    taken_rows = active("taken", start, held_until)
-    own_rows = active("own", start - week, end + week, Booking.user_id == user_id)
-    facility_id = select(Resource.facility_id).where(Resource.id == resource_id).scalar_subquery()
-    blackout_rows = select(
-        literal("blackout").label("kind"), Blackout.start_at, Blackout.end_at, Blackout.end_at.label("until")
-    ).where(*Blackout.covering(facility_id, resource_id, start, max(start, end)))
-    union = taken_rows.union_all(own_rows, blackout_rows).subquery()
-    rows = db.session.execute(select(union).order_by(union.c.start_at)).all()
+    there in the weeks the quota counts (none read when the resource has no quota), and the
+    blackouts that meet it. The same windows as ``context_for``; plain values, no objects."""
+    quota_window = rules.quota_window(start, end, facts.policy, facts.hours.tz)
+    parameters = {
+        "resource_id": facts.resource.id,
+        "facility_id": facts.resource.facility_id,
+        "taken_start": start,
+        "taken_end": rules.blocked_until(max(start, end), facts.policy),
+        "end": max(start, end),
+    }
+    if quota_window is not None:
+        parameters.update(user_id=user_id, own_start=quota_window[0], own_end=quota_window[1])
+    rows = db.session.execute(_held_statement(quota_window is not None), parameters).all()
     taken = [(row.start_at, row.until) for row in rows if row.kind == "taken"]
     own = [(row.start_at, row.end_at) for row in rows if row.kind == "own"]
     blackouts = [(row.start_at, row.end_at) for row in rows if row.kind == "blackout"]
@@ -361,10 +391,10 @@ def request_booking(
         resource = facts.resource
         if rules.check_booking(start, end, facts.context(now)):
             # Refused without the write lock; still name every rule broken, overlap included.
-            taken, own, blackouts = taken_and_own(resource.id, actor.id, start, end, facts.policy)
+            taken, own, blackouts = taken_and_own(facts, actor.id, start, end)
             raise rule_violations(rules.check_booking(start, end, facts.context(now, taken, own, blackouts)))
         with write_transaction():
-            taken, own, blackouts = taken_and_own(resource.id, actor.id, start, end, facts.policy)
+            taken, own, blackouts = taken_and_own(facts, actor.id, start, end)
             ctx = facts.context(now, taken, own, blackouts)
             violations = rules.check_booking(start, end, ctx)
             if violations:

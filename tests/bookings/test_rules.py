@@ -143,6 +143,39 @@ def test_quota_counts_the_users_week():
     assert rules.check_booking(next_week, next_week + timedelta(hours=4), ctx) == []
 
 
+def test_no_quota_means_no_window_of_own_bookings_to_read():
+    assert rules.quota_window(TUESDAY_9, TUESDAY_9 + timedelta(hours=1), policy(), STOCKHOLM) is None
+
+
+instants = st.integers(0, 365 * 24 * 4).map(
+    lambda quarters: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=15 * quarters)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=instants,
+    hours=st.integers(1, 24 * 9),
+    own=st.lists(st.tuples(instants, st.integers(1, 48)), max_size=6),
+)
+def test_the_quota_reads_only_the_weeks_it_counts(start, hours, own):
+    """Reading only the requester's bookings inside ``quota_window`` (what a create does under the
+    lock) gives the quota the same verdict as reading all of them, across the DST changes."""
+    quota = policy(quota_hours_per_week=10, max_minutes=60 * 24 * 10, lead_minutes=0, horizon_days=3650)
+    end = start + timedelta(hours=hours)
+    everything = [(begin, begin + timedelta(hours=length)) for begin, length in own]
+    window = rules.quota_window(start, end, quota, STOCKHOLM)
+    assert window[0].astimezone(STOCKHOLM).weekday() == 0 and window[0].astimezone(STOCKHOLM).time().hour == 0
+    assert window[0] <= start and end <= window[1]
+    inside = [interval for interval in everything if rules.overlaps(interval, window)]
+
+    def quota_verdict(own_bookings):
+        ctx = context(now=datetime(2025, 1, 1, tzinfo=UTC), policy=quota, own_bookings=own_bookings)
+        return codes(rules._check_quota(start, end, ctx))
+
+    assert quota_verdict(inside) == quota_verdict(everything)
+
+
 def test_every_broken_rule_is_reported_at_once():
     ctx = context(
         policy=policy(qualification="q", max_minutes=60, status="maintenance"),
