@@ -59,6 +59,7 @@ def record(
 
 
 PENDING = "facility.audit.pending"
+LAST_LINK = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)  # built once
 
 
 @event.listens_for(Session, "before_commit")
@@ -77,7 +78,7 @@ def _append_to_chain(session: Session) -> None:
         return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    last = session.execute(LAST_LINK).first()
     seq, prev_hash = (last.seq, last.hash) if last else (0, chain.GENESIS)
     for audit_event in pending:
         seq += 1
