@@ -106,9 +106,8 @@ class StoredEvent(db.Model):
         return f"<StoredEvent {self.booking_id} {self.variant}>"
 
 
-# A feed's ETag aggregates its bookings (count, max id, max updated_at, sum of sequence) over the
-# feed's window: with every column it reads in one index, that is an index-only scan, and a
-# conditional GET of a busy facility's feed is answered without touching the table.
+# A feed's document finds its window of bookings, with the updated_at and sequence that say
+# whether their stored events are current, through this index (migration 0009).
 Index(
     "ix_bookings_feed_version",
     Booking.resource_id,
@@ -119,3 +118,23 @@ Index(
     Booking.sequence,
     Booking.id,
 )
+
+
+class FeedChange(db.Model):
+    """One change to what calendar feeds show, written by the database itself: triggers on
+    ``bookings`` and ``blackouts`` (migration 0011) add a row for the resource and the user of a
+    booking that is inserted, updated or deleted, and for the facility of a blackout. Ids only
+    grow, so a feed's ETag is the newest change of what it follows: a few index seeks, whatever
+    the number of events, and no write of the application's own (every path that writes a
+    booking, on any host, is seen). Append-only: no row is updated, none locked."""
+
+    __tablename__ = "feed_changes"
+    __table_args__ = (Index("ix_feed_changes_target", "kind", "target_id", "id"),)
+
+    KINDS = ("resource", "user", "blackouts")  # bookings of a resource, of a user; a facility's blackouts
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int] = mapped_column(Integer)
+    # The changed row's updated_at (bookings) or created_at (blackouts): the feed's Last-Modified.
+    changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

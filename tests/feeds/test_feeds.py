@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from facility.accounts.services import get_user_by_email as get_user
 from facility.accounts.services import qualify, update_user
@@ -15,7 +15,7 @@ from facility.core.extensions import db
 from facility.core.time import utcnow
 from facility.feeds.models import CalendarFeed
 from tests.support.clients import PASSWORD, error_codes
-from tests.support.factory import local_slot
+from tests.support.factory import add_booking, local_slot
 from tests.support.feeds import instant, october_change_weekend, parsed_both_ways
 
 GOWNED = {"qualifications": ["gowning-grade-b"]}
@@ -125,6 +125,56 @@ def test_conditional_get_answers_304_until_something_changes(people, feeds):
     changed = feeds.fetch(feed["url"], **{"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     assert len(parsed_both_ways(changed.data)) == 2
+
+
+def test_every_change_to_what_a_feed_follows_moves_its_etag_and_nothing_else_does(people, feeds, app):
+    """The ETag is the newest change the database noted (triggers on bookings and blackouts), so
+    a change written by any path (the API, a job, plain SQL from another host) is seen, and a
+    change elsewhere keeps the feed at 304."""
+    alice, bob = people.make(), people.make(**GOWNED)
+    manager = people.make("manager", facilities=["lab", "gmp"])
+    booking = book(alice, "lab-bsc", local_slot(7, 9))
+    urls = {
+        "facility": feeds.subscribe(alice, "facility", "lab")["url"],
+        "resource": feeds.subscribe(alice, "resource", "lab-bsc")["url"],
+        "user": feeds.subscribe(alice, "user")["url"],
+    }
+    etags = {scope: feeds.fetch(url).headers["ETag"] for scope, url in urls.items()}
+
+    def moved() -> set:
+        """The scopes whose feed no longer answers 304 to the last ETag (which is then renewed)."""
+        changed = set()
+        for scope, url in urls.items():
+            response = feeds.fetch(url, **{"If-None-Match": etags[scope]})
+            if response.status_code == 200:
+                changed.add(scope)
+                etags[scope] = response.headers["ETag"]
+            else:
+                assert response.status_code == 304
+        return changed
+
+    assert moved() == set()
+    book(bob, "gmp-suite", local_slot(7, 9))  # another facility
+    assert moved() == set()
+    book(bob, "lab-bsc", local_slot(8, 9))  # not alice's
+    assert moved() == {"facility", "resource"}
+    with app.app_context():  # another resource of the facility, a row written directly
+        add_booking("lab-bioreactor", bob.email, *map(instant, local_slot(10, 9, hours=4)))
+        db.session.commit()
+    assert moved() == {"facility"}
+    with app.app_context():  # plain SQL, as another host or a script would write it
+        db.session.execute(update(Booking).where(Booking.id == booking["id"]).values(purpose="Renamed"))
+        db.session.commit()
+    assert moved() == {"facility", "resource", "user"}
+    with app.app_context():
+        add_blackout(
+            get_user(manager.email), "lab", *map(instant, local_slot(9, 9)), resource_key="lab-bsc", reason="Filter"
+        )
+    assert moved() == {"facility", "resource"}
+    with app.app_context():
+        db.session.execute(delete(Booking).where(Booking.id == booking["id"]))
+        db.session.commit()
+    assert moved() == {"facility", "resource", "user"}
 
 
 def test_revoked_regenerated_unknown_and_malformed_secrets_all_answer_404(people, feeds):
