@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, raiseload
+from sqlalchemy.orm import contains_eager, joinedload, raiseload
 
 from facility import audit
 from facility.accounts.models import User, UserQualification
@@ -162,7 +162,14 @@ class BookingFilter:
 
 def list_bookings(actor: User, flt: BookingFilter) -> list[Booking]:
     """The caller's own bookings; a manager also sees every booking of the facilities they manage."""
-    query = select(Booking).join(Booking.resource).order_by(Booking.start_at, Booking.id)
+    query = (
+        select(Booking)
+        .join(Booking.resource)
+        .order_by(Booking.start_at, Booking.id)
+        # What a listing shows of each (resource, facility's zone, owner) comes in the same
+        # statement: a fixed cost however many people and resources the window holds.
+        .options(contains_eager(Booking.resource).joinedload(Resource.facility), joinedload(Booking.user))
+    )
     if flt.mine or not (actor.is_admin or actor.manages_any):
         query = query.where(Booking.user_id == actor.id)
     elif not actor.is_admin:
