@@ -540,10 +540,20 @@ def previous_slot(instant: datetime, slot: int, tz: ZoneInfo) -> datetime:
 
 
 def _step_to_slot(instant: datetime, slot: int, tz: ZoneInfo, step: timedelta) -> datetime:
-    # Minute by minute, so that the repeated and the skipped hour of a DST change are walked
-    # as the clock walks them; at most a slot and an hour of steps.
     whole = instant.replace(second=0, microsecond=0)
     cursor = whole if (whole == instant or step < timedelta(0)) else whole + step
+    local = cursor.astimezone(tz)
+    minute_of_day = local.hour * 60 + local.minute
+    behind = minute_of_day % slot
+    if not behind:
+        return cursor
+    # Jump straight to the step, unless a DST change lies between (the offset differs): then
+    # walk minute by minute, so that the repeated and the skipped hour are walked as the clock
+    # walks them (at most a slot and an hour of steps).
+    jump = min(slot - behind, MINUTES_PER_DAY - minute_of_day) if step > timedelta(0) else -behind
+    landed = cursor + timedelta(minutes=jump)
+    if landed.astimezone(tz).utcoffset() == local.utcoffset():
+        return landed
     while not _on_slot(cursor, slot, tz):
         cursor += step
     return cursor

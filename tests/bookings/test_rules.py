@@ -176,6 +176,32 @@ def test_the_quota_reads_only_the_weeks_it_counts(start, hours, own):
     assert quota_verdict(inside) == quota_verdict(everything)
 
 
+def walked_to_slot(instant: datetime, slot: int, forward: bool) -> datetime:
+    """The plain definition: minute by minute along the local clock to the first step."""
+    step = timedelta(minutes=1 if forward else -1)
+    cursor = instant.replace(second=0, microsecond=0)
+    if forward and cursor != instant:
+        cursor += step
+    while (cursor.astimezone(STOCKHOLM).hour * 60 + cursor.astimezone(STOCKHOLM).minute) % slot:
+        cursor += step
+    return cursor
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    # Around the DST changes of 2026 (29 March, 25 October) and anywhere in the year.
+    instant=st.one_of(
+        st.integers(0, 3 * 24 * 60 * 60).map(lambda s: datetime(2026, 3, 28, tzinfo=UTC) + timedelta(seconds=s)),
+        st.integers(0, 3 * 24 * 60 * 60).map(lambda s: datetime(2026, 10, 24, tzinfo=UTC) + timedelta(seconds=s)),
+        st.integers(0, 365 * 24 * 60 * 60).map(lambda s: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=s)),
+    ),
+    slot=st.sampled_from([1, 5, 15, 30, 45, 60, 90, 120, 240, 1440]),
+)
+def test_the_next_and_previous_step_are_the_ones_the_clock_walks_to(instant, slot):
+    assert rules.next_slot(instant, slot, STOCKHOLM) == walked_to_slot(instant, slot, forward=True)
+    assert rules.previous_slot(instant, slot, STOCKHOLM) == walked_to_slot(instant, slot, forward=False)
+
+
 def test_every_broken_rule_is_reported_at_once():
     ctx = context(
         policy=policy(qualification="q", max_minutes=60, status="maintenance"),
