@@ -12,9 +12,9 @@ from functools import cache
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, bindparam, literal, or_, select, union_all
+from sqlalchemy import Row, Select, and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, raiseload
+from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from facility import audit
 from facility.accounts.models import User, UserQualification
@@ -95,11 +95,24 @@ def qualifications_of(user: User) -> dict[str, date]:
 
 def held_rows(
     resource: Resource, start: datetime, end: datetime, *, exclude_id: Optional[int] = None
-) -> tuple[list[Booking], list[Blackout]]:
-    """The active bookings and the blackouts that a booking of ``resource`` in [start, end) must
-    keep clear of (its changeover included)."""
+) -> tuple[list[Row], list[Row]]:
+    """The active bookings (start_at, end_at, blocked_until, status) and the blackouts
+    (start_at, end_at) that a booking of ``resource`` in [start, end) must keep clear of (its
+    changeover included): plain rows, as many as a month of a busy resource holds."""
     held = (start, rules.blocked_until(max(start, end), policy_for(resource)))
-    return active_bookings(resource, held, exclude_id=exclude_id), blackouts_for(resource, (start, max(start, end)))
+    bookings = (
+        select(Booking.start_at, Booking.end_at, Booking.blocked_until, Booking.status)
+        .where(*Booking.holding(resource.id, *held))
+        .order_by(Booking.start_at)
+    )
+    if exclude_id is not None:
+        bookings = bookings.where(Booking.id != exclude_id)
+    blackouts = (
+        select(Blackout.start_at, Blackout.end_at)
+        .where(*Blackout.covering(resource.facility_id, resource.id, start, max(start, end)))
+        .order_by(Blackout.start_at)
+    )
+    return list(db.session.execute(bookings)), list(db.session.execute(blackouts))
 
 
 def context_for(
@@ -110,7 +123,7 @@ def context_for(
     now: datetime,
     user: Optional[User] = None,
     exclude_id: Optional[int] = None,
-    rows: Optional[tuple[list[Booking], list[Blackout]]] = None,
+    rows: Optional[tuple[list[Row], list[Row]]] = None,
 ) -> rules.BookingContext:
     """The facts the rules need for a booking of ``resource`` in [start, end): by ``user`` (their
     qualifications and quota), or by anyone, which is what availability asks. ``rows``: the
@@ -166,9 +179,10 @@ def list_bookings(actor: User, flt: BookingFilter) -> list[Booking]:
         select(Booking)
         .join(Booking.resource)
         .order_by(Booking.start_at, Booking.id)
-        # What a listing shows of each (resource, facility's zone, owner) comes in the same
-        # statement: a fixed cost however many people and resources the window holds.
-        .options(contains_eager(Booking.resource).joinedload(Resource.facility), joinedload(Booking.user))
+        # What a listing shows of each (resource, facility's zone, owner) comes in two more
+        # statements, once per resource and person (not once per row: a resource's row carries
+        # its facility's JSON), a fixed cost however many bookings the window holds.
+        .options(selectinload(Booking.resource).joinedload(Resource.facility), selectinload(Booking.user))
     )
     if flt.mine or not (actor.is_admin or actor.manages_any):
         query = query.where(Booking.user_id == actor.id)
@@ -222,7 +236,7 @@ def availability(resource: Resource, start: datetime, end: datetime, *, now: Opt
     return Availability(resource, busy_spans(*rows, (start, end)), rules.bookable_time((start, end), ctx))
 
 
-def busy_spans(bookings: list[Booking], blackouts: list[Blackout], window: rules.Interval) -> list[rules.BusySpan]:
+def busy_spans(bookings: list[Row], blackouts: list[Row], window: rules.Interval) -> list[rules.BusySpan]:
     """The busy time that ``bookings`` and ``blackouts`` make in ``window``; no names."""
     spans = []
     for booking in bookings:
