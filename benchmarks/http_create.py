@@ -16,7 +16,8 @@ counted by status and the first few are printed.
 
 ``python -m benchmarks.http_create --serve-postgres 1,2,4`` (this checkout, this machine)
 starts a throw-away PostgreSQL, a catalogue made for the load and gunicorn with 1, 2 and 4
-workers in turn, and runs the same load against each.
+workers in turn, and runs the same load against each; ``--serve-sqlite 2`` does the same on a
+SQLite file. ``benchmarks/nemo_create.py`` aims this load at a NEMO.
 """
 
 from __future__ import annotations
