@@ -16,7 +16,8 @@ counted by status and the first few are printed.
 
 ``python -m benchmarks.http_create --serve-postgres 1,2,4`` (this checkout, this machine)
 starts a throw-away PostgreSQL, a catalogue made for the load and gunicorn with 1, 2 and 4
-workers in turn, and runs the same load against each.
+workers in turn, and runs the same load against each; ``--serve-sqlite 2`` does the same on a
+SQLite file. ``benchmarks/nemo_create.py`` aims this load at a NEMO.
 """
 
 from __future__ import annotations
@@ -68,8 +69,13 @@ def run(
     step: int,
     timeout: float = 30.0,
     floor: bool = False,
+    send=create,
 ) -> dict:
-    """The load; with ``floor``, the same number of authenticated GET /api/v1/facilities instead."""
+    """The load; with ``floor``, the same number of authenticated GET /api/v1/facilities instead.
+
+    ``send(base_url, token, body, timeout)`` sends one request and returns ``(status, ms, text)``,
+    201 for a booking made: ``create`` by default, another system's adapter otherwise
+    (``benchmarks/nemo_create.py``)."""
     slots = [
         {
             "resource": resources[i % len(resources)],
@@ -90,7 +96,7 @@ def run(
                 body = next(next_slot, None)
             if body is None:
                 return
-            outcome = create(base_url, token, body, timeout)
+            outcome = send(base_url, token, body, timeout)
             with lock:
                 results.append(outcome)
 
@@ -118,6 +124,37 @@ def run(
     }
 
 
+def read(base_url: str, path: str, headers: dict, runs: int, timeout: float = 30.0) -> dict:
+    """One client reads ``path`` ``runs`` times in a row (after one untimed read): a calendar's
+    fetch of a week. The answer is a JSON list; its length is the number of events."""
+    request = urllib.request.Request(base_url.rstrip("/") + path, headers=headers)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        events = len(json.loads(response.read()))
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            size = len(response.read())
+        samples.append((time.perf_counter() - began) * 1000)
+    samples.sort()
+    median = statistics.median(samples)
+    return {
+        "events": events,
+        "bytes": size,
+        "runs": runs,
+        "median_ms": median,
+        "p95_ms": samples[max(0, int(runs * 0.95) - 1)],
+        "ms_per_event": median / events if events else float("nan"),
+    }
+
+
+def show_read(label: str, result: dict) -> None:
+    print(
+        f"{label:<28} {result['events']:5d} events, {result['bytes'] // 1024:4d} KiB: median {result['median_ms']:7.1f} ms,"
+        f" p95 {result['p95_ms']:7.1f} ms, {result['ms_per_event']:6.3f} ms per event (n={result['runs']})"
+    )
+
+
 def show(label: str, result: dict) -> None:
     print(
         f"{label:<28} {result['requests']:5d} requests in {result['seconds']:6.2f} s: "
@@ -141,14 +178,16 @@ def main() -> None:
     parser.add_argument(
         "--serve-postgres", metavar="WORKERS", help="serve this checkout on a throw-away PostgreSQL: 1,2,4"
     )
+    parser.add_argument("--serve-sqlite", metavar="WORKERS", help="serve this checkout on a SQLite file: 2")
     args = parser.parse_args()
-    if args.serve_postgres:
+    if args.serve_postgres or args.serve_sqlite:
         from benchmarks.http_serve import serve_and_load
 
-        serve_and_load([int(w) for w in args.serve_postgres.split(",")], args.threads, args.creates)
+        workers, database = (args.serve_sqlite, "sqlite") if args.serve_sqlite else (args.serve_postgres, "postgresql")
+        serve_and_load([int(w) for w in workers.split(",")], args.threads, args.creates, database)
         return
     if not args.base_url or not args.token:
-        parser.error("give --base-url and --token (or --serve-postgres)")
+        parser.error("give --base-url and --token (or --serve-postgres, --serve-sqlite)")
     start = (
         datetime.fromisoformat(args.start)
         if args.start

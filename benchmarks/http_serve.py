@@ -1,26 +1,30 @@
-"""``python -m benchmarks.http_create --serve-postgres 1,2,4``: this checkout served by gunicorn
-with 1, 2, then 4 workers on a throw-away PostgreSQL 15 (started as ``tests/support/postgres.py``
-starts it: fsync off, so the figures are of the application and the database's locking, not of
-a disk), with a catalogue made for the load, and the load of ``http_create`` aimed at it.
+"""``python -m benchmarks.http_create --serve-postgres 1,2,4`` (or ``--serve-sqlite 2``): this
+checkout served by gunicorn with 1, 2, then 4 workers on a throw-away PostgreSQL 15 (started as
+``tests/support/postgres.py`` starts it: fsync off, so the figures are of the application and the
+database's locking, not of a disk) or on a SQLite file, with a catalogue made for the load, and the
+load of ``http_create`` aimed at it. Then the reads of a busy week: 1,180 bookings on 20 rooms
+(NEMO's scale, benchmarks/README.md "Beside NEMO"), listed for the week through the API.
 Not run in CI: it takes about a minute and its figures depend on the machine.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# One facility open around the clock and four rooms with no approval, quota or qualification:
-# every request of the load is for a free, allowed slot, so each answer measures the full path
-# of a create (token, rules, exclusion constraint, audit event, commit).
+# One facility open around the clock and twenty rooms with no approval, quota or qualification:
+# every request of the load (on the first four) is for a free, allowed slot, so each answer
+# measures the full path of a create (token, rules, exclusion constraint, audit event, commit).
 CATALOGUE = """
 facilities:
   - key: load
@@ -39,20 +43,19 @@ facilities:
       changeover_minutes: 0
       requires_approval: false
     resources:
-      - {key: load-room-1, name: Load room 1, kind: room}
-      - {key: load-room-2, name: Load room 2, kind: room}
-      - {key: load-room-3, name: Load room 3, kind: room}
-      - {key: load-room-4, name: Load room 4, kind: room}
-"""
+""" + "".join(f"      - {{key: load-room-{i}, name: Load room {i}, kind: room}}\n" for i in range(1, 21))
 RESOURCES = ["load-room-1", "load-room-2", "load-room-3", "load-room-4"]
+ROOMS = [f"load-room-{i}" for i in range(1, 21)]
+WEEK_BOOKINGS = 1180  # NEMO's scale: 1,180 reservations a week on 20 tools
 
 
-def _prepare(url: str, tmp: Path) -> str:
-    """Migrate, load the catalogue, make an admin and return the admin's API token."""
+def _prepare(url: str, tmp: Path, week: datetime) -> str:
+    """Migrate, load the catalogue, make an admin, book the busy week and return the admin's API token."""
     from flask_migrate import upgrade
 
     from facility import create_app
     from facility.accounts import services as accounts
+    from facility.catalog import services as catalog
     from facility.catalog.services import load_catalog
 
     catalogue = tmp / "load.yaml"
@@ -62,9 +65,41 @@ def _prepare(url: str, tmp: Path) -> str:
         upgrade(revision="heads")
         load_catalog(catalogue)
         accounts.create_organisation("bench", "Benchmarks", "university")
-        accounts.create_user("load@example.org", "Load", "bench", "admin")
+        admin = accounts.create_user("load@example.org", "Load", "bench", "admin")
         _token, secret = accounts.issue_token("load@example.org", "load")
+        _book_week([catalog.get_resource(key).id for key in ROOMS], admin.id, week)
     return secret
+
+
+def _book_week(resource_ids: list[int], user_id: int, week: datetime) -> None:
+    """WEEK_BOOKINGS confirmed bookings in the week from ``week``, in turn on each room: 59 a room,
+    one every 168/59 hours, 60 to 150 minutes long (as the NEMO site of "Beside NEMO" is filled)."""
+    from facility.bookings.models import Booking
+    from facility.core.extensions import db
+
+    rng = random.Random(12)
+    per_room = WEEK_BOOKINGS // len(resource_ids)
+    rows = []
+    for n in range(WEEK_BOOKINGS):
+        start = week + timedelta(minutes=int((n // len(resource_ids)) * 168 * 60 / per_room))
+        end = start + timedelta(minutes=rng.choice([60, 90, 120, 150]))
+        rows.append(
+            dict(
+                resource_id=resource_ids[n % len(resource_ids)],
+                user_id=user_id,
+                start_at=start,
+                end_at=end,
+                blocked_until=end,
+                status="confirmed",
+                purpose=rng.choice(["", "", "Run A", "Calibration"]),
+                sequence=0,
+                decision_reason="",
+                created_at=week - timedelta(days=30),
+                updated_at=week - timedelta(days=30),
+            )
+        )
+    db.session.execute(db.insert(Booking), rows)
+    db.session.commit()
 
 
 def _gunicorn(url: str, workers: int, port: int, tmp: Path) -> subprocess.Popen:
@@ -90,34 +125,64 @@ def _wait(base_url: str) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def serve_and_load(worker_counts: list[int], threads: int, creates: int) -> None:
-    from benchmarks.http_create import run, show
-    from tests.support.postgres import PostgresServer, free_port
+def serve_and_load(worker_counts: list[int], threads: int, creates: int, database: str = "postgresql") -> None:
+    """The load and the week's reads against gunicorn with each number of workers in turn, on
+    ``database`` ("postgresql": a throw-away server; "sqlite": a file in a temporary folder)."""
+    from tests.support.postgres import PostgresServer
 
-    server = PostgresServer().start()
-    try:
-        server.execute("CREATE DATABASE load")
-        url = server.url("load")
-        with tempfile.TemporaryDirectory() as tmp:
-            token = _prepare(url.replace("postgresql://", "postgresql+psycopg://"), Path(tmp))
-            first = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
-            hours = creates // len(RESOURCES) + 24
-            print(f"PostgreSQL 15 (fsync off), {threads} client threads, {creates} creates on distinct slots")
-            for n, workers in enumerate(worker_counts):
-                port = free_port()
-                process = _gunicorn(url, workers, port, Path(tmp))
-                try:
-                    base_url = f"http://127.0.0.1:{port}"
-                    _wait(base_url)
-                    start = first + timedelta(hours=hours * n)
-                    warm = first + timedelta(days=3000 + 10 * n)
-                    run(base_url, token, RESOURCES, warm, 2, 20, 60, 60)  # every worker started and connected
-                    result = run(base_url, token, RESOURCES, start, threads, creates, 60, 60)
-                    floor = run(base_url, token, [""], start, threads, creates, 0, 0, floor=True)
-                    show(f"gunicorn -w {workers}", result)
-                    show(f"  floor (GET, -w {workers})", floor)
-                finally:
-                    process.terminate()
-                    process.wait(15)
-    finally:
-        server.stop()
+    server = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if database == "sqlite":
+            url = f"sqlite:///{tmp}/load.sqlite3"
+            name = "SQLite (a file)"
+        else:
+            server = PostgresServer().start()
+            server.execute("CREATE DATABASE load")
+            url = server.url("load")
+            name = "PostgreSQL 15 (fsync off)"
+        try:
+            _serve_and_load(url, name, worker_counts, threads, creates, Path(tmp))
+        finally:
+            if server is not None:
+                server.stop()
+
+
+def _serve_and_load(url: str, name: str, worker_counts: list[int], threads: int, creates: int, tmp: Path) -> None:
+    from benchmarks.http_create import read, run, show, show_read
+    from tests.support.postgres import free_port
+
+    first = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    week = first + timedelta(days=200 - first.weekday())  # a Monday, 00:00 UTC, past every slot of the load
+    token = _prepare(url.replace("postgresql://", "postgresql+psycopg://"), tmp, week)
+    hours = creates // len(RESOURCES) + 24
+    print(f"{name}, {threads} client threads, {creates} creates on distinct slots")
+    for n, workers in enumerate(worker_counts):
+        port = free_port()
+        process = _gunicorn(url, workers, port, tmp)
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            _wait(base_url)
+            start = first + timedelta(hours=hours * n)
+            warm = first + timedelta(days=3000 + 10 * n)
+            run(base_url, token, RESOURCES, warm, 2, 20, 60, 60)  # every worker started and connected
+            result = run(base_url, token, RESOURCES, start, threads, creates, 60, 60)
+            floor = run(base_url, token, [""], start, threads, creates, 0, 0, floor=True)
+            show(f"gunicorn -w {workers}", result)
+            show(f"  floor (GET, -w {workers})", floor)
+            headers = {"Authorization": f"Bearer {token}"}
+            window = f"from={_q(week)}&to={_q(week + timedelta(days=7))}"
+            show_read(
+                f"  a week of 20 rooms (-w {workers})",
+                read(base_url, f"/api/v1/bookings?facility=load&{window}", headers, 20),
+            )
+            show_read(
+                f"  a week of one room (-w {workers})",
+                read(base_url, f"/api/v1/bookings?resource=load-room-1&{window}", headers, 20),
+            )
+        finally:
+            process.terminate()
+            process.wait(15)
+
+
+def _q(instant: datetime) -> str:
+    return urllib.parse.quote(instant.isoformat())
