@@ -2,8 +2,10 @@
 
 Builds a throw-away SQLite database with the test catalogue and a year of bookings, then
 times the availability query behind the calendar pages, the rule check, and booking
-requests through the service layer; then the reports at the scale of years on SQLite and
-PostgreSQL (``benchmarks/reports.py``). Prints one line per measurement: the median, the p95,
+requests through the service layer; then the reads behind the calendars at NEMO's scale
+(``benchmarks/nemo_scale.py``), the HTTP create load on SQLite (gunicorn -w 2) and PostgreSQL
+(-w 4) against its targets (``benchmarks/http_serve.py``), and the reports at the scale of
+years on SQLite and PostgreSQL (``benchmarks/reports.py``). Prints one line per measurement: the median, the p95,
 the target (set in ``TARGETS`` below, see benchmarks/README.md) and the ratio to a no-op
 floor measured in the same run (an authenticated GET /api/v1/facilities through the same
 stack), so that a slower machine shows as a slower floor, not as a slower feature.
@@ -356,10 +358,17 @@ def time_large_facility_feed() -> None:
 
 
 if __name__ == "__main__":
+    from benchmarks import nemo_scale
     from benchmarks import reports as scale_of_years
+    from benchmarks.http_serve import serve_and_load
 
     if sys.argv[1:] == ["feeds"]:
         time_large_facility_feed()
     else:
         main()
+        nemo_scale.main()
+        # The HTTP create load (8 threads, 400 creates) as issue 12 sets it: SQLite behind 2
+        # gunicorn workers, PostgreSQL behind 4.
+        serve_and_load([2], 8, 400, "sqlite")
+        serve_and_load([4], 8, 400, "postgresql")
         scale_of_years.main(sys.argv[1:])

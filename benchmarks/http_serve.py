@@ -169,6 +169,7 @@ def _serve_and_load(url: str, name: str, worker_counts: list[int], threads: int,
             floor = run(base_url, token, [""], start, threads, creates, 0, 0, floor=True)
             show(f"gunicorn -w {workers}", result)
             show(f"  floor (GET, -w {workers})", floor)
+            print(against_targets(result, floor, creates))
             headers = {"Authorization": f"Bearer {token}"}
             window = f"from={_q(week)}&to={_q(week + timedelta(days=7))}"
             show_read(
@@ -182,6 +183,29 @@ def _serve_and_load(url: str, name: str, worker_counts: list[int], threads: int,
         finally:
             process.terminate()
             process.wait(15)
+
+
+# NEMO 8.1.5's calendar create, gunicorn -w 2 on SQLite, this machine, the same client (8 threads,
+# 400 creates): 13-41/s over four rounds and twelve interleaved pairs (benchmarks/README.md,
+# "Beside NEMO"); the best of its sequential rounds is the figure to beat five times.
+NEMO_CREATES_PER_SECOND = 29.9
+
+
+def against_targets(result: dict, floor: dict, creates: int) -> str:
+    """Issue 12's targets for the create load: at least half the no-op floor measured in the same
+    run, at least 5 x NEMO's create, and every request accepted."""
+    rate, floor_rate = result["created_per_second"], floor["per_second"]
+    accepted = result["statuses"] == {201: creates}
+
+    def verdict(ok: bool) -> str:
+        return "meets" if ok else "MISSES"
+
+    return (
+        f"  targets: >= half the floor ({floor_rate / 2:.0f}/s): {verdict(rate >= floor_rate / 2)}"
+        f" ({rate / floor_rate:.2f} of it); >= 5 x NEMO ({5 * NEMO_CREATES_PER_SECOND:.0f}/s):"
+        f" {verdict(rate >= 5 * NEMO_CREATES_PER_SECOND)} ({rate / NEMO_CREATES_PER_SECOND:.1f} x);"
+        f" every request accepted: {verdict(accepted)}"
+    )
 
 
 def _q(instant: datetime) -> str:
