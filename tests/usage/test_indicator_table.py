@@ -325,3 +325,35 @@ def test_bad_table_requests_are_422(world):
     assert error_codes(admin.get("/indicators/table", query_string={"as_of": "yesterday"})) == ["invalid_date"]
     assert error_codes(admin.get("/indicators/table", query_string={"as_of": "2024-12-31"})) == ["before_project"]
     assert admin.get("/indicators/table", query_string={"format": "pdf"}).status_code == 422
+
+
+# --- the settings -------------------------------------------------------------------------------
+
+
+def test_the_fte_divisor_and_the_reporting_periods_are_settings(app, world):
+    app.config.update(
+        FACILITY_FTE_HOURS=860.0, FACILITY_REPORTING_PERIODS="2025-03-01/2025-12-31,2026-01-01/2026-09-30"
+    )
+    admin = world["admin"]
+    assert figures(admin, "2025-01-01", "2025-12-31")["researcher_fte"] == 1.5  # 1,290 h / 860 h
+    answer = table(admin).get_json()
+    assert answer["fte_hours"] == 860.0
+    assert answer["periods"] == [{"from": "2025-03-01", "to": "2025-12-31"}, {"from": "2026-01-01", "to": "2026-09-30"}]
+    assert answer["last_period"] == {"from": "2026-01-01", "to": "2026-09-30"}
+
+
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"FACILITY_FTE_HOURS": "0"}, "FACILITY_FTE_HOURS"),
+        ({"FACILITY_PROJECT_PERIOD": "2028-06-30/2025-03-01"}, "ends before it starts"),
+        ({"FACILITY_REPORTING_PERIODS": "2025-03-01/2025-12-31,2025-12-01/2026-06-30"}, "in order and apart"),
+        ({"FACILITY_REPORTING_PERIODS": "2024-01-01/2024-12-31"}, "inside FACILITY_PROJECT_PERIOD"),
+        ({"FACILITY_REPORTING_PERIODS": "2025-03-01"}, "not a period"),
+    ],
+)
+def test_a_bad_setting_stops_the_start_with_a_clear_message(settings, words):
+    from facility.usage.indicators import check_settings
+
+    with pytest.raises(ValueError, match=words):
+        check_settings(dict(settings))
