@@ -5,9 +5,9 @@ client; a small validator of the OpenAPI 3.0 subset the document uses, no undecl
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import date
+
+import pytest
 
 from facility.accounts import organisations
 from facility.accounts import services as accounts
