@@ -261,6 +261,26 @@ def test_the_indicators_page_explains_bad_periods_and_is_for_admins(app, signed_
     assert manager.get("/admin/indicators.csv?from=2026-10-01&to=2026-10-31").status_code == 403
 
 
+def test_the_project_office_keeps_the_register_on_its_page(app, signed_in):
+    admin, browser = signed_in("admin")
+    page = "/admin/indicator-register"
+    assert browser.get(page).status_code == 200
+    entry = {"kind": "activity_3_4", "organisation": "cellco", "day": "2026-03-02", "evidence": "Cohort 2 list"}
+    refused = browser.post_form(page, entry)
+    assert refused.status_code == 422 and "without an organisation number" in refused.text
+    assert admin.patch("/organisations/cellco", json={"org_number": "556036-0793"}).status_code == 200
+    bad_day = browser.post_form(page, {**entry, "day": "2026-02-30"})
+    assert bad_day.status_code == 422 and "Give a date like 2026-11-30." in bad_day.text
+    made = browser.post_form(page, entry)
+    assert made.status_code == 200 and made.request.path == page
+    assert "Cohort 2 list" in made.text and "556036-0793" in made.text
+    entry_id = admin.get("/indicator-register").get_json()[0]["id"]
+    withdrawn = browser.post_form(f"{page}/{entry_id}/withdraw", {"evidence": "Wrong cohort"}, page=page)
+    assert withdrawn.status_code == 200 and f"Entry {entry_id} withdrawn" in withdrawn.text
+    states = [e["state"] for e in admin.get("/indicator-register").get_json()]
+    assert states == ["withdrawal", "replaced"]
+
+
 # --- projects -------------------------------------------------------------------------------
 
 
