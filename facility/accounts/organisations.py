@@ -11,6 +11,7 @@ from datetime import date
 from typing import Optional
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from stdnum.exceptions import ValidationError as NumberError
 from stdnum.se import orgnr
 
@@ -59,16 +60,26 @@ def set_org_number(actor: User, key: str, number: str, reason: str = "") -> Orga
     """Give an organisation its organisation number; no two organisations share one."""
     require_admin(actor, "Only the project office (an administrator) can change organisations.")
     compact = org_number(number)
+    try:
+        return _set_org_number(actor, key, compact, reason)
+    except IntegrityError:  # given to another organisation at the same moment (the unique column)
+        raise _taken(compact, "another organisation") from None
+
+
+def _taken(compact: str, holder: str):
+    return invalid(
+        "duplicate_org_number",
+        f"Organisation number {formatted(compact)} belongs to {holder} already: an enterprise is one organisation.",
+        "org_number",
+    )
+
+
+def _set_org_number(actor: User, key: str, compact: str, reason: str) -> Organisation:
     with write_transaction():
         organisation = get_organisation(key)
         holder = db.session.scalar(select(Organisation).where(Organisation.org_number == compact))
         if holder is not None and holder.id != organisation.id:
-            raise invalid(
-                "duplicate_org_number",
-                f"Organisation number {formatted(compact)} belongs to '{holder.key}' already: "
-                "an enterprise is one organisation.",
-                "org_number",
-            )
+            raise _taken(compact, f"'{holder.key}'")
         before = organisation.org_number
         if before != compact:
             organisation.org_number = compact

@@ -10,10 +10,12 @@ Each write is one transaction with its audit event.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from typing import Optional
 
 from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from facility import audit
@@ -51,7 +53,7 @@ def add_entry(
     ``replaces``, as the correction of that entry."""
     require_admin(actor, ONLY_ADMIN)
     _check(kind, day, evidence, amount_sek)
-    with write_transaction():
+    with write_transaction(), _replaced_meanwhile(replaces):
         organisation = get_organisation(organisation_key, "organisation")
         if organisation.kind == "company" and not organisation.org_number:
             raise invalid(
@@ -89,7 +91,7 @@ def withdraw_entry(actor: User, entry_id: int, evidence: str) -> RegisterEntry:
         raise invalid("required", "Say why the entry is withdrawn (the evidence).", "evidence")
     if len(evidence) > MAX_EVIDENCE:
         raise invalid("too_long", f"The evidence may be at most {MAX_EVIDENCE} characters.", "evidence")
-    with write_transaction():
+    with write_transaction(), _replaced_meanwhile(entry_id, field=None):
         old = _replaceable(entry_id, field=None)
         entry = RegisterEntry(
             kind=old.kind,
@@ -157,14 +159,30 @@ def _check(kind: str, day: date, evidence: str, amount_sek: Optional[int]) -> No
         raise rule_violations(problems)
 
 
+@contextmanager
+def _replaced_meanwhile(entry_id: Optional[int], field: Optional[str] = "replaces"):
+    """Two corrections of one entry at once (PostgreSQL, several workers): the database's unique
+    ``replaces_id`` refuses the second; it gets the same answer as had it come later."""
+    try:
+        yield
+    except IntegrityError:
+        if entry_id is None:
+            raise
+        raise _already_replaced(entry_id, field) from None
+
+
+def _already_replaced(entry_id: int, field: Optional[str]):
+    return invalid(
+        "already_replaced",
+        f"Register entry {entry_id} was corrected or withdrawn already; correct the entry that replaced it.",
+        field,
+    )
+
+
 def _replaceable(entry_id: int, field: Optional[str] = "replaces") -> RegisterEntry:
     old = db.session.get(RegisterEntry, entry_id)
     if old is None:
         raise not_found(f"register entry {entry_id}", field)
     if old.withdrawn or entry_id in replaced_ids():
-        raise invalid(
-            "already_replaced",
-            f"Register entry {entry_id} was corrected or withdrawn already; correct the entry that replaced it.",
-            field,
-        )
+        raise _already_replaced(entry_id, field)
     return old

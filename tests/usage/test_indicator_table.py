@@ -357,3 +357,18 @@ def test_a_bad_setting_stops_the_start_with_a_clear_message(settings, words):
 
     with pytest.raises(ValueError, match=words):
         check_settings(dict(settings))
+
+
+def test_a_correction_racing_another_is_refused_by_the_database(app, world, monkeypatch):
+    """Two workers correcting one entry at once both pass the service's check; the unique
+    replaces_id refuses the second, which gets the same answer (here the check is blinded)."""
+    from facility.usage import register as register_service
+
+    admin = world["admin"]
+    replaced = admin.get("/indicator-register", query_string={"kind": "private_investment"}).get_json()[1]["id"]
+    monkeypatch.setattr(register_service, "replaced_ids", set)
+    before = entry_count(app)
+    body = {"kind": "private_investment", "organisation": "bioco", "day": "2026-05-02", "evidence": "x"}
+    answer = admin.post("/indicator-register", json={**body, "amount_sek": 1, "replaces": replaced})
+    assert answer.status_code == 422 and error_codes(answer) == ["already_replaced"]
+    assert entry_count(app) == before
