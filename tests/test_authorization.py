@@ -210,6 +210,8 @@ PAGES = {
     # writes by those who may not
     ("POST", "/admin/organisations"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
     ("POST", "/admin/indicator-register"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
+    ("POST", "/admin/organisation-numbers"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
+    ("POST", "/admin/organisation-sizes"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
     ("POST", "/admin/indicator-register/<int:entry_id>/withdraw"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
     ("POST", "/admin/users"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
     ("POST", "/admin/users/<int:user_id>"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),

@@ -108,3 +108,60 @@ def test_a_new_organisation_may_come_with_its_number(app):
             accounts.create_organisation("badco", "BadCo AB", "company", "micro", org_number="559123-4568")
         assert refused.value.violations[0].code == "invalid_org_number"
         assert db.session.scalar(select(Organisation).where(Organisation.key == "badco")) is None
+
+
+# --- the administration page -------------------------------------------------------------------
+
+
+def test_the_administration_page_gives_numbers_and_size_classes(app, people):
+    admin = people.make("admin", organisation="lu", password="a-long-password")
+    browser = people.signed_in(admin.email)
+    bad = browser.post_form(
+        "/admin/organisation-numbers",
+        {"number-organisation": "cellco", "number-org_number": "556036-0794"},
+        page="/admin",
+    )
+    assert bad.status_code == 422 and "check digit" in bad.text
+    assert counts(app)[2] is None
+    good = browser.post_form(
+        "/admin/organisation-numbers",
+        {"number-organisation": "cellco", "number-org_number": "5560360793"},
+        page="/admin",
+    )
+    assert good.status_code == 200 and "556036-0793" in good.text
+    size = {
+        "size-organisation": "cellco",
+        "size-size_class": "medium",
+        "size-valid_from": "2026-07-01",
+        "size-source": "Annual report 2026",
+    }
+    recorded = browser.post_form("/admin/organisation-sizes", size, page="/admin")
+    assert recorded.status_code == 200 and "Size class recorded." in recorded.text
+    wrong_day = browser.post_form("/admin/organisation-sizes", {**size, "size-valid_from": "1 July"}, page="/admin")
+    assert wrong_day.status_code == 422
+    made = browser.post_form(
+        "/admin/organisations",
+        {
+            "org-key": "bioco",
+            "org-name": "BioCo AB",
+            "org-kind": "company",
+            "org-size_class": "micro",
+            "org-org_number": "559123-4561",
+        },
+        page="/admin",
+    )
+    assert made.status_code == 200 and "559123-4561" in made.text
+    taken = browser.post_form(
+        "/admin/organisations",
+        {
+            "org-key": "copyco",
+            "org-name": "CopyCo AB",
+            "org-kind": "company",
+            "org-size_class": "micro",
+            "org-org_number": "559123-4561",
+        },
+        page="/admin",
+    )
+    assert taken.status_code == 422 and "taken already" in taken.text
+    cellco = next(o for o in admin.get("/organisations").get_json() if o["key"] == "cellco")
+    assert (cellco["org_number"], cellco["size_class"]) == ("556036-0793", "medium")
