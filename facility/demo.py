@@ -25,16 +25,35 @@ from facility.core.cli import group, reports_errors
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
 from facility.core.time import utcnow
+from facility.usage import register
+from facility.usage import services as usage
 
 DEMO_PASSWORD_DEFAULT = "demo-facility-2026"
 ADMIN_EMAIL = "admin@facility.demo"
 
 ORGANISATIONS = [
-    ("lu", "Lund University", "university", None),
-    ("region-skane", "Region Skåne", "hospital", None),
-    ("cellcure", "CellCure Therapeutics AB", "company", "small"),
-    ("nk-vector", "NK Vector AB", "company", "micro"),
-    ("nordic-cro", "Nordic Cell CRO AB", "cro", None),
+    # key, name, kind, size class, organisation number (the companies' are made up, with valid check digits)
+    ("lu", "Lund University", "university", None, "202100-3211"),
+    ("region-skane", "Region Skåne", "hospital", None, "232100-0255"),
+    ("cellcure", "CellCure Therapeutics AB", "company", "small", "559123-4561"),
+    ("nk-vector", "NK Vector AB", "company", "micro", "559012-3450"),
+    ("nordic-cro", "Nordic Cell CRO AB", "cro", None, "556677-8899"),
+]
+# The project office's register behind the indicators: kind, organisation, day, evidence (amount)
+REGISTER = [
+    ("partner", "lu", date(2025, 3, 1), "Partnership agreement, ATMP Path2Patient", None),
+    ("partner", "region-skane", date(2025, 3, 1), "Partnership agreement, ATMP Path2Patient", None),
+    ("activity_3_4", "cellcure", date(2025, 9, 10), "Accelerator programme, cohort 1: attendance list", None),
+    ("activity_3_2", "nk-vector", date(2026, 2, 2), "Coaching agreement, dnr P2P-2026-014", None),
+    ("research_cooperation", "nk-vector", date(2026, 3, 16), "Research agreement with Lund University", None),
+    ("innovation", "cellcure", date(2026, 6, 1), "Closed-process CAR-T SOP introduced, QA memo 2026-06", None),
+    ("private_investment", "cellcure", date(2026, 6, 15), "Seed round, board minutes 2026-06-15", 2_500_000),
+]
+# Walk-ups recorded by the managers, days ago: who, resource, days ago, hours (researcher FTE and users)
+WALK_UPS = [
+    ("li@facility.demo", "lu-prodigy", 3, 6),
+    ("fatima@facility.demo", "sus-qc-flow", 2, 4),
+    ("erik@facility.demo", "smile-cell-counter", 4, 2),
 ]
 PEOPLE = [
     # email, name, organisation, role, managed facilities
@@ -69,9 +88,9 @@ def seed_demo(today: date | None = None) -> str:
         return "load the catalogue first (flask facility load-catalog)"
     password = os.environ.get("FACILITY_DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
     existing = set(db.session.scalars(select(Organisation.key)))
-    for key, name, kind, size in ORGANISATIONS:
+    for key, name, kind, size, number in ORGANISATIONS:
         if key not in existing:
-            accounts.create_organisation(key, name, kind, size)
+            accounts.create_organisation(key, name, kind, size, org_number=number)
     known = {f.key for f in db.session.scalars(select(Facility))}
     for email, name, organisation, role, facilities in PEOPLE:
         managed = [f for f in facilities if f in known]
@@ -85,6 +104,7 @@ def seed_demo(today: date | None = None) -> str:
                 password=password,
             )
     _qualify_everyone(today or date.today())
+    _register_and_record()
     made = _book_a_week()
     return (
         f"demo data created: {len(ORGANISATIONS)} organisations, {len(PEOPLE)} people, {made} bookings; "
@@ -96,6 +116,20 @@ def _qualify_everyone(today: date) -> None:
     for qualification in db.session.scalars(select(Qualification)).all():
         for email, *_ in PEOPLE:
             accounts.qualify(email, qualification.key, today + timedelta(days=180))
+
+
+def _register_and_record() -> None:
+    """Something behind the indicators: the register's entries, and a few recorded walk-ups."""
+    office = accounts.get_user_by_email(ADMIN_EMAIL)
+    for kind, organisation, day, evidence, amount in REGISTER:
+        register.add_entry(office, kind, organisation, day, evidence, amount_sek=amount)
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    resources = {r.key: r for r in list_resources()}
+    for email, key, days_ago, hours in WALK_UPS:
+        if key in resources:
+            start = now - timedelta(days=days_ago)
+            manager = _manager_of(resources[key].facility)
+            usage.record_usage(manager, key, email, start, start + timedelta(hours=hours), "Demo: walk-up")
 
 
 def _book_a_week() -> int:

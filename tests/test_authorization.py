@@ -17,8 +17,10 @@ for the name of a project its organisation does not take part in.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import zipfile
 from datetime import datetime, timedelta
 
 import pytest
@@ -139,6 +141,13 @@ API = {
     ("GET", "/api/v1/reports/monthly"): MANAGERS_OF_X,
     ("GET", "/api/v1/indicators"): ADMIN,
     ("GET", "/api/v1/indicators/{name}"): ADMIN,
+    ("GET", "/api/v1/indicators/table"): ADMIN,
+    ("GET", "/api/v1/indicator-register"): ADMIN,
+    ("POST", "/api/v1/indicator-register"): ADMIN,  # Lund University as a partner
+    ("POST", "/api/v1/indicator-register/{entry_id}/withdraw"): row(AUTH, DENY, DENY, DENY, DENY, HIDDEN),  # none yet
+    ("GET", "/api/v1/organisations"): ADMIN,
+    ("PATCH", "/api/v1/organisations/{key}"): ADMIN,  # CellCo's organisation number
+    ("POST", "/api/v1/organisations/{key}/size-classes"): ADMIN,
     ("GET", "/api/v1/projects"): EVERYONE,
     ("POST", "/api/v1/projects"): row(AUTH, DENY, DENY, SKIP, SKIP, SKIP),
     ("GET", "/api/v1/state-aid"): MANAGERS,
@@ -195,9 +204,15 @@ PAGES = {
     ("GET", "/admin/indicators.csv"): P_ADMIN,
     ("GET", "/admin/indicators/<name>"): P_ADMIN,
     ("GET", "/admin/indicators/<name>.csv"): P_ADMIN,
+    ("GET", "/admin/indicators.xlsx"): P_ADMIN,
+    ("GET", "/admin/indicator-register"): P_ADMIN,
     ("GET", "/admin/users/<int:user_id>"): P_ADMIN,
     # writes by those who may not
     ("POST", "/admin/organisations"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
+    ("POST", "/admin/indicator-register"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
+    ("POST", "/admin/organisation-numbers"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
+    ("POST", "/admin/organisation-sizes"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
+    ("POST", "/admin/indicator-register/<int:entry_id>/withdraw"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
     ("POST", "/admin/users"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
     ("POST", "/admin/users/<int:user_id>"): row(LOGIN, DENY, DENY, DENY, DENY, SKIP),
     ("POST", "/manage/approvals/<int:booking_id>"): row(LOGIN, DENY, DENY, HIDDEN, SKIP, SKIP),
@@ -316,11 +331,12 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
     booking = keys["cancelled"] if re.search(r"/(cancel|check-in|check-out)$", path) else keys["booking"]
     feed = keys["feeds"]["scientist_a"][1 if path.endswith("regenerate") else 0]["id"]
     url = (
-        path.replace("{key}", "cellco" if "state-aid" in path else "lab-bsc")
+        path.replace("{key}", "cellco" if "state-aid" in path or "organisations" in path else "lab-bsc")
         .replace("{booking_id}", str(booking))
         .replace("{feed_id}", str(feed))
         .replace("{name}", "users_of_infrastructure")
         .replace("{session_id}", str(keys["session_id"]))
+        .replace("{entry_id}", "999999")
     )
     query = {
         "/api/v1/resources/lab-bsc/availability": f"from={today}T00:00:00Z&to={today + timedelta(days=2)}T00:00:00Z",
@@ -347,6 +363,19 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
             "reason": "walk-up",
         },
         ("POST", "/api/v1/projects"): {"key": "p2", "name": "P2", "stage": "research", "organisations": ["lu"]},
+        ("POST", "/api/v1/indicator-register"): {
+            "kind": "partner",
+            "organisation": "lu",
+            "day": "2026-01-15",
+            "evidence": "Partnership agreement",
+        },
+        ("POST", "/api/v1/indicator-register/{entry_id}/withdraw"): {"evidence": "No longer a partner"},
+        ("PATCH", "/api/v1/organisations/{key}"): {"org_number": "556036-0793"},
+        ("POST", "/api/v1/organisations/{key}/size-classes"): {
+            "size_class": "small",
+            "valid_from": "2026-01-01",
+            "source": "Annual report 2025",
+        },
     }.get((method, path), {} if method in ("POST", "PATCH") else None)
     return url, body
 
@@ -369,6 +398,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<int:feed_id>", str(keys["feeds"]["scientist_a"][0]["id"]))
         .replace("<int:token_id>", str(keys["token_id"]))
         .replace("<int:session_id>", str(keys["session_id"]))
+        .replace("<int:entry_id>", "1")
     )
     return path + query
 
@@ -403,11 +433,19 @@ def test_the_tables_cover_every_route(site):
         assert all(set(expected) == set(ROLES) for expected in table.values())
 
 
+def readable(response) -> str:
+    """The body as text to search; a workbook (a zip of XML) by the text of its parts."""
+    if response.data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(response.data)) as workbook:
+            return " ".join(workbook.read(name).decode("utf-8") for name in workbook.namelist())
+    return response.get_data(as_text=True)
+
+
 def check(role: str, what: str, response, expected: str, problems: list[str]) -> None:
     got = outcome(response.status_code, response.headers.get("Location", ""))
     if got != expected:
         problems.append(f"{what}: expected {expected}, got {response.status_code} {response.text[:160]!r}")
-    text = response.get_data(as_text=True).replace("\r\n ", "")  # unfold iCalendar lines
+    text = readable(response).replace("\r\n ", "")  # unfold iCalendar lines
     for secret in hidden_from(role):
         if secret.lower() in text.lower():
             problems.append(f"{what}: shows {secret!r} to {role}")

@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from facility.accounts import cli, services  # noqa: F401  (cli: registers its commands)
-    from facility.accounts.api import blp
+    from facility.accounts.api import blp, organisations_blp
     from facility.accounts.cookie import session_secret
     from facility.accounts.pages import account, admin, bp, qualifications, sign_in, tokens  # noqa: F401  (routes on bp)
     from facility.core.extensions import login_manager
@@ -19,3 +19,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None  # the sign-in page explains itself
     app.register_blueprint(bp)
     register(app, blp)
+    register(app, organisations_blp)

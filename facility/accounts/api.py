@@ -1,12 +1,19 @@
-"""The caller's own account in the JSON API: the signed-in browser sessions, and ending them."""
+"""The accounts in the JSON API: the caller's signed-in browser sessions (and ending them), and the
+organisations as the funder knows them (the project office's)."""
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from facility.accounts import sessions
+from facility.accounts import organisations, sessions
 from facility.accounts.cookie import session_secret
-from facility.accounts.schemas import SessionSchema
+from facility.accounts.schemas import (
+    OrganisationSchema,
+    OrganisationUpdateSchema,
+    SessionSchema,
+    SizeClassCreateSchema,
+    SizeClassSchema,
+)
 from facility.http.auth import api_user
 
 blp = Blueprint("account", __name__, url_prefix="/api/v1", description="The caller's account: browser sessions")
@@ -35,3 +42,34 @@ def list_sessions():
 def end_session(session_id):
     """End one of the caller's sessions: its cookie stops working on every server at once"""
     sessions.end_session(api_user(), session_id)
+
+
+organisations_blp = Blueprint(
+    "organisations",
+    __name__,
+    url_prefix="/api/v1",
+    description="Organisations as the funder knows them: organisation numbers and dated size classes (admins)",
+)
+
+
+@organisations_blp.route("/organisations")
+@organisations_blp.response(200, OrganisationSchema(many=True))
+def list_organisations():
+    """Every organisation with its organisation number and size class history (admins)"""
+    return organisations.list_organisations(api_user())
+
+
+@organisations_blp.route("/organisations/<key>", methods=["PATCH"])
+@organisations_blp.arguments(OrganisationUpdateSchema)
+@organisations_blp.response(200, OrganisationSchema)
+def update_organisation(data, key):
+    """Give an organisation its Swedish organisation number, checked (422 `invalid_org_number`) and unique (admins)"""
+    return organisations.set_org_number(api_user(), key, data["org_number"], data["reason"])
+
+
+@organisations_blp.route("/organisations/<key>/size-classes", methods=["POST"])
+@organisations_blp.arguments(SizeClassCreateSchema)
+@organisations_blp.response(201, SizeClassSchema)
+def record_size_class(data, key):
+    """Record a company's size class from a day on, with its source; earlier ones stay (admins)"""
+    return organisations.record_size_class(api_user(), key, data["size_class"], data["valid_from"], data["source"])

@@ -17,10 +17,11 @@ from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
 @click.option("--name", required=True)
 @click.option("--kind", required=True, type=click.Choice(ORGANISATION_KINDS))
 @click.option("--size", type=click.Choice(SIZE_CLASSES), help="Company size class.")
+@click.option("--org-number", help="Swedish organisation number, like 556036-0793 (checked).")
 @reports_errors
-def create_organisation_command(key, name, kind, size):
+def create_organisation_command(key, name, kind, size, org_number):
     """Create an organisation (a company needs --size)."""
-    organisation = accounts.create_organisation(key, name, kind, size)
+    organisation = accounts.create_organisation(key, name, kind, size, org_number=org_number)
     click.echo(f"created organisation {organisation.key} ({organisation.name})")
 
 

@@ -72,6 +72,24 @@ class OrganisationForm(FlaskForm):
     size_class = SelectField(
         _l("Company size"), choices={"": "—", **{s: s for s in SIZE_CLASSES}}, validate_choice=False
     )
+    org_number = StringField(_l("Organisation number"), validators=[Length(max=20)])
+
+
+class OrgNumberForm(FlaskForm):
+    organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
+    org_number = StringField(
+        _l("Organisation number"), validators=[DataRequired(_l("Give the organisation number.")), Length(max=20)]
+    )
+
+
+class SizeClassForm(FlaskForm):
+    organisation = SelectField(_l("Company"), choices=[], validate_choice=False)
+    size_class = SelectField(_l("Company size"), choices={s: s for s in SIZE_CLASSES}, validate_choice=False)
+    valid_from = StringField(_l("From"), validators=[DataRequired(_l("Give the day it holds from."))], render_kw=DATE)
+    source = StringField(
+        _l("Source"),
+        validators=[DataRequired(_l("Say where it comes from, like an annual report.")), Length(max=2000)],
+    )
 
 
 class NewUserForm(FlaskForm):

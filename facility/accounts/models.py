@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facility.accounts import qualifications
@@ -32,12 +32,34 @@ class Organisation(db.Model):
     key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
-    size_class: Mapped[Optional[str]] = mapped_column(String(8))
+    size_class: Mapped[Optional[str]] = mapped_column(String(8))  # the latest; its history is OrganisationSize
+    # The Swedish organisation number (10 digits, as python-stdnum's se.orgnr compacts it): the
+    # key that counts an enterprise once in the funder's indicators.
+    org_number: Mapped[Optional[str]] = mapped_column(String(10), unique=True)
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")
 
     def __repr__(self) -> str:
         return f"<Organisation {self.key}>"
+
+
+class OrganisationSize(db.Model):
+    """A company's size class (Recommendation 2003/361/EC) from a day on, with where it comes
+    from. Append-only: a new row from a later day changes it, a row of the same day corrects it
+    (the later row wins). The indicators count a company by its size class on the day of support."""
+
+    __tablename__ = "organisation_sizes"
+    __table_args__ = (Index("ix_organisation_sizes_lookup", "organisation_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    size_class: Mapped[str] = mapped_column(String(8))
+    valid_from: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    organisation: Mapped[Organisation] = relationship()
 
 
 class User(UserMixin, db.Model):

@@ -14,7 +14,7 @@ from sqlalchemy import Select, bindparam, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from facility import audit
-from facility.accounts import sessions
+from facility.accounts import organisations, sessions
 from facility.accounts.models import ROLES, ApiToken, Organisation, User, UserQualification, managed_facilities
 from facility.accounts.qualifications import EXPIRY_WARNING_DAYS
 from facility.catalog.models import Facility, Qualification, Resource
@@ -40,8 +40,15 @@ def secret_hash(secret: str) -> str:
 
 
 def create_organisation(
-    key: str, name: str, kind: str, size_class: Optional[str] = None, *, actor: Optional[User] = None
+    key: str,
+    name: str,
+    kind: str,
+    size_class: Optional[str] = None,
+    *,
+    actor: Optional[User] = None,
+    org_number: Optional[str] = None,
 ) -> Organisation:
+    number = organisations.org_number(org_number) if org_number else None
     if kind not in ORGANISATION_KINDS:
         raise invalid("invalid", f"Kind must be one of {', '.join(ORGANISATION_KINDS)}.", "kind")
     if size_class is not None and size_class not in SIZE_CLASSES:
@@ -53,13 +60,13 @@ def create_organisation(
     with write_transaction():
         if db.session.scalar(select(Organisation).where(Organisation.key == key)):
             raise invalid("duplicate", f"An organisation with key '{key}' exists already.", "key")
-        organisation = Organisation(key=key, name=name, kind=kind, size_class=size_class)
+        if number and db.session.scalar(select(Organisation).where(Organisation.org_number == number)):
+            raise invalid("duplicate_org_number", f"Organisation number {org_number} is taken already.", "org_number")
+        organisation = Organisation(key=key, name=name, kind=kind, size_class=size_class, org_number=number)
         db.session.add(organisation)
+        after = {"key": key, "name": name, "kind": kind, "size_class": size_class}
         audit.record(
-            actor,
-            "organisation.created",
-            organisation,
-            after={"key": key, "name": name, "kind": kind, "size_class": size_class},
+            actor, "organisation.created", organisation, after=after | ({"org_number": number} if number else {})
         )
     return organisation
 

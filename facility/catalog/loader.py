@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -64,8 +64,10 @@ class ResourceSpec:
     changeover_minutes: int
     quota_hours_per_week: Optional[int]
     qualification: Optional[str]  # a qualification's key
-    nominal_value_sek: int
+    nominal_value_sek: int  # the acquisition value
     funded_by_programme: bool
+    activity: Optional[str] = None  # the application's activity (4.2, 4.3, 4.4)
+    in_service_since: Optional[date] = None
     status: Optional[str] = None  # None: the file does not say, so a manager's status stays
     status_reason: Optional[str] = None
     full_cost_sek_per_hour: Optional[int] = None  # None: no state-aid rates
@@ -287,6 +289,8 @@ def _resource(data: dict, facility: str, defaults: dict) -> ResourceSpec:
             "status_reason",
         )
     }
+    since = data.get("in_service_since")
+    own["in_service_since"] = date.fromisoformat(since) if since else None
     return ResourceSpec(facility=facility, **own, **resolve_rules(data, defaults))
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facility.core.database import UTCDateTime
@@ -15,6 +15,9 @@ GMP_LEVELS = ("research", "pre-gmp", "gmp")
 RESOURCE_KINDS = ("instrument", "room", "cleanroom")
 RESOURCE_STATUSES = ("available", "maintenance", "out_of_service")
 CLEANROOM_GRADES = ("A", "B", "C", "D")
+# The activities of the ERDF application ("ATMP Path2Patient") that equipment belongs to:
+# 4.2 LU-ATMP pre-GMP facility, 4.3 SUS GMP unit, 4.4 SmiLe cell lab.
+ACTIVITIES = ("4.2", "4.3", "4.4")
 
 
 class Facility(db.Model):
@@ -83,8 +86,12 @@ class Resource(db.Model):
     qualification_id: Mapped[Optional[int]] = mapped_column(ForeignKey("qualifications.id"))
     status: Mapped[str] = mapped_column(String(16), default="available")
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    # The acquisition value (whole SEK): the nominal value the funder's indicator RCO08 adds up.
     nominal_value_sek: Mapped[int] = mapped_column(Numeric(14, 0), default=0)
     funded_by_programme: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The application's activity the resource belongs to (ACTIVITIES), or None, and the day it came into service.
+    activity: Mapped[Optional[str]] = mapped_column(String(8))
+    in_service_since: Mapped[Optional[date]] = mapped_column(Date)
     # State-aid rates (whole SEK per hour): the full cost, and what each organisation kind is
     # charged ({"company": 900, ...}; a kind left out pays the full cost). Their history,
     # which the de minimis ledger uses, is in ResourceRate.

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from facility.catalog.closures import find_holiday, parse_region
-from facility.catalog.models import CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
+from facility.catalog.models import ACTIVITIES, CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
 from facility.core.text import bad_text_paths, printable_field
 from facility.core.time import MINUTES_PER_DAY, WEEKDAYS, parse_hours
 from facility.core.vocabulary import ORGANISATION_KINDS
@@ -35,6 +35,7 @@ RULE_FALLBACKS: dict[str, Any] = {
     "quota_hours_per_week": None,
     "qualification": None,
     "funded_by_programme": False,
+    "activity": None,  # belongs to no activity of the application: counted by no indicator of equipment
     "full_cost_sek_per_hour": None,  # no rates: use of the resource is not counted as state aid
     "charged_sek_per_hour": None,
 }
@@ -50,6 +51,7 @@ RULE_FIELDS = (
     "quota_hours_per_week",
     "qualification",
     "funded_by_programme",
+    "activity",
     "full_cost_sek_per_hour",
     "charged_sek_per_hour",
 )
@@ -104,6 +106,17 @@ class Bool(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("must be true or false")
         return value
+
+
+class Activity(fields.Field):
+    """The application's activity, ``4.2``, ``4.3`` or ``4.4`` (YAML reads 4.2 as a number; so
+    may the file write it), or null; loads as the string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = f"{value:.1f}" if isinstance(value, float) else value
+        if isinstance(text, str) and text.strip() in ACTIVITIES:
+            return text.strip()
+        raise ValidationError(f"{value!r} is not an activity of the application; use one of {', '.join(ACTIVITIES)}")
 
 
 class Day(fields.Field):
@@ -288,6 +301,7 @@ class RulesSchema(StrictSchema):
     quota_hours_per_week = Int(1, allow_none=True)  # null: no quota
     qualification = fields.String(allow_none=True)  # a qualification key; null: none needed
     funded_by_programme = Bool()
+    activity = Activity(allow_none=True)  # the application's activity (4.2, 4.3, 4.4); null: none
     full_cost_sek_per_hour = Int(0, allow_none=True)  # the full cost of an hour's use, whole SEK
     charged_sek_per_hour = ChargedRates(allow_none=True)  # per organisation kind; at most the full cost
 
@@ -299,7 +313,8 @@ class ResourceSchema(RulesSchema):
     description = Text(max_length=None, load_default="")
     location = Text(load_default="")
     cleanroom_grade = fields.String(validate=validate.OneOf(CLEANROOM_GRADES))
-    nominal_value_sek = Int(0, load_default=0)
+    nominal_value_sek = Int(0, load_default=0)  # the acquisition value, whole SEK
+    in_service_since = Day(allow_none=True, load_default=None)  # the day it came into service
     # Left out, a manager's run-time status stays as it is; written, the file sets it.
     status = fields.String(validate=validate.OneOf(RESOURCE_STATUSES))
     status_reason = Text(max_length=None)

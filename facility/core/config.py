@@ -63,6 +63,11 @@ def from_environment(instance_path: str) -> dict:
         "FACILITY_EUR_SEK": os.environ.get("FACILITY_EUR_SEK"),
         "FACILITY_PROXY_HOPS": int(os.environ.get("FACILITY_PROXY_HOPS", "0")),
         "FACILITY_PG_BIN": os.environ.get("FACILITY_PG_BIN"),  # pg_dump and pg_restore; else from PATH
+        # The funder's indicators (defaults in facility/usage/definitions.py): hours of a full-time
+        # year, the project period "2025-03-01/2028-06-30", the reporting periods "first/last,...".
+        "FACILITY_FTE_HOURS": os.environ.get("FACILITY_FTE_HOURS"),
+        "FACILITY_PROJECT_PERIOD": os.environ.get("FACILITY_PROJECT_PERIOD"),
+        "FACILITY_REPORTING_PERIODS": os.environ.get("FACILITY_REPORTING_PERIODS"),
     }
 
 

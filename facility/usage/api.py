@@ -6,13 +6,21 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from facility.core.config import default_zone
 from facility.http.auth import api_user
 from facility.http.fields import AwareDateTime, LocalDateTime, id_range
+from facility.http.localtime import local_today
 from facility.http.schemas import StrictSchema
 from facility.usage import indicators as indicator_queries
-from facility.usage import projects, reports, services
-from facility.usage.models import PROJECT_STAGES
-from facility.usage.schemas import IndicatorDetailSchema, IndicatorsSchema, MonthlyReportSchema
+from facility.usage import projects, register, reports, services, table
+from facility.usage.models import PROJECT_STAGES, REGISTER_KINDS
+from facility.usage.schemas import (
+    IndicatorDetailSchema,
+    IndicatorsSchema,
+    IndicatorTableSchema,
+    MonthlyReportSchema,
+    RegisterEntrySchema,
+)
 
 blp = Blueprint("usage", __name__, url_prefix="/api/v1", description="Usage records, reports and indicators")
 
@@ -157,6 +165,104 @@ def indicators(args):
     return indicator_queries.indicators(indicator_queries.parse_period(args["from_"], args["to"]))
 
 
+class TableQuerySchema(StrictSchema):
+    as_of = fields.String(metadata={"description": "YYYY-MM-DD; today (the service's zone) when left out"})
+    format = fields.String(load_default="json", validate=validate.OneOf(table.FORMATS))
+
+
+class RegisterQuerySchema(StrictSchema):
+    kind = fields.String(validate=validate.OneOf(REGISTER_KINDS))
+
+
+class RegisterCreateSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(REGISTER_KINDS))
+    organisation = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    day = fields.Date(required=True, metadata={"description": "YYYY-MM-DD: when it happened"})
+    evidence = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=register.MAX_EVIDENCE),
+        metadata={"description": "a note or a document reference"},
+    )
+    amount_sek = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=10**13),
+        metadata={"description": "private_investment only: the amount in SEK"},
+    )
+    replaces = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=id_range(),
+        metadata={"description": "id of the entry this one corrects (it is kept, and no longer counts)"},
+    )
+
+
+class WithdrawSchema(StrictSchema):
+    evidence = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=register.MAX_EVIDENCE),
+        metadata={"description": "why it no longer counts"},
+    )
+
+
+@blp.route("/indicators/table")
+@blp.arguments(TableQuerySchema, location="query")
+@blp.response(
+    200,
+    IndicatorTableSchema,
+    description="The application's table 1.7: JSON (format=json, the default); format=csv or xlsx: the table "
+    "as a download, one row per indicator (and RCO01 by size class) with code, indicator, unit, target, "
+    "the project so far, share of target, the last reporting period, each reporting period, source, definition",
+)
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
+@blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type=table.XLSX_TYPE, success=True)
+def indicator_table(args):
+    """All twelve indicators of the application with targets and progress, for the project so far and each reporting period (admins)"""
+    indicator_queries.require_admin(api_user())
+    progress = table.progress(table.parse_day(args.get("as_of"), local_today(default_zone())))
+    if args["format"] == "json":
+        return progress
+    body, content_type, filename = table.render(progress, args["format"])
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@blp.route("/indicator-register")
+@blp.arguments(RegisterQuerySchema, location="query")
+@blp.response(200, RegisterEntrySchema(many=True))
+def list_register(args):
+    """The project office's register behind the indicators, corrected and withdrawn entries too (admins)"""
+    replaced = register.replaced_ids()
+    return [register.describe(e, replaced) for e in register.list_entries(api_user(), args.get("kind"))]
+
+
+@blp.route("/indicator-register", methods=["POST"])
+@blp.arguments(RegisterCreateSchema)
+@blp.response(201, RegisterEntrySchema)
+def add_register_entry(data):
+    """Register a participation, grant, cooperation, development, innovation, private investment or partner, with its evidence; or correct an entry (`replaces`) (admins)"""
+    entry = register.add_entry(
+        api_user(),
+        data["kind"],
+        data["organisation"],
+        data["day"],
+        data["evidence"],
+        amount_sek=data["amount_sek"],
+        replaces=data["replaces"],
+    )
+    return register.describe(entry)
+
+
+@blp.route("/indicator-register/<int:entry_id>/withdraw", methods=["POST"])
+@blp.arguments(WithdrawSchema)
+@blp.response(201, RegisterEntrySchema)
+def withdraw_register_entry(data, entry_id):
+    """Withdraw an entry: a new entry says why, and the old one no longer counts (admins)"""
+    return register.describe(register.withdraw_entry(api_user(), entry_id, data["evidence"]))
+
+
 @blp.route("/indicators/<name>")
 @blp.arguments(PeriodQuerySchema, location="query")
 @blp.response(
@@ -167,7 +273,7 @@ def indicator_detail(args, name):
     indicator_queries.require_admin(api_user())
     period = indicator_queries.parse_period(args["from_"], args["to"])
     items = indicator_queries.detail(name, period)
-    return {"indicator": name, "value": indicator_queries.indicators(period)[name], "items": items}
+    return {"indicator": name, "value": indicator_queries.value_of(name, period), "items": items}
 
 
 @blp.route("/projects")

@@ -1,7 +1,10 @@
-"""The funder's indicators for a period, and the lists behind each figure.
+"""The funder's indicators for a period (the twelve of ``definitions.TABLE``), and the lists
+behind each figure.
 
-All figures come from usage records that are not superseded and that meet the period
-(their part inside the period counts for hours).
+Three sources: usage records that are not superseded and that meet the period (their part
+inside the period counts for hours), the catalogue (equipment by activity and service date),
+and the project office's register (entries that count, dated inside the period).
+``indicators`` answers GET /api/v1/indicators in its original shape, from the same figures.
 """
 
 from __future__ import annotations
@@ -12,19 +15,24 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from facility.accounts.models import Organisation, User
+from facility.accounts.models import Organisation, OrganisationSize, User
+from facility.accounts.organisations import formatted
 from facility.catalog.models import Facility, Resource
 from facility.core.config import default_zone
 from facility.core.errors import forbidden, invalid
 from facility.core.extensions import db
 from facility.core.time import FIRST_YEAR, LAST_YEAR
 from facility.core.vocabulary import SIZE_CLASSES
-from facility.usage.models import Project, UsageRecord, project_organisations
+from facility.usage import definitions
+from facility.usage.definitions import BY_KEY, EQUIPMENT_ACTIVITIES, FTE_ACTIVITIES, PARTICIPATION, SME_CLASSES
+from facility.usage.models import RegisterEntry, UsageRecord
+from facility.usage.register import active
 from facility.usage.sql import clipped_seconds, meets, total
 
+# The names of GET /api/v1/indicators (API.md), each the figure of one indicator of the table.
 INDICATORS = (
     "users_of_infrastructure",
     "researcher_fte",
@@ -32,7 +40,14 @@ INDICATORS = (
     "companies_collaborating_with_research",
     "equipment_nominal_value_sek",
 )
-RESEARCH_KINDS = ("university", "hospital")
+LEGACY = {
+    "users_of_infrastructure": "users_of_infrastructure",
+    "researcher_fte": "researcher_fte",
+    "companies_supported": "enterprises_supported",
+    "companies_collaborating_with_research": "enterprises_cooperating",
+    "equipment_nominal_value_sek": "equipment_nominal_value_sek",
+}
+NAMES = (*INDICATORS, *(key for key in BY_KEY if key not in INDICATORS))  # every name the lists answer to
 DAYS_PER_YEAR = 365.25
 MAX_PERIOD = timedelta(days=366 * 10)
 
@@ -45,6 +60,21 @@ class Period:
     @property
     def years(self) -> float:
         return (self.end - self.start).total_seconds() / 86400 / DAYS_PER_YEAR
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """The first and the last local day (inclusive) the period touches, in the service's zone."""
+        zone = default_zone()
+        return self.start.astimezone(zone).date(), (self.end - timedelta(microseconds=1)).astimezone(zone).date()
+
+    @classmethod
+    def of_days(cls, first: date, last: date) -> "Period":
+        """The period from local midnight of ``first`` to the midnight after ``last``."""
+        zone = default_zone()
+        return cls(
+            datetime.combine(first, time(0), zone).astimezone(timezone.utc),
+            datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(timezone.utc),
+        )
 
 
 def parse_period(start_text: Optional[str], end_text: Optional[str]) -> Period:
@@ -82,6 +112,28 @@ def _instant(text: Optional[str], field: str, zone: ZoneInfo, *, end_of_day: boo
     return instant.astimezone(timezone.utc)
 
 
+def check_settings(config) -> None:
+    """The indicators' settings with their defaults (``definitions``); a bad one is refused at start."""
+    config["FACILITY_FTE_HOURS"] = hours = float(config.get("FACILITY_FTE_HOURS") or definitions.DEFAULT_FTE_HOURS)
+    if not 0 < hours <= 8784:
+        raise ValueError(f"FACILITY_FTE_HOURS must be the hours of a full-time year, like 1720; not {hours}")
+    config.setdefault("FACILITY_PROJECT_PERIOD", definitions.DEFAULT_PROJECT_PERIOD)
+    first, last = definitions.parse_span(config["FACILITY_PROJECT_PERIOD"])
+    text = config.get("FACILITY_REPORTING_PERIODS")
+    spans = definitions.parse_spans(text) if text else definitions.half_years(first, last)
+    if not spans or spans[0][0] < first or spans[-1][1] > last:
+        raise ValueError("FACILITY_REPORTING_PERIODS must lie inside FACILITY_PROJECT_PERIOD")
+    config["FACILITY_REPORTING_PERIODS"] = ",".join(f"{a}/{b}" for a, b in spans)
+
+
+def project_days() -> tuple[date, date]:
+    return definitions.parse_span(current_app.config["FACILITY_PROJECT_PERIOD"])
+
+
+def reporting_days() -> list[tuple[date, date]]:
+    return definitions.parse_spans(current_app.config["FACILITY_REPORTING_PERIODS"])
+
+
 def require_admin(actor) -> None:
     if not actor.is_admin:
         raise forbidden("Only an administrator can see the programme's indicators.")
@@ -90,103 +142,217 @@ def require_admin(actor) -> None:
 # --- the figures ---------------------------------------------------------------------------
 
 
-def _in_period(period: Period, *, funded_only: bool):
-    conditions = [
-        UsageRecord.superseded.is_(False),
-        UsageRecord.end_at.is_not(None),
-        meets(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end),
-    ]
-    if funded_only:
-        conditions.append(Resource.funded_by_programme.is_(True))
-    return conditions
+def figures(period: Period) -> dict:
+    """``{key: figure}`` for the twelve indicators of the table."""
+    return {key: figure(key, period) for key in BY_KEY}
 
 
-def _usage(period: Period, *columns, funded_only: bool):
+def figure(key: str, period: Period):
+    indicator = BY_KEY[key]
+    if indicator.source == "register":
+        return _register_figure(key, period)
+    return {
+        "researcher_fte": _researcher_fte,
+        "equipment_nominal_value_sek": _equipment_value,
+        "users_of_infrastructure": _users,
+    }[key](period)
+
+
+def indicators(period: Period) -> dict:
+    """GET /api/v1/indicators: its five names, each the figure of its indicator in the table."""
+    return {
+        "users_of_infrastructure": figure("users_of_infrastructure", period),
+        "researcher_fte": figure("researcher_fte", period),
+        "companies_supported": by_size(period),
+        "companies_collaborating_with_research": figure("enterprises_cooperating", period),
+        "equipment_nominal_value_sek": figure("equipment_nominal_value_sek", period),
+    }
+
+
+def value_of(name: str, period: Period):
+    """The figure a name of the API stands for (``companies_supported``: by size class)."""
+    return indicators(period)[name] if name == "companies_supported" else figure(LEGACY.get(name, name), period)
+
+
+# --- from recorded use ------------------------------------------------------------------------
+
+
+def _usage(period: Period, *columns, activities: tuple[str, ...]):
     return (
         select(*columns)
         .select_from(UsageRecord)
         .join(Resource, UsageRecord.resource_id == Resource.id)
         .join(User, UsageRecord.user_id == User.id)
         .join(Organisation, UsageRecord.organisation_id == Organisation.id)
-        .where(*_in_period(period, funded_only=funded_only))
+        .where(
+            UsageRecord.superseded.is_(False),
+            UsageRecord.end_at.is_not(None),
+            meets(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end),
+            Resource.activity.in_(activities),
+        )
     )
 
 
-def indicators(period: Period) -> dict:
-    fte_hours = float(current_app.config.get("FACILITY_FTE_HOURS", 1720))
-    users = db.session.scalar(_usage(period, func.count(distinct(UsageRecord.user_id)), funded_only=True))
-    researcher_seconds = db.session.scalar(
-        _usage(
-            period,
-            total(clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)),
-            funded_only=True,
-        ).where(User.is_researcher.is_(True))
+def _seconds_in(period: Period):
+    return clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)
+
+
+def _users(period: Period) -> int:
+    return int(
+        db.session.scalar(_usage(period, func.count(distinct(UsageRecord.user_id)), activities=EQUIPMENT_ACTIVITIES))
+        or 0
     )
-    hours = int(researcher_seconds or 0) // 60 / 60
-    # Companies with a use in the period, per size class: one EXISTS per company (it stops at the
-    # first use found) rather than a DISTINCT over every use of every company.
-    user_org = aliased(Organisation)
-    used = (
-        select(UsageRecord.id)
-        .join(Resource, UsageRecord.resource_id == Resource.id)
-        .join(User, UsageRecord.user_id == User.id)
-        .join(user_org, UsageRecord.organisation_id == user_org.id)
-        .where(*_in_period(period, funded_only=False), user_org.id == Organisation.id)
+
+
+def _researcher_fte(period: Period) -> float:
+    """Annual FTE: researchers' hours on the equipment of activities 4.2 and 4.3 / (a full-time
+    year's hours x the years of the period)."""
+    seconds = db.session.scalar(
+        _usage(period, total(_seconds_in(period)), activities=FTE_ACTIVITIES).where(User.is_researcher.is_(True))
     )
-    sizes = dict(
+    hours = int(seconds or 0) // 60 / 60
+    full_time = float(current_app.config["FACILITY_FTE_HOURS"]) * period.years
+    return round(hours / full_time, 2) if full_time else 0.0
+
+
+# --- from the catalogue -----------------------------------------------------------------------
+
+
+def _equipment(period: Period):
+    """Equipment of activities 4.2-4.4 that came into service from the project's start to the
+    period's end (and was not retired before that end)."""
+    project_start = project_days()[0]
+    return [
+        Resource.activity.in_(EQUIPMENT_ACTIVITIES),
+        Resource.in_service_since.is_not(None),
+        Resource.in_service_since >= project_start,
+        Resource.in_service_since <= period.days[1],
+        or_(Resource.retired_at.is_(None), Resource.retired_at >= period.end),
+    ]
+
+
+def _equipment_value(period: Period) -> int:
+    return int(db.session.scalar(select(total(Resource.nominal_value_sek)).where(*_equipment(period))) or 0)
+
+
+# --- from the register ------------------------------------------------------------------------
+
+
+def _size_on_day():
+    """SQL: the entry's organisation's size class on the entry's day (the latest dated size class
+    from that day or before), else its size class as recorded without a date."""
+    dated = (
+        select(OrganisationSize.size_class)
+        .where(
+            OrganisationSize.organisation_id == RegisterEntry.organisation_id,
+            OrganisationSize.valid_from <= RegisterEntry.day,
+        )
+        .order_by(OrganisationSize.valid_from.desc(), OrganisationSize.id.desc())
+        .limit(1)
+        .correlate(RegisterEntry)
+        .scalar_subquery()
+    )
+    return func.coalesce(dated, Organisation.size_class)
+
+
+def _entries(key: str, period: Period, *columns):
+    """The register entries that count for indicator ``key`` in the period."""
+    first, last = period.days
+    query = (
+        select(*columns)
+        .select_from(RegisterEntry)
+        .join(Organisation, RegisterEntry.organisation_id == Organisation.id)
+        .where(active(), RegisterEntry.kind.in_(BY_KEY[key].register_kinds), RegisterEntry.day.between(first, last))
+    )
+    if BY_KEY[key].unit == "enterprises":
+        query = query.where(Organisation.kind == "company")
+    if key in ("smes_developing", "smes_innovating"):
+        query = query.where(_size_on_day().in_(SME_CLASSES))
+    if key == "enterprises_cooperating":  # of the enterprises in activity 3.2 or 3.4
+        taking_part = aliased(RegisterEntry)
+        query = query.where(
+            exists().where(
+                taking_part.organisation_id == RegisterEntry.organisation_id,
+                taking_part.kind.in_(PARTICIPATION),
+                taking_part.day <= last,
+                active(taking_part),
+            )
+        )
+    return query
+
+
+def _register_figure(key: str, period: Period) -> int:
+    if BY_KEY[key].unit == "sek":
+        return int(db.session.scalar(_entries(key, period, total(RegisterEntry.amount_sek))) or 0)
+    return int(db.session.scalar(_entries(key, period, func.count(distinct(RegisterEntry.organisation_id)))) or 0)
+
+
+def by_size(period: Period) -> dict[str, int]:
+    """The enterprises supported (RCO01) by their size class on the day of their first support
+    in the period; each counted once."""
+    ranked = _entries(
+        "enterprises_supported",
+        period,
+        _size_on_day().label("size_class"),
+        func.row_number()
+        .over(partition_by=RegisterEntry.organisation_id, order_by=(RegisterEntry.day, RegisterEntry.id))
+        .label("n"),
+    ).subquery()
+    counts = dict(
         db.session.execute(
-            select(Organisation.size_class, func.count(Organisation.id))
-            .where(Organisation.kind == "company", used.exists())
-            .group_by(Organisation.size_class)
+            select(ranked.c.size_class, func.count()).where(ranked.c.n == 1).group_by(ranked.c.size_class)
         ).all()
     )
-    return {
-        "users_of_infrastructure": int(users or 0),
-        "researcher_fte": round(hours / (fte_hours * period.years), 2) if period.years else 0.0,
-        "companies_supported": {size: int(sizes.get(size, 0)) for size in SIZE_CLASSES},
-        "companies_collaborating_with_research": len(_collaborating_companies()),
-        "equipment_nominal_value_sek": int(
-            db.session.scalar(select(total(Resource.nominal_value_sek)).where(*_funded_equipment())) or 0
-        ),
-    }
-
-
-def _funded_equipment():
-    return [Resource.funded_by_programme.is_(True), Resource.retired_at.is_(None)]
-
-
-def _collaborating_companies() -> list[tuple[Organisation, list[str]]]:
-    """Companies in a project that a university or hospital also takes part in, with those projects."""
-    company = project_organisations.alias("company_side")
-    research = project_organisations.alias("research_side")
-    research_org = Organisation.__table__.alias("research_org")
-    rows = db.session.execute(
-        select(Organisation, Project.key)
-        .join(company, company.c.organisation_id == Organisation.id)
-        .join(Project, Project.id == company.c.project_id)
-        .join(research, research.c.project_id == company.c.project_id)
-        .join(research_org, research_org.c.id == research.c.organisation_id)
-        .where(Organisation.kind == "company", research_org.c.kind.in_(RESEARCH_KINDS))
-        .distinct()
-        .order_by(Organisation.key, Project.key)
-    ).all()
-    result: dict[int, tuple[Organisation, list[str]]] = {}
-    for organisation, project_key in rows:
-        result.setdefault(organisation.id, (organisation, []))[1].append(project_key)
-    return list(result.values())
+    return {size: int(counts.get(size, 0)) for size in SIZE_CLASSES}
 
 
 # --- the lists behind the figures ------------------------------------------------------------
 
 
 def detail(name: str, period: Period) -> list[dict]:
-    if name not in INDICATORS:
-        raise invalid("invalid", f"Unknown indicator; one of {', '.join(INDICATORS)}.", "detail")
-    return DETAILS[name](period)
+    """The rows behind one figure: ``name`` is a name of GET /api/v1/indicators or a key of the table."""
+    if name not in NAMES:
+        raise invalid("invalid", f"Unknown indicator; one of {', '.join(NAMES)}.", "detail")
+    key = LEGACY.get(name, name)
+    if BY_KEY[key].source == "register":
+        return _entries_detail(key, period)
+    return {
+        "users_of_infrastructure": _users_detail,
+        "researcher_fte": _records_detail,
+        "equipment_nominal_value_sek": _equipment_detail,
+    }[key](period)
 
 
-def _minutes_column(period: Period):
-    return total(clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end)) / 60
+def _entries_detail(key: str, period: Period) -> list[dict]:
+    rows = db.session.execute(
+        _entries(
+            key,
+            period,
+            RegisterEntry.id,
+            RegisterEntry.day,
+            RegisterEntry.kind,
+            Organisation.key,
+            Organisation.name,
+            Organisation.org_number,
+            _size_on_day(),
+            RegisterEntry.amount_sek,
+            RegisterEntry.evidence,
+        ).order_by(Organisation.key, RegisterEntry.day, RegisterEntry.id)
+    ).all()
+    return [
+        {
+            "entry": entry_id,
+            "day": day.isoformat(),
+            "kind": kind,
+            "organisation": org,
+            "name": name,
+            "org_number": formatted(number),
+            "size_class": size,
+            "amount_sek": int(amount) if amount is not None else None,
+            "evidence": evidence,
+        }
+        for entry_id, day, kind, org, name, number, size, amount, evidence in rows
+    ]
 
 
 def _users_detail(period: Period) -> list[dict]:
@@ -197,9 +363,9 @@ def _users_detail(period: Period) -> list[dict]:
             User.name,
             Organisation.key,
             User.is_researcher,
-            _minutes_column(period).label("m"),
+            (total(_seconds_in(period)) / 60).label("m"),
             func.count(UsageRecord.id),
-            funded_only=True,
+            activities=EQUIPMENT_ACTIVITIES,
         )
         .group_by(User.email, User.name, Organisation.key, User.is_researcher)
         .order_by(User.email)
@@ -218,16 +384,17 @@ def _users_detail(period: Period) -> list[dict]:
 
 
 def _records_detail(period: Period) -> list[dict]:
-    """The records behind researcher_fte: researchers' use of funded resources (minutes inside the period)."""
+    """The records behind researcher_fte: researchers' use of the equipment of activities 4.2 and 4.3."""
     rows = db.session.execute(
         _usage(
             period,
             UsageRecord,
             Resource.key,
+            Resource.activity,
             User.email,
             Organisation.key,
-            clipped_seconds(UsageRecord.start_at, UsageRecord.end_at, period.start, period.end),
-            funded_only=True,
+            _seconds_in(period),
+            activities=FTE_ACTIVITIES,
         )
         .where(User.is_researcher.is_(True))
         .order_by(UsageRecord.start_at, UsageRecord.id)
@@ -236,61 +403,39 @@ def _records_detail(period: Period) -> list[dict]:
         {
             "id": r.id,
             "resource": resource,
+            "activity": activity,
             "user": email,
             "organisation": org,
             "start": r.start_at.isoformat(),
             "end": r.end_at.isoformat(),
             "minutes_in_period": int(seconds) // 60,
         }
-        for r, resource, email, org, seconds in rows
+        for r, resource, activity, email, org, seconds in rows
     ]
 
 
-def _companies_detail(period: Period) -> list[dict]:
+def _equipment_detail(period: Period) -> list[dict]:
     rows = db.session.execute(
-        _usage(
-            period,
-            Organisation.key,
-            Organisation.name,
-            Organisation.size_class,
-            func.count(distinct(UsageRecord.user_id)),
-            _minutes_column(period),
-            funded_only=False,
+        select(
+            Resource.key,
+            Resource.name,
+            Facility.key,
+            Resource.activity,
+            Resource.in_service_since,
+            Resource.nominal_value_sek,
         )
-        .where(Organisation.kind == "company")
-        .group_by(Organisation.key, Organisation.name, Organisation.size_class)
-        .order_by(Organisation.key)
-    ).all()
-    return [
-        {"organisation": key, "name": name, "size_class": size, "users": int(users), "minutes": int(minutes)}
-        for key, name, size, users, minutes in rows
-    ]
-
-
-def _collaboration_detail(_period: Period) -> list[dict]:
-    return [
-        {"organisation": o.key, "name": o.name, "size_class": o.size_class, "projects": projects}
-        for o, projects in _collaborating_companies()
-    ]
-
-
-def _equipment_detail(_period: Period) -> list[dict]:
-    rows = db.session.execute(
-        select(Resource.key, Resource.name, Facility.key, Resource.nominal_value_sek)
         .join(Facility, Resource.facility_id == Facility.id)
-        .where(*_funded_equipment())
-        .order_by(Resource.key)
+        .where(*_equipment(period))
+        .order_by(Resource.activity, Resource.key)
     ).all()
     return [
-        {"resource": key, "name": name, "facility": facility, "nominal_value_sek": int(value or 0)}
-        for key, name, facility, value in rows
+        {
+            "resource": key,
+            "name": name,
+            "facility": facility,
+            "activity": activity,
+            "in_service_since": since.isoformat(),
+            "nominal_value_sek": int(value or 0),
+        }
+        for key, name, facility, activity, since, value in rows
     ]
-
-
-DETAILS = {
-    "users_of_infrastructure": _users_detail,
-    "researcher_fte": _records_detail,
-    "companies_supported": _companies_detail,
-    "companies_collaborating_with_research": _collaboration_detail,
-    "equipment_nominal_value_sek": _equipment_detail,
-}

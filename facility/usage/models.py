@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facility.accounts.models import Organisation, User
@@ -17,6 +17,17 @@ from facility.core.time import utcnow
 
 USAGE_SOURCES = ("booking", "walk-up", "manual")
 PROJECT_STAGES = ("research", "pre-gmp", "gmp")
+# What the project office registers for the funder's indicators (definitions.py says which counts where).
+REGISTER_KINDS = (
+    "activity_3_2",  # took part in activity 3.2
+    "activity_3_4",  # took part in activity 3.4
+    "grant",  # support given as a grant
+    "research_cooperation",  # active joint work with a research organisation
+    "development",  # developed a product, process or business model
+    "innovation",  # introduced a product or process innovation
+    "private_investment",  # private investment matching the public support (amount_sek)
+    "partner",  # a partner of the project, or an organisation a partner supports
+)
 
 
 class UsageRecord(db.Model):
@@ -87,3 +98,31 @@ class Project(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisations: Mapped[list[Organisation]] = relationship(secondary=project_organisations, order_by=Organisation.key)
+
+
+class RegisterEntry(db.Model):
+    """One fact the project office registers for the funder's indicators: what (``kind``), which
+    organisation, on which day, and the evidence (a note or a document reference).
+
+    Append-only, like usage records: an entry is never changed. A correction is a new entry
+    that ``replaces`` the old one (at most once), and a withdrawal is a replacing entry with
+    ``withdrawn`` set. The indicators count entries that are not replaced and not withdrawn;
+    each entry is written with its audit event.
+    """
+
+    __tablename__ = "register_entries"
+    __table_args__ = (Index("ix_register_entries_kind_day", "kind", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    evidence: Mapped[str] = mapped_column(Text)
+    amount_sek: Mapped[Optional[int]] = mapped_column(Numeric(14, 0))
+    replaces_id: Mapped[Optional[int]] = mapped_column(ForeignKey("register_entries.id"), unique=True)
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    recorded_by: Mapped[Optional[User]] = relationship()

@@ -444,3 +444,38 @@ def test_text_that_cannot_be_stored_is_named_with_its_line():
 def test_a_catalogue_nested_too_deeply_is_a_clear_error():
     depth = 100_000
     assert problems_of("facilities: " + "[" * depth + "]" * depth) == ["not valid YAML: nested too deeply"]
+
+
+# --- the application's activities, acquisition values and service dates ----------------------
+
+
+def test_activity_comes_from_the_facility_unless_the_resource_says_otherwise():
+    text = changed("      requires_approval: true\n", '      requires_approval: true\n      activity: "4.3"\n')
+    text = text.replace("        max_minutes: 30240\n", "        max_minutes: 30240\n        activity: 4.4\n")
+    text += "        nominal_value_sek: 950000\n        in_service_since: 2025-11-03\n"
+    suite, bioreactor = parse_catalog(text).resources
+    assert suite.activity == "4.3" and suite.in_service_since is None
+    assert bioreactor.activity == "4.4"  # YAML reads 4.4 as a number; it means the activity
+    assert bioreactor.in_service_since == date(2025, 11, 3) and bioreactor.nominal_value_sek == 950_000
+
+
+def test_no_activity_said_is_none():
+    assert [r.activity for r in parse_catalog(BASE).resources] == [None, None]
+
+
+@pytest.mark.parametrize("value", ["4.5", "'4,2'", "3.2", "true", "activity-4.2"])
+def test_an_unknown_activity_is_named_with_its_line(value):
+    problems = problems_of(BASE + f"        activity: {value}\n")
+    assert_reported(problems, 25, BIOREACTOR, "activity", "is not an activity of the application", "4.2, 4.3, 4.4")
+
+
+def test_a_broken_service_date_is_named_with_its_line():
+    problems = problems_of(BASE + "        in_service_since: 2025-02-30\n")
+    assert_reported(problems, 25, BIOREACTOR, "in_service_since", "is not a date")
+
+
+def test_the_shipped_catalogue_gives_every_resource_its_activity(shipped):
+    by_facility = {f.key: {r.activity for r in f.resources} for f in shipped.facilities}
+    assert by_facility == {"smile": {"4.4"}, "lu-atmp": {"4.2"}, "sus-gmp": {"4.3"}}
+    dated = [r for r in shipped.resources if r.nominal_value_sek]
+    assert dated and all(r.in_service_since is not None for r in dated)

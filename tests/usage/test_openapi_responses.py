@@ -5,10 +5,15 @@ client; a small validator of the OpenAPI 3.0 subset the document uses, no undecl
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from facility.accounts import organisations
 from facility.accounts import services as accounts
+from facility.accounts.models import User
 from facility.core.extensions import db
+from facility.usage import register
 from tests.support.factory import add_booking, add_usage, local
 
 # The answers of these paths are checked field by field, and so is their schema: every
@@ -21,6 +26,9 @@ CHECKED = (
     "/api/v1/state-aid/organisations/{key}/statement",
     "/api/v1/usage",
     "/api/v1/projects",
+    "/api/v1/indicators/table",
+    "/api/v1/indicator-register",
+    "/api/v1/organisations",
 )
 
 
@@ -150,6 +158,11 @@ def api(app):
         add_booking("lab-bsc", carl, local("2026-10-20 09:00"), local("2026-10-20 10:00"), "no_show")
         add_booking("lab-bsc", carl, local("2026-10-21 09:00"), local("2026-10-21 10:00"), "cancelled")
         add_usage("gmp-suite", carl, local("2026-10-19 09:00"), local("2026-10-19 10:00"))
+        office = db.session.scalar(db.select(User).where(User.email == "openapi-admin@example.org"))
+        organisations.set_org_number(office, "cellco", "556036-0793")
+        organisations.record_size_class(office, "cellco", "small", date(2024, 1, 1), "Annual report 2023")
+        register.add_entry(office, "activity_3_2", "cellco", date(2026, 10, 5), "Attendance list")
+        register.add_entry(office, "private_investment", "cellco", date(2026, 10, 6), "Minutes", amount_sek=5000)
         db.session.remove()
     client = app.test_client()
 
@@ -192,6 +205,13 @@ def test_real_answers_validate_against_their_schemas(spec, api):
     validate(spec, statement, json_schema(spec, "/api/v1/state-aid/organisations/{key}/statement"))
 
     validate(spec, api("manager", "/api/v1/usage", facility="lab"), json_schema(spec, "/api/v1/usage"))
+    progress = api("admin", "/api/v1/indicators/table", as_of="2026-10-31")
+    assert len(progress["indicators"]) == 12
+    validate(spec, progress, json_schema(spec, "/api/v1/indicators/table"))
+    entries = api("admin", "/api/v1/indicator-register")
+    assert [e["kind"] for e in entries] == ["private_investment", "activity_3_2"]
+    validate(spec, entries, json_schema(spec, "/api/v1/indicator-register"))
+    validate(spec, api("admin", "/api/v1/organisations"), json_schema(spec, "/api/v1/organisations"))
     validate(spec, api("manager", "/api/v1/projects"), json_schema(spec, "/api/v1/projects"))
 
 

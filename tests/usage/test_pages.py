@@ -208,45 +208,77 @@ def test_the_report_page_explains_bad_input_and_refuses_others(app, signed_in):
 def test_the_indicators_page_links_each_figure_to_its_list_and_exports_csv(app, signed_in, october):
     alice, carl = october
     _admin, browser = signed_in("admin")
-    page = browser.get("/admin/indicators?from=2026-10-01&to=2026-10-31")
+    page = browser.get("/admin/indicators")
     assert page.status_code == 200, page.text
     text = page.text
-    for name in (
-        "users_of_infrastructure",
-        "researcher_fte",
-        "companies_supported",
-        "companies_collaborating_with_research",
-        "equipment_nominal_value_sek",
-    ):
+    assert text.count('<tr id="indicator-') == 12
+    for name in ("users_of_infrastructure", "researcher_fte", "enterprises_supported", "equipment_nominal_value_sek"):
         assert f'id="indicator-{name}"' in text
-        assert f"/admin/indicators/{name}?from=2026-10-01&amp;to=2026-10-31" in text
-    assert "1 200 000 SEK" in text
+        assert f"/admin/indicators/{name}?from=2025-03-01&amp;to=2026-11-10" in text  # the project so far
+        assert f"/admin/indicators/{name}?from=2026-01-01&amp;to=2026-06-30" in text  # the last reporting period
+    assert "1,200,000 SEK" in text and "4,000,000 SEK" in text and "30%" in text  # 1.2 of 4 million
+    assert 'id="chart-progress"' in text and "<svg" in text
 
     users = browser.get("/admin/indicators/users_of_infrastructure?from=2026-10-01&to=2026-10-31")
-    assert users.status_code == 200 and carl.email in users.text
-    assert alice.email not in users.text  # her October use was on an unfunded cabinet
-    companies = browser.get("/admin/indicators/companies_supported.csv?from=2026-10-01&to=2026-10-31")
-    assert companies.status_code == 200 and "cellco" in companies.text
+    assert users.status_code == 200 and carl.email in users.text and alice.email in users.text
+    assert 'id="chart-history"' in users.text and "Target" in users.text
+    records = browser.get("/admin/indicators/researcher_fte.csv?from=2026-10-01&to=2026-10-31")
+    assert records.status_code == 200 and records.text.startswith("id,resource,activity,user")
+    assert "lab-bsc" in records.text and "lab-bioreactor" in records.text  # both in the lab, activity 4.2
 
-    export = browser.get("/admin/indicators.csv?from=2026-10-01&to=2026-10-31")
+    export = browser.get("/admin/indicators.csv")
     assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
-    figures = {r["indicator"]: r["value"] for r in csv.DictReader(io.StringIO(export.text))}
-    assert figures["users_of_infrastructure"] == "1"
-    assert figures["companies_supported.small"] == "1" and figures["companies_supported"] == "1"
-    assert figures["equipment_nominal_value_sek"] == "1200000"
+    lines = list(csv.reader(io.StringIO(export.text)))
+    assert lines[0][:4] == ["Code", "Indicator", "Unit", "Target"] and len(lines) == 1 + 12 + 4
+    workbook = browser.get("/admin/indicators.xlsx")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+
+
+def test_the_indicator_pages_speak_swedish(app, signed_in, october):
+    admin, browser = signed_in("admin")
+    with app.app_context():
+        from facility.accounts.models import User
+
+        db.session.scalar(select(User).where(User.email == admin.email)).locale = "sv"
+        db.session.commit()
+    text = browser.get("/admin/indicators").text
+    assert "Stödda företag" in text and "Målvärde" in text
+    assert "1\u00a0200\u00a0000 kr" in text  # Swedish digit grouping
+    assert "0,00" in text  # FTE with a decimal comma
 
 
 def test_the_indicators_page_explains_bad_periods_and_is_for_admins(app, signed_in):
     _admin, browser = signed_in("admin")
-    assert browser.get("/admin/indicators").status_code == 200  # this year so far
-    bad = browser.get("/admin/indicators?from=2026-10-31&to=2026-10-01")
-    assert bad.status_code == 422 and "&#39;to&#39; must be after &#39;from&#39;." in bad.text
-    assert browser.get("/admin/indicators?from=yesterday&to=2026-10-01").status_code == 422
-    assert browser.get("/admin/indicators.csv?from=nonsense&to=2026-10-01").status_code == 400
+    assert browser.get("/admin/indicators").status_code == 200  # the project so far
+    bad = browser.get("/admin/indicators?as_of=2024-10-31")
+    assert bad.status_code == 422 and "The project starts on 2025-03-01" in bad.text
+    assert browser.get("/admin/indicators?as_of=yesterday").status_code == 422
+    assert browser.get("/admin/indicators.csv?as_of=nonsense").status_code == 400
+    assert browser.get("/admin/indicators/researcher_fte?from=2026-10-31&to=2026-10-01").status_code == 400
     assert browser.get("/admin/indicators/no_such_figure?from=2026-10-01&to=2026-10-31").status_code == 404
     _manager, manager = signed_in("manager", facilities=("lab",))
     assert manager.get("/admin/indicators").status_code == 403
     assert manager.get("/admin/indicators.csv?from=2026-10-01&to=2026-10-31").status_code == 403
+
+
+def test_the_project_office_keeps_the_register_on_its_page(app, signed_in):
+    admin, browser = signed_in("admin")
+    page = "/admin/indicator-register"
+    assert browser.get(page).status_code == 200
+    entry = {"kind": "activity_3_4", "organisation": "cellco", "day": "2026-03-02", "evidence": "Cohort 2 list"}
+    refused = browser.post_form(page, entry)
+    assert refused.status_code == 422 and "without an organisation number" in refused.text
+    assert admin.patch("/organisations/cellco", json={"org_number": "556036-0793"}).status_code == 200
+    bad_day = browser.post_form(page, {**entry, "day": "2026-02-30"})
+    assert bad_day.status_code == 422 and "Give a date like 2026-11-30." in bad_day.text
+    made = browser.post_form(page, entry)
+    assert made.status_code == 200 and made.request.path == page
+    assert "Cohort 2 list" in made.text and "556036-0793" in made.text
+    entry_id = admin.get("/indicator-register").get_json()[0]["id"]
+    withdrawn = browser.post_form(f"{page}/{entry_id}/withdraw", {"evidence": "Wrong cohort"}, page=page)
+    assert withdrawn.status_code == 200 and f"Entry {entry_id} withdrawn" in withdrawn.text
+    states = [e["state"] for e in admin.get("/indicator-register").get_json()]
+    assert states == ["withdrawal", "replaced"]
 
 
 # --- projects -------------------------------------------------------------------------------

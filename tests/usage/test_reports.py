@@ -8,6 +8,9 @@ The data set (Stockholm time, facility `lab`, opening hours Mon-Fri 07-19):
 - biosafety cabinet: alice's walk-up 5 Oct 09:00-11:00, corrected to 09:00-10:30 (90 min);
   bob's no-show 6 Oct 10:00-12:00 (booked 120 min); alice's cancellations on 7 Oct (late:
   cancelled 2 h before) and on 8 Oct (cancelled a week before).
+The lab is activity 4.2 of the application (tests/catalog.yaml), so all of that use counts
+for the indicators; companies count only from the project office's register
+(tests/usage/test_indicator_table.py), so bob's company, which only bought time, counts for none.
 """
 
 from __future__ import annotations
@@ -222,9 +225,9 @@ def test_indicators_for_october(data):
     period_years = (31 * 24 + 1) / 24 / 365.25
     assert response.get_json() == {
         "users_of_infrastructure": 2,
-        "researcher_fte": round(25 / (1720 * period_years), 2),  # only alice is a researcher: 25 h
-        "companies_supported": {"micro": 0, "small": 1, "medium": 0, "large": 0},
-        "companies_collaborating_with_research": 1,
+        "researcher_fte": round(26.5 / (1720 * period_years), 2),  # only alice is a researcher: 25 h + 1.5 h
+        "companies_supported": {"micro": 0, "small": 0, "medium": 0, "large": 0},  # bought time: no support
+        "companies_collaborating_with_research": 0,  # a project with a university is not joint work
         "equipment_nominal_value_sek": 1200000,
     }
 
@@ -234,22 +237,27 @@ def test_each_indicator_opens_to_what_is_behind_it(data):
     users = admin.get("/indicators/users_of_infrastructure", query_string=period).get_json()
     assert users["value"] == 2
     assert {(u["user"], u["minutes"]) for u in users["items"]} == {
-        (data["alice"].email, 1500),
+        (data["alice"].email, 1590),
         (data["bob"].email, 240),
     }
     records = admin.get("/indicators/researcher_fte", query_string=period).get_json()["items"]
-    assert [(r["user"], r["minutes_in_period"]) for r in records] == [(data["alice"].email, 1500)]
-    companies = admin.get("/indicators/companies_supported", query_string=period).get_json()["items"]
-    assert [(c["organisation"], c["size_class"], c["minutes"]) for c in companies] == [("cellco", "small", 240)]
-    collaborating = admin.get("/indicators/companies_collaborating_with_research", query_string=period).get_json()[
-        "items"
+    assert [(r["user"], r["resource"], r["minutes_in_period"]) for r in records] == [
+        (data["alice"].email, "lab-bsc", 90),
+        (data["alice"].email, "lab-bioreactor", 1500),
     ]
-    assert collaborating == [
-        {"organisation": "cellco", "name": "CellCo AB", "size_class": "small", "projects": ["car-nk"]}
-    ]
+    assert admin.get("/indicators/companies_supported", query_string=period).get_json()["items"] == []
+    collaborating = admin.get("/indicators/companies_collaborating_with_research", query_string=period).get_json()
+    assert collaborating["items"] == [] and collaborating["value"] == 0
     equipment = admin.get("/indicators/equipment_nominal_value_sek", query_string=period).get_json()["items"]
     assert equipment == [
-        {"resource": "lab-bioreactor", "name": "Bioreactor", "facility": "lab", "nominal_value_sek": 1200000}
+        {
+            "resource": "lab-bioreactor",
+            "name": "Bioreactor",
+            "facility": "lab",
+            "activity": "4.2",
+            "in_service_since": "2025-10-01",
+            "nominal_value_sek": 1200000,
+        }
     ]
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from facility.accounts import organisations
 from facility.accounts import services as accounts
-from facility.accounts.forms import EditUserForm, NewUserForm, OrganisationForm
+from facility.accounts.forms import EditUserForm, NewUserForm, OrganisationForm, OrgNumberForm, SizeClassForm
 from facility.accounts.pages import bp
 from facility.catalog.services import list_facilities
 from facility.core.errors import ServiceError
@@ -17,17 +20,24 @@ def _facility_choices():
     return {f.key: f.name for f in list_facilities()}
 
 
-def _admin_page(org_form=None, user_form=None, problems=None, status=200):
+def _admin_page(org_form=None, user_form=None, problems=None, status=200, number_form=None, size_form=None):
     org_form = org_form or OrganisationForm(formdata=None, prefix="org")
     user_form = user_form or NewUserForm(formdata=None, prefix="user")
-    user_form.organisation.choices = {o.key: o.name for o in accounts.list_organisations()}
+    number_form = number_form or OrgNumberForm(formdata=None, prefix="number")
+    size_form = size_form or SizeClassForm(formdata=None, prefix="size")
+    listed = accounts.list_organisations()
+    user_form.organisation.choices = number_form.organisation.choices = {o.key: o.name for o in listed}
+    size_form.organisation.choices = {o.key: o.name for o in listed if o.kind == "company"}
     user_form.facilities.choices = _facility_choices()
     return render_template(
         "accounts/admin.html",
-        organisations=accounts.list_organisations(),
+        organisations=listed,
+        formatted=organisations.formatted,
         users=accounts.list_users(),
         org_form=org_form,
         user_form=user_form,
+        number_form=number_form,
+        size_form=size_form,
         problems=problems or Problems(),
     ), status
 
@@ -50,14 +60,58 @@ def create_organisation():
                 form.kind.data or "",
                 form.size_class.data or None,
                 actor=me(),
+                org_number=(form.org_number.data or "").strip() or None,
             )
         except ServiceError as error:
-            problems.add_service_error(error, ("key", "kind", "size"), {"size": "size_class"})
+            problems.add_service_error(error, ("key", "kind", "size", "org_number"), {"size": "size_class"})
             return _admin_page(org_form=form, problems=_prefixed(problems, "org"), status=error.status)
         flash(_("Organisation %(name)s added.", name=form.name.data.strip()))
         return redirect(url_for("accounts_pages.admin"))
     problems.add_form_errors(form)
     return _admin_page(org_form=form, problems=problems, status=422)
+
+
+@bp.route("/admin/organisation-numbers", methods=["POST"])
+def set_org_number():
+    require_an_admin()
+    form, problems = OrgNumberForm(prefix="number"), Problems()
+    if form.validate_on_submit():
+        try:
+            organisations.set_org_number(me(), form.organisation.data or "", form.org_number.data)
+        except ServiceError as error:
+            if error.status == 403:
+                raise
+            problems.add_service_error(error, ("org_number", "organisation"))
+            return _admin_page(number_form=form, problems=_prefixed(problems, "number"), status=error.status)
+        flash(_("Organisation number saved."))
+        return redirect(url_for("accounts_pages.admin"))
+    problems.add_form_errors(form)
+    return _admin_page(number_form=form, problems=problems, status=422)
+
+
+@bp.route("/admin/organisation-sizes", methods=["POST"])
+def record_size_class():
+    require_an_admin()
+    form, problems = SizeClassForm(prefix="size"), Problems()
+    if form.validate_on_submit():
+        try:
+            valid_from = date.fromisoformat(form.valid_from.data.strip())
+        except ValueError:
+            problems.add("size-valid_from", _("Give a date like 2026-11-30."))
+            return _admin_page(size_form=form, problems=problems, status=422)
+        try:
+            organisations.record_size_class(
+                me(), form.organisation.data or "", form.size_class.data or "", valid_from, form.source.data
+            )
+        except ServiceError as error:
+            if error.status == 403:
+                raise
+            problems.add_service_error(error, ("size_class", "source"))
+            return _admin_page(size_form=form, problems=_prefixed(problems, "size"), status=error.status)
+        flash(_("Size class recorded."))
+        return redirect(url_for("accounts_pages.admin"))
+    problems.add_form_errors(form)
+    return _admin_page(size_form=form, problems=problems, status=422)
 
 
 @bp.route("/admin/users", methods=["POST"])

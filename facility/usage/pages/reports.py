@@ -1,19 +1,17 @@
 """The pages of usage: check-in and check-out, the instrument display, the managers' monthly
-report with charts, the admins' indicators with the lists behind them, and project pages.
+report with charts, and project pages (the indicators: ``indicators.py``).
 
-Thin callers of the service layer (services, reports, indicators, projects).
+Thin callers of the service layer (services, reports, projects).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Optional
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -24,13 +22,11 @@ from facility.bookings import services as bookings
 from facility.bookings.models import Booking
 from facility.catalog import services as catalog
 from facility.core.access import may_see_details
-from facility.core.config import default_zone
 from facility.core.errors import ServiceError, forbidden
 from facility.core.time import utcnow
 from facility.http.headers import csp_nonce
 from facility.http.localtime import local_today
-from facility.http.pages import me, require_an_admin, require_manager, safe_next
-from facility.usage import indicators as indicator_queries
+from facility.http.pages import me, require_manager, safe_next
 from facility.usage import projects as project_services
 from facility.usage import reports, services
 from facility.usage.models import Project
@@ -40,38 +36,6 @@ DISPLAY_REFRESH_SECONDS = 60
 DISPLAY_LOOKAHEAD = timedelta(days=31)
 TREND_MONTHS = 6
 
-INDICATOR_TITLES = {
-    "users_of_infrastructure": _l("Users of the completed infrastructure"),
-    "researcher_fte": _l("Researchers working in the supported facilities (FTE)"),
-    "companies_supported": _l("Companies supported"),
-    "companies_collaborating_with_research": _l("Companies working with research organisations"),
-    "equipment_nominal_value_sek": _l("Nominal value of the funded equipment (SEK)"),
-}
-INDICATOR_TARGETS = {
-    "users_of_infrastructure": 60,
-    "researcher_fte": 3.0,
-    "companies_supported": 30,
-    "companies_collaborating_with_research": 20,
-    "equipment_nominal_value_sek": 4_000_000,
-}
-COLUMN_WORDS = {
-    "user": _l("User"),
-    "name": _l("Name"),
-    "organisation": _l("Organisation"),
-    "is_researcher": _l("Researcher"),
-    "minutes": _l("Minutes"),
-    "records": _l("Records"),
-    "id": _l("Record"),
-    "resource": _l("Resource"),
-    "start": _l("Start"),
-    "end": _l("End"),
-    "minutes_in_period": _l("Minutes in the period"),
-    "size_class": _l("Size class"),
-    "users": _l("Users"),
-    "projects": _l("Projects"),
-    "facility": _l("Facility"),
-    "nominal_value_sek": _l("Nominal value (SEK)"),
-}
 KIND_WORDS = {
     "company": _l("companies"),
     "university": _l("universities"),
@@ -292,118 +256,6 @@ def monthly_report():
 def _totals(rows: list[dict]) -> dict:
     keys = ("booked_hours", "used_hours", "bookings", "cancellations", "late_cancellations", "no_shows")
     return {k: round(sum(r[k] for r in rows), 2) for k in keys}
-
-
-# --- the indicators --------------------------------------------------------------------------
-
-
-def _period_args() -> tuple[str, str]:
-    today = local_today(default_zone())
-    return (request.args.get("from") or date(today.year, 1, 1).isoformat(), request.args.get("to") or today.isoformat())
-
-
-def _indicator_rows(figures: dict) -> list[tuple[str, str, object]]:
-    """(indicator, label, value) for the CSV: companies by size class, and their total."""
-    rows = []
-    for name in indicator_queries.INDICATORS:
-        value = figures[name]
-        if isinstance(value, dict):
-            for size, count in value.items():
-                rows.append((f"{name}.{size}", f"{INDICATOR_TITLES[name]} ({size})", count))
-            value = sum(value.values())
-        rows.append((name, str(INDICATOR_TITLES[name]), value))
-    return rows
-
-
-def _csv_response(header: list[str], rows: list[list], filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = Response(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@bp.route("/admin/indicators")
-@login_required
-def indicators():
-    require_an_admin()
-    start, end = _period_args()
-    context = {
-        "start": start,
-        "end": end,
-        "problem": None,
-        "figures": None,
-        "titles": INDICATOR_TITLES,
-        "targets": INDICATOR_TARGETS,
-        "names": indicator_queries.INDICATORS,
-    }
-    try:
-        period = indicator_queries.parse_period(start, end)
-    except ServiceError as error:
-        context["problem"] = " ".join(v.message for v in error.violations)
-        return render_template("usage/indicators.html", **context), error.status
-    context["figures"] = indicator_queries.indicators(period)
-    return render_template("usage/indicators.html", **context)
-
-
-@bp.route("/admin/indicators.csv")
-@login_required
-def indicators_csv():
-    require_an_admin()
-    start, end = _period_args()
-    period = _period_or_abort(start, end)
-    rows = [
-        [key, label, value, start, end] for key, label, value in _indicator_rows(indicator_queries.indicators(period))
-    ]
-    return _csv_response(["indicator", "label", "value", "from", "to"], rows, f"indicators-{start}-{end}.csv")
-
-
-def _period_or_abort(start: str, end: str):
-    try:
-        return indicator_queries.parse_period(start, end)
-    except ServiceError as error:
-        abort(400, description=" ".join(v.message for v in error.violations))
-
-
-@bp.route("/admin/indicators/<name>")
-@bp.route("/admin/indicators/<name>.csv", endpoint="indicator_detail_csv")
-@login_required
-def indicator_detail(name: str):
-    require_an_admin()
-    if name not in indicator_queries.INDICATORS:
-        abort(404, description=_("There is no indicator '%(name)s'.", name=name))
-    start, end = _period_args()
-    period = _period_or_abort(start, end)
-    items = indicator_queries.detail(name, period)
-    columns = list(items[0]) if items else []
-    if request.endpoint == "usage_pages.indicator_detail_csv":
-        rows = [[_cell(item[c]) for c in columns] for item in items]
-        return _csv_response(columns or ["(none)"], rows, f"{name}-{start}-{end}.csv")
-    value = indicator_queries.indicators(period)[name]
-    numeric = {c for c in columns if all(isinstance(i[c], (int, float)) and not isinstance(i[c], bool) for i in items)}
-    return render_template(
-        "usage/indicator_detail.html",
-        name=name,
-        title=INDICATOR_TITLES[name],
-        value=value,
-        items=items,
-        columns=columns,
-        start=start,
-        end=end,
-        cell=_cell,
-        numeric=numeric,
-        column_words=COLUMN_WORDS,
-    )
-
-
-def _cell(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return "" if value is None else str(value)
 
 
 # --- projects -------------------------------------------------------------------------------
