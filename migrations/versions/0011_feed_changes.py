@@ -42,8 +42,10 @@ SQLITE_TRIGGERS = [
         {NOTE} ('blackouts', OLD.facility_id, OLD.created_at);
     END""",
 ]
+# A later migration that rebuilds bookings or blackouts on SQLite (batch mode: copy, drop,
+# rename) drops these triggers with the old table: it must create them again.
 SQLITE_DROPS = [
-    "DROP TRIGGER " + name
+    "DROP TRIGGER IF EXISTS " + name
     for name in (
         "bookings_feed_insert",
         "bookings_feed_update",

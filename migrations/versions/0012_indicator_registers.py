@@ -1,8 +1,8 @@
 """the funder's indicator table: activities and service dates of resources, organisation numbers
 and dated size classes of organisations, and the project office's register
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 04:30:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-02 04:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
