@@ -4,7 +4,7 @@ and no-show marking. Each is one write transaction with its audit event."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -19,7 +19,7 @@ from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
 from facility.core.access import require_manager_of
 from facility.core.database import MAX_ID, write_transaction
-from facility.core.errors import ServiceError, invalid, not_found
+from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
@@ -28,6 +28,9 @@ from facility.usage.models import UsageRecord
 CHECK_IN_EARLY = timedelta(minutes=15)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
 MAX_USAGE_WINDOW = timedelta(days=400)
+# Further checks of a check-in that other modules add at start-up (the GMP records' line
+# clearance): each takes (booking, now) and returns the rules it breaks; usage imports none of them.
+CHECK_IN_GUARDS: list[Callable[[Booking, datetime], list[Violation]]] = []
 
 
 def usage_snapshot(record: UsageRecord) -> dict:
@@ -83,6 +86,9 @@ def check_in(actor: User, booking_id: int, *, now: Optional[datetime] = None) ->
             raise invalid("too_early", f"Check-in opens {CHECK_IN_EARLY.seconds // 60} minutes before the start.")
         if window == "too_late":
             raise invalid("too_late", "The booking has ended; ask a manager to record the use.")
+        problems = [problem for guard in CHECK_IN_GUARDS for problem in guard(booking, now)]
+        if problems:
+            raise rule_violations(problems)
         record = UsageRecord(
             booking=booking,
             resource=booking.resource,

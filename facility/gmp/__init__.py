@@ -1,0 +1,18 @@
+"""The GMP records: each room's and instrument's logbook, cleaning and line clearance."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from facility.gmp import services
+    from facility.gmp.api import blp
+    from facility.gmp.pages import bp
+    from facility.http.api import register
+    from facility.usage.services import CHECK_IN_GUARDS
+
+    app.config.setdefault("FACILITY_LOGBOOK_BACKDATE_HOURS", 48)
+    if services.check_in_guard not in CHECK_IN_GUARDS:
+        CHECK_IN_GUARDS.append(services.check_in_guard)
+    app.jinja_env.globals["gmp_display_status"] = services.display_status
+    register(app, blp)
+    app.register_blueprint(bp)

@@ -1,0 +1,65 @@
+"""The JSON API of the GMP records, under /api/v1: logbooks (JSON, CSV, PDF), their entries,
+and the cleaning state of rooms and instruments. Thin callers of ``gmp.services``."""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from facility.gmp import exports, services
+from facility.gmp.schemas import (
+    CleaningStatusSchema,
+    EntryCreateSchema,
+    EntrySchema,
+    FacilityQuerySchema,
+    LogbookQuerySchema,
+    LogbookSchema,
+    logbook_json,
+)
+from facility.http.auth import api_user
+
+blp = Blueprint("gmp", __name__, url_prefix="/api/v1", description="GMP records: logbooks, cleaning and release")
+
+
+@blp.route("/resources/<key>/logbook")
+@blp.arguments(LogbookQuerySchema, location="query")
+@blp.response(200, LogbookSchema, description="The logbook in order of time (format=json, the default)")
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
+@blp.alt_response(200, schema={"type": "string", "format": "binary"}, content_type="application/pdf", success=True)
+def get_logbook(args, key):
+    """A resource's logbook: uses, cleanings, line clearances, maintenance, calibrations, repairs,
+    deviations and status changes, with corrections (managers of its facility); CSV or PDF with format="""
+    book = services.logbook_for_days(api_user(), key, args.get("from_"), args.get("to"))
+    if args["format"] == "json":
+        return logbook_json(book)
+    if args["format"] == "csv":
+        body, content_type = exports.to_csv(book), "text/csv; charset=utf-8"
+    else:
+        body, content_type = exports.to_pdf(book), "application/pdf"
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(book, args["format"])}"'
+    return response
+
+
+@blp.route("/resources/<key>/logbook", methods=["POST"])
+@blp.arguments(EntryCreateSchema)
+@blp.response(201, EntrySchema)
+def add_entry(data, key):
+    """Write an entry (a correction names the entry it corrects and why; a verification names
+    the cleaning it verifies, by a second person, and is signed)"""
+    return services.record_entry(api_user(), key, **data)
+
+
+@blp.route("/resources/<key>/cleaning")
+@blp.response(200, CleaningStatusSchema)
+def cleaning_status(key):
+    """Where a resource stands: in use, to be cleaned, to be verified or released (any user)"""
+    return services.resource_cleaning_status(api_user(), key)
+
+
+@blp.route("/cleaning")
+@blp.arguments(FacilityQuerySchema, location="query")
+@blp.response(200, CleaningStatusSchema(many=True))
+def waiting_for_cleaning(args):
+    """Rooms and instruments waiting for cleaning or its verification (managers, their facilities)"""
+    return services.waiting_for_cleaning(api_user(), args.get("facility"))

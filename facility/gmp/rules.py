@@ -1,0 +1,125 @@
+"""The rules of the GMP records, as plain functions over plain values (no Flask, no database).
+
+Where a rule comes from a regulation, it says which:
+- EudraLex Vol. 4, Part I, ch. 4 (4.31-4.32): a chronological logbook of use, cleaning,
+  maintenance, calibration and repairs, with dates and the people who did them; a change
+  leaves the original legible and records the reason (4.9). Part IV (ATMP) 6.8-6.10 likewise.
+- Part I ch. 5 (5.35-5.36, line clearance): before processing starts, the room and equipment
+  are clean and free of earlier materials; rooms are labelled with the product and batch.
+- 21 CFR 211.182 and 1271.200(e): records of cleaning and use name the batch or lot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Optional
+
+from facility.core.errors import Violation
+
+CLEANING_KINDS = ("cleaning", "line_clearance")
+ENTRY_KINDS = (*CLEANING_KINDS, "verification", "maintenance", "calibration", "repair", "deviation", "note")
+# Entries anyone qualified at the resource may write; the others are the managers'.
+OPERATOR_KINDS = (*CLEANING_KINDS, "verification")
+OUTCOMES = ("passed", "failed")
+# The cleaning state of a resource (Part I 5.35): what must happen before its next use.
+IN_USE, TO_BE_CLEANED, TO_BE_VERIFIED, RELEASED = "in_use", "to_be_cleaned", "to_be_verified", "released"
+CLEANING_STATES = (IN_USE, TO_BE_CLEANED, TO_BE_VERIFIED, RELEASED)
+DEFAULT_BACKDATE_HOURS = 48
+
+
+def requires_line_clearance(gmp_level: str) -> bool:
+    """Every room and instrument of a GMP facility is cleaned, verified by a second person
+    and released before its next use; a pre-GMP facility records cleaning without the gate."""
+    return gmp_level == "gmp"
+
+
+def tracks_cleaning(gmp_level: str) -> bool:
+    return gmp_level in ("pre-gmp", "gmp")
+
+
+def check_entry(
+    *,
+    kind: str,
+    occurred_at: datetime,
+    now: datetime,
+    backdate_limit: timedelta,
+    procedure: str,
+    text: str,
+    outcome: Optional[str],
+    verifies: bool,
+    corrects_kind: Optional[str],
+    reason: str,
+) -> list[Violation]:
+    """Every problem of a new entry at once (nothing is written if there is one)."""
+    problems: list[Violation] = []
+    if kind not in ENTRY_KINDS:
+        problems.append(Violation("invalid_kind", f"The kind must be one of {', '.join(ENTRY_KINDS)}.", "kind"))
+    if occurred_at > now + timedelta(minutes=1):
+        problems.append(Violation("in_future", "An entry records what has happened, not what will.", "occurred_at"))
+    elif occurred_at < now - backdate_limit:
+        hours = int(backdate_limit.total_seconds() // 3600)
+        problems.append(
+            Violation(
+                "backdated_too_far",
+                f"An entry may be dated at most {hours} hours back; record it with today's date and say when it happened.",
+                "occurred_at",
+            )
+        )
+    if kind in CLEANING_KINDS and not procedure.strip():
+        problems.append(Violation("procedure_required", "Name the procedure (SOP) that was followed.", "procedure"))
+    if kind in ("calibration", "verification") and outcome not in OUTCOMES:
+        problems.append(Violation("outcome_required", "Say whether it passed or failed.", "outcome"))
+    elif outcome is not None and outcome not in OUTCOMES:
+        problems.append(Violation("invalid", "The outcome is passed or failed.", "outcome"))
+    if kind == "verification" and not verifies and corrects_kind is None:
+        problems.append(Violation("verifies_required", "Name the cleaning this verifies.", "verifies"))
+    if kind not in ("verification",) and kind in ENTRY_KINDS and kind not in CLEANING_KINDS and not text.strip():
+        problems.append(Violation("text_required", "Describe what was done or found.", "text"))
+    if corrects_kind is not None:
+        if corrects_kind != kind:
+            problems.append(Violation("kind_mismatch", f"A correction of a {corrects_kind} entry is one too.", "kind"))
+        if not reason.strip():
+            problems.append(Violation("reason_required", "A correction says why.", "reason"))
+    return problems
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """An effective (not corrected) cleaning or line clearance, with its verification if any."""
+
+    entry_id: int
+    at: datetime
+    by_id: int
+    verified: Optional[bool]  # None: not verified yet; False: verification failed
+
+
+def cleaning_state(
+    *, in_use: bool, last_use_end: Optional[datetime], cleanings: Iterable[Cleaning], needs_verification: bool
+) -> tuple[str, Optional[Cleaning]]:
+    """Where a resource stands after its last use: in use, to be cleaned, to be verified (a
+    second person, Part I 5.35 and Annex 1 ch. 7) or released; with the cleaning that counts."""
+    if in_use:
+        return IN_USE, None
+    after = [c for c in cleanings if last_use_end is None or c.at >= last_use_end]
+    if not after:
+        return (TO_BE_CLEANED if last_use_end is not None else RELEASED), None
+    last = max(after, key=lambda c: (c.at, c.entry_id))
+    if not needs_verification or last.verified:
+        return RELEASED, last
+    if last.verified is False:
+        return TO_BE_CLEANED, last
+    return TO_BE_VERIFIED, last
+
+
+def check_verifier(*, verifier_id: int, cleaner_id: int, qualified: bool) -> list[Violation]:
+    problems = []
+    if verifier_id == cleaner_id:
+        problems.append(
+            Violation("verifier_is_cleaner", "A second person verifies a cleaning, not the one who did it.", "verifies")
+        )
+    if not qualified:
+        problems.append(
+            Violation("not_qualified", "Only a manager or a person qualified for this resource can verify.", "verifies")
+        )
+    return problems

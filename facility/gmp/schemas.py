@@ -1,0 +1,141 @@
+"""The shapes of the GMP records' API: what comes in (strict) and what goes out."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from marshmallow import Schema, fields, validate
+
+from facility.gmp import rules
+from facility.http.fields import AwareDateTime, LocalDateTime, id_range
+from facility.http.schemas import StrictSchema
+
+FORMATS = ("json", "csv", "pdf")
+
+
+def _zone(obj) -> str:
+    return obj.resource.facility.timezone
+
+
+class LogbookQuerySchema(StrictSchema):
+    from_ = fields.Date(data_key="from", metadata={"description": "first local day, YYYY-MM-DD (default: 31 days ago)"})
+    to = fields.Date(metadata={"description": "last local day, YYYY-MM-DD, included (default: today)"})
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class EntryCreateSchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(rules.ENTRY_KINDS))
+    occurred_at = AwareDateTime(
+        load_default=None, allow_none=True, metadata={"description": "when it was done (default: now)"}
+    )
+    procedure = fields.String(load_default="", validate=validate.Length(max=200), metadata={"description": "SOP"})
+    text = fields.String(load_default="", validate=validate.Length(max=4000))
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(rules.OUTCOMES))
+    product = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    batch = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    verifies = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=id_range(),
+        metadata={"description": "a verification: the id of the cleaning or line clearance it verifies"},
+    )
+    corrects = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=id_range(),
+        metadata={"description": "a correction: the id of the entry it corrects (which stays)"},
+    )
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    resource = fields.Function(lambda e: e.resource.key, metadata={"type": "string"})
+    kind = fields.String(metadata={"enum": list(rules.ENTRY_KINDS)})
+    occurred_at = LocalDateTime(_zone)
+    recorded_at = LocalDateTime(_zone)
+    recorded_by = fields.Function(lambda e: e.recorded_by.email, metadata={"type": "string"})
+    procedure = fields.String()
+    text = fields.String()
+    outcome = fields.String(allow_none=True)
+    product = fields.String(allow_none=True)
+    batch = fields.String(allow_none=True)
+    verifies = fields.Integer(attribute="verifies_id", allow_none=True)
+    corrects = fields.Integer(attribute="corrects_id", allow_none=True)
+    reason = fields.String()
+    signed_by = fields.String(attribute="signer_name", allow_none=True)
+    signature_meaning = fields.String(allow_none=True)
+
+
+class LineSchema(Schema):
+    number = fields.String(metadata={"description": "E: an entry, U: a usage record, S: a status change"})
+    at = fields.String(metadata={"format": "date-time"})
+    until = fields.String(allow_none=True, metadata={"format": "date-time"})
+    kind = fields.String(metadata={"enum": ["use", "status", *rules.ENTRY_KINDS]})
+    who = fields.String()
+    what = fields.String()
+    procedure = fields.String()
+    outcome = fields.String(allow_none=True)
+    product = fields.String(allow_none=True)
+    batch = fields.String(allow_none=True)
+    corrects = fields.String(allow_none=True)
+    corrected_by = fields.String(allow_none=True)
+    reason = fields.String()
+    signed_by = fields.String(allow_none=True)
+
+
+class LogbookSchema(Schema):
+    resource = fields.String()
+    facility = fields.String()
+    timezone = fields.String()
+    start = fields.String(metadata={"format": "date-time"})
+    end = fields.String(metadata={"format": "date-time"})
+    lines = fields.List(fields.Nested(LineSchema))
+
+
+def logbook_json(book) -> dict:
+    """The logbook as plain values, times with the facility's offset."""
+    zone = ZoneInfo(book.zone)
+
+    def when(instant):
+        return instant.astimezone(zone).isoformat() if instant else None
+
+    return {
+        "resource": book.resource.key,
+        "facility": book.resource.facility.key,
+        "timezone": book.zone,
+        "start": when(book.start),
+        "end": when(book.end),
+        "lines": [
+            {
+                "number": line.number,
+                "at": when(line.at),
+                "until": when(line.until),
+                "kind": line.kind,
+                "who": line.who,
+                "what": line.what,
+                "procedure": line.procedure,
+                "outcome": line.outcome,
+                "product": line.product,
+                "batch": line.batch,
+                "corrects": line.corrects,
+                "corrected_by": line.corrected_by,
+                "reason": line.reason,
+                "signed_by": line.signer,
+            }
+            for line in book.lines
+        ],
+    }
+
+
+class CleaningStatusSchema(Schema):
+    resource = fields.Function(lambda s: s.resource.key, metadata={"type": "string"})
+    state = fields.String(metadata={"enum": list(rules.CLEANING_STATES)})
+    gated = fields.Boolean(metadata={"description": "check-in waits until the resource is released"})
+    cleaning = fields.Integer(attribute="cleaning.id", allow_none=True)
+    last_use_end = LocalDateTime(_zone, allow_none=True)
+
+
+class FacilityQuerySchema(StrictSchema):
+    facility = fields.String(metadata={"description": "one facility's key (default: all the caller manages)"})

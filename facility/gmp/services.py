@@ -1,0 +1,502 @@
+"""The GMP records' actions and queries: logbook entries and their corrections, the cleaning
+state of a resource and the check-in gate of line clearance. Each action is one write
+transaction with its audit event; pages, API, command line and jobs call these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from facility import audit
+from facility.accounts.models import User, UserQualification
+from facility.accounts.qualifications import valid_on
+from facility.audit.models import AuditEvent
+from facility.catalog.models import Facility, Resource
+from facility.catalog.services import get_facility, get_resource, list_resources
+from facility.core.access import require_a_manager, require_manager_of
+from facility.core.database import write_transaction
+from facility.core.errors import Violation, forbidden, invalid, not_found, rule_violations
+from facility.core.extensions import db
+from facility.core.time import local_instant, utcnow
+from facility.gmp import rules
+from facility.gmp.models import LogbookEntry
+from facility.usage.models import UsageRecord
+
+VERIFICATION_MEANING = "review"  # audit.signatures.MEANINGS: "I have reviewed this record"
+DEFAULT_PERIOD = timedelta(days=31)
+MAX_PERIOD = timedelta(days=400)
+
+
+def backdate_limit() -> timedelta:
+    hours = current_app.config.get("FACILITY_LOGBOOK_BACKDATE_HOURS", rules.DEFAULT_BACKDATE_HOURS)
+    return timedelta(hours=int(hours))
+
+
+def records_resource(actor: User, resource_key: str) -> Resource:
+    """The resource whose records ``actor`` asks for: 404 if there is none, 403 unless they
+    manage its facility (a manager of another facility does not read this one's logbook)."""
+    resource = get_resource(resource_key)
+    require_manager_of(actor, resource.facility, "read this logbook")
+    return resource
+
+
+def entry_content(entry: LogbookEntry) -> dict:
+    """What an entry says, as plain values: its audit snapshot, and what a verification signs."""
+    return {
+        "number": entry.number,
+        "resource": entry.resource.key,
+        "kind": entry.kind,
+        "occurred_at": entry.occurred_at.isoformat(),
+        "recorded_by": entry.recorded_by.email,
+        "procedure": entry.procedure,
+        "text": entry.text,
+        "outcome": entry.outcome,
+        "product": entry.product,
+        "batch": entry.batch,
+        "verifies": entry.verifies_id,
+        "corrects": entry.corrects_id,
+        "reason": entry.reason,
+    }
+
+
+def qualified_at(user: User, resource: Resource, now: datetime) -> bool:
+    """A manager of the resource's facility, or a person holding the resource's qualification today."""
+    if user.manages(resource.facility):
+        return True
+    if resource.qualification_id is None:
+        return False
+    row = db.session.scalar(
+        select(UserQualification).where(
+            UserQualification.user_id == user.id, UserQualification.qualification_id == resource.qualification_id
+        )
+    )
+    today = now.astimezone(ZoneInfo(resource.facility.timezone)).date()
+    return row is not None and valid_on(row.valid_until, today)
+
+
+def _entry(resource: Resource, entry_id: Optional[int], field_name: str) -> Optional[LogbookEntry]:
+    if entry_id is None:
+        return None
+    entry = db.session.get(LogbookEntry, entry_id) if 0 < entry_id < 2**31 else None
+    if entry is None or entry.resource_id != resource.id:
+        raise not_found("logbook entry of this resource", field_name)
+    return entry
+
+
+def record_entry(
+    actor: User,
+    resource_key: str,
+    *,
+    kind: str,
+    occurred_at: Optional[datetime] = None,
+    procedure: str = "",
+    text: str = "",
+    outcome: Optional[str] = None,
+    product: Optional[str] = None,
+    batch: Optional[str] = None,
+    verifies: Optional[int] = None,
+    corrects: Optional[int] = None,
+    reason: str = "",
+    now: Optional[datetime] = None,
+) -> LogbookEntry:
+    """Write one entry into a resource's logbook, with its audit event (a verification signed).
+
+    Cleanings, line clearances and verifications: a manager of the facility or a person
+    qualified for the resource; everything else, and every correction: a manager."""
+    now = now or utcnow()
+    with write_transaction():
+        resource = get_resource(resource_key, "resource")
+        if actor is None:
+            raise forbidden("Sign in to write into a logbook.")
+        manager = actor.manages(resource.facility)
+        if not manager and not (
+            kind in rules.OPERATOR_KINDS and corrects is None and qualified_at(actor, resource, now)
+        ):
+            raise forbidden("Only a manager of this facility, or a person qualified for the resource, can write this.")
+        corrected = _entry(resource, corrects, "corrects")
+        verified = _entry(resource, verifies, "verifies")
+        occurred_at = occurred_at or now
+        problems = rules.check_entry(
+            kind=kind,
+            occurred_at=occurred_at,
+            now=now,
+            backdate_limit=backdate_limit(),
+            procedure=procedure,
+            text=text,
+            outcome=outcome,
+            verifies=verified is not None,
+            corrects_kind=corrected.kind if corrected is not None else None,
+            reason=reason,
+        )
+        if corrected is not None and corrected_by(corrected.id) is not None:
+            problems.append(
+                Violation(
+                    "already_corrected", "That entry has been corrected already; correct the correction.", "corrects"
+                )
+            )
+        if verified is not None:
+            if kind != "verification":
+                problems.append(Violation("invalid", "Only a verification names a cleaning it verifies.", "verifies"))
+            elif verified.kind not in rules.CLEANING_KINDS:
+                problems.append(
+                    Violation("invalid", "A verification verifies a cleaning or line clearance.", "verifies")
+                )
+            else:
+                problems += rules.check_verifier(
+                    verifier_id=actor.id,
+                    cleaner_id=verified.recorded_by_id,
+                    qualified=qualified_at(actor, resource, now),
+                )
+                if corrected_by(verified.id) is not None:
+                    problems.append(
+                        Violation(
+                            "already_corrected", "That cleaning has been corrected; verify the correction.", "verifies"
+                        )
+                    )
+        if problems:
+            raise rule_violations(problems)
+        entry = LogbookEntry(
+            resource=resource,
+            kind=kind,
+            occurred_at=occurred_at,
+            recorded_at=now,
+            recorded_by=actor,
+            procedure=procedure.strip(),
+            text=text.strip(),
+            outcome=outcome,
+            product=(product or "").strip() or None,
+            batch=(batch or "").strip() or None,
+            verifies=verified,
+            corrects=corrected,
+            reason=reason.strip(),
+        )
+        signed = None
+        if kind == "verification" and verified is not None:
+            entry.signer_name, entry.signature_meaning = actor.name, VERIFICATION_MEANING
+            signed = entry_content(verified)
+        db.session.add(entry)
+        db.session.flush()
+        audit.record(
+            actor,
+            "logbook.corrected" if corrected is not None else f"logbook.{kind}",
+            entry,
+            before=entry_content(corrected) if corrected is not None else None,
+            after=entry_content(entry),
+            reason=entry.reason,
+            facility=resource.facility,
+            signature_meaning=entry.signature_meaning,
+            signer_name=entry.signer_name,
+            signed_content=signed,
+        )
+    return entry
+
+
+def corrected_by(entry_id: int) -> Optional[LogbookEntry]:
+    return db.session.scalar(select(LogbookEntry).where(LogbookEntry.corrects_id == entry_id))
+
+
+# --- the logbook ---------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    """One line of the logbook, whatever it comes from: an entry (E), a use (U) or a status change (S)."""
+
+    at: datetime
+    number: str
+    kind: str  # use, status or one of rules.ENTRY_KINDS
+    who: str
+    what: str = ""
+    procedure: str = ""
+    outcome: Optional[str] = None
+    product: Optional[str] = None
+    batch: Optional[str] = None
+    until: Optional[datetime] = None
+    corrects: Optional[str] = None
+    corrected_by: Optional[str] = None
+    reason: str = ""
+    recorded_at: Optional[datetime] = None
+    signer: Optional[str] = None
+
+
+@dataclass
+class Logbook:
+    resource: Resource
+    start: datetime
+    end: datetime
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def zone(self) -> str:
+        return self.resource.facility.timezone
+
+
+def period(resource: Resource, start: Optional[datetime], end: Optional[datetime], now: datetime):
+    """[start, end) of a logbook: by default the last 31 days up to now; at most 400 days."""
+    end = end or now
+    start = start or end - DEFAULT_PERIOD
+    if end <= start:
+        raise invalid("end_before_start", "The period ends before it starts.", "to")
+    if end - start > MAX_PERIOD:
+        raise invalid("too_long", "A logbook covers at most 400 days at a time.", "to")
+    return start, end
+
+
+def logbook(
+    actor: User, resource_key: str, start: Optional[datetime] = None, end: Optional[datetime] = None
+) -> Logbook:
+    """The logbook of one resource for [start, end), in order of time (Part I 4.31)."""
+    resource = records_resource(actor, resource_key)
+    start, end = period(resource, start, end, utcnow())
+    book = Logbook(resource, start, end)
+    entries = list(
+        db.session.scalars(
+            select(LogbookEntry)
+            .options(selectinload(LogbookEntry.recorded_by))
+            .where(
+                LogbookEntry.resource_id == resource.id,
+                LogbookEntry.occurred_at >= start,
+                LogbookEntry.occurred_at < end,
+            )
+        )
+    )
+    corrections = dict(
+        db.session.execute(
+            select(LogbookEntry.corrects_id, LogbookEntry.id).where(
+                LogbookEntry.resource_id == resource.id, LogbookEntry.corrects_id.is_not(None)
+            )
+        ).all()
+    )
+    for e in entries:
+        book.lines.append(
+            Line(
+                at=e.occurred_at,
+                number=e.number,
+                kind=e.kind,
+                who=e.recorded_by.name,
+                what=e.text,
+                procedure=e.procedure,
+                outcome=e.outcome,
+                product=e.product,
+                batch=e.batch,
+                corrects=f"E{e.corrects_id}" if e.corrects_id else None,
+                corrected_by=f"E{corrections[e.id]}" if e.id in corrections else None,
+                reason=e.reason,
+                recorded_at=e.recorded_at,
+                signer=e.signer_name,
+            )
+        )
+        if e.verifies_id:
+            book.lines[-1].what = (f"E{e.verifies_id} " + e.text).strip()
+    uses = db.session.scalars(
+        select(UsageRecord)
+        .options(selectinload(UsageRecord.user), selectinload(UsageRecord.booking))
+        .where(
+            UsageRecord.resource_id == resource.id,
+            UsageRecord.start_at < end,
+            or_(UsageRecord.end_at.is_(None), UsageRecord.end_at >= start),
+        )
+    )
+    replaced = {}
+    uses = list(uses)
+    for u in uses:
+        if u.corrects_id:
+            replaced[u.corrects_id] = u.id
+    for u in uses:
+        booking = u.booking
+        book.lines.append(
+            Line(
+                at=u.start_at,
+                until=u.end_at,
+                number=f"U{u.id}",
+                kind="use",
+                who=u.user.name,
+                what=u.reason,
+                product=use_product(u),
+                batch=use_batch(u),
+                corrects=f"U{u.corrects_id}" if u.corrects_id else None,
+                corrected_by=f"U{replaced[u.id]}" if u.id in replaced else ("?" if u.superseded else None),
+                reason=u.reason if u.corrects_id else "",
+                recorded_at=u.created_at,
+            )
+        )
+        if booking is not None and not u.corrects_id:
+            book.lines[-1].what = booking.purpose or ""
+    statuses = db.session.scalars(
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .where(
+            AuditEvent.entity == Resource.__tablename__,
+            AuditEvent.entity_id == resource.id,
+            AuditEvent.action == "resource.status_changed",
+            AuditEvent.at >= start,
+            AuditEvent.at < end,
+        )
+    )
+    for event in statuses:
+        after = event.after or {}
+        book.lines.append(
+            Line(
+                at=event.at,
+                number=f"S{event.seq or event.id}",
+                kind="status",
+                who=event.actor.name if event.actor else "",
+                what=str(after.get("status", "")),
+                reason=event.reason,
+                recorded_at=event.at,
+            )
+        )
+    book.lines.sort(key=lambda line: (line.at, line.number))
+    return book
+
+
+def use_product(record: UsageRecord) -> Optional[str]:
+    booking = record.booking
+    return booking.project if booking is not None else None
+
+
+def use_batch(record: UsageRecord) -> Optional[str]:
+    return None
+
+
+# --- cleaning, verification and release (Part I 5.35) ---------------------------------------
+
+
+@dataclass
+class CleaningStatus:
+    resource: Resource
+    state: str
+    cleaning: Optional[LogbookEntry]
+    last_use_end: Optional[datetime]
+    gated: bool  # check-in waits for release
+
+
+def cleaning_status(resource: Resource) -> CleaningStatus:
+    """Where ``resource`` stands: in use, to be cleaned, to be verified or released."""
+    open_use = db.session.scalar(
+        select(UsageRecord.id).where(
+            UsageRecord.resource_id == resource.id, UsageRecord.end_at.is_(None), UsageRecord.superseded.is_(False)
+        )
+    )
+    last_use_end = db.session.scalar(
+        select(UsageRecord.end_at)
+        .where(
+            UsageRecord.resource_id == resource.id,
+            UsageRecord.superseded.is_(False),
+            UsageRecord.end_at.is_not(None),
+        )
+        .order_by(UsageRecord.end_at.desc())
+        .limit(1)
+    )
+    cleaning_rows = list(
+        db.session.scalars(
+            select(LogbookEntry).where(
+                LogbookEntry.resource_id == resource.id,
+                LogbookEntry.kind.in_(rules.CLEANING_KINDS + ("verification",)),
+                *([LogbookEntry.occurred_at >= last_use_end] if last_use_end else []),
+            )
+        )
+    )
+    corrected = set(
+        db.session.scalars(
+            select(LogbookEntry.corrects_id).where(
+                LogbookEntry.resource_id == resource.id, LogbookEntry.corrects_id.is_not(None)
+            )
+        )
+    )
+    effective = [e for e in cleaning_rows if e.id not in corrected]
+    verdicts: dict[int, bool] = {}
+    for e in sorted(effective, key=lambda e: (e.occurred_at, e.id)):
+        if e.kind == "verification" and e.verifies_id:
+            verdicts[e.verifies_id] = e.outcome == "passed"
+    cleanings = [
+        rules.Cleaning(e.id, e.occurred_at, e.recorded_by_id, verdicts.get(e.id))
+        for e in effective
+        if e.kind in rules.CLEANING_KINDS
+    ]
+    level = resource.facility.gmp_level
+    state, counted = rules.cleaning_state(
+        in_use=open_use is not None,
+        last_use_end=last_use_end,
+        cleanings=cleanings,
+        needs_verification=rules.requires_line_clearance(level),
+    )
+    entry = db.session.get(LogbookEntry, counted.entry_id) if counted else None
+    return CleaningStatus(resource, state, entry, last_use_end, rules.requires_line_clearance(level))
+
+
+def resource_cleaning_status(actor: User, resource_key: str) -> CleaningStatus:
+    """Any signed-in user may see whether a room is released (the display shows it too)."""
+    if actor is None:
+        raise forbidden("Sign in first.")
+    return cleaning_status(get_resource(resource_key))
+
+
+def waiting_for_cleaning(actor: User, facility_key: Optional[str] = None) -> list[CleaningStatus]:
+    """The managers' list: rooms and instruments of the facilities they manage that wait for
+    cleaning or for its verification (pre-GMP and GMP facilities)."""
+    require_a_manager(actor, "Only lab managers can see what waits for cleaning.")
+    facility = None
+    if facility_key:
+        facility = get_facility(facility_key, "facility")
+        require_manager_of(actor, facility, "see what waits for cleaning")
+    result = []
+    for resource in list_resources(facility):
+        if not actor.manages(resource.facility) or not rules.tracks_cleaning(resource.facility.gmp_level):
+            continue
+        status = cleaning_status(resource)
+        if status.state in (rules.TO_BE_CLEANED, rules.TO_BE_VERIFIED):
+            result.append(status)
+    return result
+
+
+def release_violations(resource: Resource) -> list[Violation]:
+    """The line-clearance gate of a check-in: a resource that asks for it must be released."""
+    if not rules.requires_line_clearance(resource.facility.gmp_level):
+        return []
+    status = cleaning_status(resource)
+    if status.state in (rules.RELEASED, rules.IN_USE):
+        return []
+    words = {
+        rules.TO_BE_CLEANED: "it has not been cleaned since its last use",
+        rules.TO_BE_VERIFIED: "its cleaning waits for a second person's verification",
+    }[status.state]
+    return [Violation("not_released", f"This resource is not released for use: {words}.", "resource")]
+
+
+def check_in_guard(booking, now: datetime) -> list[Violation]:
+    return release_violations(booking.resource)
+
+
+def display_status(resource: Resource) -> Optional[CleaningStatus]:
+    """The cleaning state for the instrument display, where the facility keeps one."""
+    if not rules.tracks_cleaning(resource.facility.gmp_level):
+        return None
+    return cleaning_status(resource)
+
+
+def facilities_of(actor: User) -> list[Facility]:
+    return [f for f in db.session.scalars(select(Facility).order_by(Facility.id)) if actor.manages(f)]
+
+
+def logbook_for_days(actor: User, resource_key: str, first: Optional[date], last: Optional[date]) -> Logbook:
+    """The logbook from the start of local day ``first`` to the end of local day ``last``
+    (the facility's calendar, right across daylight-saving changes)."""
+    resource = records_resource(actor, resource_key)
+    zone = ZoneInfo(resource.facility.timezone)
+    start = local_instant(first, 0, zone) if first else None
+    end = local_instant(last + timedelta(days=1), 0, zone) if last else None
+    if start is not None and end is None:
+        end = min(start + DEFAULT_PERIOD, utcnow()) if start < utcnow() else start + timedelta(days=1)
+    return logbook(actor, resource_key, start, end)
+
+
+def resources_with_records(actor: User) -> list[Resource]:
+    """The resources whose logbooks ``actor`` may open (those of the facilities they manage)."""
+    return [r for r in list_resources() if actor.manages(r.facility)]

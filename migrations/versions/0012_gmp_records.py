@@ -1,0 +1,85 @@
+"""GMP records: the logbook of each room and instrument, append-only on PostgreSQL
+
+``logbook_entries`` holds cleanings, line clearances, their verifications, maintenance,
+calibrations, repairs, deviations and notes (facility/gmp/models.py). Entries are never
+changed: a correction is a new entry. On PostgreSQL a trigger refuses every UPDATE, DELETE
+and TRUNCATE of the table, as 0008 does for the audit trail.
+
+Revision ID: 0012
+Revises: 0010 (re-chained onto 0011 when the branches merge)
+Create Date: 2026-12-02 04:30:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+APPEND_ONLY_FUNCTION = """
+CREATE FUNCTION gmp_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+APPEND_ONLY_TABLES = ("logbook_entries",)
+
+
+def upgrade():
+    op.create_table(
+        "logbook_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("resource_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.Column("procedure", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("product", sa.String(length=200), nullable=True),
+        sa.Column("batch", sa.String(length=100), nullable=True),
+        sa.Column("verifies_id", sa.Integer(), nullable=True),
+        sa.Column("corrects_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("signer_name", sa.String(length=200), nullable=True),
+        sa.Column("signature_meaning", sa.String(length=32), nullable=True),
+        sa.ForeignKeyConstraint(["resource_id"], ["resources.id"]),
+        sa.ForeignKeyConstraint(["recorded_by_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["verifies_id"], ["logbook_entries.id"]),
+        sa.ForeignKeyConstraint(["corrects_id"], ["logbook_entries.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("logbook_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_logbook_entries_resource_time", ["resource_id", "occurred_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_logbook_entries_verifies_id"), ["verifies_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_logbook_entries_corrects_id"), ["corrects_id"], unique=False)
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(APPEND_ONLY_FUNCTION)
+        for table in APPEND_ONLY_TABLES:
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION gmp_records_append_only()"
+            )
+            op.execute(
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION gmp_records_append_only()"
+            )
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        for table in APPEND_ONLY_TABLES:
+            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
+            op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+        op.execute("DROP FUNCTION gmp_records_append_only()")
+    with op.batch_alter_table("logbook_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_logbook_entries_corrects_id"))
+        batch_op.drop_index(batch_op.f("ix_logbook_entries_verifies_id"))
+        batch_op.drop_index("ix_logbook_entries_resource_time")
+    op.drop_table("logbook_entries")
