@@ -212,7 +212,7 @@ def test_the_logbook_pages(app, people, gmp_manager):
 def test_the_logbook_page_in_swedish(app, people, gmp_manager):
     write(gmp_manager, {"kind": "deviation", "text": "larm"})
     browser = people.signed_in(gmp_manager.email)
-    browser.post_form("/language", {"language": "sv"}, page="/manage/logbook/gmp-suite")
+    browser.post_form("/language", {"lang": "sv"}, page="/manage/logbook/gmp-suite")
     page = browser.get("/manage/logbook/gmp-suite")
     assert "Loggbok för GMP cleanroom suite 1" in page.text and "avvikelse" in page.text
 
