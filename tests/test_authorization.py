@@ -17,11 +17,13 @@ for the name of a project its organisation does not take part in.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from datetime import datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from facility.accounts import services as accounts
@@ -146,6 +148,11 @@ API = {
     ("GET", "/api/v1/account/sessions"): EVERYONE,  # one's own sessions
     ("DELETE", "/api/v1/account/sessions/{session_id}"): A_SESSION,
     ("GET", "/api/v1/audit-events"): MANAGERS,  # of the facilities one manages
+    # the GMP records: a logbook is for the managers of its facility; whether a room is released, for all
+    ("GET", "/api/v1/resources/{key}/logbook"): MANAGERS_OF_X,
+    ("POST", "/api/v1/resources/{key}/logbook"): row(AUTH, DENY, DENY, SKIP, DENY, SKIP),
+    ("GET", "/api/v1/resources/{key}/cleaning"): EVERYONE,
+    ("GET", "/api/v1/cleaning"): MANAGERS,  # of the facilities one manages
 }
 
 P_EVERYONE = row(LOGIN, OK, OK, OK, OK, OK)
@@ -190,6 +197,10 @@ PAGES = {
     ("GET", "/manage/resources"): P_MANAGERS,
     ("GET", "/manage/state-aid"): P_MANAGERS,
     ("GET", "/manage/usage"): P_MANAGERS_OF_X,  # ?facility=lab, like the API
+    ("GET", "/manage/cleaning"): P_MANAGERS,
+    ("GET", "/manage/logbook/<resource_key>"): P_MANAGERS_OF_X,
+    ("GET", "/manage/logbook/<resource_key>.csv"): P_MANAGERS_OF_X,
+    ("GET", "/manage/logbook/<resource_key>.pdf"): P_MANAGERS_OF_X,
     ("GET", "/admin"): P_ADMIN,
     ("GET", "/admin/indicators"): P_ADMIN,
     ("GET", "/admin/indicators.csv"): P_ADMIN,
@@ -208,6 +219,7 @@ PAGES = {
     ("POST", "/manage/qualifications"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
     ("POST", "/manage/resources/<key>/status"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/manage/usage"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
+    ("POST", "/manage/logbook/<resource_key>"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-in"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-out"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
@@ -347,6 +359,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
             "reason": "walk-up",
         },
         ("POST", "/api/v1/projects"): {"key": "p2", "name": "P2", "stage": "research", "organisations": ["lu"]},
+        ("POST", "/api/v1/resources/{key}/logbook"): {"kind": "note", "text": "seen"},
     }.get((method, path), {} if method in ("POST", "PATCH") else None)
     return url, body
 
@@ -407,7 +420,10 @@ def check(role: str, what: str, response, expected: str, problems: list[str]) ->
     got = outcome(response.status_code, response.headers.get("Location", ""))
     if got != expected:
         problems.append(f"{what}: expected {expected}, got {response.status_code} {response.text[:160]!r}")
-    text = response.get_data(as_text=True).replace("\r\n ", "")  # unfold iCalendar lines
+    if response.mimetype == "application/pdf":  # a printable logbook: its text, as a reader sees it
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    else:
+        text = response.get_data(as_text=True).replace("\r\n ", "")  # unfold iCalendar lines
     for secret in hidden_from(role):
         if secret.lower() in text.lower():
             problems.append(f"{what}: shows {secret!r} to {role}")

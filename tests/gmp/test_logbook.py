@@ -51,7 +51,12 @@ def test_a_month_of_records_in_order_with_a_correction(app, people, gmp_manager)
         )
     first = write(
         gmp_manager,
-        {"kind": "calibration", "text": "particle counter", "outcome": "passed", "occurred_at": _iso(NOW - timedelta(hours=26))},
+        {
+            "kind": "calibration",
+            "text": "particle counter",
+            "outcome": "passed",
+            "occurred_at": _iso(NOW - timedelta(hours=26)),
+        },
     )
     assert first.status_code == 201, first.text
     cleaning = write(
@@ -239,7 +244,11 @@ def test_a_use_and_its_correction_both_show(app, people, gmp_manager):
             "gmp-suite", operator.email, local("2026-11-09 08:00"), local("2026-11-09 10:00"), superseded=True
         )
         add_usage(
-            "gmp-suite", operator.email, local("2026-11-09 08:00"), local("2026-11-09 11:00"), source="manual",
+            "gmp-suite",
+            operator.email,
+            local("2026-11-09 08:00"),
+            local("2026-11-09 11:00"),
+            source="manual",
             corrects_id=old,
         )
     lines = gmp_manager.get("/resources/gmp-suite/logbook").get_json()["lines"]
