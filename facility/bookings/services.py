@@ -233,7 +233,8 @@ def busy_spans(bookings: list[Booking], blackouts: list[Blackout], window: rules
 
 
 def snapshot(booking: Booking) -> dict:
-    """What the audit trail keeps of a booking's state."""
+    """What the audit trail keeps of a booking's state (a batch only where there is one, so
+    that what signatures of bookings without one signed stays the same)."""
     return {
         "resource": booking.resource.key,
         "user": booking.user.email if booking.user else None,
@@ -242,7 +243,19 @@ def snapshot(booking: Booking) -> dict:
         "status": booking.status,
         "purpose": booking.purpose,
         "project": booking.project,
+        **({"batch": booking.batch} if booking.batch else {}),
     }
+
+
+# Further checks of a request for a resource's time (a booking, a walk-up use) that other
+# modules add at start-up (the GMP records: product and batch, calibration): each takes
+# (what: "booking" or "use", resource, start, end, project, batch) and returns the rules it
+# breaks; bookings imports none of them.
+REQUEST_CHECKS: list[Callable[..., list[rules.Violation]]] = []
+
+
+def request_check_violations(what: str, resource: Resource, start, end, project, batch) -> list[rules.Violation]:
+    return [v for check in REQUEST_CHECKS for v in check(what, resource, start, end, project, batch)]
 
 
 @dataclass(frozen=True)
@@ -343,6 +356,7 @@ def request_booking(
     purpose: str = "",
     project: Optional[str] = None,
     *,
+    batch: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> Booking:
     """Book ``resource_key`` for [start, end): confirmed at once, or pending where approval is required.
@@ -359,10 +373,11 @@ def request_booking(
     with kept_after_commit():
         facts = request_facts(actor, resource_key, start, end)
         resource = facts.resource
-        if rules.check_booking(start, end, facts.context(now)):
+        others = request_check_violations("booking", resource, start, end, project, batch)
+        if others or rules.check_booking(start, end, facts.context(now)):
             # Refused without the write lock; still name every rule broken, overlap included.
             taken, own, blackouts = taken_and_own(resource.id, actor.id, start, end, facts.policy)
-            raise rule_violations(rules.check_booking(start, end, facts.context(now, taken, own, blackouts)))
+            raise rule_violations(rules.check_booking(start, end, facts.context(now, taken, own, blackouts)) + others)
         with write_transaction():
             taken, own, blackouts = taken_and_own(resource.id, actor.id, start, end, facts.policy)
             ctx = facts.context(now, taken, own, blackouts)
@@ -378,6 +393,7 @@ def request_booking(
                 status=rules.initial_status(ctx.policy),
                 purpose=purpose or "",
                 project=project or None,
+                batch=batch or None,
                 created_at=now,
                 updated_at=now,
                 sequence=0,

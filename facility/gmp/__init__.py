@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from facility.bookings.services import REQUEST_CHECKS
     from facility.gmp import services
     from facility.gmp.api import blp
     from facility.gmp.pages import bp
@@ -13,6 +14,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("FACILITY_LOGBOOK_BACKDATE_HOURS", 48)
     if services.check_in_guard not in CHECK_IN_GUARDS:
         CHECK_IN_GUARDS.append(services.check_in_guard)
+    if services.request_check not in REQUEST_CHECKS:
+        REQUEST_CHECKS.append(services.request_check)
     app.jinja_env.globals["gmp_display_status"] = services.display_status
     register(app, blp)
     app.register_blueprint(bp)

@@ -28,14 +28,40 @@ CLEANING_STATES = (IN_USE, TO_BE_CLEANED, TO_BE_VERIFIED, RELEASED)
 DEFAULT_BACKDATE_HOURS = 48
 
 
-def requires_line_clearance(gmp_level: str) -> bool:
-    """Every room and instrument of a GMP facility is cleaned, verified by a second person
-    and released before its next use; a pre-GMP facility records cleaning without the gate."""
-    return gmp_level == "gmp"
+def requires_line_clearance(settings: Optional[dict]) -> bool:
+    """A resource that asks for line clearance (instruments.yaml ``gmp: {line_clearance: true}``,
+    every GMP room) is cleaned, verified by a second person and released before each use."""
+    return bool((settings or {}).get("line_clearance"))
 
 
-def tracks_cleaning(gmp_level: str) -> bool:
-    return gmp_level in ("pre-gmp", "gmp")
+def tracks_cleaning(gmp_level: str, settings: Optional[dict] = None) -> bool:
+    """Pre-GMP and GMP facilities keep the cleaning state of every room and instrument."""
+    return gmp_level in ("pre-gmp", "gmp") or requires_line_clearance(settings)
+
+
+def batch_records(gmp_level: str, settings: Optional[dict]) -> str:
+    """Whether bookings and uses name the product and batch: 'required', 'asked' or 'none'.
+    instruments.yaml says it per facility (``gmp: {batch_records: ...}``); left out, pre-GMP and
+    GMP facilities ask for them and a research lab does not."""
+    declared = (settings or {}).get("batch_records")
+    if declared:
+        return declared
+    return "none" if gmp_level == "research" else "asked"
+
+
+def check_labels(mode: str, product: Optional[str], batch: Optional[str], product_field: str) -> list[Violation]:
+    """Where batch records are required (the GMP unit), a booking or use names the product (or
+    project) and the batch or lot in process (Part I 5.36 labelling, 21 CFR 211.182, 1271.200(e))."""
+    if mode != "required":
+        return []
+    problems = []
+    if not (product or "").strip():
+        problems.append(
+            Violation("product_required", "At a GMP facility, name the product (or project).", product_field)
+        )
+    if not (batch or "").strip():
+        problems.append(Violation("batch_required", "At a GMP facility, give the batch or lot number.", "batch"))
+    return problems
 
 
 def check_entry(

@@ -357,12 +357,15 @@ def logbook(
 
 
 def use_product(record: UsageRecord) -> Optional[str]:
-    booking = record.booking
-    return booking.project if booking is not None else None
+    if record.product:
+        return record.product
+    return record.booking.project if record.booking is not None else None
 
 
 def use_batch(record: UsageRecord) -> Optional[str]:
-    return None
+    if record.batch:
+        return record.batch
+    return record.booking.batch if record.booking is not None else None
 
 
 # --- cleaning, verification and release (Part I 5.35) ---------------------------------------
@@ -420,15 +423,14 @@ def cleaning_status(resource: Resource) -> CleaningStatus:
         for e in effective
         if e.kind in rules.CLEANING_KINDS
     ]
-    level = resource.facility.gmp_level
     state, counted = rules.cleaning_state(
         in_use=open_use is not None,
         last_use_end=last_use_end,
         cleanings=cleanings,
-        needs_verification=rules.requires_line_clearance(level),
+        needs_verification=rules.requires_line_clearance(resource.gmp_settings),
     )
     entry = db.session.get(LogbookEntry, counted.entry_id) if counted else None
-    return CleaningStatus(resource, state, entry, last_use_end, rules.requires_line_clearance(level))
+    return CleaningStatus(resource, state, entry, last_use_end, rules.requires_line_clearance(resource.gmp_settings))
 
 
 def resource_cleaning_status(actor: User, resource_key: str) -> CleaningStatus:
@@ -448,7 +450,9 @@ def waiting_for_cleaning(actor: User, facility_key: Optional[str] = None) -> lis
         require_manager_of(actor, facility, "see what waits for cleaning")
     result = []
     for resource in list_resources(facility):
-        if not actor.manages(resource.facility) or not rules.tracks_cleaning(resource.facility.gmp_level):
+        if not actor.manages(resource.facility) or not rules.tracks_cleaning(
+            resource.facility.gmp_level, resource.gmp_settings
+        ):
             continue
         status = cleaning_status(resource)
         if status.state in (rules.TO_BE_CLEANED, rules.TO_BE_VERIFIED):
@@ -458,7 +462,7 @@ def waiting_for_cleaning(actor: User, facility_key: Optional[str] = None) -> lis
 
 def release_violations(resource: Resource) -> list[Violation]:
     """The line-clearance gate of a check-in: a resource that asks for it must be released."""
-    if not rules.requires_line_clearance(resource.facility.gmp_level):
+    if not rules.requires_line_clearance(resource.gmp_settings):
         return []
     status = cleaning_status(resource)
     if status.state in (rules.RELEASED, rules.IN_USE):
@@ -470,13 +474,20 @@ def release_violations(resource: Resource) -> list[Violation]:
     return [Violation("not_released", f"This resource is not released for use: {words}.", "resource")]
 
 
+def request_check(what: str, resource: Resource, start, end, project, batch) -> list[Violation]:
+    """What the GMP records ask of a booking or a walk-up use (bookings.services.REQUEST_CHECKS)."""
+    facility = resource.facility
+    mode = rules.batch_records(facility.gmp_level, facility.gmp_settings)
+    return rules.check_labels(mode, project, batch, "project" if what == "booking" else "product")
+
+
 def check_in_guard(booking, now: datetime) -> list[Violation]:
     return release_violations(booking.resource)
 
 
 def display_status(resource: Resource) -> Optional[CleaningStatus]:
     """The cleaning state for the instrument display, where the facility keeps one."""
-    if not rules.tracks_cleaning(resource.facility.gmp_level):
+    if not rules.tracks_cleaning(resource.facility.gmp_level, resource.gmp_settings):
         return None
     return cleaning_status(resource)
 

@@ -13,7 +13,7 @@ from facility import audit
 from facility.accounts.models import User
 from facility.bookings.models import Booking
 from facility.bookings.rules import Violation
-from facility.bookings.services import change_status, get_booking, status_snapshot
+from facility.bookings.services import change_status, get_booking, request_check_violations, status_snapshot
 from facility.bookings.states import COMPLETED, NO_SHOW, can_change
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
@@ -41,6 +41,7 @@ def usage_snapshot(record: UsageRecord) -> dict:
         "start": record.start_at.isoformat(),
         "end": record.end_at.isoformat() if record.end_at else None,
         "source": record.source,
+        **({"product": record.product, "batch": record.batch} if record.product or record.batch else {}),
         "flagged": record.flagged,
         "superseded": record.superseded,
     }
@@ -96,6 +97,8 @@ def check_in(actor: User, booking_id: int, *, now: Optional[datetime] = None) ->
             organisation_id=booking.user.organisation_id,
             start_at=now,
             source="booking",
+            product=booking.project,
+            batch=booking.batch,
             created_by=actor,
             created_at=now,
         )
@@ -196,8 +199,11 @@ def record_usage(
     reason: str,
     *,
     corrects: Optional[int] = None,
+    product: Optional[str] = None,
+    batch: Optional[str] = None,
 ) -> UsageRecord:
-    """A walk-up use, or (with ``corrects``) a correction that supersedes an earlier record."""
+    """A walk-up use, or (with ``corrects``) a correction that supersedes an earlier record.
+    A correction keeps the product and batch of the record it corrects unless it gives its own."""
     with write_transaction():
         resource = get_resource(resource_key, "resource")
         require_manager_of(actor, resource.facility, "record usage")
@@ -212,6 +218,9 @@ def record_usage(
         if end > utcnow() + timedelta(minutes=1):
             problems.append(Violation("in_future", "Usage can only be recorded for time that has passed.", "end"))
         original = _correctable(resource, corrects) if corrects is not None else None
+        if original is not None:
+            product, batch = product or original.product, batch or original.batch
+        problems += request_check_violations("use", resource, start, end, product, batch)
         if problems:
             raise ServiceError(422, problems)
         _refuse_overlap(resource, start, end, exclude_id=original.id if original else None)
@@ -222,6 +231,8 @@ def record_usage(
             start_at=start,
             end_at=end,
             source="manual" if original else "walk-up",
+            product=(product or "").strip() or None,
+            batch=(batch or "").strip() or None,
             reason=reason,
             booking_id=original.booking_id if original else None,
             corrects_id=original.id if original else None,

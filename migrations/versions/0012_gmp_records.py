@@ -1,6 +1,8 @@
 """GMP records: the logbook of each room and instrument, append-only on PostgreSQL
 
-``logbook_entries`` holds cleanings, line clearances, their verifications, maintenance,
+Facilities and resources get ``gmp_settings`` (instruments.yaml's ``gmp:``: batch records,
+line clearance, maximum occupancy, maintenance and calibration plans). Bookings get a ``batch`` and usage records a ``product`` and ``batch`` (the product and
+batch in process, 21 CFR 211.182). ``logbook_entries`` holds cleanings, line clearances, their verifications, maintenance,
 calibrations, repairs, deviations and notes (facility/gmp/models.py). Entries are never
 changed: a correction is a new entry. On PostgreSQL a trigger refuses every UPDATE, DELETE
 and TRUNCATE of the table, as 0008 does for the audit trail.
@@ -30,6 +32,11 @@ APPEND_ONLY_TABLES = ("logbook_entries",)
 
 
 def upgrade():
+    op.add_column("facilities", sa.Column("gmp_settings", sa.JSON(), nullable=True))
+    op.add_column("resources", sa.Column("gmp_settings", sa.JSON(), nullable=True))
+    op.add_column("bookings", sa.Column("batch", sa.String(length=100), nullable=True))
+    op.add_column("usage_records", sa.Column("product", sa.String(length=200), nullable=True))
+    op.add_column("usage_records", sa.Column("batch", sa.String(length=100), nullable=True))
     op.create_table(
         "logbook_entries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -83,3 +90,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_logbook_entries_verifies_id"))
         batch_op.drop_index("ix_logbook_entries_resource_time")
     op.drop_table("logbook_entries")
+    with op.batch_alter_table("usage_records", schema=None) as batch_op:
+        batch_op.drop_column("batch")
+        batch_op.drop_column("product")
+    with op.batch_alter_table("bookings", schema=None) as batch_op:
+        batch_op.drop_column("batch")
+    with op.batch_alter_table("resources", schema=None) as batch_op:
+        batch_op.drop_column("gmp_settings")
+    with op.batch_alter_table("facilities", schema=None) as batch_op:
+        batch_op.drop_column("gmp_settings")
