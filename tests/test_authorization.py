@@ -152,6 +152,7 @@ API = {
     ("GET", "/api/v1/resources/{key}/logbook"): MANAGERS_OF_X,
     ("POST", "/api/v1/resources/{key}/logbook"): row(AUTH, DENY, DENY, SKIP, DENY, SKIP),
     ("GET", "/api/v1/resources/{key}/cleaning"): EVERYONE,
+    ("GET", "/api/v1/resources/{key}/batches"): MANAGERS_OF_X,
     ("GET", "/api/v1/cleaning"): MANAGERS,  # of the facilities one manages
 }
 
@@ -201,6 +202,8 @@ PAGES = {
     ("GET", "/manage/logbook/<resource_key>"): P_MANAGERS_OF_X,
     ("GET", "/manage/logbook/<resource_key>.csv"): P_MANAGERS_OF_X,
     ("GET", "/manage/logbook/<resource_key>.pdf"): P_MANAGERS_OF_X,
+    ("GET", "/manage/logbook/<resource_key>/batches"): P_MANAGERS_OF_X,
+    ("GET", "/manage/logbook/<resource_key>/batches.csv"): P_MANAGERS_OF_X,
     ("GET", "/admin"): P_ADMIN,
     ("GET", "/admin/indicators"): P_ADMIN,
     ("GET", "/admin/indicators.csv"): P_ADMIN,

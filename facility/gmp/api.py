@@ -12,8 +12,11 @@ from facility.gmp.schemas import (
     EntryCreateSchema,
     EntrySchema,
     FacilityQuerySchema,
+    ImpactQuerySchema,
+    ImpactSchema,
     LogbookQuerySchema,
     LogbookSchema,
+    impact_json,
     logbook_json,
 )
 from facility.http.auth import api_user
@@ -63,3 +66,24 @@ def cleaning_status(key):
 def waiting_for_cleaning(args):
     """Rooms and instruments waiting for cleaning or its verification (managers, their facilities)"""
     return services.waiting_for_cleaning(api_user(), args.get("facility"))
+
+
+@blp.route("/resources/<key>/batches")
+@blp.arguments(ImpactQuerySchema, location="query")
+@blp.response(200, ImpactSchema, description="Products and batches, and each use behind them (format=json)")
+@blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True)
+def batches(args, key):
+    """Which batches used a resource between two days, or since its last passed calibration: the
+    impact assessment when a calibration fails (managers of its facility); CSV with format=csv"""
+    impact = services.batches_using(
+        api_user(),
+        key,
+        args.get("from_"),
+        args.get("to"),
+        since_calibration=args.get("since") == "last-passed-calibration",
+    )
+    if args["format"] == "json":
+        return impact_json(impact)
+    response = Response(exports.impact_csv(impact), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{exports.impact_filename(impact)}"'
+    return response

@@ -8,7 +8,7 @@ import io
 
 from flask_babel import gettext as _
 
-from facility.gmp.services import Line, Logbook
+from facility.gmp.services import Line, Logbook, use_batch, use_product
 from facility.gmp.words import kind_words, line_what, outcome_words
 from facility.http.localtime import format_local
 
@@ -170,3 +170,34 @@ def to_pdf(book: Logbook) -> bytes:
     ]
     doc.build(story)
     return buffer.getvalue()
+
+
+IMPACT_COLUMNS = ("product", "batch", "use", "start", "end", "user", "organisation", "booking", "source")
+
+
+def impact_csv(impact) -> bytes:
+    """One row per use that stands, with its product and batch: what a deviation report lists."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(IMPACT_COLUMNS)
+    for record in impact.uses:
+        writer.writerow(
+            [
+                use_product(record) or "",
+                use_batch(record) or "",
+                f"U{record.id}",
+                format_local(record.start_at, impact.zone),
+                format_local(record.end_at, impact.zone) if record.end_at else "",
+                record.user.email,
+                record.organisation.key,
+                record.booking_id or "",
+                record.source,
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def impact_filename(impact) -> str:
+    start = format_local(impact.start, impact.zone, False)[:10]
+    end = format_local(impact.end, impact.zone, False)[:10]
+    return f"batches-{impact.resource.key}-{start}-{end}.csv"

@@ -194,6 +194,47 @@ def logbook_pdf(resource_key: str):
     return _download(resource_key, "pdf")
 
 
+def _impact(resource_key: str, problems: Problems):
+    resource = services.records_resource(me(), resource_key)
+    first, last = _period(ZoneInfo(resource.facility.timezone), problems)
+    since = request.args.get("since") == "last-passed-calibration"
+    try:
+        return services.batches_using(me(), resource_key, first, last, since_calibration=since)
+    except ServiceError as error:
+        if error.status != 422:
+            raise
+        problems.add_service_error(error, ("from", "to"))
+        return services.batches_using(me(), resource_key)
+
+
+@bp.route("/manage/logbook/<resource_key>/batches")
+@login_required
+def batches(resource_key: str):
+    """Which batches used a resource between two days, or since its last passed calibration."""
+    require_manager()
+    problems = Problems()
+    impact = _impact(resource_key, problems)
+    return render_template(
+        "gmp/batches.html",
+        resource=impact.resource,
+        impact=impact,
+        problems=problems,
+        use_product=services.use_product,
+        use_batch=services.use_batch,
+        query={k: request.args[k] for k in ("from", "to", "since") if request.args.get(k)},
+    )
+
+
+@bp.route("/manage/logbook/<resource_key>/batches.csv")
+@login_required
+def batches_csv(resource_key: str):
+    require_manager()
+    impact = _impact(resource_key, Problems())
+    response = Response(exports.impact_csv(impact), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{exports.impact_filename(impact)}"'
+    return response
+
+
 @bp.route("/manage/cleaning")
 @login_required
 def cleaning():

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from marshmallow import Schema, fields, validate
 
 from facility.gmp import rules
+from facility.gmp.services import use_batch, use_product
 from facility.http.fields import AwareDateTime, LocalDateTime, id_range
 from facility.http.schemas import StrictSchema
 
@@ -139,3 +140,80 @@ class CleaningStatusSchema(Schema):
 
 class FacilityQuerySchema(StrictSchema):
     facility = fields.String(metadata={"description": "one facility's key (default: all the caller manages)"})
+
+
+class ImpactQuerySchema(StrictSchema):
+    from_ = fields.Date(data_key="from", metadata={"description": "first local day, YYYY-MM-DD (default: 31 days ago)"})
+    to = fields.Date(metadata={"description": "last local day, YYYY-MM-DD, included (default: now)"})
+    since = fields.String(
+        validate=validate.OneOf(["last-passed-calibration"]),
+        metadata={"description": "last-passed-calibration: from the last calibration that passed (from is ignored)"},
+    )
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class BatchUseSchema(Schema):
+    product = fields.String(allow_none=True)
+    batch = fields.String(allow_none=True)
+    first_use = fields.String(metadata={"format": "date-time"})
+    last_use = fields.String(allow_none=True, metadata={"format": "date-time"})
+    uses = fields.Integer()
+    users = fields.List(fields.String())
+
+
+class ImpactUseSchema(Schema):
+    id = fields.Integer()
+    product = fields.String(allow_none=True)
+    batch = fields.String(allow_none=True)
+    start = fields.String(metadata={"format": "date-time"})
+    end = fields.String(allow_none=True, metadata={"format": "date-time"})
+    user = fields.String()
+    booking = fields.Integer(allow_none=True)
+
+
+class ImpactSchema(Schema):
+    resource = fields.String()
+    start = fields.String(metadata={"format": "date-time"})
+    end = fields.String(metadata={"format": "date-time"})
+    since_calibration = fields.String(
+        allow_none=True, metadata={"description": "the number of the last passed calibration (E...), if asked"}
+    )
+    batches = fields.List(fields.Nested(BatchUseSchema))
+    uses = fields.List(fields.Nested(ImpactUseSchema))
+
+
+def impact_json(impact) -> dict:
+    zone = ZoneInfo(impact.zone)
+
+    def when(instant):
+        return instant.astimezone(zone).isoformat() if instant else None
+
+    return {
+        "resource": impact.resource.key,
+        "start": when(impact.start),
+        "end": when(impact.end),
+        "since_calibration": impact.since.number if impact.since is not None else None,
+        "batches": [
+            {
+                "product": b.product,
+                "batch": b.batch,
+                "first_use": when(b.first_use),
+                "last_use": when(b.last_use),
+                "uses": b.uses,
+                "users": b.users,
+            }
+            for b in impact.batches
+        ],
+        "uses": [
+            {
+                "id": u.id,
+                "product": use_product(u),
+                "batch": use_batch(u),
+                "start": when(u.start_at),
+                "end": when(u.end_at),
+                "user": u.user.email,
+                "booking": u.booking_id,
+            }
+            for u in impact.uses
+        ],
+    }

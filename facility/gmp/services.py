@@ -10,13 +10,14 @@ from typing import Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from facility import audit
 from facility.accounts.models import User, UserQualification
 from facility.accounts.qualifications import valid_on
 from facility.audit.models import AuditEvent
+from facility.bookings.models import Booking
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource, list_resources
 from facility.core.access import require_a_manager, require_manager_of
@@ -511,3 +512,136 @@ def logbook_for_days(actor: User, resource_key: str, first: Optional[date], last
 def resources_with_records(actor: User) -> list[Resource]:
     """The resources whose logbooks ``actor`` may open (those of the facilities they manage)."""
     return [r for r in list_resources() if actor.manages(r.facility)]
+
+
+# --- the impact query: which batches used a resource (21 CFR 211.182, Part I 4.31) --------------
+
+
+@dataclass
+class BatchUse:
+    product: Optional[str]
+    batch: Optional[str]
+    first_use: datetime
+    last_use: Optional[datetime]
+    uses: int
+    users: list[str]
+
+
+@dataclass
+class Impact:
+    resource: Resource
+    start: datetime
+    end: datetime
+    since: Optional[LogbookEntry]  # the last passed calibration, when asked for the time since it
+    batches: list[BatchUse]
+    uses: list[UsageRecord]
+
+    @property
+    def zone(self) -> str:
+        return self.resource.facility.timezone
+
+
+def last_passed_calibration(resource: Resource, before: Optional[datetime] = None) -> Optional[LogbookEntry]:
+    """The latest calibration of ``resource`` that passed and stands (not corrected)."""
+    corrected = select(LogbookEntry.corrects_id).where(LogbookEntry.corrects_id.is_not(None)).scalar_subquery()
+    query = select(LogbookEntry).where(
+        LogbookEntry.resource_id == resource.id,
+        LogbookEntry.kind == "calibration",
+        LogbookEntry.outcome == "passed",
+        LogbookEntry.id.not_in(corrected),
+    )
+    if before is not None:
+        query = query.where(LogbookEntry.occurred_at <= before)
+    return db.session.scalar(query.order_by(LogbookEntry.occurred_at.desc(), LogbookEntry.id.desc()).limit(1))
+
+
+EVER = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+def batches_using(
+    actor: User,
+    resource_key: str,
+    first: Optional[date] = None,
+    last: Optional[date] = None,
+    *,
+    since_calibration: bool = False,
+) -> Impact:
+    """Which products and batches used ``resource_key`` in the local days ``first``..``last``
+    (included), or since its last passed calibration (to ``last``, or now): the impact
+    assessment when a calibration fails. From the usage records that stand (corrections
+    applied), their product and batch or their booking's; one SQL aggregation per batch."""
+    resource = records_resource(actor, resource_key)
+    zone = ZoneInfo(resource.facility.timezone)
+    now = utcnow()
+    end = local_instant(last + timedelta(days=1), 0, zone) if last else now
+    since = None
+    if since_calibration:
+        since = last_passed_calibration(resource, end)
+        start = since.occurred_at if since is not None else EVER
+    else:
+        start = local_instant(first, 0, zone) if first else end - DEFAULT_PERIOD
+    if end <= start:
+        raise invalid("end_before_start", "The period ends before it starts.", "to")
+    product = func.coalesce(UsageRecord.product, Booking.project)
+    batch = func.coalesce(UsageRecord.batch, Booking.batch)
+    standing = (
+        UsageRecord.resource_id == resource.id,
+        UsageRecord.superseded.is_(False),
+        UsageRecord.start_at < end,
+        or_(UsageRecord.end_at.is_(None), UsageRecord.end_at > start),
+    )
+    rows = db.session.execute(
+        select(
+            product.label("product"),
+            batch.label("batch"),
+            func.min(UsageRecord.start_at).label("first_use"),
+            func.max(UsageRecord.end_at).label("last_use"),
+            func.count(UsageRecord.id).label("uses"),
+        )
+        .select_from(UsageRecord)
+        .outerjoin(Booking, Booking.id == UsageRecord.booking_id)
+        .where(*standing)
+        .group_by(product, batch)
+        .order_by(func.min(UsageRecord.start_at))
+    ).all()
+    users = db.session.execute(
+        select(product, batch, User.email)
+        .select_from(UsageRecord)
+        .join(User, User.id == UsageRecord.user_id)
+        .outerjoin(Booking, Booking.id == UsageRecord.booking_id)
+        .where(*standing)
+        .distinct()
+        .order_by(User.email)
+    ).all()
+    people: dict = {}
+    for row in users:
+        people.setdefault((row[0], row[1]), []).append(row[2])
+    batches = [
+        BatchUse(
+            row.product,
+            row.batch,
+            _aware(row.first_use),
+            _aware(row.last_use),
+            row.uses,
+            people.get((row.product, row.batch), []),
+        )
+        for row in rows
+    ]
+    uses = list(
+        db.session.scalars(
+            select(UsageRecord)
+            .options(selectinload(UsageRecord.user), selectinload(UsageRecord.booking))
+            .where(*standing)
+            .order_by(UsageRecord.start_at, UsageRecord.id)
+        )
+    )
+    return Impact(resource, start, end, since, batches, uses)
+
+
+def _aware(value: Optional[datetime]) -> Optional[datetime]:
+    """An aggregate (min, max) of a UTC column comes back without the column's type on SQLite."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
