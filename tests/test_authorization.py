@@ -153,6 +153,7 @@ API = {
     ("POST", "/api/v1/resources/{key}/logbook"): row(AUTH, DENY, DENY, SKIP, DENY, SKIP),
     ("GET", "/api/v1/resources/{key}/cleaning"): EVERYONE,
     ("GET", "/api/v1/resources/{key}/batches"): MANAGERS_OF_X,
+    ("GET", "/api/v1/resources/{key}/plans"): MANAGERS_OF_X,
     ("GET", "/api/v1/cleaning"): MANAGERS,  # of the facilities one manages
 }
 
@@ -223,6 +224,7 @@ PAGES = {
     ("POST", "/manage/resources/<key>/status"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/manage/usage"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
     ("POST", "/manage/logbook/<resource_key>"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
+    ("POST", "/manage/logbook/<resource_key>/plans/<plan_key>/blackout"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-in"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-out"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
@@ -376,6 +378,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         rule.replace("<path:filename>", "facility.css")
         .replace("<secret>", secret)
         .replace("<resource_key>", "lab-bsc")
+        .replace("<plan_key>", "no-such-plan")
         .replace("<key>", "lab" if rule.startswith("/facilities") else "lab-bsc")
         .replace("<int:project_id>", str(keys["project"]))
         .replace("<int:booking_id>", str(booking))

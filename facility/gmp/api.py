@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response
 from flask_smorest import Blueprint
 
+from facility.core.time import utcnow
 from facility.gmp import exports, services
 from facility.gmp.schemas import (
     CleaningStatusSchema,
@@ -16,8 +17,10 @@ from facility.gmp.schemas import (
     ImpactSchema,
     LogbookQuerySchema,
     LogbookSchema,
+    PlanStatusSchema,
     impact_json,
     logbook_json,
+    plans_json,
 )
 from facility.http.auth import api_user
 
@@ -87,3 +90,11 @@ def batches(args, key):
     response = Response(exports.impact_csv(impact), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{exports.impact_filename(impact)}"'
     return response
+
+
+@blp.route("/resources/<key>/plans")
+@blp.response(200, PlanStatusSchema(many=True))
+def plans(key):
+    """A resource's maintenance and calibration plans: the last record, what is due, and the
+    blackout a due task proposes (managers of its facility)"""
+    return plans_json(services.resource_plans(api_user(), key), utcnow())

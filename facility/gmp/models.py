@@ -47,6 +47,8 @@ class LogbookEntry(db.Model):
     # A correction names the entry it corrects, and why.
     corrects_id: Mapped[Optional[int]] = mapped_column(ForeignKey("logbook_entries.id"), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # A calibration or maintenance that carries out a plan of instruments.yaml names its key.
+    plan_key: Mapped[Optional[str]] = mapped_column(String(64))
     # A verification is signed: the printed name and what the signature means (audit.signatures).
     signer_name: Mapped[Optional[str]] = mapped_column(String(200))
     signature_meaning: Mapped[Optional[str]] = mapped_column(String(32))

@@ -21,8 +21,16 @@ from wtforms.validators import Length
 from facility.core.errors import ServiceError
 from facility.core.time import utcnow
 from facility.gmp import exports, rules, services
-from facility.gmp.words import KIND_WORDS, OUTCOME_WORDS, kind_words, line_what, outcome_words, state_words
-from facility.http.localtime import FieldProblem, form_values, parse_date, parse_local
+from facility.gmp.words import (
+    KIND_WORDS,
+    OUTCOME_WORDS,
+    kind_words,
+    line_what,
+    outcome_words,
+    plan_state_words,
+    state_words,
+)
+from facility.http.localtime import FieldProblem, form_values, format_span, parse_date, parse_local
 from facility.http.pages import Problems, me, page_blueprint, require_manager
 
 bp = page_blueprint("gmp_pages", __name__)
@@ -38,6 +46,7 @@ ENTRY_FIELDS = (
     "verifies",
     "corrects",
     "reason",
+    "plan",
 )
 DATE = {"type": "date"}
 TIME = {"type": "time"}
@@ -55,6 +64,7 @@ class EntryForm(FlaskForm):
     verifies = StringField(_l("Verifies entry no."), render_kw={"inputmode": "numeric"})
     corrects = StringField(_l("Corrects entry no."), render_kw={"inputmode": "numeric"})
     reason = TextAreaField(_l("Reason for the correction"), validators=[Length(max=2000)])
+    plan = SelectField(_l("Carries out the plan"), choices=[], validate_choice=False)
 
 
 def _number(form_field, name: str, problems: Problems) -> Optional[int]:
@@ -119,6 +129,7 @@ def _write(form: EntryForm, resource, problems: Problems):
             verifies=verifies,
             corrects=corrects,
             reason=form.reason.data or "",
+            plan=form.plan.data or None,
         )
     except ServiceError as error:
         problems.add_service_error(error, ENTRY_FIELDS)
@@ -134,6 +145,8 @@ def logbook(resource_key: str):
     form, problems, status = EntryForm(), Problems(), 200
     form.kind.choices = [(k, str(KIND_WORDS[k])) for k in rules.ENTRY_KINDS]
     form.outcome.choices = [("", "—")] + [(k, str(w)) for k, w in OUTCOME_WORDS.items()]
+    plans = services.resource_plans(me(), resource.key)
+    form.plan.choices = [("", "—")] + [(s.key, s.name) for s in plans.statuses]
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
@@ -151,6 +164,8 @@ def logbook(resource_key: str):
             form.corrects.data = request.args["corrects"]
         if request.args.get("kind") in rules.ENTRY_KINDS:
             form.kind.data = request.args["kind"]
+        if request.args.get("plan"):
+            form.plan.data = request.args["plan"]
         form.occurred_date.data, form.occurred_time.data = form_values(utcnow(), resource.facility.timezone)
     period_problems = Problems()
     book = _logbook(resource.key, period_problems)
@@ -166,6 +181,9 @@ def logbook(resource_key: str):
         outcome_words=outcome_words,
         state_words=state_words,
         line_what=line_what,
+        plans=plans.statuses,
+        plan_state_words=plan_state_words,
+        proposal=lambda status: rules.proposed_blackout(status, utcnow()),
         query={k: request.args[k] for k in ("from", "to") if request.args.get(k)},
     ), status
 
@@ -235,12 +253,43 @@ def batches_csv(resource_key: str):
     return response
 
 
+@bp.route("/manage/logbook/<resource_key>/plans/<plan_key>/blackout", methods=["POST"])
+@login_required
+def block_time(resource_key: str, plan_key: str):
+    """Take up the blackout a due task proposes (a form of the logbook page)."""
+    require_manager()
+    resource = services.records_resource(me(), resource_key)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired; try again."))
+        return redirect(url_for("gmp_pages.logbook", resource_key=resource.key), 303)
+    try:
+        blackout, colliding = services.block_time_for_plan(me(), resource.key, plan_key)
+    except ServiceError as error:
+        if error.status == 403:
+            raise
+        for violation in error.violations:
+            flash(violation.message)
+    else:
+        flash(
+            _(
+                "Blocked %(when)s for %(task)s; %(n)s bookings collide with it.",
+                when=format_span(blackout.start_at, blackout.end_at, resource.facility.timezone),
+                task=blackout.reason,
+                n=len(colliding),
+            )
+        )
+    return redirect(url_for("gmp_pages.logbook", resource_key=resource.key) + "#plans", 303)
+
+
 @bp.route("/manage/cleaning")
 @login_required
 def cleaning():
     require_manager()
     return render_template(
         "gmp/cleaning.html",
+        plans=services.plans_needing_attention(me()),
+        plan_state_words=plan_state_words,
         waiting=services.waiting_for_cleaning(me()),
         resources=services.resources_with_records(me()),
         state_words=state_words,

@@ -149,3 +149,103 @@ def check_verifier(*, verifier_id: int, cleaner_id: int, qualified: bool) -> lis
             Violation("not_qualified", "Only a manager or a person qualified for this resource can verify.", "verifies")
         )
     return problems
+
+
+# --- maintenance and calibration plans (Part I 3.41-3.44, Annex 15) ----------------------------
+
+PLAN_STATES = ("not_recorded", "ok", "due_soon", "overdue", "failed")
+DUE_SOON_SHARE = 0.9  # an hours-of-use plan is due soon at 90 % of its interval
+
+
+def entry_kind_for(task: str) -> str:
+    """The logbook entry that records a plan's task: a calibration, or a maintenance."""
+    return "calibration" if task == "calibration" else "maintenance"
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    key: str
+    task: str
+    name: str
+    every_days: Optional[int]
+    every_hours_of_use: Optional[int]
+    lead_days: int
+    last_done: Optional[datetime]
+    last_outcome: Optional[str]
+    due_at: Optional[datetime]
+    hours_used: Optional[float]
+    state: str
+
+    @property
+    def lapsed(self) -> bool:
+        """A calibration that is overdue or failed: the resource is not to be used."""
+        return self.task == "calibration" and self.state in ("overdue", "failed")
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in ("due_soon", "overdue", "failed")
+
+
+def plan_status(
+    plan: dict,
+    *,
+    now: datetime,
+    last_done: Optional[datetime],
+    last_outcome: Optional[str],
+    hours_used: Optional[float],
+) -> PlanStatus:
+    """Where a recurring task stands: never recorded, in order, due soon, overdue, or failed
+    at its last record. ``last_done`` is the last record's time, ``hours_used`` the resource's
+    hours of use since it (for a plan by hours of use)."""
+    every_days, every_hours = plan.get("every_days"), plan.get("every_hours_of_use")
+    lead = timedelta(days=plan.get("lead_days", 14))
+    due_at = last_done + timedelta(days=every_days) if every_days and last_done is not None else None
+    if last_done is None:
+        state = "not_recorded"
+    elif last_outcome == "failed":
+        state = "failed"
+    elif due_at is not None:
+        state = "overdue" if now >= due_at else "due_soon" if now >= due_at - lead else "ok"
+    elif every_hours:
+        used = hours_used or 0.0
+        state = "overdue" if used >= every_hours else "due_soon" if used >= DUE_SOON_SHARE * every_hours else "ok"
+    else:
+        state = "ok"
+    return PlanStatus(
+        key=plan["key"],
+        task=plan["task"],
+        name=plan["name"],
+        every_days=every_days,
+        every_hours_of_use=every_hours,
+        lead_days=plan.get("lead_days", 14),
+        last_done=last_done,
+        last_outcome=last_outcome,
+        due_at=due_at,
+        hours_used=hours_used if every_hours else None,
+        state=state,
+    )
+
+
+def calibration_violations(statuses: Iterable[PlanStatus]) -> list[Violation]:
+    """A resource whose calibration has lapsed (overdue, or failed at its last record) is neither
+    booked nor checked in to until a calibration is recorded as passed."""
+    lapsed = [s for s in statuses if s.lapsed]
+    if not lapsed:
+        return []
+    names = ", ".join(s.name for s in lapsed)
+    return [
+        Violation(
+            "calibration_lapsed",
+            f"The calibration of this resource has lapsed ({names}); it can be used again once a passed calibration is recorded.",
+            "resource",
+        )
+    ]
+
+
+def proposed_blackout(status: PlanStatus, now: datetime) -> Optional[tuple[datetime, datetime, str]]:
+    """The blackout a task that falls due proposes: a day from its due time (or from now, when
+    it is overdue or due by hours of use), as maintenance or requalification."""
+    if not status.needs_attention:
+        return None
+    start = max(status.due_at, now) if status.due_at is not None else now
+    return start, start + timedelta(days=1), "requalification" if status.task == "requalification" else "maintenance"

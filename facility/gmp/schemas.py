@@ -47,6 +47,12 @@ class EntryCreateSchema(StrictSchema):
         metadata={"description": "a correction: the id of the entry it corrects (which stays)"},
     )
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    plan = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the key of the resource's maintenance or calibration plan this carries out"},
+    )
 
 
 class EntrySchema(Schema):
@@ -67,6 +73,7 @@ class EntrySchema(Schema):
     reason = fields.String()
     signed_by = fields.String(attribute="signer_name", allow_none=True)
     signature_meaning = fields.String(allow_none=True)
+    plan = fields.String(attribute="plan_key", allow_none=True)
 
 
 class LineSchema(Schema):
@@ -217,3 +224,58 @@ def impact_json(impact) -> dict:
             for u in impact.uses
         ],
     }
+
+
+class BlackoutProposalSchema(Schema):
+    start = fields.String(metadata={"format": "date-time"})
+    end = fields.String(metadata={"format": "date-time"})
+    kind = fields.String()
+
+
+class PlanStatusSchema(Schema):
+    key = fields.String()
+    task = fields.String(
+        metadata={"enum": ["calibration", "maintenance", "service", "filter_change", "requalification"]}
+    )
+    name = fields.String()
+    every_days = fields.Integer(allow_none=True)
+    every_hours_of_use = fields.Integer(allow_none=True)
+    lead_days = fields.Integer()
+    last_done = fields.String(allow_none=True, metadata={"format": "date-time"})
+    last_outcome = fields.String(allow_none=True)
+    due_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    hours_used = fields.Float(allow_none=True)
+    state = fields.String(metadata={"enum": list(rules.PLAN_STATES)})
+    lapsed = fields.Boolean(metadata={"description": "a calibration overdue or failed: no booking, no check-in"})
+    proposed_blackout = fields.Nested(BlackoutProposalSchema, allow_none=True)
+
+
+def plans_json(plans, now) -> list[dict]:
+    zone = ZoneInfo(plans.resource.facility.timezone)
+
+    def when(instant):
+        return instant.astimezone(zone).isoformat() if instant else None
+
+    result = []
+    for s in plans.statuses:
+        proposal = rules.proposed_blackout(s, now)
+        result.append(
+            {
+                "key": s.key,
+                "task": s.task,
+                "name": s.name,
+                "every_days": s.every_days,
+                "every_hours_of_use": s.every_hours_of_use,
+                "lead_days": s.lead_days,
+                "last_done": when(s.last_done),
+                "last_outcome": s.last_outcome,
+                "due_at": when(s.due_at),
+                "hours_used": s.hours_used,
+                "state": s.state,
+                "lapsed": s.lapsed,
+                "proposed_blackout": {"start": when(proposal[0]), "end": when(proposal[1]), "kind": proposal[2]}
+                if proposal
+                else None,
+            }
+        )
+    return result

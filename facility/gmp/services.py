@@ -63,6 +63,7 @@ def entry_content(entry: LogbookEntry) -> dict:
         "verifies": entry.verifies_id,
         "corrects": entry.corrects_id,
         "reason": entry.reason,
+        **({"plan": entry.plan_key} if entry.plan_key else {}),
     }
 
 
@@ -104,6 +105,7 @@ def record_entry(
     verifies: Optional[int] = None,
     corrects: Optional[int] = None,
     reason: str = "",
+    plan: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> LogbookEntry:
     """Write one entry into a resource's logbook, with its audit event (a verification signed).
@@ -135,6 +137,16 @@ def record_entry(
             corrects_kind=corrected.kind if corrected is not None else None,
             reason=reason,
         )
+        if corrected is not None and plan is None:
+            plan = corrected.plan_key  # a correction carries out the same plan
+        if plan is not None:
+            task = next((p["task"] for p in plans_of(resource) if p["key"] == plan), None)
+            if task is None:
+                problems.append(Violation("unknown_plan", "This resource has no such plan.", "plan"))
+            elif rules.entry_kind_for(task) != kind:
+                problems.append(
+                    Violation("plan_kind_mismatch", f"This plan is recorded as a {rules.entry_kind_for(task)}.", "kind")
+                )
         if corrected is not None and corrected_by(corrected.id) is not None:
             problems.append(
                 Violation(
@@ -176,6 +188,7 @@ def record_entry(
             verifies=verified,
             corrects=corrected,
             reason=reason.strip(),
+            plan_key=plan,
         )
         signed = None
         if kind == "verification" and verified is not None:
@@ -195,6 +208,8 @@ def record_entry(
             signer_name=entry.signer_name,
             signed_content=signed,
         )
+    if kind == "calibration" and outcome == "failed":
+        tell_managers_of_failed_calibration(entry)
     return entry
 
 
@@ -479,11 +494,14 @@ def request_check(what: str, resource: Resource, start, end, project, batch) -> 
     """What the GMP records ask of a booking or a walk-up use (bookings.services.REQUEST_CHECKS)."""
     facility = resource.facility
     mode = rules.batch_records(facility.gmp_level, facility.gmp_settings)
-    return rules.check_labels(mode, project, batch, "project" if what == "booking" else "product")
+    problems = rules.check_labels(mode, project, batch, "project" if what == "booking" else "product")
+    if what == "booking":
+        problems += calibration_violations(resource)
+    return problems
 
 
 def check_in_guard(booking, now: datetime) -> list[Violation]:
-    return release_violations(booking.resource)
+    return release_violations(booking.resource) + calibration_violations(booking.resource, now)
 
 
 def display_status(resource: Resource) -> Optional[CleaningStatus]:
@@ -582,6 +600,10 @@ def batches_using(
         start = local_instant(first, 0, zone) if first else end - DEFAULT_PERIOD
     if end <= start:
         raise invalid("end_before_start", "The period ends before it starts.", "to")
+    return _impact_of(resource, start, end, since)
+
+
+def _impact_of(resource: Resource, start: datetime, end: datetime, since: Optional[LogbookEntry]) -> Impact:
     product = func.coalesce(UsageRecord.product, Booking.project)
     batch = func.coalesce(UsageRecord.batch, Booking.batch)
     standing = (
@@ -645,3 +667,124 @@ def _aware(value: Optional[datetime]) -> Optional[datetime]:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+
+
+# --- maintenance and calibration plans -----------------------------------------------------------
+
+
+def plans_of(resource: Resource) -> list[dict]:
+    return list((resource.gmp_settings or {}).get("plans") or [])
+
+
+def plan_statuses(resource: Resource, now: Optional[datetime] = None) -> list[rules.PlanStatus]:
+    """Each plan of ``resource`` with its last record (the entries that stand) and what is due."""
+    plans = plans_of(resource)
+    if not plans:
+        return []
+    now = now or utcnow()
+    corrected = select(LogbookEntry.corrects_id).where(LogbookEntry.corrects_id.is_not(None)).scalar_subquery()
+    entries = db.session.execute(
+        select(LogbookEntry.plan_key, LogbookEntry.occurred_at, LogbookEntry.outcome)
+        .where(
+            LogbookEntry.resource_id == resource.id,
+            LogbookEntry.plan_key.in_([p["key"] for p in plans]),
+            LogbookEntry.id.not_in(corrected),
+            LogbookEntry.occurred_at <= now,
+        )
+        .order_by(LogbookEntry.occurred_at, LogbookEntry.id)
+    ).all()
+    last = {}
+    for plan_key, at, outcome in entries:
+        last[plan_key] = (at, outcome)
+    statuses = []
+    for plan in plans:
+        done, outcome = last.get(plan["key"], (None, None))
+        hours = hours_of_use(resource, done, now) if plan.get("every_hours_of_use") else None
+        statuses.append(rules.plan_status(plan, now=now, last_done=done, last_outcome=outcome, hours_used=hours))
+    return statuses
+
+
+def hours_of_use(resource: Resource, since: Optional[datetime], now: datetime) -> float:
+    """Hours the resource was in use (usage records that stand) since ``since`` (or ever), up to now."""
+    query = select(UsageRecord.start_at, UsageRecord.end_at).where(
+        UsageRecord.resource_id == resource.id, UsageRecord.superseded.is_(False), UsageRecord.start_at < now
+    )
+    if since is not None:
+        query = query.where(or_(UsageRecord.end_at.is_(None), UsageRecord.end_at > since))
+    total = 0.0
+    for start, end in db.session.execute(query):
+        start, end = max(start, since) if since else start, min(end or now, now)
+        total += max((end - start).total_seconds(), 0) / 3600
+    return round(total, 2)
+
+
+def calibration_violations(resource: Resource, now: Optional[datetime] = None) -> list[Violation]:
+    return rules.calibration_violations(plan_statuses(resource, now))
+
+
+@dataclass
+class ResourcePlans:
+    resource: Resource
+    statuses: list[rules.PlanStatus]
+
+
+def resource_plans(actor: User, resource_key: str) -> ResourcePlans:
+    resource = records_resource(actor, resource_key)
+    return ResourcePlans(resource, plan_statuses(resource))
+
+
+def plans_needing_attention(actor: Optional[User], now: Optional[datetime] = None) -> list[ResourcePlans]:
+    """Resources with a plan due soon, overdue or failed: of the facilities ``actor`` manages
+    (None: all, for the scheduled job)."""
+    now = now or utcnow()
+    result = []
+    for resource in list_resources():
+        if not plans_of(resource) or (actor is not None and not actor.manages(resource.facility)):
+            continue
+        due = [s for s in plan_statuses(resource, now) if s.needs_attention]
+        if due:
+            result.append(ResourcePlans(resource, due))
+    return result
+
+
+def block_time_for_plan(
+    actor: User,
+    resource_key: str,
+    plan_key: str,
+    start: Optional[datetime] = None,
+    end: Optional[datetime] = None,
+    reason: str = "",
+):
+    """Take up the blackout a due task proposes (or the time the manager chose): a blackout of
+    the resource through the booking service, with the plan named in its reason."""
+    resource = records_resource(actor, resource_key)
+    status = next((s for s in plan_statuses(resource) if s.key == plan_key), None)
+    if status is None:
+        raise not_found("plan of this resource", "plan")
+    proposal = rules.proposed_blackout(status, utcnow())
+    if (start is None or end is None) and proposal is None:
+        raise invalid("not_due", "This task is not due: give the time to block.", "start")
+    kind = proposal[2] if proposal else ("requalification" if status.task == "requalification" else "maintenance")
+    start, end = start or proposal[0], end or proposal[1]
+    from facility.bookings.services import add_blackout
+
+    return add_blackout(
+        actor,
+        resource.facility.key,
+        start,
+        end,
+        resource_key=resource.key,
+        kind=kind,
+        reason=(reason.strip() or status.name),
+    )
+
+
+def tell_managers_of_failed_calibration(entry: LogbookEntry) -> None:
+    """A failed calibration: mail the facility's managers the batches since the last pass."""
+    from facility.accounts.services import managers_of
+    from facility.core.mail import send_template
+
+    resource = entry.resource
+    since = last_passed_calibration(resource, entry.occurred_at)
+    impact = _impact_of(resource, since.occurred_at if since else EVER, entry.occurred_at, since)
+    send_template(managers_of([resource.facility_id]), "gmp/mail/calibration_failed", entry=entry, impact=impact)

@@ -24,6 +24,13 @@ STATE_WORDS = {
     "to_be_verified": _l("cleaned, waiting for verification"),
     "released": _l("released"),
 }
+PLAN_STATE_WORDS = {
+    "not_recorded": _l("not recorded yet"),
+    "ok": _l("in order"),
+    "due_soon": _l("due soon"),
+    "overdue": _l("overdue"),
+    "failed": _l("failed at its last record"),
+}
 STATUS_WORDS = {
     "available": _l("available"),
     "maintenance": _l("maintenance"),
@@ -48,3 +55,7 @@ def line_what(line) -> str:
     if line.kind == "status":
         return str(STATUS_WORDS.get(line.what, line.what))
     return line.what
+
+
+def plan_state_words(state: str) -> str:
+    return str(PLAN_STATE_WORDS.get(state, state))

@@ -53,6 +53,7 @@ def upgrade():
         sa.Column("verifies_id", sa.Integer(), nullable=True),
         sa.Column("corrects_id", sa.Integer(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("plan_key", sa.String(length=64), nullable=True),
         sa.Column("signer_name", sa.String(length=200), nullable=True),
         sa.Column("signature_meaning", sa.String(length=32), nullable=True),
         sa.ForeignKeyConstraint(["resource_id"], ["resources.id"]),
