@@ -154,6 +154,11 @@ API = {
     ("GET", "/api/v1/resources/{key}/cleaning"): EVERYONE,
     ("GET", "/api/v1/resources/{key}/batches"): MANAGERS_OF_X,
     ("GET", "/api/v1/resources/{key}/plans"): MANAGERS_OF_X,
+    ("GET", "/api/v1/bookings/{booking_id}/people"): A_BOOKING,
+    ("POST", "/api/v1/bookings/{booking_id}/people"): row(AUTH, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
+    ("POST", "/api/v1/room-entries/{entry_id}/leave"): row(AUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # no such
+    # the GMP unit's managers (and the administrator) withdraw its gowning; the lab's manager may not
+    ("POST", "/api/v1/qualification-withdrawals"): row(AUTH, DENY, DENY, DENY, RULE, RULE),  # not held
     ("GET", "/api/v1/cleaning"): MANAGERS,  # of the facilities one manages
 }
 
@@ -200,6 +205,8 @@ PAGES = {
     ("GET", "/manage/state-aid"): P_MANAGERS,
     ("GET", "/manage/usage"): P_MANAGERS_OF_X,  # ?facility=lab, like the API
     ("GET", "/manage/cleaning"): P_MANAGERS,
+    ("GET", "/manage/gowning"): P_MANAGERS,
+    ("GET", "/bookings/<int:booking_id>/people"): P_A_BOOKING,
     ("GET", "/manage/logbook/<resource_key>"): P_MANAGERS_OF_X,
     ("GET", "/manage/logbook/<resource_key>.csv"): P_MANAGERS_OF_X,
     ("GET", "/manage/logbook/<resource_key>.pdf"): P_MANAGERS_OF_X,
@@ -224,6 +231,9 @@ PAGES = {
     ("POST", "/manage/resources/<key>/status"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/manage/usage"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
     ("POST", "/manage/logbook/<resource_key>"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
+    ("POST", "/manage/gowning"): row(LOGIN, DENY, DENY, RULE, RULE, RULE),  # an empty form
+    ("POST", "/bookings/<int:booking_id>/people"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
+    ("POST", "/room-entries/<int:entry_id>/leave"): row(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # no such
     ("POST", "/manage/logbook/<resource_key>/plans/<plan_key>/blackout"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-in"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
@@ -338,6 +348,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         .replace("{feed_id}", str(feed))
         .replace("{name}", "users_of_infrastructure")
         .replace("{session_id}", str(keys["session_id"]))
+        .replace("{entry_id}", "424242")
     )
     query = {
         "/api/v1/resources/lab-bsc/availability": f"from={today}T00:00:00Z&to={today + timedelta(days=2)}T00:00:00Z",
@@ -365,6 +376,12 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         },
         ("POST", "/api/v1/projects"): {"key": "p2", "name": "P2", "stage": "research", "organisations": ["lu"]},
         ("POST", "/api/v1/resources/{key}/logbook"): {"kind": "note", "text": "seen"},
+        ("POST", "/api/v1/bookings/{booking_id}/people"): {"user": PEOPLE["colleague_a"][0]},
+        ("POST", "/api/v1/qualification-withdrawals"): {
+            "user": PEOPLE["colleague_a"][0],
+            "qualification": "gowning-grade-b",
+            "reason": "failed gowning test",
+        },
     }.get((method, path), {} if method in ("POST", "PATCH") else None)
     return url, body
 
@@ -379,6 +396,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<secret>", secret)
         .replace("<resource_key>", "lab-bsc")
         .replace("<plan_key>", "no-such-plan")
+        .replace("<int:entry_id>", "424242")
         .replace("<key>", "lab" if rule.startswith("/facilities") else "lab-bsc")
         .replace("<int:project_id>", str(keys["project"]))
         .replace("<int:booking_id>", str(booking))

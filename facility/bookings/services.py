@@ -249,13 +249,15 @@ def snapshot(booking: Booking) -> dict:
 
 # Further checks of a request for a resource's time (a booking, a walk-up use) that other
 # modules add at start-up (the GMP records: product and batch, calibration): each takes
-# (what: "booking" or "use", resource, start, end, project, batch) and returns the rules it
-# breaks; bookings imports none of them.
+# (what: "booking" or "use", the user whose time it is, resource, start, end, project, batch)
+# and returns the rules it breaks; bookings imports none of them.
 REQUEST_CHECKS: list[Callable[..., list[rules.Violation]]] = []
 
 
-def request_check_violations(what: str, resource: Resource, start, end, project, batch) -> list[rules.Violation]:
-    return [v for check in REQUEST_CHECKS for v in check(what, resource, start, end, project, batch)]
+def request_check_violations(
+    what: str, user: User, resource: Resource, start, end, project, batch
+) -> list[rules.Violation]:
+    return [v for check in REQUEST_CHECKS for v in check(what, user, resource, start, end, project, batch)]
 
 
 @dataclass(frozen=True)
@@ -373,7 +375,7 @@ def request_booking(
     with kept_after_commit():
         facts = request_facts(actor, resource_key, start, end)
         resource = facts.resource
-        others = request_check_violations("booking", resource, start, end, project, batch)
+        others = request_check_violations("booking", actor, resource, start, end, project, batch)
         if others or rules.check_booking(start, end, facts.context(now)):
             # Refused without the write lock; still name every rule broken, overlap included.
             taken, own, blackouts = taken_and_own(resource.id, actor.id, start, end, facts.policy)

@@ -17,5 +17,6 @@ def init_app(app: Flask) -> None:
     if services.request_check not in REQUEST_CHECKS:
         REQUEST_CHECKS.append(services.request_check)
     app.jinja_env.globals["gmp_display_status"] = services.display_status
+    app.jinja_env.globals["gmp_counts_people"] = services.counts_people
     register(app, blp)
     app.register_blueprint(bp)

@@ -18,6 +18,10 @@ from facility.gmp.schemas import (
     LogbookQuerySchema,
     LogbookSchema,
     PlanStatusSchema,
+    RoomEntryCreateSchema,
+    RoomEntrySchema,
+    WithdrawalCreateSchema,
+    WithdrawalSchema,
     impact_json,
     logbook_json,
     plans_json,
@@ -98,3 +102,35 @@ def plans(key):
     """A resource's maintenance and calibration plans: the last record, what is due, and the
     blackout a due task proposes (managers of its facility)"""
     return plans_json(services.resource_plans(api_user(), key), utcnow())
+
+
+@blp.route("/bookings/<int:booking_id>/people")
+@blp.response(200, RoomEntrySchema(many=True))
+def room_entries(booking_id):
+    """Who entered the room with a booking besides its owner (its owner, managers of its facility)"""
+    return services.room_entries(api_user(), booking_id)
+
+
+@blp.route("/bookings/<int:booking_id>/people", methods=["POST"])
+@blp.arguments(RoomEntryCreateSchema)
+@blp.response(201, RoomEntrySchema)
+def enter_room(data, booking_id):
+    """A person enters the room of a checked-in booking: room for one more (occupancy_full), and
+    valid gowning or a qualified supervisor in the room (supervisor_required; then supervised)"""
+    return services.enter_room(api_user(), booking_id, data["user"], data["supervisor"])
+
+
+@blp.route("/room-entries/<int:entry_id>/leave", methods=["POST"])
+@blp.response(200, RoomEntrySchema)
+def leave_room(entry_id):
+    """A person leaves the room"""
+    return services.leave_room(api_user(), entry_id)
+
+
+@blp.route("/qualification-withdrawals", methods=["POST"])
+@blp.arguments(WithdrawalCreateSchema)
+@blp.response(201, WithdrawalSchema)
+def withdraw_qualification(data):
+    """Withdraw a person's qualification (a gowning qualification), with the reason (a manager of
+    a facility that requires it); granting it again lifts the withdrawal"""
+    return services.withdraw_qualification(api_user(), data["user"], data["qualification"], data["reason"])

@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facility.accounts.models import User
-from facility.catalog.models import Resource
+from facility.catalog.models import Qualification, Resource
 from facility.core.database import UTCDateTime
 from facility.core.extensions import db
 from facility.core.time import utcnow
@@ -61,3 +61,44 @@ class LogbookEntry(db.Model):
     @property
     def number(self) -> str:
         return f"E{self.id}"
+
+
+class RoomEntry(db.Model):
+    """A person who entered a room under a checked-in booking, besides its owner (EU GMP Annex 1
+    ch. 7): supervised when they hold no valid gowning qualification, and then by whom. The
+    entry ends when they leave, or when the booking is checked out."""
+
+    __tablename__ = "room_entries"
+    __table_args__ = (Index("ix_room_entries_resource_open", "resource_id", "left_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    left_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    supervised_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    resource: Mapped[Resource] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    supervised_by: Mapped[Optional[User]] = relationship(foreign_keys=[supervised_by_id])
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+
+
+class QualificationWithdrawal(db.Model):
+    """A manager withdrew a person's qualification (a gowning qualification after a failed
+    gowning test, say), with the reason. Append-only: a renewal granted later lifts it."""
+
+    __tablename__ = "qualification_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    qualification_id: Mapped[int] = mapped_column(ForeignKey("qualifications.id"))
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    qualification: Mapped[Qualification] = relationship()
+    withdrawn_by: Mapped[User] = relationship(foreign_keys=[withdrawn_by_id])

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -294,3 +294,109 @@ def cleaning():
         resources=services.resources_with_records(me()),
         state_words=state_words,
     )
+
+
+# --- people in the room, and withdrawn qualifications (Annex 1 ch. 7) ----------------------------
+
+
+class EnterForm(FlaskForm):
+    user = StringField(_l("Person (e-mail)"), validators=[Length(max=254)], render_kw={"type": "email"})
+    supervisor = StringField(
+        _l("Supervisor (e-mail), for someone without valid gowning"),
+        validators=[Length(max=254)],
+        render_kw={"type": "email"},
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/people", methods=["GET", "POST"])
+@login_required
+def people(booking_id: int):
+    entries = services.room_entries(me(), booking_id)  # 404/403 before anything else
+    form, problems, status = EnterForm(), Problems(), 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                entry = services.enter_room(me(), booking_id, form.user.data or "", form.supervisor.data or None)
+            except ServiceError as error:
+                problems.add_service_error(error, ("user", "supervisor"))
+                status = 422 if error.status == 404 else error.status
+            else:
+                flash(
+                    _(
+                        "%(name)s entered, supervised by %(supervisor)s.",
+                        name=entry.user.name,
+                        supervisor=entry.supervised_by.name,
+                    )
+                    if entry.supervised_by
+                    else _("%(name)s entered.", name=entry.user.name)
+                )
+                return redirect(url_for("gmp_pages.people", booking_id=booking_id), 303)
+        else:
+            problems.add_form_errors(form)
+            status = 400 if "csrf_token" in form.errors else 422
+        entries = services.room_entries(me(), booking_id)
+    return render_template(
+        "gmp/people.html", booking_id=booking_id, entries=entries, form=form, problems=problems
+    ), status
+
+
+@bp.route("/room-entries/<int:entry_id>/leave", methods=["POST"])
+@login_required
+def leave(entry_id: int):
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired; try again."))
+        return redirect(url_for("gmp_pages.cleaning"), 303)
+    try:
+        entry = services.leave_room(me(), entry_id)
+    except ServiceError as error:
+        if error.status in (403, 404):
+            raise
+        flash(error.violations[0].message)
+        return redirect(request.referrer or url_for("bookings_pages.my_bookings"), 303)
+    flash(_("%(name)s left the room.", name=entry.user.name))
+    return redirect(url_for("gmp_pages.people", booking_id=entry.booking_id), 303)
+
+
+class WithdrawForm(FlaskForm):
+    user = StringField(_l("Person (e-mail)"), validators=[Length(max=254)], render_kw={"type": "email"})
+    qualification = StringField(_l("Qualification (key)"), validators=[Length(max=64)])
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+
+
+@bp.route("/manage/gowning", methods=["GET", "POST"])
+@login_required
+def gowning():
+    require_manager()
+    form, problems, status = WithdrawForm(), Problems(), 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                withdrawal = services.withdraw_qualification(
+                    me(), form.user.data or "", form.qualification.data or "", form.reason.data or ""
+                )
+            except ServiceError as error:
+                if error.status == 403:
+                    raise
+                problems.add_service_error(error, ("user", "qualification", "reason"))
+            else:
+                flash(
+                    _(
+                        "%(qualification)s of %(name)s withdrawn.",
+                        qualification=withdrawal.qualification.name,
+                        name=withdrawal.user.name,
+                    )
+                )
+                return redirect(url_for("gmp_pages.gowning"), 303)
+        else:
+            problems.add_form_errors(form)
+            status = 400 if "csrf_token" in form.errors else 422
+    return render_template(
+        "gmp/gowning.html",
+        form=form,
+        problems=problems,
+        withdrawals=services.recent_withdrawals(me()),
+        zone=current_app.config.get("FACILITY_TIMEZONE") or "Europe/Stockholm",
+    ), status

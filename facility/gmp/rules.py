@@ -12,7 +12,7 @@ Where a rule comes from a regulation, it says which:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Iterable, Optional
 
 from facility.core.errors import Violation
@@ -249,3 +249,82 @@ def proposed_blackout(status: PlanStatus, now: datetime) -> Optional[tuple[datet
         return None
     start = max(status.due_at, now) if status.due_at is not None else now
     return start, start + timedelta(days=1), "requalification" if status.task == "requalification" else "maintenance"
+
+
+# --- people in the room (EU GMP Annex 1 (2022) ch. 7: 7.4, 7.5, 7.13) ---------------------------
+
+GOWNING_VALIDITY = timedelta(days=365)  # gowning is requalified at least once a year (7.13)
+
+
+def qualification_problem(
+    *,
+    valid_until: Optional[date],
+    granted_at: Optional[datetime],
+    withdrawn_at: Optional[datetime],
+    today: date,
+    gowning: bool,
+) -> Optional[str]:
+    """Why a person does not hold a resource's qualification today (a code), or None. A
+    withdrawal counts until the qualification is granted again; a gowning qualification lasts
+    at most a year from its grant, whatever its recorded end."""
+    if valid_until is None:
+        return "not_qualified"
+    if withdrawn_at is not None and (granted_at is None or withdrawn_at >= granted_at):
+        return "qualification_withdrawn"
+    if today > valid_until:
+        return "qualification_expired"
+    if gowning and granted_at is not None and today > (granted_at + GOWNING_VALIDITY).date():
+        return "qualification_expired"
+    return None
+
+
+QUALIFICATION_WORDS = {
+    "not_qualified": "does not hold the qualification this room needs",
+    "qualification_withdrawn": "had the qualification this room needs withdrawn",
+    "qualification_expired": "holds an expired qualification for this room (gowning is requalified every year)",
+}
+
+
+def occupancy_violations(*, present: int, max_occupancy: Optional[int]) -> list[Violation]:
+    """A cleanroom holds at most ``max_occupancy`` people (Annex 1 7.4)."""
+    if max_occupancy is not None and present + 1 > max_occupancy:
+        return [
+            Violation(
+                "occupancy_full", f"The room holds at most {max_occupancy} people, and {present} are in it.", "user"
+            )
+        ]
+    return []
+
+
+def entry_violations(
+    *,
+    person_problem: Optional[str],
+    supervisor_given: bool,
+    supervisor_present: bool,
+    supervisor_problem: Optional[str],
+    supervisor_is_person: bool,
+) -> list[Violation]:
+    """Someone without a valid qualification enters only with a qualified supervisor who is in
+    the room (Annex 1 7.5); the entry is then recorded as supervised."""
+    if person_problem is None:
+        return []
+    if not supervisor_given:
+        return [
+            Violation(
+                "supervisor_required",
+                f"This person {QUALIFICATION_WORDS[person_problem]}: they may enter only with a qualified supervisor.",
+                "supervisor",
+            )
+        ]
+    problems = []
+    if supervisor_is_person:
+        problems.append(Violation("supervisor_required", "A person does not supervise themselves.", "supervisor"))
+    if not supervisor_present:
+        problems.append(Violation("supervisor_not_present", "The supervisor must be in the room.", "supervisor"))
+    if supervisor_problem is not None:
+        problems.append(
+            Violation(
+                "supervisor_not_qualified", f"The supervisor {QUALIFICATION_WORDS[supervisor_problem]}.", "supervisor"
+            )
+        )
+    return problems

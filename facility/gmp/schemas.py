@@ -80,7 +80,7 @@ class LineSchema(Schema):
     number = fields.String(metadata={"description": "E: an entry, U: a usage record, S: a status change"})
     at = fields.String(metadata={"format": "date-time"})
     until = fields.String(allow_none=True, metadata={"format": "date-time"})
-    kind = fields.String(metadata={"enum": ["use", "status", *rules.ENTRY_KINDS]})
+    kind = fields.String(metadata={"enum": ["use", "entry", "status", *rules.ENTRY_KINDS]})
     who = fields.String()
     what = fields.String()
     procedure = fields.String()
@@ -91,6 +91,7 @@ class LineSchema(Schema):
     corrected_by = fields.String(allow_none=True)
     reason = fields.String()
     signed_by = fields.String(allow_none=True)
+    supervised_by = fields.String(allow_none=True, metadata={"description": "an entry under supervision: by whom"})
 
 
 class LogbookSchema(Schema):
@@ -131,6 +132,7 @@ def logbook_json(book) -> dict:
                 "corrected_by": line.corrected_by,
                 "reason": line.reason,
                 "signed_by": line.signer,
+                "supervised_by": line.supervised_by,
             }
             for line in book.lines
         ],
@@ -279,3 +281,40 @@ def plans_json(plans, now) -> list[dict]:
             }
         )
     return result
+
+
+class RoomEntryCreateSchema(StrictSchema):
+    user = fields.String(required=True, validate=validate.Length(min=1, max=254), metadata={"description": "e-mail"})
+    supervisor = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "e-mail of a qualified person in the room, for someone without valid gowning"},
+    )
+
+
+class RoomEntrySchema(Schema):
+    id = fields.Integer()
+    booking = fields.Integer(attribute="booking_id")
+    resource = fields.Function(lambda e: e.resource.key, metadata={"type": "string"})
+    user = fields.Function(lambda e: e.user.email, metadata={"type": "string"})
+    entered_at = LocalDateTime(_zone)
+    left_at = LocalDateTime(_zone, allow_none=True)
+    supervised_by = fields.Function(
+        lambda e: e.supervised_by.email if e.supervised_by else None, metadata={"type": "string", "nullable": True}
+    )
+
+
+class WithdrawalCreateSchema(StrictSchema):
+    user = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    qualification = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class WithdrawalSchema(Schema):
+    id = fields.Integer()
+    user = fields.Function(lambda w: w.user.email, metadata={"type": "string"})
+    qualification = fields.Function(lambda w: w.qualification.key, metadata={"type": "string"})
+    withdrawn_at = fields.AwareDateTime()
+    withdrawn_by = fields.Function(lambda w: w.withdrawn_by.email, metadata={"type": "string"})
+    reason = fields.String()

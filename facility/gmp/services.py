@@ -26,7 +26,7 @@ from facility.core.errors import Violation, forbidden, invalid, not_found, rule_
 from facility.core.extensions import db
 from facility.core.time import local_instant, utcnow
 from facility.gmp import rules
-from facility.gmp.models import LogbookEntry
+from facility.gmp.models import LogbookEntry, QualificationWithdrawal, RoomEntry
 from facility.usage.models import UsageRecord
 
 VERIFICATION_MEANING = "review"  # audit.signatures.MEANINGS: "I have reviewed this record"
@@ -239,6 +239,7 @@ class Line:
     reason: str = ""
     recorded_at: Optional[datetime] = None
     signer: Optional[str] = None
+    supervised_by: Optional[str] = None  # an entry to the room under supervision (Annex 1 7.5)
 
 
 @dataclass
@@ -368,6 +369,22 @@ def logbook(
                 recorded_at=event.at,
             )
         )
+    for entry in db.session.scalars(
+        select(RoomEntry)
+        .options(selectinload(RoomEntry.user), selectinload(RoomEntry.supervised_by))
+        .where(RoomEntry.resource_id == resource.id, RoomEntry.entered_at >= start, RoomEntry.entered_at < end)
+    ):
+        book.lines.append(
+            Line(
+                at=entry.entered_at,
+                until=entry.left_at,
+                number=f"P{entry.id}",
+                kind="entry",
+                who=entry.user.name,
+                recorded_at=entry.entered_at,
+                supervised_by=entry.supervised_by.name if entry.supervised_by else None,
+            )
+        )
     book.lines.sort(key=lambda line: (line.at, line.number))
     return book
 
@@ -490,18 +507,27 @@ def release_violations(resource: Resource) -> list[Violation]:
     return [Violation("not_released", f"This resource is not released for use: {words}.", "resource")]
 
 
-def request_check(what: str, resource: Resource, start, end, project, batch) -> list[Violation]:
+def request_check(what: str, user: User, resource: Resource, start, end, project, batch) -> list[Violation]:
     """What the GMP records ask of a booking or a walk-up use (bookings.services.REQUEST_CHECKS)."""
     facility = resource.facility
     mode = rules.batch_records(facility.gmp_level, facility.gmp_settings)
     problems = rules.check_labels(mode, project, batch, "project" if what == "booking" else "product")
     if what == "booking":
         problems += calibration_violations(resource)
+        if resource.qualification_id is not None and withdrawn_at(user, resource.qualification_id) is not None:
+            problems += _qualification_violations(user, resource, utcnow(), "resource")
     return problems
 
 
 def check_in_guard(booking, now: datetime) -> list[Violation]:
-    return release_violations(booking.resource) + calibration_violations(booking.resource, now)
+    """What the GMP records ask of a check-in: the room released, its calibration in date, room
+    for one more person, and the owner's gowning valid today."""
+    resource = booking.resource
+    problems = release_violations(resource) + calibration_violations(resource, now)
+    if counts_people(resource):
+        problems += rules.occupancy_violations(present=occupancy(resource), max_occupancy=max_occupancy(resource))
+        problems += _qualification_violations(booking.user, resource, now, "user")
+    return problems
 
 
 def display_status(resource: Resource) -> Optional[CleaningStatus]:
@@ -788,3 +814,237 @@ def tell_managers_of_failed_calibration(entry: LogbookEntry) -> None:
     since = last_passed_calibration(resource, entry.occurred_at)
     impact = _impact_of(resource, since.occurred_at if since else EVER, entry.occurred_at, since)
     send_template(managers_of([resource.facility_id]), "gmp/mail/calibration_failed", entry=entry, impact=impact)
+
+
+# --- people in the room (Annex 1 ch. 7) ---------------------------------------------------------
+
+
+def max_occupancy(resource: Resource) -> Optional[int]:
+    return (resource.gmp_settings or {}).get("max_occupancy")
+
+
+def counts_people(resource: Resource) -> bool:
+    """Cleanrooms, and rooms with a maximum occupancy: who is in them is recorded."""
+    return resource.kind == "cleanroom" or max_occupancy(resource) is not None
+
+
+def _open_uses(resource: Resource):
+    return select(UsageRecord.booking_id).where(
+        UsageRecord.resource_id == resource.id, UsageRecord.end_at.is_(None), UsageRecord.superseded.is_(False)
+    )
+
+
+def occupancy(resource: Resource) -> int:
+    """People in the room now: the owners of the bookings checked in, and those who entered
+    with them and have not left (a booking checked out takes its people with it)."""
+    owners = db.session.scalar(select(func.count()).select_from(_open_uses(resource).subquery()))
+    others = db.session.scalar(
+        select(func.count(RoomEntry.id)).where(
+            RoomEntry.resource_id == resource.id,
+            RoomEntry.left_at.is_(None),
+            RoomEntry.booking_id.in_(_open_uses(resource)),
+        )
+    )
+    return int(owners or 0) + int(others or 0)
+
+
+def withdrawn_at(user: User, qualification_id: int) -> Optional[datetime]:
+    return db.session.scalar(
+        select(func.max(QualificationWithdrawal.withdrawn_at)).where(
+            QualificationWithdrawal.user_id == user.id, QualificationWithdrawal.qualification_id == qualification_id
+        )
+    )
+
+
+def qualification_problem(user: User, resource: Resource, now: datetime) -> Optional[str]:
+    """Why ``user`` may not enter ``resource`` on their own qualification today, or None."""
+    if resource.qualification_id is None:
+        return None
+    held = db.session.scalar(
+        select(UserQualification).where(
+            UserQualification.user_id == user.id, UserQualification.qualification_id == resource.qualification_id
+        )
+    )
+    withdrawn = _aware(withdrawn_at(user, resource.qualification_id))
+    return rules.qualification_problem(
+        valid_until=held.valid_until if held else None,
+        granted_at=held.granted_at if held else None,
+        withdrawn_at=withdrawn,
+        today=now.astimezone(ZoneInfo(resource.facility.timezone)).date(),
+        gowning=resource.kind == "cleanroom",
+    )
+
+
+def _qualification_violations(user: User, resource: Resource, now: datetime, field_name: str) -> list[Violation]:
+    problem = qualification_problem(user, resource, now)
+    if problem is None:
+        return []
+    return [Violation(problem, f"{user.name} {rules.QUALIFICATION_WORDS[problem]}.", field_name)]
+
+
+def _person(email: Optional[str], field_name: str) -> User:
+    from facility.accounts.services import get_user_by_email
+
+    user = get_user_by_email((email or "").strip()) if email else None
+    if user is None:
+        raise not_found("user", field_name)
+    return user
+
+
+def _checked_in_booking(actor: User, booking_id: int):
+    from facility.bookings.services import get_booking
+
+    booking = get_booking(actor, booking_id)
+    if actor.id != booking.user_id and not actor.manages(booking.facility):
+        raise forbidden("Only the booking's owner or a manager of its facility can record who enters.")
+    return booking
+
+
+def enter_room(
+    actor: User,
+    booking_id: int,
+    person_email: str,
+    supervisor_email: Optional[str] = None,
+    *,
+    now: Optional[datetime] = None,
+) -> RoomEntry:
+    """Record that a person entered the room of a checked-in booking: room for one more, and a
+    valid gowning qualification or a qualified supervisor in the room (then a supervised entry)."""
+    now = now or utcnow()
+    with write_transaction():
+        booking = _checked_in_booking(actor, booking_id)
+        resource = booking.resource
+        person = _person(person_email, "user")
+        supervisor = _person(supervisor_email, "supervisor") if supervisor_email else None
+        in_room = people_in(booking)
+        if db.session.scalar(_open_uses(resource).where(UsageRecord.booking_id == booking.id)) is None:
+            raise invalid("not_checked_in", "Check the booking in first; then others may enter with it.")
+        if person.id in in_room:
+            raise invalid("already_in_room", "This person is in the room already.", "user")
+        problems = rules.occupancy_violations(present=occupancy(resource), max_occupancy=max_occupancy(resource))
+        problems += rules.entry_violations(
+            person_problem=qualification_problem(person, resource, now),
+            supervisor_given=supervisor is not None,
+            supervisor_present=supervisor is not None and supervisor.id in in_room,
+            supervisor_problem=qualification_problem(supervisor, resource, now) if supervisor else None,
+            supervisor_is_person=supervisor is not None and supervisor.id == person.id,
+        )
+        if problems:
+            raise rule_violations(problems)
+        supervised = qualification_problem(person, resource, now) is not None
+        entry = RoomEntry(
+            resource=resource,
+            booking_id=booking.id,
+            user=person,
+            entered_at=now,
+            supervised_by=supervisor if supervised else None,
+            recorded_by=actor,
+        )
+        db.session.add(entry)
+        audit.record(
+            actor,
+            "room.entered_supervised" if supervised else "room.entered",
+            entry,
+            after={
+                "resource": resource.key,
+                "booking": booking.id,
+                "user": person.email,
+                "supervised_by": supervisor.email if supervised else None,
+                "at": now.isoformat(),
+            },
+            facility=resource.facility,
+        )
+    return entry
+
+
+def people_in(booking) -> dict[int, User]:
+    """Who is in the room with ``booking``: its owner while it is checked in, and those who
+    entered with it and have not left."""
+    resource = booking.resource
+    if db.session.scalar(_open_uses(resource).where(UsageRecord.booking_id == booking.id)) is None:
+        return {}
+    people = {booking.user_id: booking.user}
+    for entry in db.session.scalars(
+        select(RoomEntry).where(RoomEntry.booking_id == booking.id, RoomEntry.left_at.is_(None))
+    ):
+        people[entry.user_id] = entry.user
+    return people
+
+
+def leave_room(actor: User, entry_id: int, *, now: Optional[datetime] = None) -> RoomEntry:
+    now = now or utcnow()
+    with write_transaction():
+        entry = db.session.get(RoomEntry, entry_id) if 0 < entry_id < 2**31 else None
+        if entry is None:
+            raise not_found("room entry")
+        _checked_in_booking(actor, entry.booking_id)
+        if entry.left_at is not None:
+            raise invalid("already_left", "This person has left the room already.")
+        entry.left_at = max(now, entry.entered_at)
+        audit.record(
+            actor,
+            "room.left",
+            entry,
+            before={"left_at": None},
+            after={"left_at": entry.left_at.isoformat(), "user": entry.user.email},
+            facility=entry.resource.facility,
+        )
+    return entry
+
+
+def room_entries(actor: User, booking_id: int) -> list[RoomEntry]:
+    booking = _checked_in_booking(actor, booking_id)
+    return list(
+        db.session.scalars(select(RoomEntry).where(RoomEntry.booking_id == booking.id).order_by(RoomEntry.entered_at))
+    )
+
+
+def withdraw_qualification(
+    actor: User, user_email: str, qualification_key: str, reason: str, *, now: Optional[datetime] = None
+) -> QualificationWithdrawal:
+    """A manager withdraws a person's qualification (a gowning qualification, say), with the
+    reason, in the audit trail; granting it again lifts the withdrawal."""
+    from facility.catalog.models import Qualification
+
+    now = now or utcnow()
+    with write_transaction():
+        require_a_manager(actor, "Only lab managers can withdraw a qualification.")
+        person = _person(user_email, "user")
+        qualification = db.session.scalar(select(Qualification).where(Qualification.key == qualification_key))
+        if qualification is None:
+            raise not_found("qualification", "qualification")
+        if not actor.is_admin and not any(
+            r.qualification_id == qualification.id for f in actor.facilities for r in f.resources
+        ):
+            raise forbidden("Only a manager of a facility that requires this qualification can withdraw it.")
+        held = db.session.scalar(
+            select(UserQualification).where(
+                UserQualification.user_id == person.id, UserQualification.qualification_id == qualification.id
+            )
+        )
+        if held is None:
+            raise invalid("not_held", "This person does not hold that qualification.", "qualification")
+        if not (reason or "").strip():
+            raise invalid("reason_required", "Say why the qualification is withdrawn.", "reason")
+        withdrawal = QualificationWithdrawal(
+            user=person, qualification=qualification, withdrawn_at=now, withdrawn_by=actor, reason=reason.strip()
+        )
+        db.session.add(withdrawal)
+        audit.record(
+            actor,
+            "qualification.withdrawn",
+            withdrawal,
+            before={"valid_until": held.valid_until.isoformat()},
+            after={"user": person.email, "qualification": qualification.key, "withdrawn_at": now.isoformat()},
+            reason=withdrawal.reason,
+        )
+    return withdrawal
+
+
+def recent_withdrawals(actor: User, limit: int = 100) -> list[QualificationWithdrawal]:
+    require_a_manager(actor, "Only lab managers can see withdrawn qualifications.")
+    return list(
+        db.session.scalars(
+            select(QualificationWithdrawal).order_by(QualificationWithdrawal.withdrawn_at.desc()).limit(limit)
+        )
+    )

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 KIND_WORDS = {
     "use": _l("use"),
+    "entry": _l("entry to the room"),
     "status": _l("status change"),
     "cleaning": _l("cleaning"),
     "line_clearance": _l("line clearance"),
@@ -54,6 +55,8 @@ def line_what(line) -> str:
     """What a logbook line says, in words (a status change names the new status)."""
     if line.kind == "status":
         return str(STATUS_WORDS.get(line.what, line.what))
+    if line.supervised_by:
+        return str(_l("supervised by %(name)s", name=line.supervised_by))
     return line.what
 
 

@@ -220,7 +220,7 @@ def record_usage(
         original = _correctable(resource, corrects) if corrects is not None else None
         if original is not None:
             product, batch = product or original.product, batch or original.batch
-        problems += request_check_violations("use", resource, start, end, product, batch)
+        problems += request_check_violations("use", user, resource, start, end, product, batch)
         if problems:
             raise ServiceError(422, problems)
         _refuse_overlap(resource, start, end, exclude_id=original.id if original else None)

@@ -5,7 +5,8 @@ line clearance, maximum occupancy, maintenance and calibration plans). Bookings 
 batch in process, 21 CFR 211.182). ``logbook_entries`` holds cleanings, line clearances, their verifications, maintenance,
 calibrations, repairs, deviations and notes (facility/gmp/models.py). Entries are never
 changed: a correction is a new entry. On PostgreSQL a trigger refuses every UPDATE, DELETE
-and TRUNCATE of the table, as 0008 does for the audit trail.
+and TRUNCATE of the table (and of ``qualification_withdrawals``), as 0008 does for the audit
+trail. ``room_entries`` records who else entered a cleanroom under a booking, supervised or not.
 
 Revision ID: 0012
 Revises: 0010 (re-chained onto 0011 when the branches merge)
@@ -28,7 +29,7 @@ BEGIN
 END
 $$
 """
-APPEND_ONLY_TABLES = ("logbook_entries",)
+APPEND_ONLY_TABLES = ("logbook_entries", "qualification_withdrawals")
 
 
 def upgrade():
@@ -67,6 +68,42 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_logbook_entries_verifies_id"), ["verifies_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_logbook_entries_corrects_id"), ["corrects_id"], unique=False)
 
+    op.create_table(
+        "room_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("resource_id", sa.Integer(), nullable=False),
+        sa.Column("booking_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("left_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("supervised_by_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["resource_id"], ["resources.id"]),
+        sa.ForeignKeyConstraint(["booking_id"], ["bookings.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["supervised_by_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["recorded_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("room_entries", schema=None) as batch_op:
+        batch_op.create_index("ix_room_entries_resource_open", ["resource_id", "left_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_room_entries_booking_id"), ["booking_id"], unique=False)
+    op.create_table(
+        "qualification_withdrawals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("qualification_id", sa.Integer(), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("withdrawn_by_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["qualification_id"], ["qualifications.id"]),
+        sa.ForeignKeyConstraint(["withdrawn_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("qualification_withdrawals", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_qualification_withdrawals_user_id"), ["user_id"], unique=False)
+
     if op.get_bind().dialect.name == "postgresql":
         op.execute(APPEND_ONLY_FUNCTION)
         for table in APPEND_ONLY_TABLES:
@@ -86,6 +123,8 @@ def downgrade():
             op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
             op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
         op.execute("DROP FUNCTION gmp_records_append_only()")
+    op.drop_table("qualification_withdrawals")
+    op.drop_table("room_entries")
     with op.batch_alter_table("logbook_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_logbook_entries_corrects_id"))
         batch_op.drop_index(batch_op.f("ix_logbook_entries_verifies_id"))
