@@ -10,7 +10,7 @@ from datetime import date
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from facility.core.config import default_zone
 from facility.core.errors import ServiceError
 from facility.core.time import utcnow
 from facility.gmp import exports, rules, services
@@ -398,5 +399,5 @@ def gowning():
         form=form,
         problems=problems,
         withdrawals=services.recent_withdrawals(me()),
-        zone=current_app.config.get("FACILITY_TIMEZONE") or "Europe/Stockholm",
+        zone=default_zone().key,
     ), status

@@ -320,11 +320,16 @@ def logbook(
             or_(UsageRecord.end_at.is_(None), UsageRecord.end_at >= start),
         )
     )
-    replaced = {}
     uses = list(uses)
-    for u in uses:
-        if u.corrects_id:
-            replaced[u.corrects_id] = u.id
+    superseded = [u.id for u in uses if u.superseded]
+    # The record that replaced each superseded one, also where it lies outside the period.
+    replaced = dict(
+        db.session.execute(
+            select(UsageRecord.corrects_id, UsageRecord.id).where(UsageRecord.corrects_id.in_(superseded))
+        ).all()
+        if superseded
+        else []
+    )
     for u in uses:
         booking = u.booking
         book.lines.append(
@@ -338,7 +343,7 @@ def logbook(
                 product=use_product(u),
                 batch=use_batch(u),
                 corrects=f"U{u.corrects_id}" if u.corrects_id else None,
-                corrected_by=f"U{replaced[u.id]}" if u.id in replaced else ("?" if u.superseded else None),
+                corrected_by=f"U{replaced[u.id]}" if u.id in replaced else None,
                 reason=u.reason if u.corrects_id else "",
                 recorded_at=u.created_at,
             )
@@ -514,7 +519,9 @@ def request_check(what: str, user: User, resource: Resource, start, end, project
     problems = rules.check_labels(mode, project, batch, "project" if what == "booking" else "product")
     if what == "booking":
         problems += calibration_violations(resource)
-        if resource.qualification_id is not None and withdrawn_at(user, resource.qualification_id) is not None:
+        # Only where the GMP records are kept: a booking elsewhere reads nothing more (issue 12's budget).
+        keeps_records = resource.gmp_settings or resource.facility.gmp_settings
+        if keeps_records and resource.qualification_id is not None and withdrawn_at(user, resource.qualification_id):
             problems += _qualification_violations(user, resource, utcnow(), "resource")
     return problems
 

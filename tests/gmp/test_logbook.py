@@ -254,3 +254,14 @@ def test_a_use_and_its_correction_both_show(app, people, gmp_manager):
     lines = gmp_manager.get("/resources/gmp-suite/logbook").get_json()["lines"]
     assert [line["number"] for line in lines] == [f"U{old}", f"U{old + 1}"]
     assert lines[0]["corrected_by"] == f"U{old + 1}" and lines[1]["corrects"] == f"U{old}"
+
+
+def test_the_pdf_in_swedish(app, people, gmp_manager):
+    note = write(gmp_manager, {"kind": "repair", "text": "Dörrstängare lagad"}).get_json()
+    write(gmp_manager, {"kind": "repair", "text": "Dörrstängare bytt", "corrects": note["id"], "reason": "fel ord"})
+    browser = people.signed_in(gmp_manager.email)
+    browser.post_form("/language", {"lang": "sv"}, page="/manage/logbook/gmp-suite")
+    pdf = browser.get("/manage/logbook/gmp-suite.pdf")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages).split())
+    assert "Loggbok för GMP cleanroom suite 1" in text and "reparation" in text and "Dörrstängare lagad" in text
+    assert f"RÄTTAD genom E{note['id'] + 1}" in text and f"RÄTTELSE av {note['number']}: fel ord" in text
