@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from facility.bookings.services import REQUEST_CHECKS
-    from facility.gmp import services
+    from facility.gmp import cli, services  # noqa: F401  (cli registers `facility logbook`, `batches`)
     from facility.gmp.api import blp
     from facility.gmp.pages import bp
     from facility.http.api import register

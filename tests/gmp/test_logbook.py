@@ -265,3 +265,21 @@ def test_the_pdf_in_swedish(app, people, gmp_manager):
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages).split())
     assert "Loggbok för GMP cleanroom suite 1" in text and "reparation" in text and "Dörrstängare lagad" in text
     assert f"RÄTTAD genom E{note['id'] + 1}" in text and f"RÄTTELSE av {note['number']}: fel ord" in text
+
+
+def test_the_command_line_gives_the_logbook_and_the_batches(app, gmp_manager, tmp_path):
+    write(gmp_manager, {"kind": "deviation", "text": "pressure alarm"})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["facility", "logbook", "gmp-suite", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "pressure alarm" in result.output and result.output.startswith("number,at,until,kind")
+    target = tmp_path / "logbook.pdf"
+    result = runner.invoke(args=["facility", "logbook", "gmp-suite", "--format", "pdf", "--output", str(target)])
+    assert result.exit_code == 0 and "pressure alarm" in PdfReader(str(target)).pages[0].extract_text()
+    assert runner.invoke(args=["facility", "logbook", "gmp-suite", "--format", "pdf"]).exit_code != 0
+    unknown = runner.invoke(args=["facility", "logbook", "nothing"])
+    assert unknown.exit_code != 0 and "resource" in unknown.output
+    bad = runner.invoke(args=["facility", "logbook", "gmp-suite", "--from", "2026-13-40"])
+    assert bad.exit_code != 0 and "not a date" in bad.output
+    batches = runner.invoke(args=["facility", "batches", "gmp-suite", "--since-last-passed-calibration"])
+    assert batches.exit_code == 0 and batches.output.startswith("product,batch,use")
