@@ -156,7 +156,14 @@ def _book(resource, start, end, email, rng) -> bool:
         stop -= (stop - start) % timedelta(minutes=resource.slot_minutes)
         try:
             booking = bookings.request_booking(
-                user, resource.key, start, stop, rng.choice(PURPOSES), rng.choice(PROJECTS)
+                user,
+                resource.key,
+                start,
+                stop,
+                rng.choice(PURPOSES),
+                rng.choice(PROJECTS),
+                # the batch in process, which the GMP unit requires (instruments.yaml, batch_records)
+                batch=f"{start:%y%m}-{rng.randint(1, 99):02d}" if resource.facility.gmp_level != "research" else None,
             )
         except ServiceError:
             continue

@@ -13,5 +13,6 @@ from facility.bookings.models import Blackout, Booking  # noqa: F401
 from facility.catalog.models import Facility, Qualification, Resource, ResourceRate  # noqa: F401
 from facility.core.mail import NotificationSent  # noqa: F401
 from facility.feeds.models import CalendarFeed, CalendarSource  # noqa: F401
+from facility.gmp.models import LogbookEntry, QualificationWithdrawal, RoomEntry  # noqa: F401
 from facility.jobs.models import JobLock  # noqa: F401
 from facility.usage.models import Project, UsageRecord, project_organisations  # noqa: F401

@@ -24,6 +24,7 @@ import zipfile
 from datetime import datetime, timedelta
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from facility.accounts import services as accounts
@@ -155,6 +156,18 @@ API = {
     ("GET", "/api/v1/account/sessions"): EVERYONE,  # one's own sessions
     ("DELETE", "/api/v1/account/sessions/{session_id}"): A_SESSION,
     ("GET", "/api/v1/audit-events"): MANAGERS,  # of the facilities one manages
+    # the GMP records: a logbook is for the managers of its facility; whether a room is released, for all
+    ("GET", "/api/v1/resources/{key}/logbook"): MANAGERS_OF_X,
+    ("POST", "/api/v1/resources/{key}/logbook"): row(AUTH, DENY, DENY, SKIP, DENY, SKIP),
+    ("GET", "/api/v1/resources/{key}/cleaning"): EVERYONE,
+    ("GET", "/api/v1/resources/{key}/batches"): MANAGERS_OF_X,
+    ("GET", "/api/v1/resources/{key}/plans"): MANAGERS_OF_X,
+    ("GET", "/api/v1/bookings/{booking_id}/people"): A_BOOKING,
+    ("POST", "/api/v1/bookings/{booking_id}/people"): row(AUTH, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
+    ("POST", "/api/v1/room-entries/{entry_id}/leave"): row(AUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # no such
+    # the GMP unit's managers (and the administrator) withdraw its gowning; the lab's manager may not
+    ("POST", "/api/v1/qualification-withdrawals"): row(AUTH, DENY, DENY, DENY, RULE, RULE),  # not held
+    ("GET", "/api/v1/cleaning"): MANAGERS,  # of the facilities one manages
 }
 
 P_EVERYONE = row(LOGIN, OK, OK, OK, OK, OK)
@@ -199,6 +212,14 @@ PAGES = {
     ("GET", "/manage/resources"): P_MANAGERS,
     ("GET", "/manage/state-aid"): P_MANAGERS,
     ("GET", "/manage/usage"): P_MANAGERS_OF_X,  # ?facility=lab, like the API
+    ("GET", "/manage/cleaning"): P_MANAGERS,
+    ("GET", "/manage/gowning"): P_MANAGERS,
+    ("GET", "/bookings/<int:booking_id>/people"): P_A_BOOKING,
+    ("GET", "/manage/logbook/<resource_key>"): P_MANAGERS_OF_X,
+    ("GET", "/manage/logbook/<resource_key>.csv"): P_MANAGERS_OF_X,
+    ("GET", "/manage/logbook/<resource_key>.pdf"): P_MANAGERS_OF_X,
+    ("GET", "/manage/logbook/<resource_key>/batches"): P_MANAGERS_OF_X,
+    ("GET", "/manage/logbook/<resource_key>/batches.csv"): P_MANAGERS_OF_X,
     ("GET", "/admin"): P_ADMIN,
     ("GET", "/admin/indicators"): P_ADMIN,
     ("GET", "/admin/indicators.csv"): P_ADMIN,
@@ -223,6 +244,11 @@ PAGES = {
     ("POST", "/manage/qualifications"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
     ("POST", "/manage/resources/<key>/status"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/manage/usage"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
+    ("POST", "/manage/logbook/<resource_key>"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
+    ("POST", "/manage/gowning"): row(LOGIN, DENY, DENY, RULE, RULE, RULE),  # an empty form
+    ("POST", "/bookings/<int:booking_id>/people"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
+    ("POST", "/room-entries/<int:entry_id>/leave"): row(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # no such
+    ("POST", "/manage/logbook/<resource_key>/plans/<plan_key>/blackout"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-in"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-out"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
@@ -376,6 +402,13 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
             "valid_from": "2026-01-01",
             "source": "Annual report 2025",
         },
+        ("POST", "/api/v1/resources/{key}/logbook"): {"kind": "note", "text": "seen"},
+        ("POST", "/api/v1/bookings/{booking_id}/people"): {"user": PEOPLE["colleague_a"][0]},
+        ("POST", "/api/v1/qualification-withdrawals"): {
+            "user": PEOPLE["colleague_a"][0],
+            "qualification": "gowning-grade-b",
+            "reason": "failed gowning test",
+        },
     }.get((method, path), {} if method in ("POST", "PATCH") else None)
     return url, body
 
@@ -389,6 +422,8 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         rule.replace("<path:filename>", "facility.css")
         .replace("<secret>", secret)
         .replace("<resource_key>", "lab-bsc")
+        .replace("<plan_key>", "no-such-plan")
+        .replace("<int:entry_id>", "424242")
         .replace("<key>", "lab" if rule.startswith("/facilities") else "lab-bsc")
         .replace("<int:project_id>", str(keys["project"]))
         .replace("<int:booking_id>", str(booking))
@@ -434,7 +469,10 @@ def test_the_tables_cover_every_route(site):
 
 
 def readable(response) -> str:
-    """The body as text to search; a workbook (a zip of XML) by the text of its parts."""
+    """The body as text to search; a workbook (a zip of XML) by the text of its parts, a PDF (a
+    printable logbook) by its text as a reader sees it."""
+    if response.mimetype == "application/pdf":
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     if response.data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(response.data)) as workbook:
             return " ".join(workbook.read(name).decode("utf-8") for name in workbook.namelist())

@@ -36,7 +36,7 @@ DEFAULT_WINDOW = timedelta(days=14)
 def create_booking(data):
     """Book a resource: `confirmed`, or `pending` where the resource requires approval"""
     return services.request_booking(
-        api_user(), data["resource"], data["start"], data["end"], data["purpose"], data["project"]
+        api_user(), data["resource"], data["start"], data["end"], data["purpose"], data["project"], batch=data["batch"]
     )
 
 

@@ -23,6 +23,7 @@ class BookingForm(FlaskForm):
     end_time = StringField(_l("End time"), render_kw=TIME)
     purpose = TextAreaField(_l("Purpose"), validators=[Length(max=2000)])
     project = StringField(_l("Project"), validators=[Optional(), Length(max=200)])
+    batch = StringField(_l("Batch or lot"), validators=[Optional(), Length(max=100)])
 
 
 class RescheduleForm(FlaskForm):

@@ -52,6 +52,8 @@ class Booking(db.Model):
     status: Mapped[str] = mapped_column(String(16), index=True)
     purpose: Mapped[str] = mapped_column(Text, default="")
     project: Mapped[Optional[str]] = mapped_column(String(200))
+    # The batch or lot the work is for (pre-GMP asks, GMP requires: gmp.rules.check_labels).
+    batch: Mapped[Optional[str]] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Grows with every change, for iCalendar SEQUENCE.

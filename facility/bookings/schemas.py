@@ -83,6 +83,12 @@ class BookingCreateSchema(StrictSchema):
     end = AwareDateTime(required=True)
     purpose = fields.String(load_default="", validate=validate.Length(max=2000))
     project = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    batch = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "batch or lot: required at a GMP facility with `project` (the product)"},
+    )
 
 
 class BookingPatchSchema(StrictSchema):

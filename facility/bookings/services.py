@@ -257,7 +257,8 @@ def busy_spans(bookings: list[Row], blackouts: list[Row], window: rules.Interval
 
 
 def snapshot(booking: Booking) -> dict:
-    """What the audit trail keeps of a booking's state."""
+    """What the audit trail keeps of a booking's state (a batch only where there is one, so
+    that what signatures of bookings without one signed stays the same)."""
     return {
         "resource": booking.resource.key,
         "user": booking.user.email if booking.user else None,
@@ -266,7 +267,21 @@ def snapshot(booking: Booking) -> dict:
         "status": booking.status,
         "purpose": booking.purpose,
         "project": booking.project,
+        **({"batch": booking.batch} if booking.batch else {}),
     }
+
+
+# Further checks of a request for a resource's time (a booking, a walk-up use) that other
+# modules add at start-up (the GMP records: product and batch, calibration): each takes
+# (what: "booking" or "use", the user whose time it is, resource, start, end, project, batch)
+# and returns the rules it breaks; bookings imports none of them.
+REQUEST_CHECKS: list[Callable[..., list[rules.Violation]]] = []
+
+
+def request_check_violations(
+    what: str, user: User, resource: Resource, start, end, project, batch
+) -> list[rules.Violation]:
+    return [v for check in REQUEST_CHECKS for v in check(what, user, resource, start, end, project, batch)]
 
 
 @dataclass(frozen=True)
@@ -394,6 +409,7 @@ def request_booking(
     purpose: str = "",
     project: Optional[str] = None,
     *,
+    batch: Optional[str] = None,
     now: Optional[datetime] = None,
 ) -> Booking:
     """Book ``resource_key`` for [start, end): confirmed at once, or pending where approval is required.
@@ -410,10 +426,11 @@ def request_booking(
     with kept_after_commit():
         facts = request_facts(actor, resource_key, start, end)
         resource = facts.resource
-        if rules.check_booking(start, end, facts.context(now)):
+        others = request_check_violations("booking", actor, resource, start, end, project, batch)
+        if others or rules.check_booking(start, end, facts.context(now)):
             # Refused without the write lock; still name every rule broken, overlap included.
             taken, own, blackouts = taken_and_own(facts, actor.id, start, end)
-            raise rule_violations(rules.check_booking(start, end, facts.context(now, taken, own, blackouts)))
+            raise rule_violations(rules.check_booking(start, end, facts.context(now, taken, own, blackouts)) + others)
         with write_transaction():
             taken, own, blackouts = taken_and_own(facts, actor.id, start, end)
             ctx = facts.context(now, taken, own, blackouts)
@@ -429,6 +446,7 @@ def request_booking(
                 status=rules.initial_status(ctx.policy),
                 purpose=purpose or "",
                 project=project or None,
+                batch=batch or None,
                 created_at=now,
                 updated_at=now,
                 sequence=0,

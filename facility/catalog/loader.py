@@ -72,6 +72,7 @@ class ResourceSpec:
     status_reason: Optional[str] = None
     full_cost_sek_per_hour: Optional[int] = None  # None: no state-aid rates
     charged_sek_per_hour: Optional[dict] = None  # {kind: SEK per hour}; a kind left out pays the full cost
+    gmp_settings: Optional[dict] = None  # the resource's ``gmp:`` (facility.gmp)
 
     def rates(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
         """``{kind: (full cost, charged)}`` for every organisation kind; ``(None, None)`` without rates."""
@@ -94,6 +95,7 @@ class FacilitySpec:
     no_show_grace_minutes: int
     resources: tuple[ResourceSpec, ...]
     public_holidays: Optional[str] = None  # "SE", or a country and subdivision like "DE-BY"
+    gmp_settings: Optional[dict] = None  # the facility's ``gmp:`` (facility.gmp)
 
     def closures(self) -> ClosedDays:
         return ClosedDays.from_entries(self.public_holidays, self.closed_days)
@@ -250,6 +252,7 @@ def _facility(data: dict) -> FacilitySpec:
         closed_days=_closed_days(data["public_holidays"], data["closed_days"]),
         no_show_grace_minutes=data["no_show_grace_minutes"],
         resources=resources,
+        gmp_settings=_plain(data["gmp"]) if data.get("gmp") else None,
     )
 
 
@@ -291,7 +294,8 @@ def _resource(data: dict, facility: str, defaults: dict) -> ResourceSpec:
     }
     since = data.get("in_service_since")
     own["in_service_since"] = date.fromisoformat(since) if since else None
-    return ResourceSpec(facility=facility, **own, **resolve_rules(data, defaults))
+    gmp = _plain(data["gmp"]) if data.get("gmp") else None
+    return ResourceSpec(facility=facility, **own, **resolve_rules(data, defaults), gmp_settings=gmp)
 
 
 # --- loading into the database ---------------------------------------------------------------
@@ -341,6 +345,7 @@ FACILITY_COLUMNS = (
     "location",
     "no_show_grace_minutes",
     "public_holidays",
+    "gmp_settings",
 )
 RESOURCE_COLUMNS = tuple(
     f.name

@@ -38,6 +38,8 @@ class Facility(db.Model):
     # [{"holiday": "Julafton"}, {"day": "2026-12-23"}, {"from": "2027-07-12", "to": "2027-07-16", "name": "..."}].
     closed_days: Mapped[list] = mapped_column(JSON, default=list)
     no_show_grace_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # The GMP records' settings of instruments.yaml's ``gmp:`` (catalog/schema.py, FacilityGmpSchema).
+    gmp_settings: Mapped[Optional[dict]] = mapped_column(JSON)
 
     resources: Mapped[list["Resource"]] = relationship(back_populates="facility", order_by="Resource.key")
 
@@ -98,6 +100,9 @@ class Resource(db.Model):
     full_cost_sek_per_hour: Mapped[Optional[int]] = mapped_column(Integer)
     charged_sek_per_hour: Mapped[Optional[dict]] = mapped_column(JSON)
     retired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The GMP records' settings of instruments.yaml's ``gmp:`` (catalog/schema.py, ResourceGmpSchema):
+    # line clearance, maximum occupancy, maintenance and calibration plans.
+    gmp_settings: Mapped[Optional[dict]] = mapped_column(JSON)
 
     facility: Mapped[Facility] = relationship(back_populates="resources")
     qualification: Mapped[Optional[Qualification]] = relationship()

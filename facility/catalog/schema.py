@@ -306,6 +306,42 @@ class RulesSchema(StrictSchema):
     charged_sek_per_hour = ChargedRates(allow_none=True)  # per organisation kind; at most the full cost
 
 
+# --- the GMP records' settings (facility.gmp): own keys, under ``gmp:`` ----------------------
+
+BATCH_RECORDS = ("required", "asked", "none")
+PLAN_TASKS = ("calibration", "maintenance", "service", "filter_change", "requalification")
+
+
+class GmpPlanSchema(StrictSchema):
+    """A recurring task: every N days, or every N hours of use; due ``lead_days`` ahead, mailed."""
+
+    key = Key()
+    task = fields.String(required=True, validate=validate.OneOf(PLAN_TASKS))
+    name = Text(required=True)
+    every_days = Int(1)
+    every_hours_of_use = Int(1)
+    lead_days = Int(0, load_default=14)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _one_interval(self, data, original, **kwargs):
+        given = [
+            name for name in ("every_days", "every_hours_of_use") if isinstance(original, dict) and name in original
+        ]
+        if len(given) != 1:
+            raise ValidationError("give exactly one of every_days and every_hours_of_use", "_schema")
+
+
+class ResourceGmpSchema(StrictSchema):
+    line_clearance = Bool(load_default=False)  # cleaned, verified by a second person, released before each use
+    max_occupancy = Int(1, allow_none=True, load_default=None)  # people in the room at once (Annex 1 ch. 7)
+    plans = EntryList(fields.Nested(GmpPlanSchema), load_default=list)
+
+
+class FacilityGmpSchema(StrictSchema):
+    # Product and batch on bookings and uses: required, asked for (optional) or not asked.
+    batch_records = fields.String(validate=validate.OneOf(BATCH_RECORDS))
+
+
 class ResourceSchema(RulesSchema):
     key = Key()
     name = Text(required=True)
@@ -318,6 +354,7 @@ class ResourceSchema(RulesSchema):
     # Left out, a manager's run-time status stays as it is; written, the file sets it.
     status = fields.String(validate=validate.OneOf(RESOURCE_STATUSES))
     status_reason = Text(max_length=None)
+    gmp = fields.Nested(ResourceGmpSchema, load_default=None)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_grade_and_status(self, data, original, **kwargs):
@@ -346,6 +383,7 @@ class FacilitySchema(StrictSchema):
     no_show_grace_minutes = Int(0, load_default=30)
     defaults = fields.Nested(RulesSchema, load_default=dict)
     resources = EntryList(fields.Nested(ResourceSchema), load_default=list)
+    gmp = fields.Nested(FacilityGmpSchema, load_default=None)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_holiday_names(self, data, original, **kwargs):

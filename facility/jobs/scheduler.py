@@ -13,6 +13,7 @@ from facility.bookings import jobs as bookings_jobs
 from facility.core.extensions import db
 from facility.core.time import utcnow
 from facility.feeds import jobs as feeds_jobs
+from facility.gmp import jobs as gmp_jobs
 from facility.jobs import locks
 from facility.usage import jobs as usage_jobs
 
@@ -24,6 +25,7 @@ JOBS = {
     **accounts_jobs.JOBS,
     **feeds_jobs.JOBS,
     **aid_jobs.JOBS,
+    **gmp_jobs.JOBS,
 }
 
 

@@ -39,6 +39,8 @@ class UsageSchema(Schema):
     end = LocalDateTime(record_zone, attribute="end_at", allow_none=True)
     minutes = fields.Integer(allow_none=True)
     source = fields.String(metadata={"enum": ["booking", "walk-up", "manual"]})
+    product = fields.String(allow_none=True)
+    batch = fields.String(allow_none=True)
     flagged = fields.Boolean(metadata={"description": "closed by the system: checked in, never checked out"})
 
 
@@ -59,6 +61,13 @@ class UsageCreateSchema(StrictSchema):
         allow_none=True,
         validate=id_range(),
         metadata={"description": "id of the record this one corrects (it is kept, superseded)"},
+    )
+    product = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    batch = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "batch or lot: required with the product at a GMP facility"},
     )
 
 
@@ -124,6 +133,8 @@ def record_usage(data):
         data["end"],
         data["reason"],
         corrects=data["corrects"],
+        product=data["product"],
+        batch=data["batch"],
     )
 
 

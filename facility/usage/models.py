@@ -57,6 +57,9 @@ class UsageRecord(db.Model):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(16))
+    # The product (or project) and batch in process (21 CFR 211.182): the booking's, or a walk-up's own.
+    product: Mapped[Optional[str]] = mapped_column(String(200))
+    batch: Mapped[Optional[str]] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text, default="")
     # Closed by the system, not by the user (checked in, never checked out).
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)

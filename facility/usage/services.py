@@ -4,7 +4,7 @@ and no-show marking. Each is one write transaction with its audit event."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
@@ -13,13 +13,13 @@ from facility import audit
 from facility.accounts.models import User
 from facility.bookings.models import Booking
 from facility.bookings.rules import Violation
-from facility.bookings.services import change_status, get_booking, status_snapshot
+from facility.bookings.services import change_status, get_booking, request_check_violations, status_snapshot
 from facility.bookings.states import COMPLETED, NO_SHOW, can_change
 from facility.catalog.models import Facility, Resource
 from facility.catalog.services import get_facility, get_resource
 from facility.core.access import require_manager_of
 from facility.core.database import MAX_ID, write_transaction
-from facility.core.errors import ServiceError, invalid, not_found
+from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
@@ -28,6 +28,9 @@ from facility.usage.models import UsageRecord
 CHECK_IN_EARLY = timedelta(minutes=15)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=ZoneInfo("UTC"))
 MAX_USAGE_WINDOW = timedelta(days=400)
+# Further checks of a check-in that other modules add at start-up (the GMP records' line
+# clearance): each takes (booking, now) and returns the rules it breaks; usage imports none of them.
+CHECK_IN_GUARDS: list[Callable[[Booking, datetime], list[Violation]]] = []
 
 
 def usage_snapshot(record: UsageRecord) -> dict:
@@ -38,6 +41,7 @@ def usage_snapshot(record: UsageRecord) -> dict:
         "start": record.start_at.isoformat(),
         "end": record.end_at.isoformat() if record.end_at else None,
         "source": record.source,
+        **({"product": record.product, "batch": record.batch} if record.product or record.batch else {}),
         "flagged": record.flagged,
         "superseded": record.superseded,
     }
@@ -83,6 +87,9 @@ def check_in(actor: User, booking_id: int, *, now: Optional[datetime] = None) ->
             raise invalid("too_early", f"Check-in opens {CHECK_IN_EARLY.seconds // 60} minutes before the start.")
         if window == "too_late":
             raise invalid("too_late", "The booking has ended; ask a manager to record the use.")
+        problems = [problem for guard in CHECK_IN_GUARDS for problem in guard(booking, now)]
+        if problems:
+            raise rule_violations(problems)
         record = UsageRecord(
             booking=booking,
             resource=booking.resource,
@@ -90,6 +97,8 @@ def check_in(actor: User, booking_id: int, *, now: Optional[datetime] = None) ->
             organisation_id=booking.user.organisation_id,
             start_at=now,
             source="booking",
+            product=booking.project,
+            batch=booking.batch,
             created_by=actor,
             created_at=now,
         )
@@ -190,8 +199,11 @@ def record_usage(
     reason: str,
     *,
     corrects: Optional[int] = None,
+    product: Optional[str] = None,
+    batch: Optional[str] = None,
 ) -> UsageRecord:
-    """A walk-up use, or (with ``corrects``) a correction that supersedes an earlier record."""
+    """A walk-up use, or (with ``corrects``) a correction that supersedes an earlier record.
+    A correction keeps the product and batch of the record it corrects unless it gives its own."""
     with write_transaction():
         resource = get_resource(resource_key, "resource")
         require_manager_of(actor, resource.facility, "record usage")
@@ -206,6 +218,9 @@ def record_usage(
         if end > utcnow() + timedelta(minutes=1):
             problems.append(Violation("in_future", "Usage can only be recorded for time that has passed.", "end"))
         original = _correctable(resource, corrects) if corrects is not None else None
+        if original is not None:
+            product, batch = product or original.product, batch or original.batch
+        problems += request_check_violations("use", user, resource, start, end, product, batch)
         if problems:
             raise ServiceError(422, problems)
         _refuse_overlap(resource, start, end, exclude_id=original.id if original else None)
@@ -216,6 +231,8 @@ def record_usage(
             start_at=start,
             end_at=end,
             source="manual" if original else "walk-up",
+            product=(product or "").strip() or None,
+            batch=(batch or "").strip() or None,
             reason=reason,
             booking_id=original.booking_id if original else None,
             corrects_id=original.id if original else None,

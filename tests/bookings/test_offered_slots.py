@@ -79,6 +79,11 @@ def clear() -> None:
     db.session.commit()
 
 
+# The product and batch the GMP unit requires of every booking (instruments.yaml, batch_records):
+# what the request says, not a rule of the slot.
+LABELS = {"project": "car-t-01", "batch": "2611-01"}
+
+
 def test_what_the_service_offers_request_booking_accepts(catalogue_app):
     app = catalogue_app
     make_user(app, "alice@example.org")
@@ -97,7 +102,7 @@ def test_what_the_service_offers_request_booking_accepts(catalogue_app):
                 candidate = draw_candidate(data, situation)
                 if candidate is not None:
                     try:
-                        made = bookings.request_booking(alice, resource.key, *candidate, now=situation.now)
+                        made = bookings.request_booking(alice, resource.key, *candidate, now=situation.now, **LABELS)
                     except ServiceError:
                         pass
                     else:  # accepted: then availability offered it
@@ -108,7 +113,7 @@ def test_what_the_service_offers_request_booking_accepts(catalogue_app):
                 offer = draw_offer(data, found.bookable, situation.policy)
                 if offer is not None:
                     seen["offered"] += 1
-                    booking = bookings.request_booking(alice, resource.key, *offer, now=situation.now)
+                    booking = bookings.request_booking(alice, resource.key, *offer, now=situation.now, **LABELS)
                     assert booking.status in ("pending", "confirmed")
             finally:
                 db.session.rollback()
@@ -138,6 +143,7 @@ def test_a_qualified_user_who_books_the_first_offered_slot_gets_201(catalogue_ap
                 "start": first[0].isoformat(),
                 "end": first[1].isoformat(),
                 "purpose": "first slot",
+                **LABELS,
             },
         )
         assert made.status_code == 201, (spec.key, first, made.text)
@@ -180,7 +186,13 @@ def test_400_bookings_each_inside_a_window_called_free_all_get_201(catalogue_app
                 continue  # quota is the requester's own rule: keep to it
             response = api.post(
                 "/bookings",
-                {"resource": key, "start": offer[0].isoformat(), "end": offer[1].isoformat(), "purpose": "load"},
+                {
+                    "resource": key,
+                    "start": offer[0].isoformat(),
+                    "end": offer[1].isoformat(),
+                    "purpose": "load",
+                    **LABELS,
+                },
             )
             if response.status_code != 201:
                 refused.append((key, offer, response.status_code, response.text))

@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from email.header import decode_header, make_header
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -92,6 +93,31 @@ def state_aid(threshold: str):
         "remaining_eur": 854.55,
     }
     return lambda c: warning_context(entry, Decimal(threshold))
+
+
+# The GMP records' mails take plain objects: a resource, a logbook entry, a plan's state.
+GMP_SUITE = SimpleNamespace(
+    key="gmp-suite", name="GMP suite", facility=SimpleNamespace(name="GMP unit", timezone="Europe/Stockholm")
+)
+PLAN_DUE = SimpleNamespace(
+    name="Particle counter calibration",
+    task="calibration",
+    due_at=local("2030-03-05 10:00"),
+    every_hours_of_use=None,
+    hours_used=None,
+)
+
+
+def gmp_failure() -> dict:
+    at = local("2030-03-05 10:00")
+    entry = SimpleNamespace(
+        resource=GMP_SUITE, occurred_at=at, recorded_by=SimpleNamespace(name="Maria Ekström"), number="E12"
+    )
+    since = SimpleNamespace(number="E7", occurred_at=at - timedelta(days=30))
+    batch = SimpleNamespace(
+        product="CAR-T-1", batch="2611-01", uses=2, first_use=at - timedelta(days=20), last_use=at - timedelta(days=19)
+    )
+    return {"entry": entry, "impact": SimpleNamespace(since=since, batches=[batch])}
 
 
 # (template, context, facts both languages show, the English text as the jobs sent it before:
@@ -246,6 +272,18 @@ CASES = {
         state_aid("1"),
         ["CellCo AB", "45 600.00 SEK"],
         ("State aid: CellCo AB has reached the de minimis ceiling", None),
+    ),
+    "gmp-calibration-failed": (
+        "gmp/mail/calibration_failed",
+        lambda c: gmp_failure(),
+        ["GMP suite", "E12", "E7", "CAR-T-1 / 2611-01", START],
+        ("Calibration failed: GMP suite", None),
+    ),
+    "gmp-plan-due": (
+        "gmp/mail/plan_due",
+        lambda c: {"resource": GMP_SUITE, "status": PLAN_DUE},
+        ["Particle counter calibration", "GMP suite", START],
+        ("Due: Particle counter calibration of GMP suite", None),
     ),
 }
 

@@ -60,9 +60,10 @@ def new_booking():
                     *times,
                     purpose=form.purpose.data or "",
                     project=(form.project.data or "").strip() or None,
+                    batch=(form.batch.data or "").strip() or None,
                 )
             except ServiceError as error:
-                problems.add_service_error(error, ("resource", "start", "end"))
+                problems.add_service_error(error, ("resource", "start", "end", "project", "batch"))
                 status = error.status
             else:
                 flash(

@@ -34,7 +34,7 @@ from facility.usage.pages import bp
 
 RECENT_DAYS = 30
 RECENT_LIMIT = 200
-USAGE_FIELDS = ("resource", "user", "start", "end", "reason", "corrects")
+USAGE_FIELDS = ("resource", "user", "start", "end", "reason", "corrects", "product", "batch")
 
 DATE = {"type": "date"}
 TIME = {"type": "time"}
@@ -51,6 +51,8 @@ class UsageRecordForm(FlaskForm):
     end_time = StringField(_l("End time"), render_kw=TIME)
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
     corrects = StringField(_l("Corrects record no."), render_kw={"inputmode": "numeric"})
+    product = StringField(_l("Product"), validators=[Length(max=200)])
+    batch = StringField(_l("Batch or lot"), validators=[Length(max=100)])
 
 
 # --- record use ----------------------------------------------------------------------------
@@ -105,7 +107,14 @@ def _record(form: UsageRecordForm, problems: Problems) -> tuple[Optional[UsageRe
         return None, 422
     try:
         record = services.record_usage(
-            me(), resource.key, form.user.data or "", *times, (form.reason.data or "").strip(), corrects=corrects
+            me(),
+            resource.key,
+            form.user.data or "",
+            *times,
+            (form.reason.data or "").strip(),
+            corrects=corrects,
+            product=form.product.data,
+            batch=form.batch.data,
         )
     except ServiceError as error:
         problems.add_service_error(error, USAGE_FIELDS, {"organisation": "user"})
