@@ -4,33 +4,13 @@ for a quiet week and for a busy one."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from facility.core.extensions import db
 from tests.support.factory import add_booking, local_slot
-
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
-@contextmanager
-def counted(app):
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if not statement.lstrip().upper().startswith(CONTROL):
-            seen.append(" ".join(statement.split())[:160])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.support.statements import statements_sent
 
 
 def fill_week(app, people, monday: datetime, users: int, per_day: int) -> None:
@@ -56,11 +36,11 @@ def statements_of_reads(app, people, users: int, per_day: int, days_ahead: int) 
     week = {"facility": "lab", "from": monday.isoformat(), "to": (monday + timedelta(days=7)).isoformat()}
     month = {"from": monday.isoformat(), "to": (monday + timedelta(days=31)).isoformat()}
     seen = {}
-    with counted(app) as statements:
+    with statements_sent(app) as statements:
         listed = manager.get("/bookings", query_string=week)
     assert listed.status_code == 200 and len(listed.get_json()) == 2 * 5 * per_day
     seen["facility week"] = list(statements)
-    with counted(app) as statements:
+    with statements_sent(app) as statements:
         free = manager.get("/resources/lab-bsc/availability", query_string=month)
     assert free.status_code == 200 and len(free.get_json()["busy"]) >= 5 * per_day
     seen["resource month"] = list(statements)

@@ -22,22 +22,19 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from facility.bookings import services
-from facility.core.extensions import db
 from tests.support.clients import error_codes
 from tests.support.factory import local_slot
+from tests.support.statements import statements_sent
 
 ACCEPTED_BUDGET = 6
 REFUSED_BUDGET = 2
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 @contextmanager
 def statements_of_create(app, monkeypatch):
     """The statements sent from the call of ``request_booking`` to the end of the request."""
-    seen: list[str] = []
     counting = [False]
     real = services.request_booking
 
@@ -45,18 +42,11 @@ def statements_of_create(app, monkeypatch):
         counting[0] = True
         return real(*args, **kwargs)
 
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        if counting[0] and not statement.lstrip().upper().startswith(CONTROL):
-            seen.append(" ".join(statement.split()))
-
     monkeypatch.setattr(services, "request_booking", request_booking)
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
     try:
-        yield seen
+        with statements_sent(app, lambda: counting[0]) as seen:
+            yield seen
     finally:
-        event.remove(engine, "before_cursor_execute", count)
         monkeypatch.setattr(services, "request_booking", real)
 
 

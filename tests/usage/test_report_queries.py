@@ -4,9 +4,7 @@ while a signed-in manager opens the page through Flask's test client)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from facility.accounts import services as accounts
 from facility.catalog.models import Facility, Resource
@@ -14,28 +12,13 @@ from facility.core.extensions import db
 from facility.usage import reports
 from tests.support.clients import PASSWORD, csrf_token
 from tests.support.factory import add_booking, add_usage, local
+from tests.support.statements import statements_sent
 
 # What the page may cost: the signed-in user and their facilities, the facility list, the
 # month's report (the facility, its closed days, resources, organisations, three aggregations by
 # resource and three by organisation) and one aggregation per table (bookings, usage records) for
 # the month-over-month chart, however many months it shows. It is 15 (it was 58, one report per month).
 QUERY_BUDGET = 16
-
-
-@contextmanager
-def counted_statements(app):
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def signed_in_manager(app):
@@ -86,7 +69,7 @@ def use(resource: str, email: str, day: str, status: str = "confirmed") -> None:
 
 
 def page_statements(app, client, month: str) -> tuple[int, str]:
-    with counted_statements(app) as statements:
+    with statements_sent(app) as statements:
         response = client.get(f"/manage/reports?facility=lab&month={month}")
     assert response.status_code == 200, response.get_data(as_text=True)
     return len(statements), response.get_data(as_text=True)
