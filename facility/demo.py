@@ -129,7 +129,18 @@ def _register_and_record() -> None:
         if key in resources:
             start = now - timedelta(days=days_ago)
             manager = _manager_of(resources[key].facility)
-            usage.record_usage(manager, key, email, start, start + timedelta(hours=hours), "Demo: walk-up")
+            # the product and batch in process, which the GMP unit requires (instruments.yaml, batch_records)
+            gmp = resources[key].facility.gmp_level != "research"
+            usage.record_usage(
+                manager,
+                key,
+                email,
+                start,
+                start + timedelta(hours=hours),
+                "Demo: walk-up",
+                product="QC release testing" if gmp else None,
+                batch=f"{start:%y%m}-QC{days_ago}" if gmp else None,
+            )
 
 
 def _book_a_week() -> int:
