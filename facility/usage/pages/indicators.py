@@ -100,12 +100,21 @@ def overview_chart(progress: dict):
         value_formatter=percent,
         range=(0, max([1.0] + [r["so_far"]["share"] for r in rows])),
         show_legend=False,
+        width=900,
         height=140 + 40 * len(rows),
     )
     top_down = list(reversed(rows))
-    chart.x_labels = [f"{r['code'] or ''} {r['title']}".strip()[:60] for r in top_down]
+    chart.x_labels = [_short_label(r) for r in top_down]
     chart.add(_("Share of target"), [r["so_far"]["share"] for r in top_down])
     return _svg(chart)
+
+
+def _short_label(row: dict, most: int = 32) -> str:
+    """A bar's label that fits beside it: the Commission's code, else the title shortened."""
+    if row["code"]:
+        return row["code"]
+    title = str(row["title"])
+    return title if len(title) <= most else title[: most - 1].rstrip() + "…"
 
 
 def history_chart(row: dict):
