@@ -17,6 +17,7 @@ from facility.core.extensions import db
 from facility.gmp.models import LogbookEntry
 from tests.support import clock as clocks
 from tests.support.clients import PASSWORD, error_codes
+from tests.support.databases import POSTGRES_ONLY
 from tests.support.factory import add_usage, local
 
 NOW = clocks.DEFAULT_INSTANT
@@ -222,12 +223,10 @@ def test_the_logbook_page_in_swedish(app, people, gmp_manager):
     assert "Loggbok för GMP cleanroom suite 1" in page.text and "avvikelse" in page.text
 
 
-@pytest.mark.postgres
+@POSTGRES_ONLY
 def test_postgres_refuses_to_change_or_delete_an_entry(app, gmp_manager):
     import sqlalchemy.exc
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("the trigger is PostgreSQL's")
     write(gmp_manager, {"kind": "note", "text": "kept"})
     with app.app_context():
         for statement in ("UPDATE logbook_entries SET text = 'changed'", "DELETE FROM logbook_entries"):

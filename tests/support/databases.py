@@ -62,3 +62,7 @@ def postgres_url(postgres, template: str) -> str:
 
 # The pages and a few file-format tests run on SQLite only: the rules and races run on both.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+# What only PostgreSQL has (its triggers, its exclusion constraint): run there alone, not skipped on SQLite.
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
