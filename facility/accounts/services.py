@@ -17,6 +17,7 @@ from facility import audit
 from facility.accounts import organisations, sessions
 from facility.accounts.models import ROLES, ApiToken, Organisation, User, UserQualification, managed_facilities
 from facility.accounts.qualifications import EXPIRY_WARNING_DAYS
+from facility.accounts.throttle import is_throttled, record_failure
 from facility.catalog.models import Facility, Qualification, Resource
 from facility.catalog.services import list_facilities
 from facility.core.access import require_admin
@@ -230,6 +231,19 @@ def user_for_token(secret: str) -> Optional[User]:
         with write_transaction():  # at most one write a minute per token
             db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return user
+
+
+def check_signer(actor: User, password: str, address: str) -> None:
+    """An electronic signature needs the signer's password, entered again at each signing
+    (21 CFR 11.200(a)): refuse (422, field ``password``) a missing or wrong one. Wrong tries
+    count like failed sign-ins (per e-mail and address), and too many stop signing a while."""
+    if is_throttled(actor.email, address):
+        raise invalid("signature_locked", "Too many wrong passwords. Wait 15 minutes and try again.", "password")
+    if not password:
+        raise invalid("password_required", "Enter your password to sign.", "password")
+    if not verify_password(actor, password):
+        record_failure(actor.email, address)
+        raise invalid("wrong_password", "The password is not correct; nothing was signed.", "password")
 
 
 # --- added for the web pages: own password, administration, token listing ----------------

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, request
 from flask_smorest import Blueprint
 
+from facility.accounts import services as accounts
 from facility.bookings import audit_review, services
 from facility.bookings.schemas import (
     ApproveSchema,
@@ -86,7 +87,7 @@ def approve_booking(data, booking_id):
     `password`, a GMP approval is electronically signed"""
     signed = "password" in data
     if signed:
-        services.check_signer(api_user(), data["password"], request.remote_addr or "unknown")
+        accounts.check_signer(api_user(), data["password"], request.remote_addr or "unknown")
     return services.approve(api_user(), booking_id, data["reason"], signed=signed)
 
 

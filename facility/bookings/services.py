@@ -18,8 +18,6 @@ from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from facility import audit
 from facility.accounts.models import User, UserQualification
-from facility.accounts.services import verify_password
-from facility.accounts.throttle import is_throttled, record_failure
 from facility.audit import services as audit_services
 from facility.audit import signatures
 from facility.bookings import rules, states
@@ -479,19 +477,6 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
         )
     booking_was("approved", booking, actor)
     return booking
-
-
-def check_signer(actor: User, password: str, address: str) -> None:
-    """An electronic signature needs the signer's password, entered again at each signing
-    (21 CFR 11.200(a)): refuse (422, field ``password``) a missing or wrong one. Wrong tries
-    count like failed sign-ins (per e-mail and address), and too many stop signing a while."""
-    if is_throttled(actor.email, address):
-        raise invalid("signature_locked", "Too many wrong passwords. Wait 15 minutes and try again.", "password")
-    if not password:
-        raise invalid("password_required", "Enter your password to sign the approval.", "password")
-    if not verify_password(actor, password):
-        record_failure(actor.email, address)
-        raise invalid("wrong_password", "The password is not correct; nothing was signed.", "password")
 
 
 def reject(actor: User, booking_id: int, reason: str) -> Booking:

@@ -3,9 +3,10 @@ and the cleaning state of rooms and instruments. Thin callers of ``gmp.services`
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 
+from facility.accounts import services as accounts
 from facility.core.time import utcnow
 from facility.gmp import exports, services
 from facility.gmp.schemas import (
@@ -57,7 +58,12 @@ def get_logbook(args, key):
 def add_entry(data, key):
     """Write an entry (a correction names the entry it corrects and why; a verification names
     the cleaning it verifies, by a second person, and is signed)"""
-    return services.record_entry(api_user(), key, **data)
+    password = data.pop("password")
+    signed = data["kind"] == "verification"
+    if signed:
+        services.check_writer(api_user(), key, data["kind"], data["corrects"])
+        accounts.check_signer(api_user(), password, request.remote_addr or "unknown")
+    return services.record_entry(api_user(), key, **data, signed=signed)
 
 
 @blp.route("/resources/<key>/cleaning")

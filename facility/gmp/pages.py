@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length
 
+from facility.accounts.pages.signature import signature_ok
 from facility.core.config import default_zone
 from facility.core.errors import ServiceError
 from facility.core.time import utcnow
@@ -48,6 +49,7 @@ ENTRY_FIELDS = (
     "corrects",
     "reason",
     "plan",
+    "password",
 )
 DATE = {"type": "date"}
 TIME = {"type": "time"}
@@ -66,6 +68,7 @@ class EntryForm(FlaskForm):
     corrects = StringField(_l("Corrects entry no."), render_kw={"inputmode": "numeric"})
     reason = TextAreaField(_l("Reason for the correction"), validators=[Length(max=2000)])
     plan = SelectField(_l("Carries out the plan"), choices=[], validate_choice=False)
+    password = PasswordField(_l("Your password (signs a verification)"), render_kw={"autocomplete": "current-password"})
 
 
 def _number(form_field, name: str, problems: Problems) -> Optional[int]:
@@ -114,6 +117,13 @@ def _write(form: EntryForm, resource, problems: Problems):
         except FieldProblem as problem:
             problems.add_field_problem(problem)
     verifies, corrects = _number(form.verifies, "verifies", problems), _number(form.corrects, "corrects", problems)
+    signed = form.kind.data == "verification"
+    if signed:
+        services.check_writer(me(), resource.key, "verification", corrects)
+    if signed and not signature_ok(
+        form.password.data or "", problems, _("Enter your password to sign the verification.")
+    ):
+        return None, 422
     if problems:
         return None, 422
     try:
@@ -131,6 +141,7 @@ def _write(form: EntryForm, resource, problems: Problems):
             corrects=corrects,
             reason=form.reason.data or "",
             plan=form.plan.data or None,
+            signed=signed,
         )
     except ServiceError as error:
         problems.add_service_error(error, ENTRY_FIELDS)

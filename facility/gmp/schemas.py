@@ -47,6 +47,12 @@ class EntryCreateSchema(StrictSchema):
         metadata={"description": "a correction: the id of the entry it corrects (which stays)"},
     )
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
+    password = fields.String(
+        load_default="",
+        load_only=True,
+        validate=validate.Length(max=1000),
+        metadata={"description": "a verification: the verifier's password, which signs it (21 CFR 11.200)"},
+    )
     plan = fields.String(
         load_default=None,
         allow_none=True,

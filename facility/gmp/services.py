@@ -96,6 +96,21 @@ def _entry(resource: Resource, entry_id: Optional[int], field_name: str) -> Opti
     return entry
 
 
+def check_writer(actor: User, resource_key: str, kind: str, corrects: Optional[int] = None) -> None:
+    """Refuse (403) whoever may not write this kind of entry at this resource: asked before a
+    verifier signs, so that someone who may not verify is told so, not asked for a password."""
+    _check_writer(actor, get_resource(resource_key, "resource"), kind, corrects, utcnow())
+
+
+def _check_writer(actor: User, resource, kind: str, corrects: Optional[int], now: datetime) -> None:
+    if actor is None:
+        raise forbidden("Sign in to write into a logbook.")
+    if actor.manages(resource.facility):
+        return
+    if not (kind in rules.OPERATOR_KINDS and corrects is None and qualified_at(actor, resource, now)):
+        raise forbidden("Only a manager of this facility, or a person qualified for the resource, can write this.")
+
+
 def record_entry(
     actor: User,
     resource_key: str,
@@ -111,22 +126,18 @@ def record_entry(
     corrects: Optional[int] = None,
     reason: str = "",
     plan: Optional[str] = None,
+    signed: bool = False,
     now: Optional[datetime] = None,
 ) -> LogbookEntry:
-    """Write one entry into a resource's logbook, with its audit event (a verification signed).
+    """Write one entry into a resource's logbook, with its audit event (a verification signed:
+    ``signed`` says the verifier re-entered their password, ``accounts.check_signer``).
 
     Cleanings, line clearances and verifications: a manager of the facility or a person
     qualified for the resource; everything else, and every correction: a manager."""
     now = now or utcnow()
     with write_transaction():
         resource = get_resource(resource_key, "resource")
-        if actor is None:
-            raise forbidden("Sign in to write into a logbook.")
-        manager = actor.manages(resource.facility)
-        if not manager and not (
-            kind in rules.OPERATOR_KINDS and corrects is None and qualified_at(actor, resource, now)
-        ):
-            raise forbidden("Only a manager of this facility, or a person qualified for the resource, can write this.")
+        _check_writer(actor, resource, kind, corrects, now)
         corrected = _entry(resource, corrects, "corrects")
         verified = _entry(resource, verifies, "verifies")
         occurred_at = occurred_at or now
@@ -156,6 +167,12 @@ def record_entry(
             problems.append(
                 Violation(
                     "already_corrected", "That entry has been corrected already; correct the correction.", "corrects"
+                )
+            )
+        if kind == "verification" and not signed:
+            problems.append(
+                Violation(
+                    "password_required", "A verification is signed: the verifier enters their password.", "password"
                 )
             )
         if verified is not None:

@@ -105,6 +105,7 @@ def test_a_gmp_room_through_a_day(browser, live_server, people, app):
         second.get_by_role("link", name="Cleaning and logbooks").click()
         second.locator("#waiting-gmp-suite").get_by_role("link", name="Verify cleaning").click()
         assert second.get_by_label("Kind").input_value() == "verification"
+        second.get_by_label("Your password (signs a verification)").fill(PASSWORD)  # the signature
         second.get_by_role("button", name="Write the entry").click()
         assert "released" in second.locator("#cleaning-state").inner_text()
         logbook = second.locator("#logbook").inner_text()

@@ -20,7 +20,7 @@ NOW = clocks.DEFAULT_INSTANT
 def setup_day(app, people):
     manager = people.make("manager", facilities=("gmp",), password=PASSWORD)
     operator = people.make(qualifications=("gowning-grade-b",), password=PASSWORD)
-    colleague = people.make(qualifications=("gowning-grade-b",))
+    colleague = people.make(qualifications=("gowning-grade-b",), password=PASSWORD)
     with app.app_context():
         add_usage("gmp-suite", operator.email, NOW - timedelta(hours=3), NOW - timedelta(hours=1))
         booking = add_booking("gmp-suite", operator.email, NOW - timedelta(minutes=5), NOW + timedelta(hours=2))
@@ -52,12 +52,14 @@ def test_check_in_waits_for_cleaning_verification_and_release(app, people):
 
     # the one who cleaned does not verify
     own = operator.post(
-        "/resources/gmp-suite/logbook", json={"kind": "verification", "verifies": cleaning_id, "outcome": "passed"}
+        "/resources/gmp-suite/logbook",
+        json={"kind": "verification", "password": PASSWORD, "verifies": cleaning_id, "outcome": "passed"},
     )
     assert own.status_code == 422 and error_codes(own) == ["verifier_is_cleaner"]
     # a second qualified person does, and signs it
     verified = colleague.post(
-        "/resources/gmp-suite/logbook", json={"kind": "verification", "verifies": cleaning_id, "outcome": "passed"}
+        "/resources/gmp-suite/logbook",
+        json={"kind": "verification", "password": PASSWORD, "verifies": cleaning_id, "outcome": "passed"},
     )
     assert verified.status_code == 201, verified.text
     assert verified.get_json()["signed_by"] == "Test Scientist" and verified.get_json()["signature_meaning"] == "review"
@@ -76,7 +78,13 @@ def test_a_failed_verification_or_a_corrected_cleaning_needs_cleaning_again(app,
     first = operator.post("/resources/gmp-suite/logbook", json={"kind": "cleaning", "procedure": "SOP-CL-01"})
     failed = manager.post(
         "/resources/gmp-suite/logbook",
-        json={"kind": "verification", "verifies": first.get_json()["id"], "outcome": "failed", "text": "residue"},
+        json={
+            "kind": "verification",
+            "password": PASSWORD,
+            "verifies": first.get_json()["id"],
+            "outcome": "failed",
+            "text": "residue",
+        },
     )
     assert failed.status_code == 201
     assert manager.get("/resources/gmp-suite/cleaning").get_json()["state"] == "to_be_cleaned"
@@ -94,15 +102,29 @@ def test_a_failed_verification_or_a_corrected_cleaning_needs_cleaning_again(app,
     # the corrected clearance cannot be verified; its correction can (by someone else than its writer)
     stale = colleague.post(
         "/resources/gmp-suite/logbook",
-        json={"kind": "verification", "verifies": second.get_json()["id"], "outcome": "passed"},
+        json={"kind": "verification", "password": PASSWORD, "verifies": second.get_json()["id"], "outcome": "passed"},
     )
     assert stale.status_code == 422 and error_codes(stale) == ["already_corrected"]
     ok = colleague.post(
         "/resources/gmp-suite/logbook",
-        json={"kind": "verification", "verifies": fix.get_json()["id"], "outcome": "passed"},
+        json={"kind": "verification", "password": PASSWORD, "verifies": fix.get_json()["id"], "outcome": "passed"},
     )
     assert ok.status_code == 201
     assert manager.get("/resources/gmp-suite/cleaning").get_json()["state"] == "released"
+
+
+def test_a_verification_is_signed_with_the_verifiers_password_or_not_written(app, people):
+    _manager, operator, colleague, _booking = setup_day(app, people)
+    cleaning = operator.post("/resources/gmp-suite/logbook", json={"kind": "cleaning", "procedure": "SOP"}).get_json()
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(LogbookEntry))
+    for password, code in (("", "password_required"), ("not the password", "wrong_password")):
+        body = {"kind": "verification", "verifies": cleaning["id"], "outcome": "passed", "password": password}
+        refused = colleague.post("/resources/gmp-suite/logbook", json=body)
+        assert refused.status_code == 422 and error_codes(refused) == [code], refused.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LogbookEntry)) == before
+    assert operator.get("/resources/gmp-suite/cleaning").get_json()["state"] == "to_be_verified"
 
 
 def test_an_unqualified_person_does_not_verify_and_nothing_is_written(app, people):
@@ -112,7 +134,8 @@ def test_an_unqualified_person_does_not_verify_and_nothing_is_written(app, peopl
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(LogbookEntry))
     response = stranger.post(
-        "/resources/gmp-suite/logbook", json={"kind": "verification", "verifies": cleaning["id"], "outcome": "passed"}
+        "/resources/gmp-suite/logbook",
+        json={"kind": "verification", "password": PASSWORD, "verifies": cleaning["id"], "outcome": "passed"},
     )
     assert response.status_code == 403
     with app.app_context():

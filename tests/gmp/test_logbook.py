@@ -113,7 +113,7 @@ def test_bad_entries_are_refused_and_nothing_is_written(app, people, gmp_manager
         ({"kind": "cleaning"}, "procedure_required"),
         ({"kind": "calibration", "text": "x"}, "outcome_required"),
         ({"kind": "note", "text": "x", "corrects": 99999}, "not_found"),
-        ({"kind": "verification", "outcome": "passed"}, "verifies_required"),
+        ({"kind": "verification", "outcome": "passed", "password": PASSWORD}, "verifies_required"),
         ({"kind": "note"}, "text_required"),
     ]
     for body, code in cases:

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from facility.accounts import services as accounts
-from facility.accounts.pages.sign_in import client_address
+from facility.accounts.pages.signature import signature_ok
 from facility.audit.signatures import MEANINGS
 from facility.bookings import services as bookings
 from facility.bookings.forms import BlackoutForm, DecisionForm, ResourceStatusForm
@@ -61,7 +61,9 @@ def decide(booking_id: int):
             flash(_("Request rejected."))
         elif decision == "approve":
             signed = booking.facility.is_gmp
-            if signed and not _signature_ok(form.password.data or "", problems):
+            if signed and not signature_ok(
+                form.password.data or "", problems, _("Enter your password to sign the approval.")
+            ):
                 return _decision_page(booking, form, problems, 422)
             bookings.approve(me(), booking_id, reason, signed=signed)
             flash(
@@ -76,22 +78,6 @@ def decide(booking_id: int):
         problems.add_service_error(error, ("reason",))
         return _decision_page(bookings.get_booking(me(), booking_id), form, problems, error.status)
     return redirect(url_for("bookings_pages.approvals"))
-
-
-def _signature_ok(password: str, problems: Problems) -> bool:
-    """The manager re-enters their password to sign (bookings.check_signer); its refusals in words."""
-    try:
-        bookings.check_signer(me(), password, client_address())
-    except ServiceError as error:
-        words = {
-            "signature_locked": _("Too many wrong passwords. Wait 15 minutes and try again."),
-            "password_required": _("Enter your password to sign the approval."),
-            "wrong_password": _("The password is not correct; nothing was signed."),
-        }
-        for violation in error.violations:
-            problems.add("password", words.get(violation.code, violation.message))
-        return False
-    return True
 
 
 # --- blackouts ---------------------------------------------------------------------------
