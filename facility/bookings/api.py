@@ -6,9 +6,12 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Response, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from facility.bookings import audit_review, services
+from facility.bookings import calendar as calendar_service
 from facility.bookings.schemas import (
     ApproveSchema,
     AuditEventSchema,
@@ -18,16 +21,20 @@ from facility.bookings.schemas import (
     BookingPatchSchema,
     BookingQuerySchema,
     BookingSchema,
+    CalendarQuerySchema,
+    CalendarSchema,
     DecisionSchema,
     RejectSchema,
     WindowQuerySchema,
 )
+from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, STATUS_WORDS, words_for
 from facility.catalog import services as catalog
 from facility.core.time import utcnow
 from facility.http.auth import api_user
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings, their approval, and free time")
 DEFAULT_WINDOW = timedelta(days=14)
+CALENDAR_WINDOW = timedelta(days=7)
 
 
 @blp.route("/bookings", methods=["POST"])
@@ -130,6 +137,73 @@ def get_availability(args, key):
         "starts": spans(result.bookable.starts),
         "ends": spans(result.bookable.ends),
     }
+
+
+@blp.route("/calendar")
+@blp.arguments(CalendarQuerySchema, location="query")
+@blp.response(200, CalendarSchema)
+def get_calendar(args):
+    """What the interactive calendar draws of a facility or one resource (default: the next 7 days):
+    bookings (the caller's own and, for a facility's managers, everyone's in detail; others only
+    as "Booked"), changeover, blackouts, closed days with their names, and the free time where a
+    booking may lie (as in availability)"""
+    start = args.get("from_") or utcnow().replace(second=0, microsecond=0)
+    end = args.get("to") or start + CALENDAR_WINDOW
+    data = calendar_service.calendar_data(api_user(), args.get("facility"), args.get("resource"), start, end)
+    return calendar_json(data)
+
+
+def calendar_json(data: calendar_service.CalendarData) -> dict:
+    """The calendar's events, titled in the caller's language, times in the facility's zone."""
+    zone = ZoneInfo(data.facility.timezone)
+
+    def local(instant):
+        return instant.astimezone(zone).isoformat()
+
+    def event(kind, resource, start, end, title, status=None, booking=None, movable=False):
+        return dict(kind=kind, resource=resource, start=local(start), end=local(end), title=title,
+                    status=status, booking=booking, movable=movable)  # fmt: skip
+
+    events = [
+        event(
+            "own" if b.own else ("booking" if b.status != "pending" else "pending"),
+            b.resource,
+            b.start,
+            b.end,
+            booking_title(b),
+            b.status,
+            b.id if b.details else None,
+            b.movable,
+        )
+        for b in data.bookings
+    ]
+    events += [event("changeover", key, s, e, _("Changeover (cleaning)")) for key, s, e in data.changeovers]
+    events += [event("blackout", b.resource, b.start, b.end, blackout_title(b)) for b in data.blackouts]
+    events += [event("free", key, s, e, _("Free")) for key, spans in data.free.items() for s, e in spans]
+    language = getattr(get_locale(), "language", None) or "en"
+    return {
+        "facility": data.facility.key,
+        "timezone": data.facility.timezone,
+        "now": local(data.now),
+        "from_": local(data.window[0]),
+        "to": local(data.window[1]),
+        "resources": data.resources,
+        "events": events,
+        "closed": [{"date": day.isoformat(), "name": name} for day, name in data.closed_names(language, _("Closed"))],
+    }
+
+
+def booking_title(b: calendar_service.CalendarBooking) -> str:
+    if not b.details:
+        return _("Pending") if b.status == "pending" else _("Booked")
+    who = _("Your booking") if b.own else b.owner
+    text = f"{who} ({words_for(STATUS_WORDS, b.status)})"
+    return f"{text}: {b.purpose}" if b.purpose else text
+
+
+def blackout_title(b: calendar_service.CalendarBlackout) -> str:
+    title = _("Closed: %(kind)s", kind=words_for(BLACKOUT_KIND_WORDS, b.kind))
+    return f"{title} — {b.reason}" if b.reason else title
 
 
 @blp.route("/audit-events")
