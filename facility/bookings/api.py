@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from facility.bookings import audit_review, services
 from facility.bookings import calendar as calendar_service
+from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, STATUS_WORDS, words_for
 from facility.bookings.schemas import (
     ApproveSchema,
     AuditEventSchema,
@@ -27,7 +28,6 @@ from facility.bookings.schemas import (
     RejectSchema,
     WindowQuerySchema,
 )
-from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, STATUS_WORDS, words_for
 from facility.catalog import services as catalog
 from facility.core.time import utcnow
 from facility.http.auth import api_user

@@ -11,7 +11,7 @@ from facility.bookings import services
 from facility.core.extensions import db
 from tests.bookings.test_read_budget import counted, fill_week
 from tests.support.clients import error_codes
-from tests.support.factory import add_booking, local_slot
+from tests.support.factory import local_slot
 
 
 def week_of(days_ahead: int = 7) -> dict:
