@@ -32,7 +32,7 @@ from facility.core.time import utcnow
 SHOWN_STATUSES = (*ACTIVE_STATUSES, "completed")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CalendarBooking:
     id: int
     resource: str
@@ -46,7 +46,7 @@ class CalendarBooking:
     movable: bool  # the viewer's own, still to come and holding its time
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CalendarBlackout:
     id: int
     resource: Optional[str]  # None: the whole facility
@@ -160,13 +160,15 @@ def _blackout_rows(facility: Facility, start: datetime, end: datetime):
 
 
 def _add_bookings(data: CalendarData, viewer: User, rows, keys: dict[int, str]) -> None:
-    window = data.window
+    (lo, hi), seen, viewer_id, now = data.window, {}, viewer.id, data.now
     for row in rows:
-        if not rules.overlaps((row.start_at, max(row.end_at, row.blocked_until)), window):
+        if row.start_at >= hi or max(row.end_at, row.blocked_until) <= lo:
             continue
-        own = row.user_id == viewer.id
-        details = may_see_details(viewer, row.user_id, data.facility)
-        if rules.overlaps((row.start_at, row.end_at), window):
+        own = row.user_id == viewer_id
+        details = seen.get(row.user_id)
+        if details is None:  # the privacy rule, asked once per person
+            details = seen[row.user_id] = may_see_details(viewer, row.user_id, data.facility)
+        if row.end_at > lo:
             data.bookings.append(
                 CalendarBooking(
                     row.id,
@@ -178,7 +180,7 @@ def _add_bookings(data: CalendarData, viewer: User, rows, keys: dict[int, str]) 
                     details,
                     row.owner if details else "",
                     row.purpose if details else "",
-                    own and row.status in ACTIVE_STATUSES and row.start_at > data.now,
+                    own and row.status in ACTIVE_STATUSES and row.start_at > now,
                 )
             )
         if row.status in ACTIVE_STATUSES and row.blocked_until > row.end_at:

@@ -1,0 +1,132 @@
+"""The interactive calendar's data (issue 15): GET /api/v1/calendar for a facility month of 2,000
+bookings, served in under 50 ms. Twenty-four resources open 07:00-19:00 on weekdays, bookings of one
+to three hours by 40 people, a scientist's view (their own in detail, the others' as "Booked")
+and a manager's (everyone's by name): bookings, changeover, closed days and the free time of
+every resource, as the calendar draws them.
+
+``python -m benchmarks.calendar_data`` (also part of ``make benchmark``). SQLite, a throw-away
+database; the median of 20 runs after one warm-up.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from flask_migrate import upgrade
+
+from facility import create_app
+from facility.accounts import services as accounts
+from facility.bookings.models import Booking
+from facility.catalog import services as catalog
+from facility.catalog.services import load_catalog
+from facility.core.extensions import db
+
+TARGET_MS = 50
+BOOKINGS = 2_000
+RESOURCES = 24
+USERS = 40
+WEEKDAYS = (
+    '{mon: ["07:00-19:00"], tue: ["07:00-19:00"], wed: ["07:00-19:00"], thu: ["07:00-19:00"], fri: ["07:00-19:00"]}'
+)
+CATALOGUE = f"""
+facilities:
+  - key: month
+    name: A busy facility
+    organisation: Benchmarks
+    gmp_level: research
+    timezone: Europe/Stockholm
+    public_holidays: SE
+    opening_hours: {WEEKDAYS}
+    defaults:
+      slot_minutes: 30
+      min_minutes: 30
+      max_minutes: 480
+      lead_minutes: 0
+      horizon_days: 365
+      changeover_minutes: 30
+      requires_approval: false
+    resources:
+""" + "".join(f"      - {{key: tool-{n:02d}, name: Tool {n}, kind: instrument}}\n" for n in range(1, RESOURCES + 1))
+
+
+def fill(resource_ids: list[int], user_ids: list[int], first: datetime, days: int) -> int:
+    """``BOOKINGS`` bookings in the facility's opening hours over ``days`` days, spread over the resources."""
+    rows, per_resource = [], BOOKINGS // len(resource_ids)
+    for resource_id in resource_ids:
+        cursor, made = first, 0
+        while made < per_resource:
+            if cursor.weekday() >= 5 or cursor.hour >= 17:
+                cursor = (cursor + timedelta(days=1)).replace(hour=6)  # 07:00 in winter, in UTC
+                continue
+            end = cursor + timedelta(hours=random.choice([1, 1, 2, 3]))
+            rows.append(
+                dict(resource_id=resource_id, user_id=random.choice(user_ids), start_at=cursor, end_at=end,
+                     blocked_until=end + timedelta(minutes=30), status=random.choice(["confirmed", "pending"]),
+                     purpose="Expansion run", sequence=0, decision_reason="", created_at=cursor, updated_at=cursor)
+            )  # fmt: skip
+            cursor = end + timedelta(minutes=30)
+            made += 1
+    assert rows[-1]["start_at"] < first + timedelta(days=days), "the bookings do not fit in the month"
+    db.session.execute(db.insert(Booking), rows)
+    db.session.commit()
+    return len(rows)
+
+
+def timed(label: str, action, runs: int = 20) -> float:
+    action()
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - began) * 1000)
+    median = statistics.median(samples)
+    verdict = "meets" if median < TARGET_MS else "MISSES"
+    print(f"{label:<60} median {median:7.2f} ms   p95 {sorted(samples)[int(runs * 0.95) - 1]:7.2f} ms"
+          f"   target < {TARGET_MS} ms: {verdict}   (n={runs})")  # fmt: skip
+    return median
+
+
+def main() -> None:
+    random.seed(15)
+    with tempfile.TemporaryDirectory() as tmp:
+        catalogue = Path(tmp) / "month.yaml"
+        catalogue.write_text(CATALOGUE)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/month.sqlite3", "SECRET_KEY": "bench"})
+        now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        first = (now + timedelta(days=7)).replace(day=1, hour=6) + timedelta(days=31)
+        first = first.replace(day=1)
+        with app.app_context():
+            upgrade(revision="heads")
+            load_catalog(catalogue)
+            accounts.create_organisation("lu", "Lund University", "university")
+            manager = accounts.create_user("manager@example.org", "Manager", "lu", "manager", facilities=["month"])
+            users = [accounts.create_user(f"user{n}@example.org", f"User {n}", "lu", "scientist") for n in range(USERS)]
+            resources = catalog.list_resources()
+            made = fill([r.id for r in resources], [u.id for u in users], first, 31)
+            tokens = {
+                "manager": accounts.issue_token(manager.email, "bench")[1],
+                "scientist": accounts.issue_token(users[0].email, "bench")[1],
+            }
+        client = app.test_client()
+        query = {"facility": "month", "from": first.isoformat(), "to": (first + timedelta(days=31)).isoformat()}
+        print(f"Calendar data: {made} bookings in a month of one facility over {len(resources)} resources (SQLite)")
+        for who, secret in tokens.items():
+
+            def fetch(secret=secret):
+                response = client.get(
+                    "/api/v1/calendar", query_string=query, headers={"Authorization": f"Bearer {secret}"}
+                )
+                assert response.status_code == 200, response.get_data(as_text=True)[:300]
+                return response
+
+            events = len(fetch().get_json()["events"])
+            timed(f"calendar data, a facility month, {who} ({events} events, HTTP)", fetch)
+
+
+if __name__ == "__main__":
+    main()
