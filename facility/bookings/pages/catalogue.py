@@ -157,6 +157,7 @@ def resource_week(key: str):
         today=local_today(tz),
         problem=problem,
         week_number=monday.isocalendar()[1],
+        cal=calendar.interactive("week", day, resource.facility, grid, resource=resource),
     )
 
 
@@ -188,6 +189,7 @@ def facility_day(key: str):
         problem=problem,
         day_title=format_date(day, "EEEE d MMMM y"),
         closed_text=_closed_text(closed_day_name(closed_days_for(facility), day)),
+        cal=calendar.interactive("day", day, facility, grid, resources=resources),
     )
 
 
