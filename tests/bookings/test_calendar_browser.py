@@ -5,7 +5,6 @@ refusal of a move onto someone else's booking in words; the calendar marks the s
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,9 @@ import pytest
 from facility.core.extensions import db
 from tests.bookings.test_browser import next_weekday, sign_in
 from tests.support.clients import PASSWORD
-from tests.support.factory import add_booking, local
 from tests.support.clock import today
 from tests.support.databases import SQLITE_ONLY
+from tests.support.factory import add_booking, local
 
 pytestmark = [pytest.mark.browser, SQLITE_ONLY]
 
