@@ -121,6 +121,7 @@ API = {
     ("GET", "/api/v1/resources"): EVERYONE,
     ("GET", "/api/v1/resources/{key}"): EVERYONE,
     ("GET", "/api/v1/resources/{key}/availability"): EVERYONE,
+    ("GET", "/api/v1/calendar"): EVERYONE,  # others' bookings only as "Booked" (searched for names below)
     ("GET", "/api/v1/bookings"): EVERYONE,
     ("POST", "/api/v1/bookings"): row(AUTH, RULE, RULE, RULE, RULE, RULE),  # in the past
     ("GET", "/api/v1/bookings/{booking_id}"): A_BOOKING,
@@ -325,6 +326,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
     query = {
         "/api/v1/resources/lab-bsc/availability": f"from={today}T00:00:00Z&to={today + timedelta(days=2)}T00:00:00Z",
         "/api/v1/usage": "facility=lab",
+        "/api/v1/calendar": f"facility=lab&from={today - timedelta(days=40)}T00:00:00Z&to={today + timedelta(days=50)}T00:00:00Z",
         "/api/v1/reports/monthly": f"month={today:%Y-%m}&facility=lab",
         "/api/v1/indicators": f"from={today.replace(day=1)}&to={today}",
         "/api/v1/indicators/users_of_infrastructure": f"from={today.replace(day=1)}&to={today}",
