@@ -79,6 +79,9 @@ def test_changeover_and_blackouts(app, people):
     assert {"own", "changeover", "blackout", "free"} <= kinds
     [blackout] = [e for e in body["events"] if e["kind"] == "blackout"]
     assert blackout["resource"] == "lab-bsc" and blackout["title"] == "Closed: maintenance — Filter change"
+    swedish = me.get("/calendar", query_string={"facility": "lab", **week_of()}, headers={"Accept-Language": "sv"})
+    [blackout] = [e for e in swedish.get_json()["events"] if e["kind"] == "blackout"]
+    assert blackout["title"] == "Stängt: underhåll — Filter change"
     [changeover] = [e for e in body["events"] if e["kind"] == "changeover"]
     assert changeover["start"] == end
 
