@@ -165,20 +165,25 @@
     var lastAnswer = null;
     var calendar = new window.FullCalendar.Calendar(element, {
       timeZone: "UTC",
-      locale: {
-        code: data.locale,
-        week: { dow: 1, doy: 4 },
-        buttonText: {
-          today: words.today,
-          week: words.week,
-          day: words.day,
-          month: words.month,
-          prev: "←",
-          next: "→",
+      // The page's language, its words from the page (FullCalendar formats the dates through Intl).
+      locales: [
+        {
+          code: data.locale,
+          week: { dow: 1, doy: 4 },
+          buttonText: {
+            today: words.today,
+            week: words.week,
+            day: words.day,
+            month: words.month,
+            prev: "←",
+            next: "→",
+          },
+          allDayText: words.all_day,
+          moreLinkText: words.more,
+          weekText: words.week_number,
         },
-        allDayText: words.all_day,
-        moreLinkText: words.more,
-      },
+      ],
+      locale: data.locale,
       buttonIcons: false, // words (with hints) rather than the icon font's glyphs
       buttonHints: { prev: words.previous, next: words.next, today: words.today },
       initialView: view,

@@ -5,6 +5,7 @@ refusal of a move onto someone else's booking in words; the calendar marks the s
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.support.databases import SQLITE_ONLY
 from tests.support.factory import add_booking, local
 
 pytestmark = [pytest.mark.browser, SQLITE_ONLY]
+THREE_DAYS = timedelta(days=3)
 
 
 def shot(page, tmp_path, name: str) -> None:
@@ -117,3 +119,45 @@ def test_drag_own_booking_to_move_it_and_a_refusal_in_words(browser, live_server
         kept = db.session.get(Booking, mine)
         assert kept.start_at == local(f"{tuesday} 11:00")
     assert "11:00" in page.locator(".fc-timegrid-event.cal-own").first.inner_text()
+
+
+def test_facility_day_side_by_side_and_a_run_as_one_bar_in_the_month(browser, live_server, people, app, tmp_path):
+    scientist = people.make(qualifications=["bioreactor-operation"], password=PASSWORD)
+    tuesday = next_weekday(7, 1)
+    with app.app_context():
+        # A three-day bioreactor run, Tuesday 09:00 to Friday 09:00.
+        add_booking(
+            "lab-bioreactor", scientist.email, local(f"{tuesday} 09:00"), local(f"{tuesday} 09:00") + THREE_DAYS
+        )
+    page = browser.new_context(viewport={"width": 1280, "height": 1200}).new_page()
+    sign_in(page, live_server.url, scientist.email)
+
+    page.goto(f"{live_server.url}/facilities/lab/day?date={tuesday.isoformat()}")
+    columns = page.locator("#calendar-views > section")
+    columns.first.locator(".fc-timegrid-col").first.wait_for()
+    assert columns.locator("h2").all_inner_texts() == ["Biosafety cabinet", "Bioreactor"]
+    assert columns.nth(1).locator(".fc-timegrid-event.cal-own").count() == 1
+    shot(page, tmp_path, "calendar-facility-day.png")
+
+    page.goto(f"{live_server.url}/resources/lab-bioreactor/week?date={tuesday.isoformat()}")
+    page.locator(".cal-run").first.wait_for()  # the run, once more across the days in the all-day row
+    assert page.locator(".fc-daygrid-event.cal-run").count() == 1
+    page.get_by_role("button", name="Month").click()
+    page.locator(".fc-daygrid-event.cal-own").first.wait_for()
+    assert page.locator(".fc-daygrid-event.cal-own").count() == 1  # one bar, not one per day
+    shot(page, tmp_path, "calendar-month.png")
+
+
+def test_the_calendar_speaks_swedish(browser, live_server, people, tmp_path):
+    scientist = people.make(password=PASSWORD)
+    page = browser.new_context(viewport={"width": 1280, "height": 1200}).new_page()
+    sign_in(page, live_server.url, scientist.email)
+    page.goto(f"{live_server.url}/resources/lab-bsc/week")
+    page.get_by_role("button", name="Svenska").click()
+    page.locator(".fc-timegrid-col").first.wait_for()
+    assert page.get_by_role("button", name="Vecka").is_visible()
+    assert page.get_by_role("button", name="Månad").is_visible()
+    assert "Klicka eller dra över ledig tid" in page.locator("#calendar-message").inner_text()
+    assert "Ledig" in page.locator(".fc-bg-event.cal-free").first.inner_text()
+    assert page.locator(".fc-toolbar-title").inner_text().startswith(("9–15 nov", "9 – 15 nov"))  # Swedish dates
+    shot(page, tmp_path, "calendar-week-sv.png")
