@@ -159,8 +159,8 @@ PUBLIC = row(OK, OK, OK, OK, OK, OK)
 # (method, page rule): expected outcome per role. GET for every page; POST where a role
 # without permission tries it (with a valid CSRF token), SKIP for those who may.
 PAGES = {
-    ("GET", "/"): row(LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED),  # on to the catalogue
-    ("GET", "/sign-in"): row(OK, MOVED, MOVED, MOVED, MOVED, MOVED),  # signed in already: on to the catalogue
+    ("GET", "/"): P_EVERYONE,  # the start page of each role
+    ("GET", "/sign-in"): row(OK, MOVED, MOVED, MOVED, MOVED, MOVED),  # signed in already: on to the start page
     ("GET", "/static/<path:filename>"): PUBLIC,
     ("GET", "/calendar/<secret>.ics"): row(HIDDEN, OK, OK, OK, OK, OK),  # each role's own lab feed
     ("GET", "/account/calendar-feeds"): P_EVERYONE,
@@ -181,6 +181,7 @@ PAGES = {
     ("GET", "/bookings/<int:booking_id>"): P_A_BOOKING,
     ("GET", "/bookings/<int:booking_id>.ics"): P_A_BOOKING,
     ("GET", "/bookings/<int:booking_id>/edit"): P_A_BOOKING,
+    ("GET", "/bookings/<int:booking_id>/cancel"): P_A_BOOKING,  # the confirmation step
     ("GET", "/manage/approvals"): P_MANAGERS,
     # Casimir's request in the GMP unit (Y)
     ("GET", "/manage/approvals/<int:booking_id>"): row(LOGIN, DENY, DENY, HIDDEN, OK, OK),
@@ -210,6 +211,7 @@ PAGES = {
     ("POST", "/manage/resources/<key>/status"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/manage/usage"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
+    ("POST", "/manage/blackouts/<int:blackout_id>/notify"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-in"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-out"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/edit"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
@@ -368,6 +370,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<name>", "users_of_infrastructure")
         .replace("<int:user_id>", str(keys["user_id"]))
         .replace("<int:source_id>", "1")
+        .replace("<int:blackout_id>", "1")
         .replace("<int:feed_id>", str(keys["feeds"]["scientist_a"][0]["id"]))
         .replace("<int:token_id>", str(keys["token_id"]))
         .replace("<int:session_id>", str(keys["session_id"]))

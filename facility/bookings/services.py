@@ -838,3 +838,39 @@ def upcoming_blackouts(actor: User, now: Optional[datetime] = None) -> list[Blac
     if not actor.is_admin:
         query = query.where(Blackout.facility_id.in_(managed))
     return list(db.session.scalars(query.order_by(Blackout.start_at, Blackout.id)))
+
+
+def notify_blackout_collisions(actor: User, blackout_id: int, now: Optional[datetime] = None) -> list[Booking]:
+    """Mail the owners of the active bookings (not yet over) that a blackout hits, once per
+    booking and blackout time; the notice is audited. Returns the bookings whose owners were told."""
+    from facility.bookings.notify import booking_url  # mail after the facts are read; no import cycle
+    from facility.core.mail import send_once, send_template
+
+    now = now or utcnow()
+    blackout = db.session.get(Blackout, blackout_id)
+    if blackout is None or not actor.manages(blackout.facility):
+        raise not_found("blackout")
+    hit = bookings_under_blackouts(
+        Blackout.id == blackout.id, blackout.facility_id, blackout.resource_id, ending_after=now
+    )
+    told = []
+    for booking in hit:
+        key = f"blackout:{blackout.id}:{blackout.start_at.isoformat()}:{blackout.end_at.isoformat()}:{booking.id}"
+
+        def send(booking=booking):
+            return send_template(
+                [booking.user.email], "bookings/mail/blackout_collision", blackout=blackout, booking=booking,
+                url=booking_url(booking),
+            )  # fmt: skip
+
+        if send_once(key, now, send):
+            told.append(booking)
+    with write_transaction():
+        audit.record(
+            actor,
+            "blackout.notified",
+            db.session.get(Blackout, blackout_id),
+            facility=blackout.facility,
+            after={"bookings": [b.id for b in hit], "mailed": [b.id for b in told]},
+        )
+    return told

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
 
 from facility.accounts import services as accounts
 from facility.accounts.pages.sign_in import client_address
@@ -20,7 +22,7 @@ from facility.catalog.services import list_resources
 from facility.core.access import require_manager_of
 from facility.core.errors import ServiceError
 from facility.http.localtime import local_today
-from facility.http.pages import Problems, me, require_manager
+from facility.http.pages import Problems, me, require_manager, safe_next
 
 
 @bp.route("/manage/approvals")
@@ -156,6 +158,23 @@ def _add_blackout(form, problems: Problems):
         )
         return None, [], error.status
     return blackout, colliding, 201
+
+
+@bp.route("/manage/blackouts/<int:blackout_id>/notify", methods=["POST"])
+def notify_blackout(blackout_id: int):
+    """Mail the users of the bookings a blackout hits (from the start page), then back there."""
+    require_manager()
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("The form was out of date; nothing was sent. Try again."))
+        return redirect(url_for("usage_pages.start")), 303
+    told = bookings.notify_blackout_collisions(me(), blackout_id)
+    flash(
+        ngettext("%(num)d user was told about the blackout.", "%(num)d users were told about the blackout.", len(told))
+        if told
+        else _("Nobody new to tell: the users of these bookings were told before.")
+    )
+    return redirect(safe_next(request.form.get("next"), url_for("usage_pages.start")))
 
 
 # --- resource status ---------------------------------------------------------------------
