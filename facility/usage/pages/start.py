@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from facility.catalog.services import list_facilities, list_resources
 from facility.http.pages import me
 from facility.usage import start as facts
 from facility.usage.pages import bp
@@ -20,4 +21,5 @@ def start():
         "usage/start.html",
         mine=facts.scientist_start(user),
         managing=facts.manager_start(user) if user.manages_any else None,
+        calendars=[(f, list_resources(f)) for f in list_facilities()],
     )
