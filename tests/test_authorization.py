@@ -27,6 +27,7 @@ from sqlalchemy import select
 from facility.accounts import services as accounts
 from facility.accounts import sessions
 from facility.bookings.models import Booking
+from facility.bookings.services import add_blackout
 from facility.core.access import may_see_details
 from facility.core.extensions import db
 from facility.usage import projects
@@ -147,6 +148,9 @@ API = {
     ("GET", "/api/v1/account/sessions"): EVERYONE,  # one's own sessions
     ("DELETE", "/api/v1/account/sessions/{session_id}"): A_SESSION,
     ("GET", "/api/v1/audit-events"): MANAGERS,  # of the facilities one manages
+    ("GET", "/api/v1/blackouts"): MANAGERS,  # of the facilities one manages
+    ("PATCH", "/api/v1/blackouts/{blackout_id}"): row(AUTH, HIDDEN, HIDDEN, RULE, HIDDEN, RULE),  # the lab's; end first
+    ("DELETE", "/api/v1/blackouts/{blackout_id}"): row(AUTH, HIDDEN, HIDDEN, SKIP, HIDDEN, SKIP),
 }
 
 P_EVERYONE = row(LOGIN, OK, OK, OK, OK, OK)
@@ -186,6 +190,7 @@ PAGES = {
     # Casimir's request in the GMP unit (Y)
     ("GET", "/manage/approvals/<int:booking_id>"): row(LOGIN, DENY, DENY, HIDDEN, OK, OK),
     ("GET", "/manage/blackouts"): P_MANAGERS,
+    ("GET", "/manage/blackouts/<int:blackout_id>/edit"): row(LOGIN, DENY, DENY, OK, HIDDEN, OK),  # the lab's
     ("GET", "/manage/calendar-sources"): P_MANAGERS,
     ("GET", "/manage/qualifications"): P_MANAGERS,
     ("GET", "/manage/reports"): P_MANAGERS_OF_X,  # ?facility=lab, like the API
@@ -211,7 +216,9 @@ PAGES = {
     ("POST", "/manage/resources/<key>/status"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/manage/usage"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
-    ("POST", "/manage/blackouts/<int:blackout_id>/notify"): row(LOGIN, DENY, DENY, SKIP, SKIP, SKIP),
+    ("POST", "/manage/blackouts/<int:blackout_id>/notify"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
+    ("POST", "/manage/blackouts/<int:blackout_id>/edit"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
+    ("POST", "/manage/blackouts/<int:blackout_id>/remove"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-in"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-out"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/edit"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
@@ -270,6 +277,10 @@ def world(sqlite_template, tmp_path_factory):
         )
         keys["project"] = projects.create_project(None, "lumen", PROJECT_OF_A, "research", ["lu"]).id
         keys["user_id"] = accounts.get_user_by_email(PEOPLE["scientist_b"][0]).id
+        keys["blackout"] = add_blackout(
+            accounts.get_user_by_email(PEOPLE["manager_x"][0]), "lab", tomorrow(14), tomorrow(16),
+            resource_key="lab-bsc", reason="Filter change",
+        )[0].id  # fmt: skip
     client = app.test_client()
     for who in PEOPLE:
         api = ApiClient(client, keys["tokens"][who])
@@ -324,10 +335,12 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         .replace("{feed_id}", str(feed))
         .replace("{name}", "users_of_infrastructure")
         .replace("{session_id}", str(keys["session_id"]))
+        .replace("{blackout_id}", str(keys["blackout"]))
     )
     query = {
         "/api/v1/resources/lab-bsc/availability": f"from={today}T00:00:00Z&to={today + timedelta(days=2)}T00:00:00Z",
         "/api/v1/usage": "facility=lab",
+        f"/api/v1/blackouts/{keys['blackout']}": "reason=checking",  # DELETE's (PATCH reads no query)
         "/api/v1/calendar": f"facility=lab&from={today - timedelta(days=40)}T00:00:00Z&to={today + timedelta(days=50)}T00:00:00Z",
         "/api/v1/reports/monthly": f"month={today:%Y-%m}&facility=lab",
         "/api/v1/indicators": f"from={today.replace(day=1)}&to={today}",
@@ -339,6 +352,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
     body = {
         ("POST", "/api/v1/bookings"): {"resource": "lab-bsc", "start": past, "end": past_end, "purpose": "x"},
         ("PATCH", "/api/v1/bookings/{booking_id}"): {"start": past, "end": past_end},
+        ("PATCH", "/api/v1/blackouts/{blackout_id}"): {"end": past},
         ("POST", "/api/v1/bookings/{booking_id}/approve"): {"reason": "fine"},
         ("POST", "/api/v1/bookings/{booking_id}/reject"): {"reason": "no"},
         ("POST", "/api/v1/bookings/{booking_id}/cancel"): {"reason": "no"},
@@ -370,7 +384,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<name>", "users_of_infrastructure")
         .replace("<int:user_id>", str(keys["user_id"]))
         .replace("<int:source_id>", "1")
-        .replace("<int:blackout_id>", "1")
+        .replace("<int:blackout_id>", str(keys["blackout"]))
         .replace("<int:feed_id>", str(keys["feeds"]["scientist_a"][0]["id"]))
         .replace("<int:token_id>", str(keys["token_id"]))
         .replace("<int:session_id>", str(keys["session_id"]))

@@ -18,6 +18,11 @@ from facility.bookings.schemas import (
     AuditEventSchema,
     AuditQuerySchema,
     AvailabilitySchema,
+    BlackoutChangedSchema,
+    BlackoutPatchSchema,
+    BlackoutQuerySchema,
+    BlackoutRemoveSchema,
+    BlackoutSchema,
     BookingCreateSchema,
     BookingPatchSchema,
     BookingQuerySchema,
@@ -230,6 +235,41 @@ class CalendarWords:
     def blackout(self, b: calendar_service.CalendarBlackout) -> str:
         title = _("Closed: %(kind)s", kind=self.kind.get(b.kind, b.kind))
         return f"{title} — {b.reason}" if b.reason else title
+
+
+@blp.route("/blackouts")
+@blp.arguments(BlackoutQuerySchema, location="query")
+@blp.response(200, BlackoutSchema(many=True))
+def list_blackouts(args):
+    """Blackouts not yet over at the facilities the caller manages (optionally one facility)"""
+    return services.upcoming_blackouts_of(api_user(), args.get("facility"))
+
+
+class BlackoutChanged:
+    """A changed blackout and the ids of the bookings it now hits, for BlackoutChangedSchema."""
+
+    def __init__(self, blackout, colliding: list[int]):
+        self.blackout, self.colliding = blackout, colliding
+
+    def __getattr__(self, name):
+        return getattr(self.blackout, name)
+
+
+@blp.route("/blackouts/<int:blackout_id>", methods=["PATCH"])
+@blp.arguments(BlackoutPatchSchema)
+@blp.response(200, BlackoutChangedSchema)
+def patch_blackout(data, blackout_id):
+    """Change a blackout's time, kind or reason (audited); answers with the bookings it now hits"""
+    blackout, colliding = services.update_blackout(api_user(), blackout_id, **data)
+    return BlackoutChanged(blackout, [b.id for b in colliding])
+
+
+@blp.route("/blackouts/<int:blackout_id>", methods=["DELETE"])
+@blp.arguments(BlackoutRemoveSchema, location="query")
+@blp.response(204)
+def delete_blackout(args, blackout_id):
+    """Remove a blackout: the time is bookable again; `reason` is kept in the audit trail"""
+    services.remove_blackout(api_user(), blackout_id, args["reason"])
 
 
 @blp.route("/audit-events")

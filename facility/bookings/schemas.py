@@ -212,3 +212,47 @@ class CalendarSchema(Schema):
     resources = fields.List(fields.Nested(CalendarResourceSchema), required=True)
     events = fields.List(fields.Nested(CalendarEventSchema), required=True)
     closed = fields.List(fields.Nested(ClosedDaySchema), required=True)
+
+
+def blackout_zone(blackout) -> str:
+    return blackout.facility.timezone
+
+
+class BlackoutSchema(Schema):
+    id = fields.Integer(required=True)
+    facility = fields.Function(lambda b: b.facility.key, required=True)
+    resource = fields.Function(lambda b: b.resource.key if b.resource else None, allow_none=True,
+                               metadata={"description": "null: the whole facility"})  # fmt: skip
+    start = LocalDateTime(blackout_zone, attribute="start_at", required=True)
+    end = LocalDateTime(blackout_zone, attribute="end_at", required=True)
+    kind = fields.String(
+        required=True, metadata={"enum": ["maintenance", "requalification", "cleaning", "holiday", "other"]}
+    )
+    reason = fields.String(required=True)
+    from_calendar_source = fields.Function(lambda b: b.source_id is not None, required=True,
+                                           metadata={"description": "made by a calendar source: changed there, not here"})  # fmt: skip
+
+
+class BlackoutChangedSchema(BlackoutSchema):
+    colliding = fields.List(fields.Integer(), metadata={"description": "ids of the active bookings it now hits"})
+
+
+class BlackoutQuerySchema(StrictSchema):
+    facility = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class BlackoutPatchSchema(StrictSchema):
+    start = AwareDateTime()
+    end = AwareDateTime()
+    kind = fields.String(validate=validate.OneOf(["maintenance", "requalification", "cleaning", "holiday", "other"]))
+    reason = fields.String(validate=validate.Length(min=1, max=2000))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one of start, end, kind, reason.")
+
+
+class BlackoutRemoveSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the time is given back (kept in the audit trail)"})  # fmt: skip
