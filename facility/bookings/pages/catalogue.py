@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from facility.accounts.qualifications import valid_on as qualification_valid_on
 from facility.bookings import services as bookings
 from facility.bookings.pages import bp, calendar
-from facility.bookings.rules import format_minutes
+from facility.bookings.pages.words import minutes_in_words as format_minutes
 from facility.catalog import services as catalog
 from facility.catalog.closures import ClosedDays
 from facility.catalog.models import Facility, Resource

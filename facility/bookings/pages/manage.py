@@ -18,7 +18,7 @@ from facility.bookings.forms import BlackoutEditForm, BlackoutForm, DecisionForm
 from facility.bookings.models import BLACKOUT_KINDS
 from facility.bookings.pages import bp
 from facility.bookings.pages.book import parse_times
-from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, words_for
+from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, RESOURCE_STATUS_WORDS, words_for
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.access import require_manager_of
@@ -295,7 +295,13 @@ def set_resource_status(key: str):
             if error.status == 404:
                 raise
             return resource_statuses(problems_for=key, problems=problems, status=error.status)
-        flash(_("%(name)s is now %(status)s.", name=resource.name, status=resource.status.replace("_", " ")))
+        flash(
+            _(
+                "%(name)s is now %(status)s.",
+                name=resource.name,
+                status=words_for(RESOURCE_STATUS_WORDS, resource.status),
+            )
+        )
         return redirect(url_for("bookings_pages.resource_statuses"))
     problems.add_form_errors(form)
     return resource_statuses(problems_for=key, problems=problems, status=422)
