@@ -161,6 +161,12 @@
 
   var closedNames = {};
 
+  // A day's header: "tis 24/12 · Julafton" on a closed day.
+  function dayHeader(arg) {
+    var name = closedNames[wallOf(arg.date).slice(0, 10)];
+    return name ? arg.text + " · " + name : arg.text;
+  }
+
   function makeCalendar(element, resource, view, headerToolbar) {
     var lastAnswer = null;
     var calendar = new window.FullCalendar.Calendar(element, {
@@ -231,10 +237,7 @@
         }
         openBookingForm(resource, info.date, end);
       },
-      dayHeaderContent: function (arg) {
-        var name = closedNames[wallOf(arg.date).slice(0, 10)];
-        return name ? arg.text + " · " + name : arg.text;
-      },
+      dayHeaderContent: dayHeader,
       events: function (info, success, failure) {
         var query = new URLSearchParams({
           from: withOffset(new Date(info.start.getTime() - DAY)),
@@ -257,10 +260,18 @@
           .then(function (answer) {
             lastAnswer = answer;
             serverNow = wall(answer.now);
+            var named = false;
             (answer.closed || []).forEach(function (c) {
+              named = named || closedNames[c.date] !== c.name;
               closedNames[c.date] = c.name;
             });
             success(toEvents(answer, resource, calendar.view.type));
+            if (named) {
+              // The day headers were drawn before the answer named the closed days: draw them again.
+              calendar.setOption("dayHeaderContent", function (arg) {
+                return dayHeader(arg);
+              });
+            }
           })
           .catch(function (error) {
             say(words.failed + " " + error.message, true);

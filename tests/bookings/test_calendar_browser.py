@@ -161,3 +161,23 @@ def test_the_calendar_speaks_swedish(browser, live_server, people, tmp_path):
     assert "Ledig" in page.locator(".fc-bg-event.cal-free").first.inner_text()
     assert page.locator(".fc-toolbar-title").inner_text().startswith(("9–15 nov", "9 – 15 nov"))  # Swedish dates
     shot(page, tmp_path, "calendar-week-sv.png")
+
+
+def test_closed_days_are_named_in_the_calendar(browser, live_server, people, app, tmp_path):
+    from facility.catalog.services import load_catalog
+    from tests.support.databases import TEST_CATALOG
+
+    text = TEST_CATALOG.read_text(encoding="utf-8").replace("    closed_days: []\n", "    public_holidays: SE\n", 1)
+    (tmp_path / "catalog.yaml").write_text(text, encoding="utf-8")
+    with app.app_context():
+        load_catalog(tmp_path / "catalog.yaml")
+    scientist = people.make(password=PASSWORD)
+    page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+    sign_in(page, live_server.url, scientist.email)
+    page.goto(f"{live_server.url}/resources/lab-bsc/week?date=2026-12-24")
+    header = page.locator("th.fc-col-header-cell[data-date='2026-12-25']")
+    header.filter(has_text="Christmas Day").wait_for()
+    assert page.locator(".fc-bg-event.cal-closed").filter(has_text="Christmas Day").count() >= 1  # shaded, named
+    assert page.locator("td.fc-timegrid-col[data-date='2026-12-25'] .cal-free").count() == 0
+    assert page.locator("td.fc-timegrid-col[data-date='2026-12-23'] .cal-free").count() >= 1
+    shot(page, tmp_path, "calendar-closed-days.png")
