@@ -125,16 +125,19 @@ def main() -> None:
         query = {"facility": "month", "from": first.isoformat(), "to": (first + timedelta(days=31)).isoformat()}
         print(f"Calendar data: {made} bookings in a month of one facility over {len(resources)} resources (SQLite)")
         for who, secret in tokens.items():
+            for free, view in ((False, "as the month view asks"), (True, "with every free span")):
 
-            def fetch(secret=secret):
-                response = client.get(
-                    "/api/v1/calendar", query_string=query, headers={"Authorization": f"Bearer {secret}"}
-                )
-                assert response.status_code == 200, response.get_data(as_text=True)[:300]
-                return response
+                def fetch(secret=secret, free=free):
+                    response = client.get(
+                        "/api/v1/calendar",
+                        query_string={**query, "free": str(free).lower()},
+                        headers={"Authorization": f"Bearer {secret}"},
+                    )
+                    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+                    return response
 
-            events = len(fetch().get_json()["events"])
-            timed(f"calendar data, a facility month, {who} ({events} events, HTTP)", fetch)
+                events = len(fetch().get_json()["events"])
+                timed(f"calendar data, a facility month, {who}, {view} ({events} events)", fetch)
         time_pages(app, first)
 
 

@@ -154,7 +154,9 @@ def get_calendar(args):
     booking may lie (as in availability)"""
     start = args.get("from_") or utcnow().replace(second=0, microsecond=0)
     end = args.get("to") or start + CALENDAR_WINDOW
-    data = calendar_service.calendar_data(api_user(), args.get("facility"), args.get("resource"), start, end)
+    data = calendar_service.calendar_data(
+        api_user(), args.get("facility"), args.get("resource"), start, end, with_free=args["free"]
+    )
     return calendar_json(data)
 
 

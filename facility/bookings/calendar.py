@@ -82,8 +82,10 @@ def calendar_data(
     end: datetime,
     *,
     now: Optional[datetime] = None,
+    with_free: bool = True,
 ) -> CalendarData:
-    """The calendar of one resource (``resource_key``) or of a whole facility in [start, end)."""
+    """The calendar of one resource (``resource_key``) or of a whole facility in [start, end);
+    without the free time if not ``with_free`` (a month view does not draw it)."""
     if not facility_key and not resource_key:
         raise invalid("required", "Name a facility or a resource.", "facility")
     if end <= start:
@@ -108,7 +110,8 @@ def calendar_data(
     keys = {r.id: r.key for r in resources}
     _add_bookings(data, viewer, rows, keys)
     _add_blackouts(data, blackouts, keys)
-    _add_free(data, rows, blackouts, policies)
+    if with_free:
+        _add_free(data, rows, blackouts, policies)
     _add_closed(data)
     return data
 

@@ -169,6 +169,10 @@ class CalendarQuerySchema(StrictSchema):
     )
     from_ = AwareDateTime(data_key="from", metadata={"description": "from this instant (default: now)"})
     to = AwareDateTime(metadata={"description": "up to this instant (default: 7 days after `from`; at most 92 days)"})
+    free = fields.Boolean(
+        load_default=True,
+        metadata={"description": "include the free time (a month view, which does not draw it, asks without)"},
+    )
 
 
 class CalendarResourceSchema(Schema):

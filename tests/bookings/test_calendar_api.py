@@ -134,3 +134,13 @@ def test_closed_days_are_named(app, people, tmp_path):
     assert {"date": "2026-12-25", "name": "Juldagen"} in swedish
     assert not [e for e in me.get("/calendar", query_string=window).get_json()["events"] if e["kind"] == "free"
                 and e["start"].startswith("2026-12-25")]  # fmt: skip
+
+
+def test_a_month_view_may_ask_without_the_free_time(app, people):
+    me = people.make()
+    start, end = local_slot(7, 10, 2)
+    assert me.post("/bookings", json={"resource": "lab-bsc", "start": start, "end": end}).status_code == 201
+    window = {"facility": "lab", **week_of()}
+    with_free = {e["kind"] for e in me.get("/calendar", query_string=window).get_json()["events"]}
+    without = {e["kind"] for e in me.get("/calendar", query_string={**window, "free": "false"}).get_json()["events"]}
+    assert "free" in with_free and without == with_free - {"free"} == {"own"}
