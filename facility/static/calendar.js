@@ -243,7 +243,9 @@
           from: withOffset(new Date(info.start.getTime() - DAY)),
           to: withOffset(new Date(info.end.getTime() + DAY)),
         });
-        if (calendar.view.type.indexOf("timeGrid") !== 0) {
+        // (the first fetch comes while the calendar is being made: its initial view then)
+        var viewType = calendar && calendar.view ? calendar.view.type : view;
+        if (viewType.indexOf("timeGrid") !== 0) {
           query.set("free", "false"); // a month draws what is taken, not every free hour
         }
         if (resource) {
