@@ -14,6 +14,7 @@ database; the median of 20 runs after one warm-up (5 for the browser).
 
 from __future__ import annotations
 
+import logging
 import random
 import statistics
 import tempfile
@@ -152,6 +153,8 @@ def time_pages(app, first: datetime) -> None:
         print(f"page timings skipped: no Chromium at {CHROMIUM} (make chromium)")
         return
     from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the figures
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     base = f"http://127.0.0.1:{server.server_port}"

@@ -108,7 +108,7 @@
   function toEvents(answer, resource, viewType) {
     var timeGrid = viewType.indexOf("timeGrid") === 0;
     var events = [];
-    free = {};
+    free[resource] = []; // this calendar's resource only: the columns of a day share the map
     answer.events.forEach(function (e, i) {
       if (resource && e.resource && e.resource !== resource) {
         return;
@@ -248,20 +248,12 @@
         if (viewType.indexOf("timeGrid") !== 0) {
           query.set("free", "false"); // a month draws what is taken, not every free hour
         }
-        if (resource) {
+        if (data.view === "week") {
           query.set("resource", resource);
         } else {
-          query.set("facility", data.facility);
+          query.set("facility", data.facility); // one answer for every column of the facility's day
         }
-        fetch(data.source + "?" + query.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
-          .then(function (response) {
-            return response.json().then(function (body) {
-              if (!response.ok) {
-                throw new Error(messages(body));
-              }
-              return body;
-            });
-          })
+        answerFor(query.toString())
           .then(function (answer) {
             lastAnswer = answer;
             serverNow = wall(answer.now);
@@ -289,6 +281,30 @@
     return calendar;
   }
 
+  // GET /api/v1/calendar once per query, shared by the calendars that ask the same (the columns
+  // of a facility's day); forgotten after a move so that the next fetch is fresh.
+  var answers = {};
+
+  function answerFor(query) {
+    if (!answers[query]) {
+      answers[query] = fetch(data.source + "?" + query, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      }).then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) {
+            throw new Error(messages(body));
+          }
+          return body;
+        });
+      });
+      answers[query].catch(function () {
+        delete answers[query];
+      });
+    }
+    return answers[query];
+  }
+
   function messages(body) {
     return ((body && body.errors) || [])
       .map(function (e) {
@@ -314,6 +330,7 @@
             return;
           }
           say(words.moved.replace("{time}", wall(body.start).replace("T", " ").slice(0, 16) + "–" + wall(body.end).slice(11, 16)), false);
+          answers = {};
           calendars.forEach(function (c) {
             c.refetchEvents();
           });

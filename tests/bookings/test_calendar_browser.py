@@ -138,6 +138,14 @@ def test_facility_day_side_by_side_and_a_run_as_one_bar_in_the_month(browser, li
     assert columns.locator("h2").all_inner_texts() == ["Biosafety cabinet", "Bioreactor"]
     assert columns.nth(1).locator(".fc-timegrid-event.cal-own").count() == 1
     shot(page, tmp_path, "calendar-facility-day.png")
+    # A click on free time in the first column books that resource (each column knows its free time).
+    columns.first.locator("td.fc-timegrid-slot-lane[data-time='10:00:00']").scroll_into_view_if_needed()
+    lane = columns.first.locator("td.fc-timegrid-slot-lane[data-time='10:00:00']").bounding_box()
+    column = columns.first.locator("td.fc-timegrid-col[data-date]").first.bounding_box()
+    page.mouse.click(column["x"] + column["width"] / 2, lane["y"] + 3)
+    page.wait_for_url("**/book?**")
+    assert page.get_by_label("Resource").input_value() == "lab-bsc"
+    assert (page.locator("#start_time").input_value(), page.locator("#end_time").input_value()) == ("10:00", "10:30")
 
     page.goto(f"{live_server.url}/resources/lab-bioreactor/week?date={tuesday.isoformat()}")
     page.locator(".cal-run").first.wait_for()  # the run, once more across the days in the all-day row
