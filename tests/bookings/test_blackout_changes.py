@@ -152,3 +152,22 @@ def test_change_and_remove_on_the_pages(app, people, visitor):
     assert gone.status_code == 200 and "The blackout is removed" in gone.text
     with app.app_context():
         assert db.session.get(Blackout, blackout_id) is None
+
+
+def test_a_new_blackouts_page_offers_to_notify_and_cancel(app, people, visitor, smtp):
+    manager, alice = people.make("manager", facilities=["lab"], password=PASSWORD), people.make()
+    start, end = local_slot(7, 10, 2)
+    booking_id = alice.post("/bookings", json={"resource": "lab-bsc", "start": start, "end": end}).get_json()["id"]
+    browser = visitor()
+    browser.sign_in(manager.email)
+    form = {"target": "resource:lab-bsc", "start_date": start[:10], "start_time": "08:00", "end_date": start[:10],
+            "end_time": "18:00", "kind": "maintenance", "reason": "annual service"}  # fmt: skip
+    added = browser.post_form("/manage/blackouts", form)
+    assert added.status_code == 201
+    cancel = re.search(rf'href="(/bookings/{booking_id}/cancel\?[^"]+)"', added.text).group(1)
+    assert "next=/manage/blackouts" in cancel and "reason=Blackout" in cancel
+    blackout_id = int(re.search(r'action="/manage/blackouts/(\d+)/notify"', added.text).group(1))
+    told = browser.post_form(
+        f"/manage/blackouts/{blackout_id}/notify", {"next": "/manage/blackouts"}, page="/manage/blackouts"
+    )
+    assert told.request.path == "/manage/blackouts" and "1 user was told about the blackout." in told.text
