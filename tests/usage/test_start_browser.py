@@ -33,8 +33,8 @@ def test_a_four_hour_slot_from_the_start_page(browser, live_server, people, tmp_
     page.locator(".cal-free").first.wait_for()
     page.get_by_role("button", name="→").click()  # next week: the calendar fetches it
     thursday = next_weekday(7, 3)
-    page.locator(f"td.fc-timegrid-col[data-date='{thursday.isoformat()}']").wait_for()
-    page.locator(".cal-free").first.wait_for()
+    # the next week's free time, not the last week's still on the page
+    page.locator(f"td.fc-timegrid-col[data-date='{thursday.isoformat()}'] .cal-free").first.wait_for()
     drag(page, slot_point(page, thursday, "09:00"), slot_point(page, thursday, "12:30", bottom=True))
     page.wait_for_url("**/book?**")
     assert (page.locator("#start_time").input_value(), page.locator("#end_time").input_value()) == ("09:00", "13:00")
