@@ -3,7 +3,8 @@
 Builds a throw-away SQLite database with the test catalogue and a year of bookings, then
 times the availability query behind the calendar pages, the rule check, and booking
 requests through the service layer; then the reads behind the calendars at NEMO's scale
-(``benchmarks/nemo_scale.py``), the HTTP create load on SQLite (gunicorn -w 2) and PostgreSQL
+(``benchmarks/nemo_scale.py``) and the interactive calendar's month of a facility
+(``benchmarks/calendar_data.py``), the HTTP create load on SQLite (gunicorn -w 2) and PostgreSQL
 (-w 4) against its targets (``benchmarks/http_serve.py``), and the reports at the scale of
 years on SQLite and PostgreSQL (``benchmarks/reports.py``). Prints one line per measurement: the median, the p95,
 the target (set in ``TARGETS`` below, see benchmarks/README.md) and the ratio to a no-op
@@ -358,7 +359,7 @@ def time_large_facility_feed() -> None:
 
 
 if __name__ == "__main__":
-    from benchmarks import nemo_scale
+    from benchmarks import calendar_data, nemo_scale
     from benchmarks import reports as scale_of_years
     from benchmarks.http_serve import serve_and_load
 
@@ -367,6 +368,7 @@ if __name__ == "__main__":
     else:
         main()
         nemo_scale.main()
+        calendar_data.main()
         # The HTTP create load (8 threads, 400 creates) as issue 12 sets it: SQLite behind 2
         # gunicorn workers, PostgreSQL behind 4.
         serve_and_load([2], 8, 400, "sqlite")

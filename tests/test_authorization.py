@@ -30,6 +30,7 @@ from sqlalchemy import select
 from facility.accounts import services as accounts
 from facility.accounts import sessions
 from facility.bookings.models import Booking
+from facility.bookings.services import add_blackout
 from facility.core.access import may_see_details
 from facility.core.extensions import db
 from facility.usage import projects
@@ -124,6 +125,7 @@ API = {
     ("GET", "/api/v1/resources"): EVERYONE,
     ("GET", "/api/v1/resources/{key}"): EVERYONE,
     ("GET", "/api/v1/resources/{key}/availability"): EVERYONE,
+    ("GET", "/api/v1/calendar"): EVERYONE,  # others' bookings only as "Booked" (searched for names below)
     ("GET", "/api/v1/bookings"): EVERYONE,
     ("POST", "/api/v1/bookings"): row(AUTH, RULE, RULE, RULE, RULE, RULE),  # in the past
     ("GET", "/api/v1/bookings/{booking_id}"): A_BOOKING,
@@ -168,6 +170,9 @@ API = {
     # the GMP unit's managers (and the administrator) withdraw its gowning; the lab's manager may not
     ("POST", "/api/v1/qualification-withdrawals"): row(AUTH, DENY, DENY, DENY, RULE, RULE),  # not held
     ("GET", "/api/v1/cleaning"): MANAGERS,  # of the facilities one manages
+    ("GET", "/api/v1/blackouts"): MANAGERS,  # of the facilities one manages
+    ("PATCH", "/api/v1/blackouts/{blackout_id}"): row(AUTH, HIDDEN, HIDDEN, RULE, HIDDEN, RULE),  # the lab's; end first
+    ("DELETE", "/api/v1/blackouts/{blackout_id}"): row(AUTH, HIDDEN, HIDDEN, SKIP, HIDDEN, SKIP),
 }
 
 P_EVERYONE = row(LOGIN, OK, OK, OK, OK, OK)
@@ -180,8 +185,8 @@ PUBLIC = row(OK, OK, OK, OK, OK, OK)
 # (method, page rule): expected outcome per role. GET for every page; POST where a role
 # without permission tries it (with a valid CSRF token), SKIP for those who may.
 PAGES = {
-    ("GET", "/"): row(LOGIN, MOVED, MOVED, MOVED, MOVED, MOVED),  # on to the catalogue
-    ("GET", "/sign-in"): row(OK, MOVED, MOVED, MOVED, MOVED, MOVED),  # signed in already: on to the catalogue
+    ("GET", "/"): P_EVERYONE,  # the start page of each role
+    ("GET", "/sign-in"): row(OK, MOVED, MOVED, MOVED, MOVED, MOVED),  # signed in already: on to the start page
     ("GET", "/static/<path:filename>"): PUBLIC,
     ("GET", "/calendar/<secret>.ics"): row(HIDDEN, OK, OK, OK, OK, OK),  # each role's own lab feed
     ("GET", "/account/calendar-feeds"): P_EVERYONE,
@@ -202,10 +207,12 @@ PAGES = {
     ("GET", "/bookings/<int:booking_id>"): P_A_BOOKING,
     ("GET", "/bookings/<int:booking_id>.ics"): P_A_BOOKING,
     ("GET", "/bookings/<int:booking_id>/edit"): P_A_BOOKING,
+    ("GET", "/bookings/<int:booking_id>/cancel"): P_A_BOOKING,  # the confirmation step
     ("GET", "/manage/approvals"): P_MANAGERS,
     # Casimir's request in the GMP unit (Y)
     ("GET", "/manage/approvals/<int:booking_id>"): row(LOGIN, DENY, DENY, HIDDEN, OK, OK),
     ("GET", "/manage/blackouts"): P_MANAGERS,
+    ("GET", "/manage/blackouts/<int:blackout_id>/edit"): row(LOGIN, DENY, DENY, OK, HIDDEN, OK),  # the lab's
     ("GET", "/manage/calendar-sources"): P_MANAGERS,
     ("GET", "/manage/qualifications"): P_MANAGERS,
     ("GET", "/manage/reports"): P_MANAGERS_OF_X,  # ?facility=lab, like the API
@@ -250,6 +257,9 @@ PAGES = {
     ("POST", "/room-entries/<int:entry_id>/leave"): row(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # no such
     ("POST", "/manage/logbook/<resource_key>/plans/<plan_key>/blackout"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
+    ("POST", "/manage/blackouts/<int:blackout_id>/notify"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
+    ("POST", "/manage/blackouts/<int:blackout_id>/edit"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
+    ("POST", "/manage/blackouts/<int:blackout_id>/remove"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-in"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/check-out"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/bookings/<int:booking_id>/edit"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
@@ -308,6 +318,10 @@ def world(sqlite_template, tmp_path_factory):
         )
         keys["project"] = projects.create_project(None, "lumen", PROJECT_OF_A, "research", ["lu"]).id
         keys["user_id"] = accounts.get_user_by_email(PEOPLE["scientist_b"][0]).id
+        keys["blackout"] = add_blackout(
+            accounts.get_user_by_email(PEOPLE["manager_x"][0]), "lab", tomorrow(14), tomorrow(16),
+            resource_key="lab-bsc", reason="Filter change",
+        )[0].id  # fmt: skip
     client = app.test_client()
     for who in PEOPLE:
         api = ApiClient(client, keys["tokens"][who])
@@ -363,10 +377,13 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         .replace("{name}", "users_of_infrastructure")
         .replace("{session_id}", str(keys["session_id"]))
         .replace("{entry_id}", "999999")
+        .replace("{blackout_id}", str(keys["blackout"]))
     )
     query = {
         "/api/v1/resources/lab-bsc/availability": f"from={today}T00:00:00Z&to={today + timedelta(days=2)}T00:00:00Z",
         "/api/v1/usage": "facility=lab",
+        f"/api/v1/blackouts/{keys['blackout']}": "reason=checking",  # DELETE's (PATCH reads no query)
+        "/api/v1/calendar": f"facility=lab&from={today - timedelta(days=40)}T00:00:00Z&to={today + timedelta(days=50)}T00:00:00Z",
         "/api/v1/reports/monthly": f"month={today:%Y-%m}&facility=lab",
         "/api/v1/indicators": f"from={today.replace(day=1)}&to={today}",
         "/api/v1/indicators/users_of_infrastructure": f"from={today.replace(day=1)}&to={today}",
@@ -377,6 +394,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
     body = {
         ("POST", "/api/v1/bookings"): {"resource": "lab-bsc", "start": past, "end": past_end, "purpose": "x"},
         ("PATCH", "/api/v1/bookings/{booking_id}"): {"start": past, "end": past_end},
+        ("PATCH", "/api/v1/blackouts/{blackout_id}"): {"end": past},
         ("POST", "/api/v1/bookings/{booking_id}/approve"): {"reason": "fine"},
         ("POST", "/api/v1/bookings/{booking_id}/reject"): {"reason": "no"},
         ("POST", "/api/v1/bookings/{booking_id}/cancel"): {"reason": "no"},
@@ -430,6 +448,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<name>", "users_of_infrastructure")
         .replace("<int:user_id>", str(keys["user_id"]))
         .replace("<int:source_id>", "1")
+        .replace("<int:blackout_id>", str(keys["blackout"]))
         .replace("<int:feed_id>", str(keys["feeds"]["scientist_a"][0]["id"]))
         .replace("<int:token_id>", str(keys["token_id"]))
         .replace("<int:session_id>", str(keys["session_id"]))

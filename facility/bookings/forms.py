@@ -57,3 +57,12 @@ class BlackoutForm(FlaskForm):
 class ResourceStatusForm(FlaskForm):
     status = SelectField(_l("Status"), choices={s: s for s in RESOURCE_STATUSES}, validate_choice=False)
     reason = StringField(_l("Reason"), validators=[Length(max=2000)])
+
+
+class BlackoutEditForm(FlaskForm):
+    start_date = StringField(_l("Start date"), render_kw=DATE)
+    start_time = StringField(_l("Start time"), render_kw=TIME)
+    end_date = StringField(_l("End date"), render_kw=DATE)
+    end_time = StringField(_l("End time"), render_kw=TIME)
+    kind = SelectField(_l("Kind"), choices={k: k for k in BLACKOUT_KINDS}, validate_choice=False)
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])

@@ -164,3 +164,105 @@ class AuditEventSchema(Schema):
     reason = fields.String(required=True)
     signature = fields.Nested(AuditSignatureSchema, allow_none=True)
     hash = fields.String(allow_none=True, metadata={"description": "the event's SHA-256 in the chain"})
+
+
+class CalendarQuerySchema(StrictSchema):
+    facility = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "a facility's key: all its resources"}
+    )
+    resource = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "a resource's key: that resource only"}
+    )
+    from_ = AwareDateTime(data_key="from", metadata={"description": "from this instant (default: now)"})
+    to = AwareDateTime(metadata={"description": "up to this instant (default: 7 days after `from`; at most 92 days)"})
+    free = fields.Boolean(
+        load_default=True,
+        metadata={"description": "include the free time (a month view, which does not draw it, asks without)"},
+    )
+
+
+class CalendarResourceSchema(Schema):
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    slot_minutes = fields.Integer(required=True)
+    min_minutes = fields.Integer(required=True)
+    max_minutes = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": ["available", "maintenance", "out_of_service"]})
+
+
+class CalendarEventSchema(Schema):
+    kind = fields.String(
+        required=True,
+        metadata={
+            "enum": ["own", "booking", "pending", "changeover", "blackout", "free"],
+            "description": "own: the caller's booking; booking/pending: another's (named only to its "
+            "facility's managers); free: where a booking may lie (see availability)",
+        },
+    )
+    resource = fields.String(allow_none=True, metadata={"description": "null: a blackout of the whole facility"})
+    start = fields.String(required=True)
+    end = fields.String(required=True)
+    title = fields.String(required=True, metadata={"description": "what to show, in the caller's language"})
+    status = fields.String(allow_none=True, metadata={"enum": list(BOOKING_STATUSES)})
+    booking = fields.Integer(allow_none=True, metadata={"description": "the booking's id where the caller may open it"})
+    movable = fields.Boolean(required=True, metadata={"description": "the caller may drag it to a new time"})
+
+
+class ClosedDaySchema(Schema):
+    date = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "the holiday or closure, in the caller's language"})
+
+
+class CalendarSchema(Schema):
+    facility = fields.String(required=True)
+    timezone = fields.String(required=True)
+    now = fields.String(required=True, metadata={"description": "the server's time, in the facility's zone"})
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)
+    resources = fields.List(fields.Nested(CalendarResourceSchema), required=True)
+    events = fields.List(fields.Nested(CalendarEventSchema), required=True)
+    closed = fields.List(fields.Nested(ClosedDaySchema), required=True)
+
+
+def blackout_zone(blackout) -> str:
+    return blackout.facility.timezone
+
+
+class BlackoutSchema(Schema):
+    id = fields.Integer(required=True)
+    facility = fields.Function(lambda b: b.facility.key, required=True)
+    resource = fields.Function(lambda b: b.resource.key if b.resource else None, allow_none=True,
+                               metadata={"description": "null: the whole facility"})  # fmt: skip
+    start = LocalDateTime(blackout_zone, attribute="start_at", required=True)
+    end = LocalDateTime(blackout_zone, attribute="end_at", required=True)
+    kind = fields.String(
+        required=True, metadata={"enum": ["maintenance", "requalification", "cleaning", "holiday", "other"]}
+    )
+    reason = fields.String(required=True)
+    from_calendar_source = fields.Function(lambda b: b.source_id is not None, required=True,
+                                           metadata={"description": "made by a calendar source: changed there, not here"})  # fmt: skip
+
+
+class BlackoutChangedSchema(BlackoutSchema):
+    colliding = fields.List(fields.Integer(), metadata={"description": "ids of the active bookings it now hits"})
+
+
+class BlackoutQuerySchema(StrictSchema):
+    facility = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class BlackoutPatchSchema(StrictSchema):
+    start = AwareDateTime()
+    end = AwareDateTime()
+    kind = fields.String(validate=validate.OneOf(["maintenance", "requalification", "cleaning", "holiday", "other"]))
+    reason = fields.String(validate=validate.Length(min=1, max=2000))
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one of start, end, kind, reason.")
+
+
+class BlackoutRemoveSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the time is given back (kept in the audit trail)"})  # fmt: skip

@@ -26,9 +26,9 @@ from facility.bookings.states import BookingStatus
 from facility.catalog.models import RESOURCE_STATUSES, Facility, Resource
 from facility.catalog.services import closed_days_for, get_facility, get_resource
 from facility.core import time as clock_time
-from facility.core.access import may_see_details, require_manager_of
+from facility.core.access import may_see_details, require_a_manager, require_manager_of
 from facility.core.database import kept_after_commit, write_transaction
-from facility.core.errors import ServiceError, invalid, not_found, rule_violations
+from facility.core.errors import ServiceError, Violation, invalid, not_found, rule_violations
 from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
@@ -593,6 +593,94 @@ def add_blackout(
         return blackout, colliding_bookings(blackout)
 
 
+def blackout_snapshot(blackout: Blackout) -> dict:
+    """What the audit trail keeps of a blackout."""
+    return {
+        "resource": blackout.resource.key if blackout.resource else None,
+        "start": blackout.start_at.isoformat(),
+        "end": blackout.end_at.isoformat(),
+        "kind": blackout.kind,
+        "reason": blackout.reason,
+    }
+
+
+def get_blackout(actor: User, blackout_id: int) -> Blackout:
+    """A blackout of a facility ``actor`` manages; otherwise 404 (which does not say it exists)."""
+    blackout = db.session.get(Blackout, blackout_id)
+    if blackout is None or not actor.manages(blackout.facility):
+        raise not_found("blackout")
+    return blackout
+
+
+def _editable_blackout(actor: User, blackout_id: int) -> Blackout:
+    blackout = get_blackout(actor, blackout_id)
+    if blackout.source_id is not None:
+        raise invalid(
+            "from_calendar_source",
+            "This blackout comes from a calendar source; change it there (its next refresh replaces it).",
+            "blackout",
+        )
+    return blackout
+
+
+def update_blackout(
+    actor: User,
+    blackout_id: int,
+    *,
+    start: Optional[datetime] = None,
+    end: Optional[datetime] = None,
+    kind: Optional[str] = None,
+    reason: Optional[str] = None,
+) -> tuple[Blackout, list[Booking]]:
+    """Change a blackout's time, kind or reason (audited, before and after); returns it with the
+    active bookings it now collides with."""
+    with write_transaction():
+        blackout = _editable_blackout(actor, blackout_id)
+        before = blackout_snapshot(blackout)
+        start = start if start is not None else blackout.start_at
+        end = end if end is not None else blackout.end_at
+        kind = kind if kind is not None else blackout.kind
+        reason = (reason if reason is not None else blackout.reason).strip()
+        problems = []
+        if end <= start:
+            problems.append(Violation("end_before_start", "The end must be after the start.", "end"))
+        if kind not in BLACKOUT_KINDS:
+            problems.append(Violation("invalid", f"Kind must be one of {', '.join(BLACKOUT_KINDS)}.", "kind"))
+        if not reason:
+            problems.append(Violation("reason_required", "Say why the time is taken out of service.", "reason"))
+        if problems:
+            raise ServiceError(422, problems)
+        blackout.start_at, blackout.end_at, blackout.kind, blackout.reason = start, end, kind, reason
+        audit.record(
+            actor,
+            "blackout.changed",
+            blackout,
+            before=before,
+            after=blackout_snapshot(blackout),
+            reason=reason,
+            facility=blackout.facility,
+        )
+        return blackout, colliding_bookings(blackout)
+
+
+def remove_blackout(actor: User, blackout_id: int, reason: str) -> Blackout:
+    """Give the time back: the blackout is deleted, its last state kept in the audit trail."""
+    with write_transaction():
+        blackout = _editable_blackout(actor, blackout_id)
+        if not reason.strip():
+            raise invalid("reason_required", "Say why the blackout is removed.", "reason")
+        audit.record(
+            actor,
+            "blackout.removed",
+            blackout,
+            before=blackout_snapshot(blackout),
+            reason=reason.strip(),
+            facility=blackout.facility,
+        )
+        db.session.delete(blackout)
+        return blackout
+
+
 def colliding_bookings(blackout: Blackout) -> list[Booking]:
     """The active bookings that one blackout overlaps."""
     if blackout.id is None:
@@ -834,6 +922,17 @@ __all__ = [
 ]
 
 
+def upcoming_blackouts_of(actor: User, facility_key: Optional[str] = None) -> list[Blackout]:
+    """``upcoming_blackouts`` for a manager (403 for others), of one facility when named."""
+    require_a_manager(actor, "Only lab managers can list blackouts.")
+    found = upcoming_blackouts(actor)
+    if facility_key:
+        facility = get_facility(facility_key, "facility")
+        require_manager_of(actor, facility, "see its blackouts")
+        found = [b for b in found if b.facility_id == facility.id]
+    return found
+
+
 def upcoming_blackouts(actor: User, now: Optional[datetime] = None) -> list[Blackout]:
     """Blackouts not yet over at the facilities ``actor`` manages, soonest first."""
     managed = [f.id for f in actor.facilities] if actor.role == "manager" else []
@@ -841,3 +940,39 @@ def upcoming_blackouts(actor: User, now: Optional[datetime] = None) -> list[Blac
     if not actor.is_admin:
         query = query.where(Blackout.facility_id.in_(managed))
     return list(db.session.scalars(query.order_by(Blackout.start_at, Blackout.id)))
+
+
+def notify_blackout_collisions(actor: User, blackout_id: int, now: Optional[datetime] = None) -> list[Booking]:
+    """Mail the owners of the active bookings (not yet over) that a blackout hits, once per
+    booking and blackout time; the notice is audited. Returns the bookings whose owners were told."""
+    from facility.bookings.notify import booking_url  # mail after the facts are read; no import cycle
+    from facility.core.mail import send_once, send_template
+
+    now = now or utcnow()
+    blackout = db.session.get(Blackout, blackout_id)
+    if blackout is None or not actor.manages(blackout.facility):
+        raise not_found("blackout")
+    hit = bookings_under_blackouts(
+        Blackout.id == blackout.id, blackout.facility_id, blackout.resource_id, ending_after=now
+    )
+    told = []
+    for booking in hit:
+        key = f"blackout:{blackout.id}:{blackout.start_at.isoformat()}:{blackout.end_at.isoformat()}:{booking.id}"
+
+        def send(booking=booking):
+            return send_template(
+                [booking.user.email], "bookings/mail/blackout_collision", blackout=blackout, booking=booking,
+                url=booking_url(booking),
+            )  # fmt: skip
+
+        if send_once(key, now, send):
+            told.append(booking)
+    with write_transaction():
+        audit.record(
+            actor,
+            "blackout.notified",
+            db.session.get(Blackout, blackout_id),
+            facility=blackout.facility,
+            after={"bookings": [b.id for b in hit], "mailed": [b.id for b in told]},
+        )
+    return told

@@ -5,6 +5,10 @@ follows FACILITY_BASE_URL (the address people use) rather than the scheme a prox
 and nothing here redirects. Scripts come only from /static; inline <style> elements (the
 SVG charts of the reports) carry the per-request nonce of ``csp_nonce()``; style attributes
 (the positions of blocks in the calendar grids) are allowed by ``style-src-attr`` only.
+The interactive calendar (FullCalendar, vendored under /static) adds its stylesheet as a
+<style> element carrying the same nonce (read from <meta name="csp-nonce">) and sizes its cells
+through the DOM's style properties; its small icon font is a ``data:`` URL, hence ``font-src
+'self' data:`` (a font cannot run script).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from flask import Flask, g
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'nonce-{nonce}'; style-src-attr 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"

@@ -8,7 +8,7 @@ def init_app(app: Flask) -> None:
     from facility.usage import cli  # noqa: F401  (registers `facility report`)
     from facility.usage.api import blp
     from facility.usage.indicators import check_settings
-    from facility.usage.pages import bp, indicators, records, reports  # noqa: F401  (routes on bp)
+    from facility.usage.pages import bp, indicators, records, reports, start  # noqa: F401  (routes on bp)
 
     check_settings(app.config)  # the indicators' settings, with their defaults; a bad one stops the start
     register(app, blp)

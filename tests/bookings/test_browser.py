@@ -40,7 +40,8 @@ def test_book_refuse_request_and_sign_an_approval(browser, live_server, people, 
     manager = people.make("manager", facilities=["gmp"], password=PASSWORD)
     tuesday = next_weekday(21, 1)
 
-    page = browser.new_context().new_page()
+    # Without JavaScript: the server-drawn calendar and forms (the interactive calendar: test_calendar_browser.py).
+    page = browser.new_context(java_script_enabled=False).new_page()
     sign_in(page, base, scientist.email)
 
     # Find a free slot on the bioreactor: catalogue -> week calendar -> date picker -> a free span.
@@ -89,7 +90,7 @@ def test_book_refuse_request_and_sign_an_approval(browser, live_server, people, 
     assert page.locator("#booking-status").inner_text() == "waiting for approval"
 
     # The manager signs the approval by entering the password again.
-    desk = browser.new_context().new_page()
+    desk = browser.new_context(java_script_enabled=False).new_page()
     sign_in(desk, base, manager.email)
     desk.get_by_role("link", name="Approvals").click()
     row = desk.locator("tr", has_text="GMP cleanroom suite 1")

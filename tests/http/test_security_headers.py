@@ -114,6 +114,9 @@ def test_in_a_browser_the_calendar_and_the_report_work_under_the_policy(browser,
     block = page.locator(".calendar li.block:not(.none)").first
     # The block's position comes from its style attribute (allowed by style-src-attr only).
     assert block.evaluate("e => e.style.top").endswith("%")  # empty when the policy refuses it
+    # The interactive calendar's script (a static file) ran, and its <style> carries the nonce.
+    page.locator(".fc-timegrid-col").first.wait_for()
+    assert page.evaluate("() => document.querySelector('style[data-fullcalendar]').sheet.cssRules.length > 0")
     page.goto(live_server.url + "/manage/reports")
     # pygal's <style> element carries the nonce: its rules apply (the chart's background).
     assert page.locator("figure.chart svg").first.is_visible()

@@ -122,7 +122,21 @@ def gmp_failure() -> dict:
 
 # (template, context, facts both languages show, the English text as the jobs sent it before:
 # (subject, body) with {id} the booking's id, or None)
+def blackout_mail(c):
+    booking = c["pending"]
+    blackout = SimpleNamespace(
+        start_at=local("2030-03-05 08:00"), end_at=local("2030-03-05 12:00"), reason="Filter change"
+    )
+    return {"booking": booking, "blackout": blackout, "url": f"{URL}{booking.id}"}
+
+
 CASES = {
+    "bookings/mail/blackout_collision": (
+        "bookings/mail/blackout_collision",
+        blackout_mail,
+        ["Biosafety cabinet", "2030-03-05 08:00", "2030-03-05 12:00", "Filter change", START, URL],
+        ("Your booking is hit by a blackout: Biosafety cabinet", None),
+    ),
     "bookings/mail/reminder": (
         "bookings/mail/reminder",
         booking_mail("confirmed", hours=24),

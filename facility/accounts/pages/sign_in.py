@@ -50,19 +50,14 @@ def _begin_session(user, next_url: str):
     session.clear()
     login_user(user)
     keep_session_secret(secret)
-    return redirect(safe_next(next_url, url_for("bookings_pages.catalogue")))
-
-
-@bp.route("/")
-def home():
-    return redirect(url_for("bookings_pages.catalogue"))
+    return redirect(safe_next(next_url, url_for("usage_pages.start")))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("bookings_pages.catalogue"))
+        return redirect(url_for("usage_pages.start"))
     form, problems = SignInForm(), Problems()
     status = 200
     if form.validate_on_submit():
@@ -149,7 +144,7 @@ def change_password():
                 problems.add_service_error(error, ("current_password", "new_password"))
             else:
                 flash(_("Your password has been changed. You are signed out everywhere else."))
-                return redirect(url_for("bookings_pages.catalogue"))
+                return redirect(url_for("usage_pages.start"))
     else:
         problems.add_form_errors(form)
     return render_template("accounts/password.html", form=form, problems=problems), 422 if problems else 200
@@ -161,4 +156,4 @@ def set_language():
     lang = request.form.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang
-    return redirect(safe_next(request.form.get("next"), url_for("accounts_pages.home")))
+    return redirect(safe_next(request.form.get("next"), url_for("usage_pages.start")))

@@ -15,7 +15,7 @@ from facility.catalog.services import list_resources
 from facility.core.errors import ServiceError
 from facility.core.time import utcnow
 from facility.http.localtime import FieldProblem, form_values, parse_local
-from facility.http.pages import Problems, me
+from facility.http.pages import Problems, me, safe_next
 
 TIME_FIELDS = ("start", "end")
 
@@ -82,8 +82,9 @@ def new_booking():
 def my_bookings():
     mine = bookings.list_bookings(me(), bookings.BookingFilter(mine=True))
     now = utcnow()
-    upcoming = [b for b in mine if b.end_at > now]
-    past = sorted((b for b in mine if b.end_at <= now), key=lambda b: b.start_at, reverse=True)
+    # Upcoming: what still holds time; a cancelled, rejected or past booking is history.
+    upcoming = [b for b in mine if b.end_at > now and b.is_active]
+    past = sorted((b for b in mine if b not in upcoming), key=lambda b: b.start_at, reverse=True)
     return render_template("bookings/my_bookings.html", upcoming=upcoming, past=past)
 
 
@@ -105,20 +106,37 @@ def booking_detail(booking_id: int):
     return _detail(bookings.get_booking(me(), booking_id))
 
 
-@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 def cancel_booking(booking_id: int):
+    """GET: the confirmation step (reason, "Yes, cancel" or "No, keep it"; no JavaScript needed);
+    POST: cancel, then back to ``next`` (a path on this site) or the booking."""
     booking = bookings.get_booking(me(), booking_id)
+    back = safe_next(request.values.get("next"), url_for("bookings_pages.booking_detail", booking_id=booking_id))
+    if request.method == "GET":
+        form = ReasonForm(formdata=None, reason=request.args.get("reason", ""))
+        return _confirm_cancel(booking, form, Problems(), back)
     form, problems = ReasonForm(), Problems()
     if form.validate_on_submit():
         try:
             bookings.cancel(me(), booking_id, (form.reason.data or "").strip())
         except ServiceError as error:
             problems.add_service_error(error, ("reason",))
-            return _detail(bookings.get_booking(me(), booking_id), problems, form, error.status)
+            return _confirm_cancel(bookings.get_booking(me(), booking_id), form, problems, back, error.status)
         flash(_("The booking is cancelled; the time is free again."))
-        return redirect(url_for("bookings_pages.booking_detail", booking_id=booking_id))
+        return redirect(back)
     problems.add_form_errors(form)
-    return _detail(booking, problems, form, 422)
+    return _confirm_cancel(booking, form, problems, back, 422)
+
+
+def _confirm_cancel(booking, form, problems, back: str, status: int = 200):
+    return render_template(
+        "bookings/cancel.html",
+        booking=booking,
+        form=form,
+        problems=problems,
+        back=back,
+        is_owner=booking.user_id == me().id,
+    ), status
 
 
 @bp.route("/bookings/<int:booking_id>/edit", methods=["GET", "POST"])

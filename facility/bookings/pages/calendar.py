@@ -202,3 +202,21 @@ def opening_minutes(resource_or_facility) -> list[tuple[int, int]]:
             open_minute, close_minute = clock_time.parse_hours(text)
             spans.append((open_minute, close_minute if close_minute > open_minute else MINUTES_PER_DAY))
     return spans
+
+
+def interactive(view: str, day: date, facility, grid: Grid, resource: Optional[Resource] = None, resources=()) -> dict:
+    """What the interactive calendar (static/calendar.js) needs to start, for the page's
+    ``data-`` attributes: its view, the day shown, the server's now (the clock the pages use, so
+    that "now" is the server's, not the browser's), the facility's zone and the visible hours."""
+    tz = ZoneInfo(facility.timezone)
+    return {
+        "view": view,
+        "date": day.isoformat(),
+        "now": clock_time.utcnow().astimezone(tz).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "timezone": facility.timezone,
+        "facility": facility.key,
+        "resource": resource.key if resource else "",
+        "resources": [{"key": r.key, "name": r.name} for r in resources],
+        "first_hour": grid.first_hour,
+        "last_hour": grid.last_hour,
+    }

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from facility.accounts.qualifications import valid_on as qualification_valid_on
 from facility.bookings import services as bookings
 from facility.bookings.pages import bp, calendar
-from facility.bookings.rules import format_minutes
+from facility.bookings.pages.words import minutes_in_words as format_minutes
 from facility.catalog import services as catalog
 from facility.catalog.closures import ClosedDays
 from facility.catalog.models import Facility, Resource
@@ -157,6 +157,7 @@ def resource_week(key: str):
         today=local_today(tz),
         problem=problem,
         week_number=monday.isocalendar()[1],
+        cal=calendar.interactive("week", day, resource.facility, grid, resource=resource),
     )
 
 
@@ -188,6 +189,7 @@ def facility_day(key: str):
         problem=problem,
         day_title=format_date(day, "EEEE d MMMM y"),
         closed_text=_closed_text(closed_day_name(closed_days_for(facility), day)),
+        cal=calendar.interactive("day", day, facility, grid, resources=resources),
     )
 
 

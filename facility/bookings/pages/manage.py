@@ -7,20 +7,24 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
 
 from facility.accounts import services as accounts
 from facility.accounts.pages.signature import signature_ok
 from facility.audit.signatures import MEANINGS
 from facility.bookings import services as bookings
-from facility.bookings.forms import BlackoutForm, DecisionForm, ResourceStatusForm
+from facility.bookings.forms import BlackoutEditForm, BlackoutForm, DecisionForm, ReasonForm, ResourceStatusForm
+from facility.bookings.models import BLACKOUT_KINDS
 from facility.bookings.pages import bp
 from facility.bookings.pages.book import parse_times
+from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, RESOURCE_STATUS_WORDS, words_for
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.access import require_manager_of
 from facility.core.errors import ServiceError
-from facility.http.localtime import local_today
-from facility.http.pages import Problems, me, require_manager
+from facility.http.localtime import form_values, local_today
+from facility.http.pages import Problems, me, require_manager, safe_next
 
 
 @bp.route("/manage/approvals")
@@ -96,6 +100,7 @@ def blackouts():
     require_manager()
     form, problems = BlackoutForm(), Problems()
     form.target.choices = _blackout_targets()
+    _kind_choices(form)
     created, colliding, status = None, [], 200
     if request.method == "POST":
         status = 422
@@ -144,6 +149,99 @@ def _add_blackout(form, problems: Problems):
     return blackout, colliding, 201
 
 
+def _kind_choices(form) -> None:
+    form.kind.choices = {k: words_for(BLACKOUT_KIND_WORDS, k) for k in BLACKOUT_KINDS}
+
+
+@bp.route("/manage/blackouts/<int:blackout_id>/edit", methods=["GET", "POST"])
+def edit_blackout(blackout_id: int):
+    """Change a blackout's time, kind or reason; the page also removes it (with a reason)."""
+    require_manager()
+    blackout = bookings.get_blackout(me(), blackout_id)
+    tz = ZoneInfo(blackout.facility.timezone)
+    form, problems, colliding, status = BlackoutEditForm(), Problems(), None, 200
+    _kind_choices(form)
+    if request.method == "GET":
+        form.start_date.data, form.start_time.data = form_values(blackout.start_at, tz)
+        form.end_date.data, form.end_time.data = form_values(blackout.end_at, tz)
+        form.kind.data, form.reason.data = blackout.kind, blackout.reason
+    elif form.validate_on_submit():
+        times, status = parse_times(form, tz, problems), 422
+        if times:
+            try:
+                blackout, colliding = bookings.update_blackout(
+                    me(), blackout_id, start=times[0], end=times[1], kind=form.kind.data or "",
+                    reason=form.reason.data or "",
+                )  # fmt: skip
+            except ServiceError as error:
+                problems.add_service_error(error, ("start", "end", "kind", "reason"))
+                status = error.status
+            else:
+                flash(_("The blackout is changed."))
+                status = 200
+    else:
+        problems.add_form_errors(form)
+        status = 422
+    return render_template(
+        "bookings/blackout_edit.html",
+        blackout=blackout,
+        form=form,
+        problems=problems,
+        colliding=colliding,
+        remove_form=ReasonForm(formdata=None),
+        remove_problems=Problems(),
+    ), status
+
+
+@bp.route("/manage/blackouts/<int:blackout_id>/remove", methods=["POST"])
+def remove_blackout(blackout_id: int):
+    require_manager()
+    blackout = bookings.get_blackout(me(), blackout_id)
+    form, problems = ReasonForm(), Problems()
+    if form.validate_on_submit():
+        try:
+            bookings.remove_blackout(me(), blackout_id, form.reason.data or "")
+        except ServiceError as error:
+            problems.add_service_error(error, ("reason",))
+        else:
+            flash(_("The blackout is removed; the time can be booked again."))
+            return redirect(url_for("bookings_pages.blackouts"))
+    else:
+        problems.add_form_errors(form)
+    edit = BlackoutEditForm(formdata=None)
+    _kind_choices(edit)
+    tz = ZoneInfo(blackout.facility.timezone)
+    edit.start_date.data, edit.start_time.data = form_values(blackout.start_at, tz)
+    edit.end_date.data, edit.end_time.data = form_values(blackout.end_at, tz)
+    edit.kind.data, edit.reason.data = blackout.kind, blackout.reason
+    return render_template(
+        "bookings/blackout_edit.html",
+        blackout=blackout,
+        form=edit,
+        problems=Problems(),
+        colliding=None,
+        remove_form=form,
+        remove_problems=problems,
+    ), 422
+
+
+@bp.route("/manage/blackouts/<int:blackout_id>/notify", methods=["POST"])
+def notify_blackout(blackout_id: int):
+    """Mail the users of the bookings a blackout hits (from the start page), then back there."""
+    require_manager()
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash(_("The form was out of date; nothing was sent. Try again."))
+        return redirect(url_for("usage_pages.start")), 303
+    told = bookings.notify_blackout_collisions(me(), blackout_id)
+    flash(
+        ngettext("%(num)d user was told about the blackout.", "%(num)d users were told about the blackout.", len(told))
+        if told
+        else _("Nobody new to tell: the users of these bookings were told before.")
+    )
+    return redirect(safe_next(request.form.get("next"), url_for("usage_pages.start")))
+
+
 # --- resource status ---------------------------------------------------------------------
 
 
@@ -183,7 +281,13 @@ def set_resource_status(key: str):
             if error.status == 404:
                 raise
             return resource_statuses(problems_for=key, problems=problems, status=error.status)
-        flash(_("%(name)s is now %(status)s.", name=resource.name, status=resource.status.replace("_", " ")))
+        flash(
+            _(
+                "%(name)s is now %(status)s.",
+                name=resource.name,
+                status=words_for(RESOURCE_STATUS_WORDS, resource.status),
+            )
+        )
         return redirect(url_for("bookings_pages.resource_statuses"))
     problems.add_form_errors(form)
     return resource_statuses(problems_for=key, problems=problems, status=422)

@@ -1,0 +1,65 @@
+"""Every message of the code and the templates has its Swedish: extracted as `make translations`
+does (babel.cfg, the `_l` keyword too) and looked up in messages.po, which must also be compiled.
+A new `_()` without a Swedish entry fails here, naming it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+PO = ROOT / "translations" / "sv" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+
+
+def extracted(tmp_path: Path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pybabel"),
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with pot.open("rb") as f:
+        return [m for m in read_po(f) if m.id]
+
+
+def test_every_message_has_its_swedish(tmp_path):
+    with PO.open("rb") as f:
+        swedish = read_po(f)
+    missing = []
+    for message in extracted(tmp_path):
+        found = swedish.get(message.id)
+        strings = found.string if found is not None else None
+        if isinstance(strings, tuple):
+            strings = all(strings) and strings
+        if not strings or (found is not None and found.fuzzy):
+            missing.append(f"{message.id!r} ({', '.join(f'{path}:{line}' for path, line in message.locations[:2])})")
+    assert missing == [], "no Swedish for:\n" + "\n".join(missing)
+
+
+def key(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def test_the_compiled_catalogue_is_up_to_date():
+    with PO.open("rb") as f:
+        source = {key(m.id): key(m.string) for m in read_po(f) if m.id and m.string and not m.fuzzy}
+    with MO.open("rb") as f:
+        compiled = {key(m.id): key(m.string) for m in read_mo(f) if m.id}
+    assert {k: v for k, v in source.items() if compiled.get(k) != v} == {}, "run `make translations` (pybabel compile)"
