@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from facility.accounts.models import User
 from facility.bookings import services
 from facility.core.extensions import db
-from tests.bookings.test_read_budget import counted, fill_week
+from tests.bookings.test_read_budget import fill_week
 from tests.support.clients import error_codes
 from tests.support.factory import local_slot
+from tests.support.statements import statements_sent
 
 
 def week_of(days_ahead: int = 7) -> dict:
@@ -105,7 +106,7 @@ def statements_for_a_month(app, people, per_day: int, days_ahead: int) -> list[s
     fill_week(app, people, monday, 3, per_day)
     month = {"facility": "lab", "from": monday.isoformat(), "to": (monday + timedelta(days=31)).isoformat()}
     assert viewer.get("/facilities").status_code == 200
-    with counted(app) as statements:
+    with statements_sent(app) as statements:
         response = viewer.get("/calendar", query_string=month)
     assert response.status_code == 200
     assert len([e for e in response.get_json()["events"] if e["kind"] == "booking"]) == 2 * 5 * per_day
