@@ -87,9 +87,9 @@ def test_a_gmp_room_through_a_day(browser, live_server, people, app):
         after.get_by_role("button", name="Check in").click()
         assert "not released for use" in after.locator(".flash").inner_text()
 
-        # The manager records the cleaning from the list of what waits for it.
-        desk.get_by_role("link", name="Cleaning and logbooks").click()
-        row = desk.locator("#waiting-gmp-suite")
+        # The manager records the cleaning from their start page, which lists what waits for it.
+        desk.goto(f"{base}/")
+        row = desk.locator("#start-cleaning-gmp-suite")
         assert "to be cleaned" in row.inner_text()
         row.get_by_role("link", name="Record the cleaning").click()
         desk.get_by_label("Procedure (SOP)").fill("SOP-CL-01 rev. 4")
@@ -102,6 +102,7 @@ def test_a_gmp_room_through_a_day(browser, live_server, people, app):
         # A second person verifies it, and the room is released.
         second = browser.new_context().new_page()
         sign_in(second, base, verifier.email)
+        second.locator("summary", has_text="Lab").click()  # the menu's group
         second.get_by_role("link", name="Cleaning and logbooks").click()
         second.locator("#waiting-gmp-suite").get_by_role("link", name="Verify cleaning").click()
         assert second.get_by_label("Kind").input_value() == "verification"

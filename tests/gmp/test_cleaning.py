@@ -162,3 +162,14 @@ def test_the_waiting_list_page_and_the_display(app, people):
     assert lab.get("/cleaning?facility=gmp").status_code == 403
     assert lab.get("/cleaning").get_json() == []
     assert 'id="display-cleaning"' not in people.signed_in(operator.email).get("/display/lab-bsc").text
+
+
+def test_the_managers_start_page_lists_what_waits_for_cleaning_in_their_facilities_only(app, people):
+    manager, _operator, _colleague, _booking = setup_day(app, people)
+    start = people.signed_in(manager.email).get("/")
+    assert start.status_code == 200 and 'id="start-cleaning"' in start.text
+    assert 'id="start-cleaning-gmp-suite"' in start.text and "to be cleaned" in start.text
+    lab_manager = people.make("manager", facilities=("lab",), password=PASSWORD)
+    elsewhere = people.signed_in(lab_manager.email).get("/")
+    assert 'id="start-cleaning-gmp-suite"' not in elsewhere.text and "Nothing waits for cleaning." in elsewhere.text
+
