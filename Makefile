@@ -27,7 +27,7 @@ run: install
 
 ## Install everything the tests need, check lint, format and layers, run the whole suite (SQLite, PostgreSQL, Chromium).
 test: install chromium lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## ruff (lint and format) and import-linter (the layers of pyproject.toml's [tool.importlinter]).
 lint: install
