@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from flask_migrate import upgrade
 
+from benchmarks.timing import p95, samples_ms
 from facility import create_app
 from facility.accounts import services as accounts
 from facility.accounts.models import User
@@ -53,19 +54,12 @@ FLOOR = {"ms": 0.0}
 
 
 def timed(label: str, runs: int, action) -> float:
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
+    samples = samples_ms(action, runs, warm_up=False)
     median = statistics.median(samples)
     target = TARGETS.get(label)
     verdict = f"target < {target:5d} ms {'ok  ' if median < target else 'SLOW'}" if target else " " * 24
     ratio = f"{median / FLOOR['ms']:8.1f} x floor" if FLOOR["ms"] else ""
-    print(
-        f"{label:<58} median {median:8.2f} ms   p95 {sorted(samples)[max(0, int(runs * 0.95) - 1)]:8.2f} ms"
-        f"   {verdict}   {ratio}   (n={runs})"
-    )
+    print(f"{label:<58} median {median:8.2f} ms   p95 {p95(samples):8.2f} ms   {verdict}   {ratio}   (n={runs})")
     return median
 
 

@@ -19,12 +19,12 @@ import random
 import statistics
 import tempfile
 import threading
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flask_migrate import upgrade
 
+from benchmarks.timing import p95, samples_ms
 from facility import create_app
 from facility.accounts import services as accounts
 from facility.bookings.models import Booking
@@ -87,15 +87,10 @@ def fill(resource_ids: list[int], user_ids: list[int], first: datetime, days: in
 
 
 def timed(label: str, action, runs: int = 20) -> float:
-    action()
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
+    samples = samples_ms(action, runs)
     median = statistics.median(samples)
     verdict = "meets" if median < TARGET_MS else "MISSES"
-    print(f"{label:<60} median {median:7.2f} ms   p95 {sorted(samples)[int(runs * 0.95) - 1]:7.2f} ms"
+    print(f"{label:<60} median {median:7.2f} ms   p95 {p95(samples):7.2f} ms"
           f"   target < {TARGET_MS} ms: {verdict}   (n={runs})")  # fmt: skip
     return median
 
@@ -187,12 +182,7 @@ def time_pages(app, first: datetime) -> None:
 
 
 def timed_page(label: str, action, runs: int = 5) -> None:
-    action()
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
+    samples = samples_ms(action, runs)
     median = statistics.median(samples)
     verdict = "meets" if median < PAGE_TARGET_MS else "MISSES"
     print(f"{label:<60} median {median:7.0f} ms   max {max(samples):7.0f} ms"

@@ -13,12 +13,12 @@ from __future__ import annotations
 import random
 import statistics
 import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flask_migrate import upgrade
 
+from benchmarks.timing import samples_ms
 from facility import create_app
 from facility.accounts import services as accounts
 from facility.bookings import services
@@ -86,13 +86,7 @@ def fill(resource_ids: list[int], user_ids: list[int], first: datetime) -> None:
 
 
 def per_event(label: str, events: int, action, runs: int = 20) -> None:
-    action()
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        action()
-        samples.append((time.perf_counter() - began) * 1000)
-    median = statistics.median(samples)
+    median = statistics.median(samples_ms(action, runs))
     each = median / events
     verdict = "meets" if each <= TARGET_MS_PER_EVENT else "MISSES"
     print(
