@@ -172,4 +172,3 @@ def test_the_managers_start_page_lists_what_waits_for_cleaning_in_their_faciliti
     lab_manager = people.make("manager", facilities=("lab",), password=PASSWORD)
     elsewhere = people.signed_in(lab_manager.email).get("/")
     assert 'id="start-cleaning-gmp-suite"' not in elsewhere.text and "Nothing waits for cleaning." in elsewhere.text
-
