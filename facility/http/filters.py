@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
+from facility.core.vocabulary import ORGANISATION_KIND_WORDS, SIZE_WORDS
 from facility.http.localtime import format_local, format_span
 
 
@@ -31,6 +32,8 @@ def span(booking_or_start, end=None, where=None) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local, "local")
     app.add_template_filter(span, "span")
+    app.add_template_filter(lambda kind: str(ORGANISATION_KIND_WORDS.get(kind, kind)), "organisation_kind_words")
+    app.add_template_filter(lambda size: str(SIZE_WORDS.get(size, size)), "size_words")
 
     @app.context_processor
     def _globals():

@@ -15,17 +15,16 @@ from typing import Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from facility.core.errors import invalid
 from facility.core.time import FIRST_YEAR, LAST_YEAR
+from facility.core.vocabulary import SIZE_WORDS
 from facility.usage import indicators
 from facility.usage.definitions import SOURCES, TABLE, UNITS, Indicator, share
 from facility.usage.indicators import Period
 
 FORMATS = ("json", "csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SIZE_WORDS = {"micro": _l("micro"), "small": _l("small"), "medium": _l("medium-sized"), "large": _l("large")}
 
 
 def span(first: date, last: date) -> dict:

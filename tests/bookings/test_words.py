@@ -38,3 +38,15 @@ def test_a_resource_status_is_said_in_words(people, visitor):
     text = html.unescape(done.text)
     flash = text.split('<div class="flash" role="status">', 1)[1].split("</div>", 1)[0]
     assert "ur drift" in flash and "out_of_service" not in flash and "out of service" not in flash
+
+
+def test_organisation_kinds_and_sizes_are_words_on_the_administrators_page(people, visitor):
+    admin = people.make("admin", password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(admin.email)
+    swedish = html.unescape(browser.get("/admin", headers={"Accept-Language": "sv"}).text)
+    english = html.unescape(browser.get("/admin", headers={"Accept-Language": "en"}).text)
+    cellco = swedish[swedish.index('id="organisation-cellco"') :].split("</tr>")[0]
+    assert "<td>företag</td>" in cellco and "<td>små</td>" in cellco and "company" not in cellco
+    assert "<td>universitet</td>" in swedish[swedish.index('id="organisation-lu"') :].split("</tr>")[0]
+    assert "<td>company</td>" in english[english.index('id="organisation-cellco"') :].split("</tr>")[0]

@@ -145,7 +145,6 @@ def indicators():
         "number": number,
         "percent": percent,
         "sources": SOURCES,
-        "size_words": table.SIZE_WORDS,
     }
     if progress is None:
         return render_template("usage/indicators.html", **context), problem.status
