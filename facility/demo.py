@@ -1,7 +1,10 @@
-"""A small, realistic demo data set: organisations, people and a living week of bookings.
+"""A small, realistic demo data set: organisations, people, three months of history and a
+living week of bookings.
 
-Every booking is made through the service layer, so the demo obeys the same rules as real
-use. Demo accounts share one password (``FACILITY_DEMO_PASSWORD``, default below): demo data
+Every booking of the coming week is made through the service layer, so the demo obeys the same
+rules as real use. The history (bookings of the last three months as they ended: used, not
+shown up for, cancelled, with the use recorded) is written as rows, since the service refuses
+the past by design; it has no audit events, being made up. Demo accounts share one password (``FACILITY_DEMO_PASSWORD``, default below): demo data
 only, never for a real installation.
 """
 
@@ -19,14 +22,17 @@ from facility.accounts import services as accounts
 from facility.accounts.models import Organisation, User
 from facility.bookings import rules
 from facility.bookings import services as bookings
+from facility.bookings.models import Booking
 from facility.catalog.models import Facility, Qualification
 from facility.catalog.services import list_resources
 from facility.core.cli import group, reports_errors
+from facility.core.database import write_transaction
 from facility.core.errors import ServiceError
 from facility.core.extensions import db
-from facility.core.time import utcnow
+from facility.core.time import local_instant, utcnow
 from facility.usage import register
 from facility.usage import services as usage
+from facility.usage.models import UsageRecord
 
 DEMO_PASSWORD_DEFAULT = "demo-facility-2026"
 ADMIN_EMAIL = "admin@facility.demo"
@@ -38,7 +44,10 @@ ORGANISATIONS = [
     ("cellcure", "CellCure Therapeutics AB", "company", "small", "559123-4561"),
     ("nk-vector", "NK Vector AB", "company", "micro", "559012-3450"),
     ("nordic-cro", "Nordic Cell CRO AB", "cro", None, "556677-8899"),
+    ("scalecell", "ScaleCell Nordic AB", "company", "medium", "559234-5671"),
+    ("nordic-biologics", "Nordic Biologics AB", "company", "large", "556789-0123"),
 ]
+HISTORY_DAYS = 91  # the demo's past: three months, so that a new manager's first report shows use
 # The project office's register behind the indicators: kind, organisation, day, evidence (amount)
 REGISTER = [
     ("partner", "lu", date(2025, 3, 1), "Partnership agreement, ATMP Path2Patient", None),
@@ -65,6 +74,8 @@ PEOPLE = [
     ("erik@facility.demo", "Erik Holm", "nk-vector", "scientist", ()),
     ("li@facility.demo", "Li Wang", "lu", "scientist", ()),
     ("fatima@facility.demo", "Fatima Aziz", "region-skane", "scientist", ()),
+    ("omar@facility.demo", "Omar Haddad", "scalecell", "scientist", ()),
+    ("karin@facility.demo", "Karin Sjöberg", "nordic-biologics", "scientist", ()),
 ]
 PURPOSES = [
     "CAR-T expansion, donor 12",
@@ -105,6 +116,7 @@ def seed_demo(today: date | None = None) -> str:
             )
     _qualify_everyone(today or date.today())
     _register_and_record()
+    _history(random.Random(91))
     made = _book_a_week()
     return (
         f"demo data created: {len(ORGANISATIONS)} organisations, {len(PEOPLE)} people, {made} bookings; "
@@ -141,6 +153,65 @@ def _register_and_record() -> None:
                 product="QC release testing" if gmp else None,
                 batch=f"{start:%y%m}-QC{days_ago}" if gmp else None,
             )
+
+
+def _history(rng: random.Random) -> None:
+    """Three months of the resources' past, weekdays from 08:00 local: most bookings used as
+    booked (a usage record, now and then a little longer or shorter), some not shown up for,
+    some cancelled; the GMP unit's with product and batch."""
+    scientists = [accounts.get_user_by_email(p[0]) for p in PEOPLE if p[3] == "scientist"]
+    today = utcnow().date()
+    rows: list = []
+    for resource in list_resources():
+        zone = ZoneInfo(resource.facility.timezone)
+        gmp = resource.facility.gmp_level != "research"
+        minutes = max(resource.min_minutes, min(resource.max_minutes, 240))
+        for days_ago in range(HISTORY_DAYS, 0, -1):
+            day = today - timedelta(days=days_ago)
+            if day.weekday() >= 5 or rng.random() < 0.45:
+                continue
+            start = local_instant(day, 8 * 60, zone)
+            end = start + timedelta(minutes=minutes)
+            user = rng.choice(scientists)
+            status = rng.choices(["completed", "no_show", "cancelled"], weights=[85, 7, 8])[0]
+            booking = Booking(
+                resource=resource,
+                user=user,
+                start_at=start,
+                end_at=end,
+                blocked_until=end + timedelta(minutes=resource.changeover_minutes),
+                status=status,
+                purpose=rng.choice(PURPOSES),
+                project=rng.choice(PROJECTS),
+                batch=f"{start:%y%m}-{rng.randint(1, 99):02d}" if gmp else None,
+                created_at=start - timedelta(days=7),
+                # a cancellation some hours or days ahead (a few too late to count as timely)
+                updated_at=start - timedelta(hours=rng.choice([2, 30, 72])) if status == "cancelled" else end,
+                sequence=0,
+                decision_reason="",
+            )
+            rows.append(booking)
+            if status == "completed":
+                rows.append(_use_of(booking, user, rng))
+    with write_transaction():
+        db.session.add_all(rows)
+
+
+def _use_of(booking: Booking, user: User, rng: random.Random) -> UsageRecord:
+    """What was recorded of a booking that was used: checked in on time, out a little early or late."""
+    end = booking.end_at + timedelta(minutes=rng.choice([-30, 0, 0, 0, 15]))
+    return UsageRecord(
+        booking=booking,
+        resource=booking.resource,
+        user=user,
+        organisation_id=user.organisation_id,
+        start_at=booking.start_at,
+        end_at=max(end, booking.start_at + timedelta(minutes=15)),
+        source="booking",
+        product=booking.project if booking.batch else None,
+        batch=booking.batch,
+        created_at=booking.start_at,
+    )
 
 
 def _book_a_week() -> int:
@@ -211,5 +282,5 @@ def _manager_of(facility: Facility) -> User:
 @group.command("seed-demo")
 @reports_errors
 def seed_demo_command():
-    """Load a small, realistic demo data set (a living week across the three facilities)."""
+    """Load a small, realistic demo data set (three months of history and a living week)."""
     click.echo(seed_demo())
