@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from facility.aid import services
 from facility.aid.schemas import LedgerSchema, StatementSchema
 from facility.http.auth import api_user
+from facility.http.downloads import download
 from facility.http.schemas import StrictSchema
 
 blp = Blueprint("aid", __name__, url_prefix="/api/v1", description="De minimis state aid per company")
@@ -70,6 +70,4 @@ def statement(args, key):
     if args["format"] == "json":
         return data
     body, content_type, filename = services.render_statement(data, args["format"])
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(body, content_type, filename)

@@ -37,6 +37,7 @@ from facility.bookings.schemas import (
 from facility.catalog import services as catalog
 from facility.core.time import utcnow
 from facility.http.auth import api_user
+from facility.http.downloads import download
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1", description="Bookings, their approval, and free time")
 DEFAULT_WINDOW = timedelta(days=14)
@@ -284,7 +285,5 @@ def list_audit_events(args):
     before and after, why, signature; format=csv for a download"""
     rows = audit_review.audit_events(api_user(), args.get("facility"), args.get("from_"), args.get("to"))
     if args["format"] == "csv":
-        response = Response(audit_review.audit_csv(rows), content_type="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-        return response
+        return download(audit_review.audit_csv(rows), "text/csv; charset=utf-8", "audit-trail.csv")
     return rows

@@ -3,7 +3,7 @@ and the cleaning state of rooms and instruments. Thin callers of ``gmp.services`
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from flask_smorest import Blueprint
 
 from facility.accounts import services as accounts
@@ -28,6 +28,7 @@ from facility.gmp.schemas import (
     plans_json,
 )
 from facility.http.auth import api_user
+from facility.http.downloads import download
 
 blp = Blueprint("gmp", __name__, url_prefix="/api/v1", description="GMP records: logbooks, cleaning and release")
 
@@ -47,9 +48,7 @@ def get_logbook(args, key):
         body, content_type = exports.to_csv(book), "text/csv; charset=utf-8"
     else:
         body, content_type = exports.to_pdf(book), "application/pdf"
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(book, args["format"])}"'
-    return response
+    return download(body, content_type, exports.filename(book, args["format"]))
 
 
 @blp.route("/resources/<key>/logbook", methods=["POST"])
@@ -97,9 +96,7 @@ def batches(args, key):
     )
     if args["format"] == "json":
         return impact_json(impact)
-    response = Response(exports.impact_csv(impact), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{exports.impact_filename(impact)}"'
-    return response
+    return download(exports.impact_csv(impact), "text/csv; charset=utf-8", exports.impact_filename(impact))
 
 
 @blp.route("/resources/<key>/plans")

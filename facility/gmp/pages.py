@@ -32,6 +32,7 @@ from facility.gmp.words import (
     plan_state_words,
     state_words,
 )
+from facility.http.downloads import download
 from facility.http.localtime import FieldProblem, form_values, format_span, parse_date, parse_local
 from facility.http.pages import Problems, me, page_blueprint, require_manager
 
@@ -207,9 +208,7 @@ def _download(resource_key: str, extension: str) -> Response:
         body, content_type = exports.to_csv(book), "text/csv; charset=utf-8"
     else:
         body, content_type = exports.to_pdf(book), "application/pdf"
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(book, extension)}"'
-    return response
+    return download(body, content_type, exports.filename(book, extension))
 
 
 @bp.route("/manage/logbook/<resource_key>.csv")
@@ -260,9 +259,7 @@ def batches(resource_key: str):
 def batches_csv(resource_key: str):
     require_manager()
     impact = _impact(resource_key, Problems())
-    response = Response(exports.impact_csv(impact), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{exports.impact_filename(impact)}"'
-    return response
+    return download(exports.impact_csv(impact), "text/csv; charset=utf-8", exports.impact_filename(impact))
 
 
 @bp.route("/manage/logbook/<resource_key>/plans/<plan_key>/blackout", methods=["POST"])

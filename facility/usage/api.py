@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from facility.core.config import default_zone
 from facility.http.auth import api_user
+from facility.http.downloads import download
 from facility.http.fields import AwareDateTime, LocalDateTime, id_range
 from facility.http.localtime import local_today
 from facility.http.schemas import StrictSchema
@@ -162,9 +162,7 @@ def monthly_report(args):
     if args["format"] == "json":
         return report
     body, content_type, filename = reports.render(report, args["format"])
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(body, content_type, filename)
 
 
 @blp.route("/indicators")
@@ -235,9 +233,7 @@ def indicator_table(args):
     if args["format"] == "json":
         return progress
     body, content_type, filename = table.render(progress, args["format"])
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(body, content_type, filename)
 
 
 @blp.route("/indicator-register")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Response, render_template, request
+from flask import render_template, request
 
 from facility.audit.review import change_text
 from facility.bookings import audit_review
 from facility.bookings.pages import bp
 from facility.core.config import default_zone
 from facility.core.errors import ServiceError
+from facility.http.downloads import download
 from facility.http.localtime import local_today
 from facility.http.pages import Problems, me, require_manager
 
@@ -55,10 +56,8 @@ def audit_trail():
             problems.add_service_error(error, ("facility", "from", "to"))
             status = error.status
     if request.args.get("format") == "csv" and status == 200:
-        response = Response(audit_review.audit_csv(rows), content_type="text/csv; charset=utf-8")
         name = f"audit-trail-{facility_key or 'all'}-{days['from']}-{days['to']}.csv"
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return download(audit_review.audit_csv(rows), "text/csv; charset=utf-8", name)
     return render_template(
         "bookings/audit.html",
         change_text=change_text,

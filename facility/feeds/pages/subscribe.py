@@ -16,6 +16,7 @@ from facility.feeds import services
 from facility.feeds.forms import MINE, FeedForm
 from facility.feeds.links import base_url, feed_url, signing_key, webcal_url
 from facility.feeds.pages import bp
+from facility.http.downloads import download
 from facility.http.pages import public
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -58,9 +59,7 @@ def _feed_response(response: Response, version: services.FeedVersion) -> Respons
 def booking_ics(booking_id: int):
     """One booking to add to a calendar by hand (its owner or a manager of its facility)."""
     document, filename = services.booking_document(current_user, booking_id, base_url())
-    response = Response(document, content_type=CALENDAR_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(document, CALENDAR_TYPE, filename)
 
 
 # --- the subscribe page ------------------------------------------------------------------------

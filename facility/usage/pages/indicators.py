@@ -12,7 +12,7 @@ import io
 from datetime import date
 from typing import Optional
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from flask_login import login_required
 from facility.accounts import organisations
 from facility.core.config import default_zone
 from facility.core.errors import ServiceError
+from facility.http.downloads import download
 from facility.http.localtime import local_today
 from facility.http.pages import Problems, me, require_an_admin
 from facility.usage import indicators as indicator_queries
@@ -161,9 +162,7 @@ def indicators_file():
         abort(400, description=" ".join(v.message for v in problem.violations))
     fmt = "csv" if request.endpoint == "usage_pages.indicators_csv" else "xlsx"
     body, content_type, filename = table.render(progress, fmt)
-    response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(body, content_type, filename)
 
 
 def _period_args() -> tuple[str, str]:
@@ -197,9 +196,7 @@ def indicator_detail(name: str):
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(columns or ["(none)"])
         writer.writerows([_cell(item[c], c) for c in columns] for item in items)
-        response = Response(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}-{start}-{end}.csv"'
-        return response
+        return download(out.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"{name}-{start}-{end}.csv")
     key = indicator_queries.LEGACY.get(name, name)
     progress, _problem = _table_or_problem()  # None before the project starts: no history yet
     row = next(r for r in progress["indicators"] if r["key"] == key) if progress else None
