@@ -24,6 +24,7 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 
+from benchmarks.catalogue import DAYS, one_facility
 from benchmarks.timing import p95, samples_ms
 from facility import create_app
 from facility.accounts import services as accounts
@@ -39,28 +40,18 @@ PASSWORD = "a-long-benchmark-password"
 BOOKINGS = 2_000
 RESOURCES = 24
 USERS = 40
-WEEKDAYS = (
-    '{mon: ["07:00-19:00"], tue: ["07:00-19:00"], wed: ["07:00-19:00"], thu: ["07:00-19:00"], fri: ["07:00-19:00"]}'
+CATALOGUE = one_facility(
+    "month",
+    "A busy facility",
+    {day: ["07:00-19:00"] for day in DAYS[:5]},
+    [(f"tool-{n:02d}", f"Tool {n}", "instrument") for n in range(1, RESOURCES + 1)],
+    public_holidays="SE",
+    slot_minutes=30,
+    min_minutes=30,
+    max_minutes=480,
+    horizon_days=365,
+    changeover_minutes=30,
 )
-CATALOGUE = f"""
-facilities:
-  - key: month
-    name: A busy facility
-    organisation: Benchmarks
-    gmp_level: research
-    timezone: Europe/Stockholm
-    public_holidays: SE
-    opening_hours: {WEEKDAYS}
-    defaults:
-      slot_minutes: 30
-      min_minutes: 30
-      max_minutes: 480
-      lead_minutes: 0
-      horizon_days: 365
-      changeover_minutes: 30
-      requires_approval: false
-    resources:
-""" + "".join(f"      - {{key: tool-{n:02d}, name: Tool {n}, kind: instrument}}\n" for n in range(1, RESOURCES + 1))
 
 
 def fill(resource_ids: list[int], user_ids: list[int], first: datetime, days: int) -> int:

@@ -20,30 +20,24 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from benchmarks.catalogue import ALWAYS_OPEN, one_facility
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # One facility open around the clock and twenty rooms with no approval, quota or qualification:
 # every request of the load (on the first four) is for a free, allowed slot, so each answer
 # measures the full path of a create (token, rules, exclusion constraint, audit event, commit).
-CATALOGUE = """
-facilities:
-  - key: load
-    name: Load test facility
-    organisation: Benchmarks
-    gmp_level: research
-    timezone: Europe/Stockholm
-    opening_hours: {mon: ["00:00-24:00"], tue: ["00:00-24:00"], wed: ["00:00-24:00"], thu: ["00:00-24:00"], fri: ["00:00-24:00"], sat: ["00:00-24:00"], sun: ["00:00-24:00"]}
-    closed_days: []
-    defaults:
-      slot_minutes: 60
-      min_minutes: 60
-      max_minutes: 480
-      lead_minutes: 0
-      horizon_days: 3650
-      changeover_minutes: 0
-      requires_approval: false
-    resources:
-""" + "".join(f"      - {{key: load-room-{i}, name: Load room {i}, kind: room}}\n" for i in range(1, 21))
+CATALOGUE = one_facility(
+    "load",
+    "Load test facility",
+    ALWAYS_OPEN,
+    [(f"load-room-{i}", f"Load room {i}", "room") for i in range(1, 21)],
+    slot_minutes=60,
+    min_minutes=60,
+    max_minutes=480,
+    horizon_days=3650,
+    changeover_minutes=0,
+)
 RESOURCES = ["load-room-1", "load-room-2", "load-room-3", "load-room-4"]
 ROOMS = [f"load-room-{i}" for i in range(1, 21)]
 WEEK_BOOKINGS = 1180  # NEMO's scale: 1,180 reservations a week on 20 tools

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 
+from benchmarks.catalogue import ALWAYS_OPEN, one_facility
 from benchmarks.timing import samples_ms
 from facility import create_app
 from facility.accounts import services as accounts
@@ -33,28 +34,17 @@ RESOURCES = 20
 EVENTS_PER_WEEK = 1_180
 WEEKS = 8
 USERS = 60
-ALWAYS_OPEN = (
-    "{" + ", ".join(f'{day}: ["00:00-24:00"]' for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")) + "}"
+CATALOGUE = one_facility(
+    "scale",
+    "A facility at NEMO's scale",
+    ALWAYS_OPEN,
+    [(f"tool-{n:02d}", f"Tool {n}", "instrument") for n in range(1, RESOURCES + 1)],
+    slot_minutes=30,
+    min_minutes=30,
+    max_minutes=480,
+    horizon_days=365,
+    changeover_minutes=0,
 )
-CATALOGUE = f"""
-facilities:
-  - key: scale
-    name: A facility at NEMO's scale
-    organisation: Benchmarks
-    gmp_level: research
-    timezone: Europe/Stockholm
-    opening_hours: {ALWAYS_OPEN}
-    closed_days: []
-    defaults:
-      slot_minutes: 30
-      min_minutes: 30
-      max_minutes: 480
-      lead_minutes: 0
-      horizon_days: 365
-      changeover_minutes: 0
-      requires_approval: false
-    resources:
-""" + "".join(f"      - {{key: tool-{n:02d}, name: Tool {n}, kind: instrument}}\n" for n in range(1, RESOURCES + 1))
 
 
 def fill(resource_ids: list[int], user_ids: list[int], first: datetime) -> None:
