@@ -1,6 +1,8 @@
 """The bookings: requests, approval, cancellation and rescheduling of time on a resource,
 blackouts, free time, the catalogue and calendar pages, and the mail on booking changes."""
 
+import os
+
 from flask import Flask
 
 
@@ -8,11 +10,16 @@ def init_app(app: Flask) -> None:
     from facility.bookings import notify
     from facility.bookings.api import blp
     from facility.bookings.pages import audit, book, bp, catalogue, manage, words  # noqa: F401  (routes on bp)
+    from facility.bookings.series_api import blp as series_blp
     from facility.core.events import booking_changed
     from facility.http.api import register
 
     app.config.setdefault("FACILITY_REMINDER_HOURS", (24, 1))
+    app.config.setdefault(
+        "FACILITY_SERIES_MAX_OCCURRENCES", int(os.environ.get("FACILITY_SERIES_MAX_OCCURRENCES", "104"))
+    )
     register(app, blp)
+    register(app, series_blp)
     app.register_blueprint(bp)
     words.init_app(app)
     booking_changed.connect(notify.on_booking_changed)

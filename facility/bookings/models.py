@@ -61,10 +61,13 @@ class Booking(db.Model):
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+    # The recurring series this booking is an occurrence of (bookings/series.py), if any.
+    series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("booking_series.id"), index=True)
 
     resource: Mapped[Resource] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
+    series: Mapped[Optional["BookingSeries"]] = relationship()
 
     @property
     def facility(self) -> Facility:
@@ -122,3 +125,38 @@ class Blackout(db.Model):
             cls.start_at < end,
             cls.end_at > start,
         )
+
+
+class BookingSeries(db.Model):
+    """A recurring booking: an RFC 5545 RRULE from a local wall-clock start, each occurrence an
+    ordinary ``Booking`` (``Booking.series_id``) checked by the same rules as a single one.
+
+    ``local_start`` is the first occurrence's wall-clock start in ``timezone`` (the RRULE's
+    DTSTART, ISO text without offset); every occurrence lasts ``duration_minutes`` of wall-clock
+    time. ``approval`` is the resource's ``series_approval`` when the series was made.
+    """
+
+    __tablename__ = "booking_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"), index=True)
+    rrule: Mapped[str] = mapped_column(Text)
+    local_start: Mapped[str] = mapped_column(String(19))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    approval: Mapped[str] = mapped_column(String(16), default="series")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    resource: Mapped[Resource] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+    @property
+    def facility(self) -> Facility:
+        return self.resource.facility
+
+    def __repr__(self) -> str:
+        return f"<BookingSeries {self.id}>"

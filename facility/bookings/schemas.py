@@ -75,6 +75,7 @@ class BookingSchema(Schema):
     purpose = fields.String()
     project = fields.String(allow_none=True)
     created_at = LocalDateTime(booking_zone)
+    series_id = fields.Integer(allow_none=True, metadata={"description": "the recurring series it belongs to, if any"})
 
 
 class BookingCreateSchema(StrictSchema):

@@ -73,6 +73,7 @@ class ResourceSpec:
     full_cost_sek_per_hour: Optional[int] = None  # None: no state-aid rates
     charged_sek_per_hour: Optional[dict] = None  # {kind: SEK per hour}; a kind left out pays the full cost
     gmp_settings: Optional[dict] = None  # the resource's ``gmp:`` (facility.gmp)
+    series_approval: str = "series"  # approval of a recurring series: "series" or "occurrence"
 
     def rates(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
         """``{kind: (full cost, charged)}`` for every organisation kind; ``(None, None)`` without rates."""

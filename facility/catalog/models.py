@@ -14,6 +14,7 @@ from facility.core.extensions import db
 GMP_LEVELS = ("research", "pre-gmp", "gmp")
 RESOURCE_KINDS = ("instrument", "room", "cleanroom")
 RESOURCE_STATUSES = ("available", "maintenance", "out_of_service")
+SERIES_APPROVALS = ("series", "occurrence")  # one approval decision per series, or per occurrence
 CLEANROOM_GRADES = ("A", "B", "C", "D")
 # The activities of the ERDF application ("ATMP Path2Patient") that equipment belongs to:
 # 4.2 LU-ATMP pre-GMP facility, 4.3 SUS GMP unit, 4.4 SmiLe cell lab.
@@ -78,6 +79,9 @@ class Resource(db.Model):
     cleanroom_grade: Mapped[Optional[str]] = mapped_column(String(1))
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     runs_unattended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where approval is required: one decision for a whole recurring series ("series"), or
+    # one per occurrence ("occurrence").
+    series_approval: Mapped[str] = mapped_column(String(16), default="series")
     slot_minutes: Mapped[int] = mapped_column(Integer)
     min_minutes: Mapped[int] = mapped_column(Integer)
     max_minutes: Mapped[int] = mapped_column(Integer)

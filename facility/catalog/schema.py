@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from facility.catalog.closures import find_holiday, parse_region
-from facility.catalog.models import ACTIVITIES, CLEANROOM_GRADES, GMP_LEVELS, RESOURCE_KINDS, RESOURCE_STATUSES
+from facility.catalog.models import (
+    ACTIVITIES,
+    CLEANROOM_GRADES,
+    GMP_LEVELS,
+    RESOURCE_KINDS,
+    RESOURCE_STATUSES,
+    SERIES_APPROVALS,
+)
 from facility.core.text import bad_text_paths, printable_field
 from facility.core.time import MINUTES_PER_DAY, WEEKDAYS, parse_hours
 from facility.core.vocabulary import ORGANISATION_KINDS
@@ -32,6 +39,7 @@ RULE_FALLBACKS: dict[str, Any] = {
     "changeover_minutes": 0,
     "requires_approval": False,
     "runs_unattended": False,
+    "series_approval": "series",  # where approval is required: one decision per recurring series
     "quota_hours_per_week": None,
     "qualification": None,
     "funded_by_programme": False,
@@ -48,6 +56,7 @@ RULE_FIELDS = (
     "changeover_minutes",
     "requires_approval",
     "runs_unattended",
+    "series_approval",
     "quota_hours_per_week",
     "qualification",
     "funded_by_programme",
@@ -298,6 +307,8 @@ class RulesSchema(StrictSchema):
     changeover_minutes = Int(0)
     requires_approval = Bool()
     runs_unattended = Bool()
+    # Where approval is required: one decision for a recurring series, or one per occurrence.
+    series_approval = fields.String(validate=validate.OneOf(SERIES_APPROVALS))
     quota_hours_per_week = Int(1, allow_none=True)  # null: no quota
     qualification = fields.String(allow_none=True)  # a qualification key; null: none needed
     funded_by_programme = Bool()

@@ -67,7 +67,18 @@ def test_book_a_free_slot_and_a_second_request_is_refused_with_overlap(people, a
     body = created.get_json()
     assert body["status"] == "confirmed" and body["resource"] == "lab-bsc" and body["user"] == alice.email
     assert body["start"] == local_slot(14, 10)[0]  # facility-local offset on output
-    assert set(body) == {"id", "resource", "user", "start", "end", "status", "purpose", "project", "created_at"}
+    assert set(body) == {
+        "id",
+        "resource",
+        "user",
+        "start",
+        "end",
+        "status",
+        "purpose",
+        "project",
+        "created_at",
+        "series_id",
+    }
     before = counts(app)
     second = book(bob)
     assert second.status_code == 409
