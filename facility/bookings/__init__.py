@@ -9,7 +9,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from facility.bookings import notify
     from facility.bookings.api import blp
-    from facility.bookings.pages import audit, book, bp, catalogue, manage, words  # noqa: F401  (routes on bp)
+    from facility.bookings.pages import audit, book, bp, catalogue, manage, series, words  # noqa: F401  (routes on bp)
     from facility.bookings.series_api import blp as series_blp
     from facility.core.events import booking_changed
     from facility.http.api import register

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from facility.bookings.models import BLACKOUT_KINDS
 from facility.catalog.models import RESOURCE_STATUSES
@@ -24,6 +25,24 @@ class BookingForm(FlaskForm):
     purpose = TextAreaField(_l("Purpose"), validators=[Length(max=2000)])
     project = StringField(_l("Project"), validators=[Optional(), Length(max=200)])
     batch = StringField(_l("Batch or lot"), validators=[Optional(), Length(max=100)])
+    # A recurring series (pages/series.py builds the RRULE from these; no JavaScript needed).
+    repeat = SelectField(
+        _l("Repeat"),
+        choices={"none": _l("Does not repeat"), "weekly": _l("Weekly, on the weekdays ticked"),
+                 "monthly": _l("Monthly, on the first weekday of the start date")},
+        default="none",
+        validate_choice=False,
+    )  # fmt: skip
+    weekdays = SelectMultipleField(
+        _l("On"),
+        choices={"0": _l("Mon"), "1": _l("Tue"), "2": _l("Wed"), "3": _l("Thu"), "4": _l("Fri"),
+                 "5": _l("Sat"), "6": _l("Sun")},
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+        validate_choice=False,
+    )  # fmt: skip
+    repeat_count = StringField(_l("Number of times"), render_kw={"inputmode": "numeric"})
+    repeat_until = StringField(_l("Or until (date)"), render_kw=DATE)
 
 
 class RescheduleForm(FlaskForm):

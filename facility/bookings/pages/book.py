@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from facility.bookings import services as bookings
 from facility.bookings.forms import BookingForm, ReasonForm, RescheduleForm
 from facility.bookings.pages import bp
+from facility.bookings.pages import series as series_pages
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.errors import ServiceError
@@ -52,7 +53,11 @@ def new_booking():
         except ServiceError as error:
             problems.add_service_error(error, ("resource",))
         times = parse_times(form, ZoneInfo(resource.facility.timezone), problems) if resource else None
-        if times:
+        first_day = times[0].astimezone(ZoneInfo(resource.facility.timezone)).date() if times else None
+        rule = series_pages.repeat_rule(form, first_day, problems) if times else None
+        if rule:  # a recurring series: its own step (pages/series.py)
+            return series_pages.book_series(form, resource, times, rule, problems)
+        if times and not problems:
             try:
                 booking = bookings.request_booking(
                     me(),
