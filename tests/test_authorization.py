@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from facility.accounts import services as accounts
 from facility.accounts import sessions
-from facility.bookings.models import Booking
+from facility.bookings.models import Booking, BookingSeries
 from facility.bookings.services import add_blackout
 from facility.core.access import may_see_details
 from facility.core.extensions import db
@@ -173,6 +173,14 @@ API = {
     ("GET", "/api/v1/blackouts"): MANAGERS,  # of the facilities one manages
     ("PATCH", "/api/v1/blackouts/{blackout_id}"): row(AUTH, HIDDEN, HIDDEN, RULE, HIDDEN, RULE),  # the lab's; end first
     ("DELETE", "/api/v1/blackouts/{blackout_id}"): row(AUTH, HIDDEN, HIDDEN, SKIP, HIDDEN, SKIP),
+    # recurring series: Alvaro's, whose one occurrence is cancelled already (nothing left to act on)
+    ("POST", "/api/v1/series"): row(AUTH, RULE, RULE, RULE, RULE, RULE),  # in the past
+    ("POST", "/api/v1/series/preview"): EVERYONE,  # writes nothing: each occurrence with its rules broken
+    ("GET", "/api/v1/series/{series_id}"): A_BOOKING,
+    ("POST", "/api/v1/series/{series_id}/cancel"): A_BOOKING_ACT,
+    ("POST", "/api/v1/series/{series_id}/move"): A_BOOKING_ACT,
+    ("POST", "/api/v1/series/{series_id}/approve"): A_BOOKING_DECIDE,  # nothing pending
+    ("POST", "/api/v1/series/{series_id}/reject"): A_BOOKING_DECIDE,
 }
 
 P_EVERYONE = row(LOGIN, OK, OK, OK, OK, OK)
@@ -208,6 +216,7 @@ PAGES = {
     ("GET", "/bookings/<int:booking_id>.ics"): P_A_BOOKING,
     ("GET", "/bookings/<int:booking_id>/edit"): P_A_BOOKING,
     ("GET", "/bookings/<int:booking_id>/cancel"): P_A_BOOKING,  # the confirmation step
+    ("GET", "/series/<int:series_id>"): P_A_BOOKING,
     ("GET", "/manage/approvals"): P_MANAGERS,
     # Casimir's request in the GMP unit (Y)
     ("GET", "/manage/approvals/<int:booking_id>"): row(LOGIN, DENY, DENY, HIDDEN, OK, OK),
@@ -257,6 +266,7 @@ PAGES = {
     ("POST", "/room-entries/<int:entry_id>/leave"): row(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # no such
     ("POST", "/manage/logbook/<resource_key>/plans/<plan_key>/blackout"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
+    ("POST", "/series/<int:series_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/manage/blackouts/<int:blackout_id>/notify"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
     ("POST", "/manage/blackouts/<int:blackout_id>/edit"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
     ("POST", "/manage/blackouts/<int:blackout_id>/remove"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
@@ -308,6 +318,7 @@ def world(sqlite_template, tmp_path_factory):
                 keys["session_id"] = sessions.list_sessions(user)[0].id
         keys["booking"] = _booking("lab-bsc", "scientist_a", at(8), at(11))  # going on now
         keys["cancelled"] = _booking("lab-bsc", "scientist_a", at(16), at(17), "cancelled")
+        keys["series"] = _series_of(keys["cancelled"])
         _booking("lab-bsc", "scientist_b", at(12), at(14))  # next on the display
         _booking("lab-bsc", "colleague_a", tomorrow(8), tomorrow(10))
         keys["pending"] = _booking("gmp-suite", "casimir", tomorrow(9), tomorrow(12), "pending")
@@ -348,6 +359,22 @@ def _booking(resource: str, who: str, start: datetime, end: datetime, status: st
     return booking_id
 
 
+def _series_of(booking_id: int) -> int:
+    """A series of one (cancelled) occurrence, written directly."""
+    booking = db.session.get(Booking, booking_id)
+    series = BookingSeries(
+        user_id=booking.user_id, resource_id=booking.resource_id, rrule="FREQ=WEEKLY;COUNT=1",
+        local_start=booking.start_at.astimezone(clocks.STOCKHOLM).replace(tzinfo=None).isoformat(),
+        duration_minutes=60, timezone="Europe/Stockholm", approval="series", purpose=PEOPLE["scientist_a"][5],
+        created_by_id=booking.user_id,
+    )  # fmt: skip
+    db.session.add(series)
+    db.session.flush()
+    booking.series_id = series.id
+    db.session.commit()
+    return series.id
+
+
 @pytest.fixture
 def site(world, tmp_path):
     path, keys = world
@@ -378,6 +405,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         .replace("{session_id}", str(keys["session_id"]))
         .replace("{entry_id}", "999999")
         .replace("{blackout_id}", str(keys["blackout"]))
+        .replace("{series_id}", str(keys["series"]))
     )
     query = {
         "/api/v1/resources/lab-bsc/availability": f"from={today}T00:00:00Z&to={today + timedelta(days=2)}T00:00:00Z",
@@ -393,6 +421,22 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         url += "?" + query
     body = {
         ("POST", "/api/v1/bookings"): {"resource": "lab-bsc", "start": past, "end": past_end, "purpose": "x"},
+        ("POST", "/api/v1/series"): {
+            "resource": "lab-bsc",
+            "rrule": "FREQ=WEEKLY;COUNT=2",
+            "start": past,
+            "end": past_end,
+        },
+        ("POST", "/api/v1/series/preview"): {
+            "resource": "lab-bsc",
+            "rrule": "FREQ=WEEKLY;COUNT=1",
+            "start": past,
+            "end": past_end,
+        },
+        ("POST", "/api/v1/series/{series_id}/cancel"): {"scope": "all", "reason": "no"},
+        ("POST", "/api/v1/series/{series_id}/move"): {"scope": "all", "shift_minutes": 60, "reason": "no"},
+        ("POST", "/api/v1/series/{series_id}/approve"): {"reason": "fine"},
+        ("POST", "/api/v1/series/{series_id}/reject"): {"reason": "no"},
         ("PATCH", "/api/v1/bookings/{booking_id}"): {"start": past, "end": past_end},
         ("PATCH", "/api/v1/blackouts/{blackout_id}"): {"end": past},
         ("POST", "/api/v1/bookings/{booking_id}/approve"): {"reason": "fine"},
@@ -449,6 +493,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<int:user_id>", str(keys["user_id"]))
         .replace("<int:source_id>", "1")
         .replace("<int:blackout_id>", str(keys["blackout"]))
+        .replace("<int:series_id>", str(keys["series"]))
         .replace("<int:feed_id>", str(keys["feeds"]["scientist_a"][0]["id"]))
         .replace("<int:token_id>", str(keys["token_id"]))
         .replace("<int:session_id>", str(keys["session_id"]))
