@@ -7,7 +7,7 @@ PORT ?= 5000
 FACILITY_BASE_URL ?= http://127.0.0.1:$(PORT)
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint install chromium benchmark translations clean
+.PHONY: run test lint install chromium icaljs benchmark translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed icaljs
 
 ## Create what is needed, migrate, load instruments.yaml and the demo data, serve on 127.0.0.1:$(PORT).
 run: export FACILITY_BASE_URL := $(FACILITY_BASE_URL)
@@ -26,7 +26,7 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Install everything the tests need, check lint, format and layers, run the whole suite (SQLite, PostgreSQL, Chromium).
-test: install chromium lint
+test: install chromium icaljs lint
 	$(BIN)/python -m pytest -n auto
 
 ## ruff (lint and format) and import-linter (the layers of pyproject.toml's [tool.importlinter]).
@@ -40,6 +40,17 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The feed tests read feeds with ical.js too (Mozilla's parser): Node.js from Debian, ical.js
+# from the npm registry at the version of tests/support/icaljs/package-lock.json.
+ICALJS := tests/support/icaljs
+icaljs: $(ICALJS)/node_modules/.package-lock.json
+
+$(ICALJS)/node_modules/.package-lock.json: $(ICALJS)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's nodejs and npm for the feed tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --prefix $(ICALJS) --no-audit --no-fund --silent
 
 benchmark: install
 	$(BIN)/python -m benchmarks

@@ -41,6 +41,7 @@ class FeedEvent:
     description: str = ""
     location: str = ""
     url: Optional[str] = None
+    related_to: Optional[str] = None  # RELATED-TO: the UID of the series the event belongs to
 
 
 def build_calendar(
@@ -107,6 +108,8 @@ def vevent_text(event: FeedEvent) -> str:
     lines.append("LAST-MODIFIED:" + modified)
     if event.location:
         lines.append("LOCATION:" + _text(event.location))
+    if event.related_to:
+        lines.append("RELATED-TO:" + _text(event.related_to))
     lines.append("STATUS:" + _text(event.status))
     lines.append("TRANSP:" + ("TRANSPARENT" if event.status == "CANCELLED" else "OPAQUE"))
     if event.url:
@@ -187,6 +190,8 @@ def _vevent(event: FeedEvent) -> Event:
         vevent.add("location", event.location)
     if event.url:
         vevent.add("url", event.url)
+    if event.related_to:
+        vevent.add("related-to", event.related_to)
     return vevent
 
 

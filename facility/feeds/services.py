@@ -383,6 +383,7 @@ class BookingFacts:
     resource_key: str
     resource_name: str
     location: str
+    series_id: Optional[int] = None  # the recurring series it is an occurrence of
 
 
 def _booking_facts(ids: list[int]) -> list[BookingFacts]:
@@ -402,6 +403,7 @@ def _booking_facts(ids: list[int]) -> list[BookingFacts]:
             Organisation.name,
             Resource.key,
             Resource.name,
+            Booking.series_id,
             Resource.location,
             Facility.name,
             Facility.location,
@@ -412,7 +414,10 @@ def _booking_facts(ids: list[int]) -> list[BookingFacts]:
         .join(Resource.facility)
         .where(Booking.id.in_(ids))
     ).all()
-    return [BookingFacts(*row[:14], location=", ".join(part for part in row[14:] if part)) for row in rows]
+    return [
+        BookingFacts(*row[:14], series_id=row[14], location=", ".join(part for part in row[15:] if part))
+        for row in rows
+    ]
 
 
 def _facts_of(booking: Booking) -> BookingFacts:
@@ -432,6 +437,7 @@ def _facts_of(booking: Booking) -> BookingFacts:
         resource_key=booking.resource.key,
         resource_name=booking.resource.name,
         location=_location(booking.resource),
+        series_id=booking.series_id,
     )
 
 
@@ -501,6 +507,9 @@ def _event_of(booking: BookingFacts, variant: str, base_url: str) -> ical.FeedEv
         summary=_own_summary(booking),
         description=_own_description(booking, base_url),
         url=f"{base_url}/bookings/{booking.id}",
+        # Each occurrence stays its own event (own UID and SEQUENCE); the series only groups
+        # them, for those who may see whose bookings they are.
+        related_to=f"series-{booking.series_id}@{_host(base_url)}" if booking.series_id else None,
         **common,
     )
 

@@ -36,6 +36,7 @@ def test_fast_writer_matches_icalendar_byte_for_byte(seed):
             description=_text(rng),
             location=_text(rng),
             url=rng.choice([None, "", "http://x.example/bookings/7", "https://h.example/" + "p" * rng.randrange(120)]),
+            related_to=rng.choice([None, f"series-{rng.randrange(10**6)}@{'h' * rng.choice([1, 70])}.example"]),
         )
         assert ical.vevent_text(event).encode() == ical._vevent(event).to_ical()
 
