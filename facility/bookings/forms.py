@@ -28,15 +28,15 @@ class BookingForm(FlaskForm):
     # A recurring series (pages/series.py builds the RRULE from these; no JavaScript needed).
     repeat = SelectField(
         _l("Repeat"),
-        choices={"none": _l("Does not repeat"), "weekly": _l("Weekly, on the weekdays ticked"),
-                 "monthly": _l("Monthly, on the first weekday of the start date")},
+        choices=[("none", _l("Does not repeat")), ("weekly", _l("Weekly, on the weekdays ticked")),
+                 ("monthly", _l("Monthly, on the first weekday of the start date"))],
         default="none",
         validate_choice=False,
     )  # fmt: skip
     weekdays = SelectMultipleField(
         _l("On"),
-        choices={"0": _l("Mon"), "1": _l("Tue"), "2": _l("Wed"), "3": _l("Thu"), "4": _l("Fri"),
-                 "5": _l("Sat"), "6": _l("Sun")},
+        choices=[("0", _l("Mon")), ("1", _l("Tue")), ("2", _l("Wed")), ("3", _l("Thu")), ("4", _l("Fri")),
+                 ("5", _l("Sat")), ("6", _l("Sun"))],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
         validate_choice=False,
