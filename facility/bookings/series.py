@@ -25,7 +25,7 @@ from facility.bookings.states import BookingStatus
 from facility.catalog.models import Resource
 from facility.catalog.services import get_resource
 from facility.core.access import may_see_details, require_manager_of
-from facility.core.database import write_transaction
+from facility.core.database import MAX_ID, write_transaction
 from facility.core.errors import ServiceError, Violation, invalid, not_found
 from facility.core.events import booking_was
 from facility.core.extensions import db
@@ -322,7 +322,7 @@ def in_scope(series: BookingSeries, scope: str, from_id: Optional[int], now: dat
         return found
     if from_id is None:
         raise invalid("from_required", "Name the occurrence ('from') from which on to change the series.", "from")
-    first = db.session.get(Booking, from_id)
+    first = db.session.get(Booking, from_id) if 1 <= from_id <= MAX_ID else None
     if first is None or first.series_id != series.id:
         raise invalid("not_in_series", "That booking is not an occurrence of this series.", "from")
     return [b for b in found if b.start_at >= first.start_at]

@@ -124,3 +124,28 @@ def test_the_series_page_cancels_one_the_following_and_all(people, visitor, app)
     # The booking's own page leads to its series.
     detail = browser.get(f"/bookings/{ids[1]}")
     assert f'href="{path}"' in detail.text
+
+
+def test_a_manager_decides_a_pending_series_once_on_its_page(people, visitor, app):
+    scientist = people.make(qualifications=["gowning-grade-b"])
+    monday = next_weekday(7, 0)
+    body = {
+        "resource": "gmp-suite",
+        "rrule": "FREQ=WEEKLY;COUNT=3",
+        "start": f"{monday}T09:00",
+        "duration_minutes": 120,
+        "project": "CAR-T",
+        "batch": "B-7",
+    }
+    series = scientist.post("/series", body).get_json()
+    manager = people.make("manager", facilities=["gmp"], password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(manager.email)
+    path = f"/series/{series['id']}"
+    assert 'id="decide-series"' in browser.get(path).text
+    refused = browser.post_form(f"{path}/decide", {"decision": "approve"}, page=path)
+    assert refused.status_code == 422 and "At a GMP facility an approval needs a reason." in refused.text
+    approved = browser.post_form(f"{path}/decide", {"decision": "approve", "reason": "QA plan B-7"}, page=path)
+    assert "3 occurrences approved." in approved.text and 'id="decide-series"' not in approved.text
+    with app.app_context():
+        assert set(db.session.scalars(select(Booking.status))) == {"confirmed"}

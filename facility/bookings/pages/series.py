@@ -15,6 +15,7 @@ from facility.bookings import recurrence
 from facility.bookings import series as series_service
 from facility.bookings.forms import ReasonForm
 from facility.bookings.pages import bp
+from facility.core.access import require_manager_of
 from facility.core.errors import ServiceError
 from facility.core.time import utcnow
 from facility.http.pages import Problems, me
@@ -97,6 +98,7 @@ def _series_page(series, form=None, problems=None, status: int = 200):
         form=form or ReasonForm(formdata=None),
         problems=problems or Problems(),
         is_owner=series.user_id == me().id,
+        manages=me().manages(series.resource.facility),
     ), status
 
 
@@ -131,4 +133,29 @@ def cancel_series(series_id: int):
             len(cancelled),
         )
     )
+    return redirect(url_for("bookings_pages.series_detail", series_id=series_id))
+
+
+@bp.route("/series/<int:series_id>/decide", methods=["POST"])
+def decide_series(series_id: int):
+    """A manager's one decision for a series: every pending occurrence approved or rejected."""
+    series = series_service.get_series(me(), series_id)  # 404 before anything else
+    require_manager_of(me(), series.resource.facility, "decide on this series")
+    form, problems = ReasonForm(), Problems()
+    if not form.validate_on_submit():
+        problems.add_form_errors(form)
+        return _series_page(series, form, problems, 400 if "csrf_token" in form.errors else 422)
+    reason, rejecting = (form.reason.data or "").strip(), request.form.get("decision") == "reject"
+    try:
+        if rejecting:
+            decided = series_service.reject_series(me(), series_id, reason)
+        else:
+            decided = series_service.approve_series(me(), series_id, reason)
+    except ServiceError as error:
+        problems.add_service_error(error, ("reason",))
+        return _series_page(series_service.get_series(me(), series_id), form, problems, error.status)
+    if rejecting:
+        flash(ngettext("%(num)d occurrence rejected.", "%(num)d occurrences rejected.", len(decided)))
+    else:
+        flash(ngettext("%(num)d occurrence approved.", "%(num)d occurrences approved.", len(decided)))
     return redirect(url_for("bookings_pages.series_detail", series_id=series_id))
