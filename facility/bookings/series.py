@@ -410,9 +410,10 @@ def _shifted(booking: Booking, shift: timedelta, zone: ZoneInfo) -> recurrence.O
 
 
 def _check_moves(series: BookingSeries, moves, now: datetime) -> list[PlannedOccurrence]:
-    """The moves the rules refuse, each with its violations; the moved occurrences' old times
-    do not count as taken, their new times do."""
+    """The moves the rules refuse, each with its violations and its place in the series; the
+    moved occurrences' old times do not count as taken, their new times do."""
     resource, owner = series.resource, series.user
+    place_of = {b.id: index for index, b in enumerate(occurrences(series))}
     moving = {b.id for b, _new in moves}
     window = (min(n.start for _b, n in moves), max(n.end for _b, n in moves))
     ctx = services.context_for(resource, *window, now=now, user=owner)
@@ -422,12 +423,12 @@ def _check_moves(series: BookingSeries, moves, now: datetime) -> list[PlannedOcc
     own_rows = services.active_bookings(resource, own_window, user=owner) if own_window else []
     own = [(b.start_at, b.end_at) for b in own_rows if b.id not in moving]
     refused = []
-    for index, (_booking, new) in enumerate(moves):
+    for booking, new in moves:
         violations = list(new.problems) + rules.check_booking(
             new.start, new.end, replace(ctx, taken=taken, own_bookings=own)
         )
         if violations:
-            refused.append(PlannedOccurrence(index, new, tuple(violations)))
+            refused.append(PlannedOccurrence(place_of[booking.id], new, tuple(violations)))
         taken.append((new.start, rules.blocked_until(new.end, ctx.policy)))
         own.append((new.start, new.end))
     return refused

@@ -198,6 +198,7 @@ def test_move_following_keeps_wall_clock_and_is_all_or_nothing(people, app):
     refused = alice.post(f"/series/{series['id']}/move", {"scope": "all", "shift_minutes": 240})
     assert refused.status_code == 422
     assert {e["code"] for e in refused.get_json()["errors"]} == {"series_conflicts"}
+    assert [e["field"] for e in refused.get_json()["errors"]] == ["occurrences.4.start"]  # its place in the series
     assert alice.get(f"/series/{series['id']}").get_json()["occurrences"] == before
     # A whole week later: each occurrence takes the next one's old place (none overlaps for a moment).
     week = alice.post(f"/series/{series['id']}/move", {"scope": "all", "shift_minutes": 7 * 24 * 60})
