@@ -479,3 +479,27 @@ def test_the_shipped_catalogue_gives_every_resource_its_activity(shipped):
     assert by_facility == {"smile": {"4.4"}, "lu-atmp": {"4.2"}, "sus-gmp": {"4.3"}}
     dated = [r for r in shipped.resources if r.nominal_value_sek]
     assert dated and all(r.in_service_since is not None for r in dated)
+
+
+def test_series_approval_defaults_to_one_decision_and_is_set_per_facility_or_resource():
+    catalog = parse_catalog(BASE)
+    assert [r.series_approval for r in catalog.resources] == ["series", "series"]
+    per_occurrence = changed(
+        "      requires_approval: true\n", "      requires_approval: true\n      series_approval: occurrence\n"
+    )
+    by_facility = parse_catalog(per_occurrence)
+    assert [r.series_approval for r in by_facility.resources] == ["occurrence", "occurrence"]
+    own = parse_catalog(
+        changed("        max_minutes: 30240\n", "        max_minutes: 30240\n        series_approval: occurrence\n")
+    )
+    assert [r.series_approval for r in own.resources] == ["series", "occurrence"]
+    problems = problems_of(
+        changed("        max_minutes: 30240\n", "        max_minutes: 30240\n        series_approval: weekly\n")
+    )
+    assert len(problems) == 1 and problems[0].startswith(f"line 25: {BIOREACTOR} > series_approval")
+
+
+def test_the_real_catalogue_decides_gmp_series_one_occurrence_at_a_time():
+    catalog = read_catalog(ROOT / "instruments.yaml")
+    modes = {r.facility: r.series_approval for r in catalog.resources if r.requires_approval}
+    assert modes["sus-gmp"] == "occurrence" and modes.get("lu-atmp", "series") == "series"
