@@ -10,7 +10,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from facility.bookings.models import BLACKOUT_KINDS
-from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, RESOURCE_STATUS_WORDS
+from facility.bookings.words import BLACKOUT_KIND_WORDS, RESOURCE_STATUS_WORDS
 from facility.catalog.models import RESOURCE_STATUSES
 
 KIND_CHOICES = [(kind, BLACKOUT_KIND_WORDS[kind]) for kind in BLACKOUT_KINDS]

@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from facility.bookings.rules import format_minutes
+
+# Defined beside the forms that offer them (no import of the pages from the forms); named here too.
+from facility.bookings.words import (
+    BLACKOUT_KIND_WORDS,
+    GMP_LEVEL_WORDS,
+    RESOURCE_STATUS_WORDS,
+    STATUS_WORDS,
+)
 from facility.core.time import MINUTES_PER_DAY
 
-STATUS_WORDS = {
-    "pending": _l("waiting for approval"),
-    "confirmed": _l("confirmed"),
-    "rejected": _l("rejected"),
-    "cancelled": _l("cancelled"),
-    "completed": _l("completed"),
-    "no_show": _l("no-show"),
-}
-RESOURCE_STATUS_WORDS = {
-    "available": _l("available"),
-    "maintenance": _l("under maintenance"),
-    "out_of_service": _l("out of service"),
-}
-GMP_LEVEL_WORDS = {"research": _l("research grade"), "pre-gmp": _l("pre-GMP"), "gmp": _l("GMP")}
-BLACKOUT_KIND_WORDS = {
-    "maintenance": _l("maintenance"),
-    "requalification": _l("requalification"),
-    "cleaning": _l("cleaning"),
-    "holiday": _l("holiday"),
-    "other": _l("other"),
-}
+__all__ = [
+    "BLACKOUT_KIND_WORDS",
+    "GMP_LEVEL_WORDS",
+    "RESOURCE_STATUS_WORDS",
+    "STATUS_WORDS",
+    "minutes_in_words",
+    "words_for",
+]
 
 
 def minutes_in_words(total: int) -> str:
