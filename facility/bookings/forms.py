@@ -24,6 +24,9 @@ class BookingForm(FlaskForm):
     purpose = TextAreaField(_l("Purpose"), validators=[Length(max=2000)])
     project = StringField(_l("Project"), validators=[Optional(), Length(max=200)])
     batch = StringField(_l("Batch or lot"), validators=[Optional(), Length(max=100)])
+    # Managers only: book on behalf of a user (the rules are judged for them; the booking is theirs).
+    for_user = SelectField(_l("Book for"), choices=[], validate_choice=False)
+    for_email = StringField(_l("or for the user with the e-mail"), validators=[Optional(), Length(max=320)])
 
 
 class RescheduleForm(FlaskForm):

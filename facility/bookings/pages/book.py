@@ -39,6 +39,7 @@ def resource_choices():
 def new_booking():
     form, problems = BookingForm(), Problems()
     form.resource.choices = resource_choices()
+    form.for_user.choices = _book_for_choices()
     if request.method == "GET":
         for name in ("resource", "start_date", "start_time", "end_date", "end_time"):
             if request.args.get(name):
@@ -52,7 +53,8 @@ def new_booking():
         except ServiceError as error:
             problems.add_service_error(error, ("resource",))
         times = parse_times(form, ZoneInfo(resource.facility.timezone), problems) if resource else None
-        if times:
+        owner = _chosen_owner(form, problems)
+        if times and owner is not False:
             try:
                 booking = bookings.request_booking(
                     me(),
@@ -61,9 +63,12 @@ def new_booking():
                     purpose=form.purpose.data or "",
                     project=(form.project.data or "").strip() or None,
                     batch=(form.batch.data or "").strip() or None,
+                    for_user=owner,
                 )
             except ServiceError as error:
-                problems.add_service_error(error, ("resource", "start", "end", "project", "batch"))
+                problems.add_service_error(
+                    error, ("resource", "start", "end", "project", "batch"), {"user": "for_user"}
+                )
                 status = error.status
             else:
                 flash(
@@ -76,6 +81,25 @@ def new_booking():
         problems.add_form_errors(form)
         status = 400 if "csrf_token" in form.errors else 422
     return render_template("bookings/book.html", form=form, problems=problems), status
+
+
+def _book_for_choices() -> list[tuple[str, str]]:
+    people = bookings.people_to_book_for(me())
+    if not people and not me().manages_any:
+        return []
+    return [("", _("Myself"))] + [(p.email, f"{p.name} <{p.email}>") for p in people if p.id != me().id]
+
+
+def _chosen_owner(form, problems: Problems):
+    """Whom a manager books for: None (themselves), a user, or False with the problem noted."""
+    email = (form.for_email.data or "").strip() or (form.for_user.data or "").strip()
+    if not email or email.lower() == me().email:
+        return None
+    try:
+        return bookings.person_to_book_for(me(), email)
+    except ServiceError as error:
+        problems.add_service_error(error, ("for_user",), {"user": "for_user"})
+        return False
 
 
 @bp.route("/bookings")

@@ -1,0 +1,17 @@
+"""The waiting list: wait for taken time, be offered it (held for you) when it frees up."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from facility.bookings.services import SLOT_FREED
+    from facility.http.api import register
+    from facility.waitlist import services
+    from facility.waitlist.api import blp
+    from facility.waitlist.pages import bp
+
+    app.config.setdefault("FACILITY_WAITLIST_HOLD_MINUTES", services.DEFAULT_HOLD_MINUTES)
+    if services.on_slot_freed not in SLOT_FREED:
+        SLOT_FREED.append(services.on_slot_freed)
+    register(app, blp)
+    app.register_blueprint(bp)
