@@ -58,9 +58,7 @@ def upgrade():
     )
     with op.batch_alter_table("waitlist_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_waitlist_entries_user_id"), ["user_id"], unique=False)
-        batch_op.create_index(
-            "ix_waitlist_entries_resource_line", ["resource_id", "state", "created_at"], unique=False
-        )
+        batch_op.create_index("ix_waitlist_entries_resource_line", ["resource_id", "state", "created_at"], unique=False)
     _recreate_overlap_constraint("'pending', 'confirmed', 'held'")
 
 

@@ -98,7 +98,8 @@ def _chosen_owner(form, problems: Problems):
     try:
         return bookings.person_to_book_for(me(), email)
     except ServiceError as error:
-        problems.add_service_error(error, ("for_user",), {"user": "for_user"})
+        shown = ("for_user",) if me().manages_any else ()  # a scientist's form has no such field
+        problems.add_service_error(error, shown, {"user": "for_user"})
         return False
 
 
