@@ -10,7 +10,9 @@ def init_app(app: Flask) -> None:
     from facility.waitlist.api import blp
     from facility.waitlist.pages import bp
 
-    app.config.setdefault("FACILITY_WAITLIST_HOLD_MINUTES", services.DEFAULT_HOLD_MINUTES)
+    app.config["FACILITY_WAITLIST_HOLD_MINUTES"] = services.parse_hold_minutes(
+        app.config.get("FACILITY_WAITLIST_HOLD_MINUTES")
+    )
     if services.on_slot_freed not in SLOT_FREED:
         SLOT_FREED.append(services.on_slot_freed)
     register(app, blp)

@@ -39,8 +39,23 @@ from facility.waitlist.models import WaitlistEntry
 DEFAULT_HOLD_MINUTES = 120
 
 
+def parse_hold_minutes(value) -> int:
+    """FACILITY_WAITLIST_HOLD_MINUTES: a whole number of minutes, at least 1 (a bad value stops the start)."""
+    if value is None or value == "":
+        return DEFAULT_HOLD_MINUTES
+    try:
+        minutes = int(value)
+    except (TypeError, ValueError):
+        minutes = 0
+    if minutes < 1:
+        raise RuntimeError(
+            f"FACILITY_WAITLIST_HOLD_MINUTES must be a whole number of minutes, at least 1; not {value!r}"
+        )
+    return minutes
+
+
 def hold_minutes() -> int:
-    return int(current_app.config.get("FACILITY_WAITLIST_HOLD_MINUTES") or DEFAULT_HOLD_MINUTES)
+    return current_app.config["FACILITY_WAITLIST_HOLD_MINUTES"]
 
 
 def snapshot(entry: WaitlistEntry) -> dict:

@@ -267,3 +267,19 @@ def test_feeds_show_the_held_slot_busy_to_others_and_tentative_to_its_user(app, 
     assert str(own["STATUS"]) == "TENTATIVE" and "held for you" in str(own["SUMMARY"])
     [other] = feed(cai, "resource", SUITE)
     assert str(other["SUMMARY"]) == "Booked" and bo.email not in str(other.to_ical())
+
+
+def test_the_hold_time_is_configurable_and_a_bad_value_stops_the_start(app, suite_people, clock):
+    from facility import create_app
+
+    app.config["FACILITY_WAITLIST_HOLD_MINUTES"] = 30
+    _manager, anna, bo, _cai = suite_people
+    slot = local_slot(14, 9, hours=2)
+    first = book(anna, slot).get_json()
+    wait(bo, slot)
+    anna.post(f"/bookings/{first['id']}/cancel", {})
+    hold_until = datetime.fromisoformat(mine(bo)[0]["hold_until"])
+    assert timedelta(minutes=29) < hold_until - clock.now <= timedelta(minutes=30)
+    for bad in ("two hours", "0", "-5"):
+        with pytest.raises(RuntimeError, match="FACILITY_WAITLIST_HOLD_MINUTES"):
+            create_app({"FACILITY_WAITLIST_HOLD_MINUTES": bad, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
