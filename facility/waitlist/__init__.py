@@ -15,5 +15,7 @@ def init_app(app: Flask) -> None:
     )
     if services.on_slot_freed not in SLOT_FREED:
         SLOT_FREED.append(services.on_slot_freed)
+    # the start page (usage, which does not import the waiting list) shows open offers through this
+    app.jinja_env.globals["waitlist_offers"] = services.open_offers
     register(app, blp)
     app.register_blueprint(bp)

@@ -24,6 +24,7 @@ from facility import audit
 from facility.accounts.models import User
 from facility.bookings import rules as booking_rules
 from facility.bookings import services as bookings
+from facility.bookings.models import Booking
 from facility.bookings.states import BookingStatus
 from facility.catalog.models import Resource
 from facility.catalog.services import get_facility, get_resource
@@ -169,6 +170,7 @@ def _resources_waited_for(facility_id: int, resource_id: Optional[int]) -> list[
 def offer_free_time(resource_id: int, now: datetime) -> list[WaitlistEntry]:
     """Offer free time of the resource to its waiting entries, first in line first, each in its
     own write transaction; then tell each by mail. Returns the entries offered."""
+    _settle_lost_holds(resource_id, now)
     line = db.session.scalars(
         select(WaitlistEntry.id)
         .where(WaitlistEntry.resource_id == resource_id, WaitlistEntry.state == "waiting")
@@ -178,6 +180,27 @@ def offer_free_time(resource_id: int, now: datetime) -> list[WaitlistEntry]:
     for entry in offered:
         _mail_offer(entry)
     return offered
+
+
+def _settle_lost_holds(resource_id: int, now: datetime) -> None:
+    """An offer whose hold was cancelled by the bookings' own path (its user or a manager cancelled
+    the held booking) is declined: it no longer holds anything."""
+    with write_transaction():
+        lost = db.session.scalars(
+            select(WaitlistEntry)
+            .join(WaitlistEntry.booking)
+            .where(
+                WaitlistEntry.resource_id == resource_id,
+                WaitlistEntry.state == "offered",
+                Booking.status != BookingStatus.HOLD.value,
+            )
+            .with_for_update()
+        )
+        for entry in list(lost):
+            before = snapshot(entry)
+            entry.state, entry.updated_at = "declined", now
+            audit.record(None, "waitlist.declined", entry, before=before, after=snapshot(entry),
+                         reason="the held booking was cancelled", facility=entry.facility)  # fmt: skip
 
 
 def _offer(entry_id: int, now: datetime) -> Optional[WaitlistEntry]:
@@ -366,6 +389,16 @@ def places_in_line(resource_ids: set[int]) -> dict[int, int]:
         counts[resource_id] = counts.get(resource_id, 0) + 1
         places[entry_id] = counts[resource_id]
     return places
+
+
+def open_offers(user: User) -> list[WaitlistEntry]:
+    """The offers waiting for ``user``'s answer, soonest running out first (the start page)."""
+    query = (
+        select(WaitlistEntry)
+        .where(WaitlistEntry.user_id == user.id, WaitlistEntry.state == "offered")
+        .order_by(WaitlistEntry.hold_until, WaitlistEntry.id)
+    )
+    return list(db.session.scalars(query))
 
 
 def get_entry(actor: User, entry_id: int) -> Listed:

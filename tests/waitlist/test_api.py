@@ -283,3 +283,17 @@ def test_the_hold_time_is_configurable_and_a_bad_value_stops_the_start(app, suit
     for bad in ("two hours", "0", "-5"):
         with pytest.raises(RuntimeError, match="FACILITY_WAITLIST_HOLD_MINUTES"):
             create_app({"FACILITY_WAITLIST_HOLD_MINUTES": bad, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_a_held_booking_cancelled_through_the_bookings_is_a_declined_offer(app, suite_people):
+    _manager, anna, bo, cai = suite_people
+    slot = local_slot(14, 9, hours=2)
+    first = book(anna, slot).get_json()
+    wait(bo, slot)
+    wait(cai, slot)
+    anna.post(f"/bookings/{first['id']}/cancel", {})
+    [offer] = mine(bo)
+    assert bo.patch(f"/bookings/{offer['booking']}", {"purpose": "x"}).status_code == 422  # a hold is not moved
+    assert bo.post(f"/bookings/{offer['booking']}/cancel", {}).status_code == 200
+    assert mine(bo)[0]["status"] == "declined"
+    assert mine(cai)[0]["status"] == "offered"

@@ -83,3 +83,15 @@ def test_managers_see_who_waits_in_line_order(app, people):
     page = signed_in(people, manager).get("/manage/waitlist?facility=lab")
     assert page.status_code == 200 and bo.email in page.text
     assert signed_in(people, people.make(password=PASSWORD)).get("/manage/waitlist").status_code == 403
+
+
+def test_the_start_page_tells_of_an_offer(app, people):
+    anna, bo = people.make(), people.make(password=PASSWORD)
+    slot = local_slot(14, 10)
+    first = anna.post("/bookings", {"resource": "lab-bsc", "start": slot[0], "end": slot[1]}).get_json()
+    bo.post("/waitlist", {"resource": "lab-bsc", "start": slot[0], "end": slot[1]})
+    page = signed_in(people, bo)
+    assert 'id="waitlist-offers"' not in page.get("/").text
+    anna.post(f"/bookings/{first['id']}/cancel", {})
+    start = html.unescape(page.get("/").text)
+    assert 'id="waitlist-offers"' in start and "Biosafety cabinet" in start and "held for you until" in start
