@@ -97,14 +97,14 @@ def join(
     problems = rules.check_wish(start, end, minutes, now=now, latest_end=latest_end)
     if problems:
         raise ServiceError(422, problems)
+    # Judged before the write lock (a window's search is not short): a booking made meanwhile
+    # only means one waits for time that has just been taken, which is what waiting is for.
+    fit, lasting = _first_fit(actor, resource, start, end, minutes, project, batch, now)
+    if lasting:
+        raise rule_violations(lasting)
+    if fit is not None:
+        raise invalid("slot_free", "This time is free now: book it instead of waiting for it.", "start")
     with write_transaction():
-        fit, lasting = _first_fit(actor, resource, start, end, minutes, project, batch, now)
-        if lasting:
-            raise rule_violations(lasting)
-        if fit is not None:
-            raise invalid(
-                "slot_free", "This time is free now: book it instead of waiting for it.", "start"
-            )  # fmt: skip
         if _same_wish(actor, resource, start, end, minutes):
             raise invalid("already_waiting", "You are already waiting for this time.", "start")
         entry = WaitlistEntry(
@@ -137,6 +137,9 @@ def _first_fit(user: User, resource: Resource, start, end, minutes, project, bat
     slots = rules.candidates(
         start, end, minutes, slot_minutes=ctx.policy.slot_minutes, tz=ctx.tz, earliest=booking_rules.earliest_start(ctx)
     )
+    if minutes is not None:  # only what lies in free time can pass: skip the rest unchecked
+        free = booking_rules.bookable_time((start, end), ctx).free
+        slots = (slot for slot in slots if booking_rules.covers(free, slot))
     for slot in slots:
         violations = booking_rules.check_booking(*slot, ctx)
         if first is None:
@@ -204,16 +207,21 @@ def _settle_lost_holds(resource_id: int, now: datetime) -> None:
 
 
 def _offer(entry_id: int, now: datetime) -> Optional[WaitlistEntry]:
+    """Offer entry ``entry_id`` the first booking of its wish the rules allow: searched without
+    the write lock, then claimed under it (``bookings.hold`` checks that booking again there)."""
+    entry = db.session.get(WaitlistEntry, entry_id)
+    if entry is None or entry.state != "waiting":
+        return None
+    fit, _lasting = _first_fit(entry.user, entry.resource, entry.start_at, entry.end_at, entry.minutes,
+                               entry.project, entry.batch, now)  # fmt: skip
+    if fit is None:
+        return None
     try:
         with write_transaction():
             entry = db.session.scalar(select(WaitlistEntry).where(WaitlistEntry.id == entry_id).with_for_update())
             if entry is None or entry.state != "waiting":
                 return None  # another process offered it, or the user withdrew
             user, resource = entry.user, entry.resource
-            fit, _lasting = _first_fit(user, resource, entry.start_at, entry.end_at, entry.minutes,
-                                       entry.project, entry.batch, now)  # fmt: skip
-            if fit is None:
-                return None
             before = snapshot(entry)
             booking = bookings.hold(
                 user, resource, *fit, now=now, purpose=entry.purpose, project=entry.project, batch=entry.batch,
