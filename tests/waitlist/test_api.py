@@ -297,3 +297,17 @@ def test_a_held_booking_cancelled_through_the_bookings_is_a_declined_offer(app, 
     assert bo.post(f"/bookings/{offer['booking']}/cancel", {}).status_code == 200
     assert mine(bo)[0]["status"] == "declined"
     assert mine(cai)[0]["status"] == "offered"
+
+
+def test_the_calendar_shows_the_hold_to_its_user_unmovable_and_to_others_as_busy(app, suite_people):
+    _manager, anna, bo, cai = suite_people
+    slot = local_slot(14, 9, hours=2)
+    first = book(anna, slot).get_json()
+    wait(bo, slot)
+    anna.post(f"/bookings/{first['id']}/cancel", {})
+    window = {"resource": SUITE, "from": slot[0], "to": slot[1], "free": "false"}
+    [own] = [e for e in bo.get("/calendar", query_string=window).get_json()["events"] if e["kind"] == "own"]
+    assert own["status"] == "held" and own["movable"] is False and "held for you" in own["title"]
+    seen = cai.get("/calendar", query_string=window).get_json()["events"]
+    assert [e["title"] for e in seen if e["kind"] in ("booking", "pending")] == ["Booked"]
+    assert bo.email not in str(seen)
