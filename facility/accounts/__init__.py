@@ -7,6 +7,7 @@ def init_app(app: Flask) -> None:
     from facility.accounts import cli, services  # noqa: F401  (cli: registers its commands)
     from facility.accounts.api import blp, organisations_blp
     from facility.accounts.cookie import session_secret
+    from facility.accounts.forms import ROLE_WORDS
     from facility.accounts.pages import account, admin, bp, qualifications, sign_in, tokens  # noqa: F401  (routes on bp)
     from facility.core.extensions import login_manager
     from facility.http.api import register
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(lambda user_id: services.load_user(user_id, session_secret()))
     login_manager.login_view = "accounts_pages.sign_in"
     login_manager.login_message = None  # the sign-in page explains itself
+    app.add_template_filter(lambda role: str(ROLE_WORDS.get(role, role)), "role_words")
     app.register_blueprint(bp)
     register(app, blp)
     register(app, organisations_blp)

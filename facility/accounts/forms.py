@@ -10,7 +10,13 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Length
 
 from facility.accounts.models import ROLES
-from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
+from facility.core.vocabulary import ORGANISATION_KIND_WORDS, ORGANISATION_KINDS, SIZE_CLASSES, SIZE_WORDS
+
+# What the pages say for each role (filter ``role_words``).
+ROLE_WORDS = {"scientist": _l("scientist"), "manager": _l("lab manager"), "admin": _l("administrator")}
+ROLE_CHOICES = [(role, ROLE_WORDS[role]) for role in ROLES]
+KIND_CHOICES = [(kind, ORGANISATION_KIND_WORDS[kind]) for kind in ORGANISATION_KINDS]
+SIZE_CHOICES = [(size, SIZE_WORDS[size]) for size in SIZE_CLASSES]
 
 DATE = {"type": "date"}
 TIME = {"type": "time"}
@@ -68,10 +74,8 @@ class QualifyForm(FlaskForm):
 class OrganisationForm(FlaskForm):
     key = StringField(_l("Key"), validators=[DataRequired(_l("Give a short key, like 'cellco'.")), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the organisation's name.")), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices={k: k for k in ORGANISATION_KINDS}, validate_choice=False)
-    size_class = SelectField(
-        _l("Company size"), choices={"": "—", **{s: s for s in SIZE_CLASSES}}, validate_choice=False
-    )
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)
+    size_class = SelectField(_l("Company size"), choices=[("", "—"), *SIZE_CHOICES], validate_choice=False)
     org_number = StringField(_l("Organisation number"), validators=[Length(max=20)])
 
 
@@ -84,7 +88,7 @@ class OrgNumberForm(FlaskForm):
 
 class SizeClassForm(FlaskForm):
     organisation = SelectField(_l("Company"), choices=[], validate_choice=False)
-    size_class = SelectField(_l("Company size"), choices={s: s for s in SIZE_CLASSES}, validate_choice=False)
+    size_class = SelectField(_l("Company size"), choices=SIZE_CHOICES, validate_choice=False)
     valid_from = StringField(_l("From"), validators=[DataRequired(_l("Give the day it holds from."))], render_kw=DATE)
     source = StringField(
         _l("Source"),
@@ -98,13 +102,13 @@ class NewUserForm(FlaskForm):
     )
     name = StringField(_l("Name"), validators=[DataRequired(_l("Give the person's name.")), Length(max=200)])
     organisation = SelectField(_l("Organisation"), choices=[], validate_choice=False)
-    role = SelectField(_l("Role"), choices={r: r for r in ROLES}, validate_choice=False)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)
     facilities = SelectMultipleField(_l("Manages facilities"), choices=[], validate_choice=False)
     password = PasswordField(_l("Initial password"), render_kw={"autocomplete": "new-password"})
 
 
 class EditUserForm(FlaskForm):
-    role = SelectField(_l("Role"), choices={r: r for r in ROLES}, validate_choice=False)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validate_choice=False)
     facilities = SelectMultipleField(_l("Manages facilities"), choices=[], validate_choice=False)
     active = BooleanField(_l("May sign in"))
 

@@ -9,7 +9,11 @@ from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from facility.bookings.models import BLACKOUT_KINDS
+from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, RESOURCE_STATUS_WORDS
 from facility.catalog.models import RESOURCE_STATUSES
+
+KIND_CHOICES = [(kind, BLACKOUT_KIND_WORDS[kind]) for kind in BLACKOUT_KINDS]
+STATUS_CHOICES = [(status, RESOURCE_STATUS_WORDS[status]) for status in RESOURCE_STATUSES]
 
 DATE = {"type": "date"}
 TIME = {"type": "time"}
@@ -53,12 +57,12 @@ class BlackoutForm(FlaskForm):
     start_time = StringField(_l("Start time"), render_kw=TIME)
     end_date = StringField(_l("End date"), render_kw=DATE)
     end_time = StringField(_l("End time"), render_kw=TIME)
-    kind = SelectField(_l("Kind"), choices={k: k for k in BLACKOUT_KINDS}, validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
 
 class ResourceStatusForm(FlaskForm):
-    status = SelectField(_l("Status"), choices={s: s for s in RESOURCE_STATUSES}, validate_choice=False)
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validate_choice=False)
     reason = StringField(_l("Reason"), validators=[Length(max=2000)])
 
 
@@ -67,5 +71,5 @@ class BlackoutEditForm(FlaskForm):
     start_time = StringField(_l("Start time"), render_kw=TIME)
     end_date = StringField(_l("End date"), render_kw=DATE)
     end_time = StringField(_l("End time"), render_kw=TIME)
-    kind = SelectField(_l("Kind"), choices={k: k for k in BLACKOUT_KINDS}, validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validate_choice=False)
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])

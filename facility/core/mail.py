@@ -42,6 +42,7 @@ from facility.core.time import utcnow
 log = logging.getLogger("facility.mail")
 SMTP_TIMEOUT_SECONDS = 10
 MAIL_LOCALES = "facility_mail_locales"  # app.extensions key: addresses -> {address: locale}
+TRANSLATED_LANGUAGES = "facility_translated_languages"  # app.extensions key, filled on first use
 
 
 class NotificationSent(db.Model):
@@ -90,8 +91,17 @@ def mail_language(locale: Optional[str]) -> str:
     default = str(current_app.config.get("BABEL_DEFAULT_LOCALE") or "en")
     if not locale:
         return default
-    known = {str(known) for known in get_babel().instance.list_translations()}
-    return locale if locale in known else default
+    return locale if locale in _translated_languages() else default
+
+
+def _translated_languages() -> frozenset[str]:
+    """The languages the app has translations for, listed once per app: Flask-Babel lists them
+    by reading the translation folders, a cost every mail paid again (issue 12)."""
+    known = current_app.extensions.get(TRANSLATED_LANGUAGES)
+    if known is None:
+        known = frozenset(str(language) for language in get_babel().instance.list_translations())
+        current_app.extensions[TRANSLATED_LANGUAGES] = known
+    return known
 
 
 def recipient_languages(addresses: Iterable[str]) -> dict[str, str]:

@@ -1,9 +1,10 @@
-"""Jinja filters and globals every page shares: times in the facility's zone, the languages."""
+"""Jinja filters and globals every page shares: times in the facility's zone, numbers in the page's
+language, the languages."""
 
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 
 from facility.core.vocabulary import ORGANISATION_KIND_WORDS, SIZE_WORDS
 from facility.http.localtime import format_local, format_span
@@ -29,7 +30,16 @@ def span(booking_or_start, end=None, where=None) -> str:
     return format_span(booking_or_start, end, _zone(where))
 
 
+def decimal(value, places: int = 2) -> str:
+    """A number in the page's language, with ``places`` decimals: 1 234.50 in English is
+    1 234,50 in Swedish."""
+    if value is None:
+        return ""
+    return format_decimal(value, "#,##0." + "0" * places if places else "#,##0")
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(decimal, "decimal")
     app.add_template_filter(local, "local")
     app.add_template_filter(span, "span")
     app.add_template_filter(lambda kind: str(ORGANISATION_KIND_WORDS.get(kind, kind)), "organisation_kind_words")

@@ -11,5 +11,6 @@ def init_app(app: Flask) -> None:
     from facility.usage.pages import bp, indicators, records, reports, start  # noqa: F401  (routes on bp)
 
     check_settings(app.config)  # the indicators' settings, with their defaults; a bad one stops the start
+    app.add_template_filter(lambda stage: str(reports.STAGE_WORDS.get(stage, stage)), "stage_words")
     register(app, blp)
     app.register_blueprint(bp)

@@ -198,7 +198,7 @@ def test_the_state_aid_page_shows_each_company_against_the_ceiling(app, signed_i
     assert page.status_code == 200
     text = page.text
     assert 'id="aid-cellco" class="aid-ok"' in text and "CellCo AB" in text
-    assert "48.00" in text and "28 800.00" in text and "2 618.18" in text
+    assert "48.00" in text and "28,800.00" in text and "2,618.18" in text  # English digits
     assert "Lund University" not in text  # a university is no undertaking
     assert text.index('id="aid-vectorco"') < text.index('id="aid-cellco"') < text.index('id="aid-bigco"')
     assert 'value="2026-10-01"' in text and 'value="2026-10-31"' in text

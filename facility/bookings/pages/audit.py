@@ -7,6 +7,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from facility.audit.review import change_text
 from facility.bookings import audit_review
@@ -18,6 +20,31 @@ from facility.http.localtime import local_today
 from facility.http.pages import Problems, me, require_manager
 
 DEFAULT_DAYS = 30
+# What each kind of record an event is about is called on the page (the table's name otherwise).
+ENTITY_WORDS = {
+    "bookings": _l("booking"),
+    "blackouts": _l("blackout"),
+    "users": _l("user"),
+    "organisations": _l("organisation"),
+    "api_tokens": _l("API token"),
+    "user_sessions": _l("session"),
+    "calendar_feeds": _l("calendar feed"),
+    "calendar_sources": _l("calendar source"),
+    "facilities": _l("facility"),
+    "resources": _l("resource"),
+    "qualifications": _l("qualification"),
+    "user_qualifications": _l("qualification"),
+    "qualification_withdrawals": _l("withdrawn qualification"),
+    "usage_records": _l("usage record"),
+    "projects": _l("project"),
+    "register_entries": _l("register entry"),
+    "logbook_entries": _l("logbook entry"),
+    "room_entries": _l("room entry"),
+}
+
+
+def entity_words(entity: str) -> str:
+    return str(ENTITY_WORDS.get(entity, entity))
 
 
 def _query(problems: Problems):
@@ -32,7 +59,7 @@ def _query(problems: Problems):
         try:
             days[name] = datetime.strptime(text, "%Y-%m-%d").date() if text else default
         except ValueError:
-            problems.add(name, f"'{text}' is not a date like {today.isoformat()}.")
+            problems.add(name, _("'%(text)s' is not a date like %(example)s.", text=text, example=today.isoformat()))
             days[name] = default
     start = datetime.combine(days["from"], time(0), zone)
     end = datetime.combine(days["to"] + timedelta(days=1), time(0), zone)
@@ -61,6 +88,7 @@ def audit_trail():
     return render_template(
         "bookings/audit.html",
         change_text=change_text,
+        entity_words=entity_words,
         rows=rows,
         problems=problems,
         facilities=audit_review.visible_facilities(me()),

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from facility.bookings import rules
 from facility.bookings import services as bookings
+from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, words_for
 from facility.catalog.models import Resource
 from facility.core import time as clock_time
 from facility.core.access import may_see_details
@@ -100,7 +101,9 @@ def resource_items(resource: Resource, viewer, start: datetime, end: datetime) -
             continue  # listed from the blackouts themselves, with their kind
         items.append(_busy_item(busy, visible.get((busy.start, busy.end)), viewer))
     for blackout in bookings.blackouts_for(resource, (start, end)):
-        label = _("Closed: %(kind)s", kind=blackout.kind) + (f" — {blackout.reason}" if blackout.reason else "")
+        label = _("Closed: %(kind)s", kind=words_for(BLACKOUT_KIND_WORDS, blackout.kind)) + (
+            f" — {blackout.reason}" if blackout.reason else ""
+        )
         items.append(Item(blackout.start_at, blackout.end_at, "blackout", label))
     for free_start, free_end in found.free:
         items.append(

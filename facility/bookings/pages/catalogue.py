@@ -67,7 +67,8 @@ def opening_hours_in_words(facility: Facility) -> list[str]:
     lines = []
     for index, key in enumerate(clock_time.WEEKDAYS):
         spans = facility.opening_hours.get(key, [])
-        lines.append(f"{names[index]} {', '.join(spans) if spans else _('closed')}")
+        hours = ", ".join(spans) if spans else _("closed")
+        lines.append(f"{names[index]} {hours}")
     closed = closed_days_for(facility)
     if closed:
         lines.append(closed_days_in_words(closed))

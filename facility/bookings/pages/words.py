@@ -1,4 +1,4 @@
-"""Booking and resource statuses and durations in words, as the pages show them."""
+"""Booking and resource statuses, blackout kinds, GMP levels and durations in words, as the pages show them."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ RESOURCE_STATUS_WORDS = {
     "maintenance": _l("under maintenance"),
     "out_of_service": _l("out of service"),
 }
+GMP_LEVEL_WORDS = {"research": _l("research grade"), "pre-gmp": _l("pre-GMP"), "gmp": _l("GMP")}
 BLACKOUT_KIND_WORDS = {
     "maintenance": _l("maintenance"),
     "requalification": _l("requalification"),
@@ -50,3 +51,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(lambda s: str(RESOURCE_STATUS_WORDS.get(s, s)), "resource_status_words")
     app.add_template_filter(minutes_in_words, "minutes")
     app.add_template_filter(lambda s: words_for(BLACKOUT_KIND_WORDS, s), "blackout_kind_words")
+    app.add_template_filter(lambda s: words_for(GMP_LEVEL_WORDS, s), "gmp_level_words")

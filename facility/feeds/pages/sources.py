@@ -19,7 +19,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length
 
 from facility.accounts import services as accounts
-from facility.bookings.models import BLACKOUT_KINDS
+from facility.bookings.forms import KIND_CHOICES
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.errors import ServiceError
@@ -41,9 +41,7 @@ class SourceForm(FlaskForm):
         render_kw={"type": "url", "placeholder": "https://"},
     )
     upload = FileField(_l("…or an .ics file"), render_kw={"accept": ".ics,text/calendar"})
-    kind = SelectField(
-        _l("Kind of blackout"), choices={k: k for k in BLACKOUT_KINDS}, default="holiday", validate_choice=False
-    )
+    kind = SelectField(_l("Kind of blackout"), choices=KIND_CHOICES, default="holiday", validate_choice=False)
 
 
 @bp.route("/manage/calendar-sources", methods=["GET", "POST"])

@@ -74,7 +74,7 @@ def number(value, unit: str) -> str:
     if unit == "fte":
         return format_decimal(value, "#,##0.00")
     text = format_decimal(value, "#,##0")
-    return f"{text} {_('SEK')}" if unit == "sek" else text
+    return _("%(amount)s SEK", amount=text) if unit == "sek" else text
 
 
 def percent(share: Optional[float]) -> str:

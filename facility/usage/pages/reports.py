@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Optional
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -43,6 +44,8 @@ KIND_WORDS = {
     "cro": _l("CROs"),
     "other": _l("other"),
 }
+# A project's stage on the path to patients (filter ``stage_words``).
+STAGE_WORDS = {"research": _l("research"), "pre-gmp": _l("pre-GMP process development"), "gmp": _l("GMP manufacturing")}
 
 
 # --- check-in and check-out -----------------------------------------------------------------
@@ -171,11 +174,10 @@ def _svg(chart) -> Markup:
 
 def report_charts(facility: dict, trend: list[dict]) -> dict:
     """Three SVG charts: utilisation per resource, use by organisation kind, month over month."""
-    percent = lambda x: f"{x:.0%}"  # noqa: E731
     utilisation = _chart(
         "HorizontalBar",
         _("Utilisation of opening hours per resource"),
-        value_formatter=percent,
+        value_formatter=format_percent,
         range=(0, 1),
         show_legend=False,
         height=140 + 46 * max(1, len(facility["resources"])),
@@ -188,7 +190,10 @@ def report_charts(facility: dict, trend: list[dict]) -> dict:
     for row in facility["organisations"]:
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["used_hours"]
     kinds = _chart(
-        "Pie", _("Used hours by kind of organisation"), inner_radius=0.4, value_formatter=lambda h: _("%(h).1f h", h=h)
+        "Pie",
+        _("Used hours by kind of organisation"),
+        inner_radius=0.4,
+        value_formatter=lambda h: _("%(h)s h", h=format_decimal(h, "#,##0.0")),
     )
     for kind, hours in sorted(by_kind.items()):
         kinds.add(str(KIND_WORDS.get(kind, kind)), round(hours, 2))
@@ -198,7 +203,7 @@ def report_charts(facility: dict, trend: list[dict]) -> dict:
     months = _chart(
         "Bar",
         _("Month over month"),
-        value_formatter=lambda h: f"{h:.0f}",
+        value_formatter=lambda h: format_decimal(h, "#,##0"),
         range=(0, max(booked + used + [1]) * 1.15),
         y_title=_("hours"),
     )
