@@ -83,11 +83,12 @@ def new_booking():
     return render_template("bookings/book.html", form=form, problems=problems), status
 
 
-def _book_for_choices() -> list[tuple[str, str]]:
+def _book_for_choices() -> dict[str, str]:
+    """Managers only (empty for others, so the form shows no such field): themselves first."""
+    if not me().manages_any:
+        return {}
     people = bookings.people_to_book_for(me())
-    if not people and not me().manages_any:
-        return []
-    return [("", _("Myself"))] + [(p.email, f"{p.name} <{p.email}>") for p in people if p.id != me().id]
+    return {"": _("Myself"), **{p.email: f"{p.name} <{p.email}>" for p in people if p.id != me().id}}
 
 
 def _chosen_owner(form, problems: Problems):
