@@ -95,3 +95,30 @@ def test_the_start_page_tells_of_an_offer(app, people):
     anna.post(f"/bookings/{first['id']}/cancel", {})
     start = html.unescape(page.get("/").text)
     assert 'id="waitlist-offers"' in start and "Biosafety cabinet" in start and "held for you until" in start
+
+
+def test_the_waiting_list_pages_are_swedish_when_swedish_is_chosen(app, people):
+    from tests.test_swedish_pages import english_messages, problems_of
+
+    manager = people.make("manager", facilities=["lab"], password=PASSWORD)
+    anna, bo = people.make(), people.make(password=PASSWORD)
+    slot, later = local_slot(14, 10), local_slot(14, 13, hours=3)
+    first = anna.post("/bookings", {"resource": "lab-bsc", "start": slot[0], "end": slot[1]}).get_json()
+    anna.post("/bookings", {"resource": "lab-bsc", "start": later[0], "end": later[1]})
+    bo.post("/waitlist", {"resource": "lab-bsc", "start": slot[0], "end": slot[1]})
+    bo.post("/waitlist", {"resource": "lab-bsc", "from": later[0], "to": later[1], "hours": 1.5})
+    anna.post(f"/bookings/{first['id']}/cancel", {})
+    data = ["facility", "Biosafety cabinet", "Test cell lab", "Test Scientist", "Test Manager", "Test GMP unit",
+            "GMP cleanroom suite 1", "Bioreactor"]  # fmt: skip
+    seen = {}
+    for who, urls in ((bo, ["/waitlist", "/"]), (manager, ["/manage/waitlist?facility=lab", "/book"])):
+        page = signed_in(people, who)
+        page.post_form("/language", {"lang": "sv"}, page="/account/tokens")
+        for url in urls:
+            answer = page.get(url)
+            assert answer.status_code == 200 and 'lang="sv"' in answer.text
+            assert not problems_of(url, answer.text, data, english_messages()), url
+            seen[url] = html.unescape(answer.text)
+    assert "Tacka ja" in seen["/waitlist"] and "valfria 1 h 30 min" in seen["/waitlist"]
+    assert "Tid erbjuden dig från väntelistan" in seen["/"]
+    assert "Boka åt" in seen["/book"] and "väntar" in seen["/manage/waitlist?facility=lab"]
