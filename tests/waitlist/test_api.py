@@ -311,3 +311,22 @@ def test_the_calendar_shows_the_hold_to_its_user_unmovable_and_to_others_as_busy
     seen = cai.get("/calendar", query_string=window).get_json()["events"]
     assert [e["title"] for e in seen if e["kind"] in ("booking", "pending")] == ["Booked"]
     assert bo.email not in str(seen)
+
+
+def test_a_failing_offer_never_undoes_the_cancel_and_the_job_offers_later(app, suite_people, clock, monkeypatch):
+    _manager, anna, bo, _cai = suite_people
+    slot = local_slot(14, 9, hours=2)
+    first = book(anna, slot).get_json()
+    wait(bo, slot)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the offer failed")
+
+    monkeypatch.setattr(services, "offer_free_time", broken)
+    cancelled = anna.post(f"/bookings/{first['id']}/cancel", {})
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert mine(bo)[0]["status"] == "waiting"
+    monkeypatch.undo()
+    with app.app_context():
+        assert jobs.expire_offers(clock.now) == 1
+    assert mine(bo)[0]["status"] == "offered"
