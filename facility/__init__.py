@@ -63,7 +63,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
 
-MODULES = ("http", "audit", "accounts", "catalog", "bookings", "feeds", "usage", "aid", "gmp", "jobs")
+MODULES = ("http", "audit", "accounts", "catalog", "bookings", "feeds", "usage", "aid", "gmp", "waitlist", "jobs")
 
 
 def _register_modules(app: Flask) -> None:

@@ -16,3 +16,4 @@ from facility.feeds.models import CalendarFeed, CalendarSource  # noqa: F401
 from facility.gmp.models import LogbookEntry, QualificationWithdrawal, RoomEntry  # noqa: F401
 from facility.jobs.models import JobLock  # noqa: F401
 from facility.usage.models import Project, UsageRecord, project_organisations  # noqa: F401
+from facility.waitlist.models import WaitlistEntry  # noqa: F401

@@ -171,6 +171,11 @@ API = {
     ("POST", "/api/v1/qualification-withdrawals"): row(AUTH, DENY, DENY, DENY, RULE, RULE),  # not held
     ("GET", "/api/v1/cleaning"): MANAGERS,  # of the facilities one manages
     ("GET", "/api/v1/blackouts"): MANAGERS,  # of the facilities one manages
+    ("GET", "/api/v1/waitlist"): EVERYONE,  # one's own entries (managers ask ?facility= for everyone's)
+    ("POST", "/api/v1/waitlist"): row(AUTH, RULE, RULE, RULE, RULE, RULE),  # a slot in the past
+    ("POST", "/api/v1/waitlist/{entry_id}/accept"): row(AUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # no such
+    ("POST", "/api/v1/waitlist/{entry_id}/decline"): row(AUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("POST", "/api/v1/waitlist/{entry_id}/withdraw"): row(AUTH, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("PATCH", "/api/v1/blackouts/{blackout_id}"): row(AUTH, HIDDEN, HIDDEN, RULE, HIDDEN, RULE),  # the lab's; end first
     ("DELETE", "/api/v1/blackouts/{blackout_id}"): row(AUTH, HIDDEN, HIDDEN, SKIP, HIDDEN, SKIP),
     # recurring series: Alvaro's, whose one occurrence is cancelled already (nothing left to act on)
@@ -204,6 +209,11 @@ PAGES = {
     ("GET", "/account/two-factor"): row(LOGIN, DENY, DENY, OK, OK, OK),  # for managers and administrators
     ("GET", "/sign-in/code"): row(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),  # no password step pending: back to it
     ("GET", "/manage/audit"): P_MANAGERS,
+    ("GET", "/waitlist"): P_EVERYONE,
+    ("GET", "/manage/waitlist"): P_MANAGERS,
+    ("POST", "/waitlist/<int:entry_id>/accept"): row(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),  # no such
+    ("POST", "/waitlist/<int:entry_id>/decline"): row(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
+    ("POST", "/waitlist/<int:entry_id>/withdraw"): row(LOGIN, HIDDEN, HIDDEN, HIDDEN, HIDDEN, HIDDEN),
     ("GET", "/book"): P_EVERYONE,
     ("GET", "/bookings"): P_EVERYONE,
     ("GET", "/catalogue"): P_EVERYONE,
@@ -293,6 +303,7 @@ OWN_WRITES = {
     "/account/calendar-feeds",
     "/account/sessions/end-others",
     "/sign-in/code",
+    "/waitlist",
 }
 
 
@@ -438,6 +449,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         ("POST", "/api/v1/series/{series_id}/move"): {"scope": "all", "shift_minutes": 60, "reason": "no"},
         ("POST", "/api/v1/series/{series_id}/approve"): {"reason": "fine"},
         ("POST", "/api/v1/series/{series_id}/reject"): {"reason": "no"},
+        ("POST", "/api/v1/waitlist"): {"resource": "lab-bsc", "start": past, "end": past_end},
         ("PATCH", "/api/v1/bookings/{booking_id}"): {"start": past, "end": past_end},
         ("PATCH", "/api/v1/blackouts/{blackout_id}"): {"end": past},
         ("POST", "/api/v1/bookings/{booking_id}/approve"): {"reason": "fine"},

@@ -48,10 +48,14 @@ CALENDAR_WINDOW = timedelta(days=7)
 @blp.arguments(BookingCreateSchema)
 @blp.response(201, BookingSchema)
 def create_booking(data):
-    """Book a resource: `confirmed`, or `pending` where the resource requires approval"""
+    """Book a resource: `confirmed`, or `pending` where the resource requires approval; a manager
+    may book for a user (`user`)"""
+    actor = api_user()
+    owner = services.person_to_book_for(actor, data["user"]) if data.get("user") else None
     return services.request_booking(
-        api_user(), data["resource"], data["start"], data["end"], data["purpose"], data["project"], batch=data["batch"]
-    )
+        actor, data["resource"], data["start"], data["end"], data["purpose"], data["project"], batch=data["batch"],
+        for_user=owner,
+    )  # fmt: skip
 
 
 @blp.route("/bookings")

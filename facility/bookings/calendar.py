@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from facility.accounts.models import User
-from facility.bookings import rules
+from facility.bookings import rules, states
 from facility.bookings.models import ACTIVE_STATUSES, Blackout, Booking
 from facility.bookings.services import MAX_AVAILABILITY_DAYS, hours_for, policy_for
 from facility.catalog.models import Facility, Resource
@@ -30,6 +30,7 @@ from facility.core.time import utcnow
 
 # Bookings drawn: those that hold time, and those that were used (the past of the calendar).
 SHOWN_STATUSES = (*ACTIVE_STATUSES, "completed")
+MOVABLE_STATUSES = states.values(states.REQUESTED)
 
 
 @dataclass(slots=True)
@@ -183,7 +184,7 @@ def _add_bookings(data: CalendarData, viewer: User, rows, keys: dict[int, str]) 
                     details,
                     row.owner if details else "",
                     row.purpose if details else "",
-                    own and row.status in ACTIVE_STATUSES and row.start_at > now,
+                    own and row.status in MOVABLE_STATUSES and row.start_at > now,  # a hold is answered, not moved
                 )
             )
         if row.status in ACTIVE_STATUSES and row.blocked_until > row.end_at:

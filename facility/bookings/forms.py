@@ -47,6 +47,9 @@ class BookingForm(FlaskForm):
     )  # fmt: skip
     repeat_count = StringField(_l("Number of times"), render_kw={"inputmode": "numeric"})
     repeat_until = StringField(_l("Or until (date)"), render_kw=DATE)
+    # Managers only: book on behalf of a user (the rules are judged for them; the booking is theirs).
+    for_user = SelectField(_l("Book for"), choices=[], validate_choice=False)
+    for_email = StringField(_l("or for the user with the e-mail"), validators=[Optional(), Length(max=320)])
 
 
 class RescheduleForm(FlaskForm):

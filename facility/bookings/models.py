@@ -39,7 +39,7 @@ class Booking(db.Model):
             (func.tstzrange(text("start_at"), text("blocked_until"), text("'[)'")), "&&"),
             name="bookings_no_overlap",
             using="gist",
-            where=text("status IN ('pending', 'confirmed')"),
+            where=text("status IN (" + ", ".join(f"'{s}'" for s in ACTIVE_STATUSES) + ")"),
         ).ddl_if(dialect="postgresql"),
     )
 

@@ -90,6 +90,13 @@ class BookingCreateSchema(StrictSchema):
         validate=validate.Length(max=100),
         metadata={"description": "batch or lot: required at a GMP facility with `project` (the product)"},
     )
+    user = fields.String(
+        validate=validate.Length(min=1, max=320),
+        metadata={
+            "description": "managers: the e-mail of the user to book for (the rules are judged for them; the "
+            "booking and its mail are theirs); 403 `not_a_manager` for anyone else"
+        },
+    )
 
 
 class BookingPatchSchema(StrictSchema):

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import Row, Select, and_, bindparam, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, raiseload, selectinload
@@ -409,8 +410,13 @@ def request_booking(
     *,
     batch: Optional[str] = None,
     now: Optional[datetime] = None,
+    for_user: Optional[User] = None,
 ) -> Booking:
     """Book ``resource_key`` for [start, end): confirmed at once, or pending where approval is required.
+
+    ``for_user``: a manager of the resource's facility books on behalf of that user: the rules
+    are judged for them (qualification, quota, GMP labels), the booking is theirs (and so is the
+    mail), and the audit event names both (the actor, and the user as the booking's owner).
 
     Cheap and short under the write lock (issue 12): the resource, its facility, qualification
     and blackouts and the requester's qualification are read in one statement before the lock,
@@ -421,23 +427,26 @@ def request_booking(
     (nothing is read again to answer).
     """
     now = now or utcnow()
+    owner = for_user if for_user is not None else actor
     with kept_after_commit():
-        facts = request_facts(actor, resource_key, start, end)
+        facts = request_facts(owner, resource_key, start, end)
         resource = facts.resource
-        others = request_check_violations("booking", actor, resource, start, end, project, batch)
+        if owner is not actor:
+            require_booking_for(actor, resource)
+        others = request_check_violations("booking", owner, resource, start, end, project, batch)
         if others or rules.check_booking(start, end, facts.context(now)):
             # Refused without the write lock; still name every rule broken, overlap included.
-            taken, own, blackouts = taken_and_own(facts, actor.id, start, end)
+            taken, own, blackouts = taken_and_own(facts, owner.id, start, end)
             raise rule_violations(rules.check_booking(start, end, facts.context(now, taken, own, blackouts)) + others)
         with write_transaction():
-            taken, own, blackouts = taken_and_own(facts, actor.id, start, end)
+            taken, own, blackouts = taken_and_own(facts, owner.id, start, end)
             ctx = facts.context(now, taken, own, blackouts)
             violations = rules.check_booking(start, end, ctx)
             if violations:
                 raise rule_violations(violations)
             booking = Booking(
                 resource=resource,
-                user=actor,
+                user=owner,
                 start_at=start,
                 end_at=end,
                 blocked_until=rules.blocked_until(end, ctx.policy),
@@ -452,9 +461,107 @@ def request_booking(
             )
             db.session.add(booking)
             _flush_refusing_overlap()
-            audit.record(actor, "booking.requested", booking, after=snapshot(booking), facility=resource.facility)
+            after = snapshot(booking) if owner is actor else {**snapshot(booking), "booked_by": actor.email}
+            audit.record(actor, "booking.requested", booking, after=after, facility=resource.facility)
         booking_was("requested", booking, actor)
     return booking
+
+
+def require_booking_for(actor: User, resource: Resource) -> None:
+    """Only a manager of the resource's facility books on behalf of someone else (403)."""
+    if not actor.manages_any:
+        raise ServiceError(
+            403, [Violation("not_a_manager", "Only a lab manager can book on behalf of another user.", "user")]
+        )
+    if not actor.manages(resource.facility):
+        raise ServiceError(
+            403,
+            [
+                Violation(
+                    "not_manager_of_facility", "You can book for others only at the facilities you manage.", "user"
+                )
+            ],
+        )
+
+
+def people_to_book_for(actor: User) -> list[User]:
+    """Whom a manager's booking form offers to book for: the people who have booked at the
+    facilities they manage (everyone for an administrator); others by e-mail."""
+    if not actor.manages_any:
+        return []
+    query = select(User).where(User.active.is_(True)).order_by(User.name, User.email)
+    if not actor.is_admin:
+        managed = [f.id for f in actor.facilities]
+        booked = select(Booking.user_id).join(Booking.resource).where(Resource.facility_id.in_(managed))
+        query = query.where(User.id.in_(booked))
+    return list(db.session.scalars(query))
+
+
+def person_to_book_for(actor: User, email: str) -> User:
+    """The user a manager books for, by e-mail (403 for a non-manager, 404 for an unknown user)."""
+    if not actor.manages_any:
+        raise ServiceError(
+            403, [Violation("not_a_manager", "Only a lab manager can book on behalf of another user.", "user")]
+        )
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        raise not_found("user", "user")
+    return user
+
+
+# --- holds: time offered from a waiting list ------------------------------------------------
+
+
+def hold(
+    user: User,
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    purpose: str = "",
+    project: Optional[str] = None,
+    batch: Optional[str] = None,
+    reason: str = "",
+) -> Booking:
+    """Claim [start, end) of ``resource`` for ``user`` as a ``held`` booking (an offer from a
+    waiting list), inside the caller's write transaction, if every rule allows it for that user
+    (409/422 otherwise). Being active, the hold keeps everyone else out while the offer stands."""
+    ctx = context_for(resource, start, end, now=now, user=user)
+    violations = rules.check_booking(start, end, ctx)
+    violations += request_check_violations("booking", user, resource, start, end, project, batch)
+    if violations:
+        raise rule_violations(violations)
+    booking = Booking(
+        resource=resource, user=user, start_at=start, end_at=end, blocked_until=rules.blocked_until(end, ctx.policy),
+        status=BookingStatus.HOLD.value, purpose=purpose or "", project=project or None, batch=batch or None,
+        created_at=now, updated_at=now, sequence=0, decision_reason="",
+    )  # fmt: skip
+    db.session.add(booking)
+    _flush_refusing_overlap()
+    audit.record(None, "booking.held", booking, after=snapshot(booking), reason=reason, facility=resource.facility)
+    return booking
+
+
+# Callables told after a change that gave time back on a resource has committed (a booking
+# cancelled, rejected, expired or moved, a blackout removed or changed): each takes
+# (facility_id, resource_id), resource_id None for the whole facility. The waiting list
+# registers here at start-up; bookings imports none of them. A failing callable is logged and
+# never undoes the change (the waiting list's job sweeps again).
+SLOT_FREED: list[Callable[[int, Optional[int]], None]] = []
+
+
+def slot_freed(facility_id: int, resource_id: Optional[int]) -> None:
+    for callback in SLOT_FREED:
+        try:
+            callback(facility_id, resource_id)
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("after freeing time on resource %s: %s failed", resource_id, callback)
+
+
+def _freed_by(booking: Booking) -> None:
+    slot_freed(booking.resource.facility_id, booking.resource_id)
 
 
 def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = False) -> Booking:
@@ -462,7 +569,7 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
     approval (password re-entered on the page) records what the signature means."""
     with write_transaction():
         booking = _booking_for_manager(actor, booking_id)
-        states.check_transition(booking.status, BookingStatus.CONFIRMED)
+        states.require(booking.status, (BookingStatus.PENDING,), "approved")  # a hold is its user's to accept
         gmp = booking.facility.is_gmp
         if gmp and not reason.strip():
             raise invalid("reason_required", "At a GMP facility an approval needs a reason.", "reason")
@@ -487,6 +594,7 @@ def reject(actor: User, booking_id: int, reason: str) -> Booking:
             raise invalid("reason_required", "Say why the request is rejected.", "reason")
         change_status(booking, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, decided=True)
     booking_was("rejected", booking, actor)
+    _freed_by(booking)
     return booking
 
 
@@ -507,6 +615,7 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
             decided=acting_as_manager,
         )
     booking_was("cancelled", booking, actor)
+    _freed_by(booking)
     return booking
 
 
@@ -526,7 +635,7 @@ def reschedule(
     ``booking.rescheduled`` for a new time, ``booking.purpose_changed`` for the purpose alone."""
     with write_transaction():
         booking = get_booking(actor, booking_id)
-        states.require(booking.status, states.ACTIVE, "changed")
+        states.require(booking.status, states.REQUESTED, "changed")
         if booking.user_id != actor.id:
             _require_reason(reason, "changes")
         before = snapshot(booking)
@@ -546,6 +655,8 @@ def reschedule(
         else:
             _record_change(booking, actor, action, before, snapshot(booking), now=utcnow(), reason=reason)
     booking_was("rescheduled", booking, actor)
+    if moved:
+        _freed_by(booking)
     return booking
 
 
@@ -660,7 +771,9 @@ def update_blackout(
             reason=reason,
             facility=blackout.facility,
         )
-        return blackout, colliding_bookings(blackout)
+        colliding = colliding_bookings(blackout)
+    slot_freed(blackout.facility_id, blackout.resource_id)
+    return blackout, colliding
 
 
 def remove_blackout(actor: User, blackout_id: int, reason: str) -> Blackout:
@@ -677,8 +790,10 @@ def remove_blackout(actor: User, blackout_id: int, reason: str) -> Blackout:
             reason=reason.strip(),
             facility=blackout.facility,
         )
+        freed = blackout.facility_id, blackout.resource_id
         db.session.delete(blackout)
-        return blackout
+    slot_freed(*freed)
+    return blackout
 
 
 def colliding_bookings(blackout: Blackout) -> list[Booking]:
@@ -889,6 +1004,8 @@ def expire_pending(now: datetime) -> list[Booking]:
             expire(booking, now)
     for booking in expired:
         booking_was("expired", booking, None)
+    for booking in expired:
+        _freed_by(booking)
     return expired
 
 

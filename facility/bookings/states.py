@@ -5,6 +5,11 @@
     pending   -> confirmed | rejected | cancelled
     confirmed -> cancelled | completed | no_show
     confirmed -> pending        (a reschedule that needs approval again)
+    held      -> confirmed | pending | cancelled   (a waiting-list offer: accepted, or declined/expired)
+
+A ``held`` booking is time offered to the first in a waiting list: it is an active claim on the
+slot (the overlap checks and PostgreSQL's exclusion constraint cover it), so nobody else can
+book it while the offer stands.
 
 Rejected, cancelled, completed and no-show bookings do not change any more. The service
 layer (``bookings.services.change_status``) is the one place that changes a booking's status,
@@ -28,16 +33,18 @@ class BookingStatus(str, Enum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    HOLD = "held"  # offered from the waiting list, held for the user until they answer
 
     def __str__(self) -> str:
         return self.value
 
 
-PENDING, CONFIRMED, REJECTED, CANCELLED, COMPLETED, NO_SHOW = BookingStatus
+PENDING, CONFIRMED, REJECTED, CANCELLED, COMPLETED, NO_SHOW, HOLD = BookingStatus
 
 # The named sets of states, defined here once.
 ALL = tuple(BookingStatus)
-ACTIVE = (PENDING, CONFIRMED)  # holds the slot (changeover included)
+ACTIVE = (PENDING, CONFIRMED, HOLD)  # holds the slot (changeover included)
+REQUESTED = (PENDING, CONFIRMED)  # asked for or granted: what its owner may move
 WITHDRAWN = (REJECTED, CANCELLED)  # never took place; feeds show it as cancelled
 FINISHED = (COMPLETED, NO_SHOW)  # its time came: used, or not used
 TERMINAL = WITHDRAWN + FINISHED  # changes no more
@@ -51,6 +58,7 @@ TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
     CANCELLED: frozenset(),
     COMPLETED: frozenset(),
     NO_SHOW: frozenset(),
+    HOLD: frozenset({CONFIRMED, PENDING, CANCELLED}),
 }
 
 # How a refusal names the change: "A cancelled booking cannot be approved."
@@ -61,6 +69,7 @@ VERBS: dict[BookingStatus, str] = {
     CANCELLED: "cancelled",
     COMPLETED: "completed",
     NO_SHOW: "marked as a no-show",
+    HOLD: "held",
 }
 
 Status = Union[BookingStatus, str]

@@ -12,6 +12,7 @@ STATUS_WORDS = {
     "cancelled": _l("cancelled"),
     "completed": _l("completed"),
     "no_show": _l("no-show"),
+    "held": _l("held for you (waiting list)"),
 }
 RESOURCE_STATUS_WORDS = {
     "available": _l("available"),

@@ -68,6 +68,8 @@ def from_environment(instance_path: str) -> dict:
         "FACILITY_FTE_HOURS": os.environ.get("FACILITY_FTE_HOURS"),
         "FACILITY_PROJECT_PERIOD": os.environ.get("FACILITY_PROJECT_PERIOD"),
         "FACILITY_REPORTING_PERIODS": os.environ.get("FACILITY_REPORTING_PERIODS"),
+        # How long a waiting-list offer holds the freed time for its user (default 120 minutes).
+        "FACILITY_WAITLIST_HOLD_MINUTES": os.environ.get("FACILITY_WAITLIST_HOLD_MINUTES"),
     }
 
 

@@ -19,6 +19,7 @@ CALENDAR_END = b"END:VCALENDAR\r\n"
 # while) as CANCELLED, so that subscribed calendars remove it rather than keep a ghost.
 ICAL_STATUS = {
     "pending": "TENTATIVE",
+    "held": "TENTATIVE",  # offered from the waiting list, not yet accepted
     "confirmed": "CONFIRMED",
     "completed": "CONFIRMED",
     "no_show": "CONFIRMED",

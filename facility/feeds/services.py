@@ -518,6 +518,8 @@ def _own_summary(booking: BookingFacts) -> str:
     name = booking.resource_name
     if booking.status == "pending":
         return f"{name} (awaiting approval)"
+    if booking.status == "held":
+        return f"{name} (held for you: accept or decline)"
     if booking.status in WITHDRAWN_STATUSES:
         return f"{name} ({booking.status})"
     return name

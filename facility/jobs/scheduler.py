@@ -16,6 +16,7 @@ from facility.feeds import jobs as feeds_jobs
 from facility.gmp import jobs as gmp_jobs
 from facility.jobs import locks
 from facility.usage import jobs as usage_jobs
+from facility.waitlist import jobs as waitlist_jobs
 
 log = logging.getLogger("facility.jobs")
 # Every domain's jobs, name: (function of now, interval in seconds).
@@ -26,6 +27,7 @@ JOBS = {
     **feeds_jobs.JOBS,
     **aid_jobs.JOBS,
     **gmp_jobs.JOBS,
+    **waitlist_jobs.JOBS,
 }
 
 

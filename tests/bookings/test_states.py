@@ -21,7 +21,7 @@ from tests.support.factory import local_slot
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "facility"
-NAMES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show")
+NAMES = ("pending", "confirmed", "rejected", "cancelled", "completed", "no_show", "held")
 
 # Written out here, not read from ``states``, so that the table is checked against the design.
 ALLOWED = {
@@ -32,6 +32,9 @@ ALLOWED = {
     ("confirmed", "completed"),
     ("confirmed", "no_show"),
     ("confirmed", "pending"),  # a reschedule that needs approval again
+    ("held", "confirmed"),  # a waiting-list offer accepted (no approval needed)
+    ("held", "pending"),  # accepted where the resource needs approval
+    ("held", "cancelled"),  # declined, or the hold ran out
 }
 PAIRS = list(itertools.product(NAMES, NAMES))
 
@@ -45,12 +48,12 @@ def test_the_values_are_the_strings_the_database_api_and_feeds_use():
     assert BookingStatus.CONFIRMED == "confirmed" and str(BookingStatus.CONFIRMED) == "confirmed"
     assert f"{BookingStatus.NO_SHOW}" == "no_show"
     assert models.BOOKING_STATUSES == NAMES
-    assert models.ACTIVE_STATUSES == ("pending", "confirmed")
+    assert models.ACTIVE_STATUSES == ("pending", "confirmed", "held")
     assert all(type(s) is str for s in models.BOOKING_STATUSES + models.ACTIVE_STATUSES)
 
 
 def test_the_named_sets():
-    assert set(states.values(states.ACTIVE)) == {"pending", "confirmed"}
+    assert set(states.values(states.ACTIVE)) == {"pending", "confirmed", "held"}
     assert set(states.values(states.FINISHED)) == {"completed", "no_show"}
     assert set(states.values(states.WITHDRAWN)) == {"rejected", "cancelled"}
     assert set(states.TERMINAL) == set(BookingStatus) - set(states.ACTIVE)

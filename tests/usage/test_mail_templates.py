@@ -287,6 +287,20 @@ CASES = {
         ["CellCo AB", "45 600.00 SEK"],
         ("State aid: CellCo AB has reached the de minimis ceiling", None),
     ),
+    "waitlist-offer": (
+        "waitlist/mail/offer",
+        booking_mail("pending", hold_until=local("2030-03-04 11:30")),
+        ["Biosafety cabinet", START, END, "2030-03-04 11:30 CET", URL],
+        (
+            "Time offered to you: Biosafety cabinet",
+            (
+                f"You were waiting for Biosafety cabinet. This time has come free and is held for you: "
+                f"Biosafety cabinet (lab-bsc), {START} to {END}.\n"
+                f"Accept or decline it by 2030-03-04 11:30 CET; after that it goes to the next in line.\n"
+                f"{URL}{{id}}\n"
+            ),
+        ),
+    ),
     "gmp-calibration-failed": (
         "gmp/mail/calibration_failed",
         lambda c: gmp_failure(),

@@ -40,6 +40,7 @@ def resource_choices():
 def new_booking():
     form, problems = BookingForm(), Problems()
     form.resource.choices = resource_choices()
+    form.for_user.choices = _book_for_choices()
     if request.method == "GET":
         for name in ("resource", "start_date", "start_time", "end_date", "end_time"):
             if request.args.get(name):
@@ -53,11 +54,14 @@ def new_booking():
         except ServiceError as error:
             problems.add_service_error(error, ("resource",))
         times = parse_times(form, ZoneInfo(resource.facility.timezone), problems) if resource else None
+        owner = _chosen_owner(form, problems)
         first_day = times[0].astimezone(ZoneInfo(resource.facility.timezone)).date() if times else None
         rule = series_pages.repeat_rule(form, first_day, problems) if times else None
-        if rule:  # a recurring series: its own step (pages/series.py)
+        if rule and owner:
+            problems.add("for_user", _("A series is booked for oneself; book for someone else one booking at a time."))
+        elif rule:  # a recurring series: its own step (pages/series.py)
             return series_pages.book_series(form, resource, times, rule, problems)
-        if times and not problems:
+        if times and owner is not False and not problems:
             try:
                 booking = bookings.request_booking(
                     me(),
@@ -66,9 +70,12 @@ def new_booking():
                     purpose=form.purpose.data or "",
                     project=(form.project.data or "").strip() or None,
                     batch=(form.batch.data or "").strip() or None,
+                    for_user=owner,
                 )
             except ServiceError as error:
-                problems.add_service_error(error, ("resource", "start", "end", "project", "batch"))
+                problems.add_service_error(
+                    error, ("resource", "start", "end", "project", "batch"), {"user": "for_user"}
+                )
                 status = error.status
             else:
                 flash(
@@ -81,6 +88,27 @@ def new_booking():
         problems.add_form_errors(form)
         status = 400 if "csrf_token" in form.errors else 422
     return render_template("bookings/book.html", form=form, problems=problems), status
+
+
+def _book_for_choices() -> dict[str, str]:
+    """Managers only (empty for others, so the form shows no such field): themselves first."""
+    if not me().manages_any:
+        return {}
+    people = bookings.people_to_book_for(me())
+    return {"": _("Myself"), **{p.email: f"{p.name} <{p.email}>" for p in people if p.id != me().id}}
+
+
+def _chosen_owner(form, problems: Problems):
+    """Whom a manager books for: None (themselves), a user, or False with the problem noted."""
+    email = (form.for_email.data or "").strip() or (form.for_user.data or "").strip()
+    if not email or email.lower() == me().email:
+        return None
+    try:
+        return bookings.person_to_book_for(me(), email)
+    except ServiceError as error:
+        shown = ("for_user",) if me().manages_any else ()  # a scientist's form has no such field
+        problems.add_service_error(error, shown, {"user": "for_user"})
+        return False
 
 
 @bp.route("/bookings")
