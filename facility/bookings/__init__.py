@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from facility.bookings import notify
+    from facility.bookings import bundle_api, bundles, notify
     from facility.bookings.api import blp
     from facility.bookings.pages import audit, book, bp, catalogue, manage, words  # noqa: F401  (routes on bp)
     from facility.core.events import booking_changed
@@ -13,6 +13,8 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("FACILITY_REMINDER_HOURS", (24, 1))
     register(app, blp)
+    register(app, bundle_api.blp)
     app.register_blueprint(bp)
     words.init_app(app)
     booking_changed.connect(notify.on_booking_changed)
+    bundles.install()
