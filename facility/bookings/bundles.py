@@ -77,6 +77,9 @@ def request_bundle(
     keys = _keys(resource_keys, bundle_key)
     with kept_after_commit():
         facts = [services.request_facts(actor, key, start, end) for key in dict.fromkeys(keys)]
+        # Always written in the same order (by resource), so that two bundles racing on
+        # PostgreSQL wait for each other on their first common resource and never deadlock.
+        facts.sort(key=lambda f: f.resource.id)
         extra = [_request_checks(actor, f.resource, start, end, project, batch) for f in facts]
         members = [_member(f, f.context(now), e) for f, e in zip(facts, extra)]
         if bundle_rules.check_bundle(start, end, keys, members):

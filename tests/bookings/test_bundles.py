@@ -64,7 +64,7 @@ def test_a_gmp_manager_books_the_cleanroom_with_its_isolator_in_one_booking(app,
     made = gmp_manager.post("/bundles", json=body(start, end, resources=["sus-cleanroom-1", "sus-isolator"]))
     assert made.status_code == 201, made.text
     bundle = made.get_json()
-    assert bundle["resources"] == ["sus-cleanroom-1", "sus-isolator"]
+    assert bundle["resources"] == ["sus-cleanroom-1", "sus-isolator"]  # in the catalogue's order
     assert bundle["status"] == "pending"  # the GMP unit approves every booking: the bundle waits as one
     assert datetime.fromisoformat(bundle["start"]) == datetime.fromisoformat(start)
     assert [b["bundle_id"] for b in bundle["bookings"]] == [bundle["id"]] * 2
@@ -83,7 +83,7 @@ def test_booking_the_catalogues_suite_by_its_key_books_all_three(app, scientist)
     made = scientist.post("/bundles", json=body(start, end, bundle="sus-suite-1"))
     assert made.status_code == 201, made.text
     assert made.get_json()["bundle"] == "sus-suite-1"
-    assert made.get_json()["resources"] == ["sus-cleanroom-1", "sus-isolator", "sus-freezer"]
+    assert made.get_json()["resources"] == ["sus-cleanroom-1", "sus-freezer", "sus-isolator"]  # catalogue order
     busy = scientist.get("/resources/sus-freezer/availability", query_string={"from": start, "to": end}).get_json()
     assert [b["kind"] for b in busy["busy"]] == ["pending", "changeover"]
 
