@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     from facility.bookings import bundle_api, bundles, notify
     from facility.bookings.api import blp
     from facility.bookings.pages import audit, book, bp, catalogue, manage, words  # noqa: F401  (routes on bp)
+    from facility.bookings.pages import bundles as bundle_pages  # noqa: F401  (routes on bp)
     from facility.core.events import booking_changed
     from facility.http.api import register
 
