@@ -138,6 +138,7 @@ API = {
     # Alvaro's (cancelled) bundle of the lab's cabinet and bioreactor: as his bookings
     ("POST", "/api/v1/bundles"): row(AUTH, RULE, RULE, RULE, RULE, RULE),  # in the past
     ("GET", "/api/v1/bundles/{bundle_id}"): A_BOOKING,
+    ("PATCH", "/api/v1/bundles/{bundle_id}"): A_BOOKING_ACT,  # already cancelled
     ("POST", "/api/v1/bundles/{bundle_id}/approve"): A_BOOKING_DECIDE,  # already cancelled
     ("POST", "/api/v1/bundles/{bundle_id}/reject"): A_BOOKING_DECIDE,
     ("POST", "/api/v1/bundles/{bundle_id}/cancel"): A_BOOKING_ACT,
@@ -423,6 +424,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         ("POST", "/api/v1/bookings/{booking_id}/reject"): {"reason": "no"},
         ("POST", "/api/v1/bookings/{booking_id}/cancel"): {"reason": "no"},
         ("POST", "/api/v1/bundles"): {"resources": ["lab-bsc", "lab-bioreactor"], "start": past, "end": past_end},
+        ("PATCH", "/api/v1/bundles/{bundle_id}"): {"start": past, "end": past_end},
         ("POST", "/api/v1/bundles/{bundle_id}/approve"): {"reason": "fine"},
         ("POST", "/api/v1/bundles/{bundle_id}/reject"): {"reason": "no"},
         ("POST", "/api/v1/bundles/{bundle_id}/cancel"): {"reason": "no"},

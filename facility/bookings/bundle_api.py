@@ -7,7 +7,14 @@ from flask_smorest import Blueprint
 
 from facility.accounts import services as accounts
 from facility.bookings import bundles
-from facility.bookings.schemas import ApproveSchema, BundleCreateSchema, BundleSchema, DecisionSchema, RejectSchema
+from facility.bookings.schemas import (
+    ApproveSchema,
+    BundleCreateSchema,
+    BundlePatchSchema,
+    BundleSchema,
+    DecisionSchema,
+    RejectSchema,
+)
 from facility.http.auth import api_user
 
 blp = Blueprint(
@@ -39,6 +46,17 @@ def create_bundle(data):
 def get_bundle(bundle_id):
     """One bundle with its bookings (its owner, a manager of a facility concerned, an administrator)"""
     return bundles.get_bundle(api_user(), bundle_id)
+
+
+@blp.route("/bundles/<int:bundle_id>", methods=["PATCH"])
+@blp.arguments(BundlePatchSchema)
+@blp.response(200, BundleSchema)
+def patch_bundle(data, bundle_id):
+    """Move every booking of a bundle to a new time, all or none; each is checked like a new
+    booking of its resource, and where approval is needed the bundle may go back to `pending`"""
+    return bundles.reschedule_bundle(
+        api_user(), bundle_id, start=data["start"], end=data["end"], reason=data.get("reason", "")
+    )
 
 
 @blp.route("/bundles/<int:bundle_id>/approve", methods=["POST"])

@@ -10,8 +10,8 @@ rolls back; on SQLite the write transaction is serialised.
 Decisions are taken for the bundle (``services.decided_together``): approving, rejecting or
 cancelling any member, or the bundle, decides every member in one transaction with one audit
 event each, and approving needs a manager of every facility concerned (or an administrator).
-A member's time cannot be moved alone (``part_of_bundle``); the bundle is cancelled and booked
-again. A resource that ``requires`` another cannot be booked on its own
+A member's time cannot be moved alone (``part_of_bundle``); the bundle moves as one
+(``reschedule_bundle``, all members or none). A resource that ``requires`` another cannot be booked on its own
 (``requires_resource``, the ``REQUEST_CHECKS`` hook installed by ``init_app``).
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from facility import audit
 from facility.accounts.models import User
-from facility.bookings import bundle_rules, rules, services
+from facility.bookings import bundle_rules, rules, services, states
 from facility.bookings.models import Booking, BookingBundle
 from facility.catalog.models import Facility, Resource
 from facility.core.database import kept_after_commit, write_transaction
@@ -204,6 +204,58 @@ def reject_bundle(actor: User, bundle_id: int, reason: str) -> BookingBundle:
     return get_bundle(actor, bundle_id)
 
 
+def reschedule_bundle(
+    actor: User, bundle_id: int, *, start: datetime, end: datetime, reason: str = "", now: Optional[datetime] = None
+) -> BookingBundle:
+    """Move every booking of the bundle to [start, end), all or none, in one write transaction.
+
+    Each member is checked at the new time like a new booking of its resource (its own time
+    left out of what is taken); any refusal moves nothing and names every member's problem. As
+    for one booking, a manager moving someone else's bundle must give a reason, and where a
+    member needs approval and the mover does not manage every facility concerned, every member
+    goes back to ``pending`` (the bundle is decided once). One audit event per booking."""
+    now = now or utcnow()
+    with write_transaction():
+        bundle = get_bundle(actor, bundle_id)
+        members = members_of(bundle)
+        for member in members:
+            states.require(member.status, states.ACTIVE, "changed")
+        if bundle.user_id != actor.id:
+            services.decided_together(actor, members[0], as_manager=True)
+            if not (reason or "").strip():
+                raise invalid("reason_required", "A manager who changes someone else's booking must say why.", "reason")
+        if (start, end) == (members[0].start_at, members[0].end_at):
+            return bundle
+        before = {m.id: services.snapshot(m) for m in members}
+        checked = [_moved_member(m, start, end, now) for m in members]
+        violations = bundle_rules.check_bundle(start, end, [m.resource.key for m in members], checked)
+        if violations:
+            raise rule_violations(violations)
+        for member, check in zip(members, checked):
+            member.start_at, member.end_at = start, end
+            member.blocked_until = rules.blocked_until(end, check.ctx.policy)
+        services._flush_refusing_overlap()
+        approval = bundle_rules.initial_status(checked) == "pending"
+        again = approval and not all(actor.manages(m.facility) for m in members)
+        for member in members:
+            if again and member.status != states.PENDING:
+                services.change_status(member, states.PENDING, actor, action="booking.rescheduled",
+                                       before=before[member.id], reason=reason, now=now)  # fmt: skip
+            else:
+                services._record_change(member, actor, "booking.rescheduled", before[member.id],
+                                        services.snapshot(member), now=now, reason=reason)  # fmt: skip
+    for member in members:
+        booking_was("rescheduled", member, actor)
+    return bundle
+
+
+def _moved_member(booking: Booking, start: datetime, end: datetime, now: datetime) -> bundle_rules.Member:
+    resource = booking.resource
+    ctx = services.context_for(resource, start, end, now=now, user=booking.user, exclude_id=booking.id)
+    extra = _request_checks(booking.user, resource, start, end, booking.project, booking.batch)
+    return bundle_rules.Member(resource.key, resource.name, tuple(resource.requires or ()), ctx, extra)
+
+
 def cancel_bundle(actor: User, bundle_id: int, reason: str = "") -> BookingBundle:
     services.cancel(actor, _first_member(actor, bundle_id), reason)
     return get_bundle(actor, bundle_id)
@@ -227,4 +279,4 @@ def install() -> None:
         services.REQUEST_CHECKS.append(requires_check)
 
 
-__all__ = ["ServiceError", "approve_bundle", "cancel_bundle", "get_bundle", "request_bundle"]
+__all__ = ["ServiceError", "approve_bundle", "cancel_bundle", "get_bundle", "request_bundle", "reschedule_bundle"]

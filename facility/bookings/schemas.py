@@ -121,6 +121,13 @@ class BundleCreateSchema(StrictSchema):
             raise ValidationError("Give either bundle or resources.", "resources")
 
 
+class BundlePatchSchema(StrictSchema):
+    start = AwareDateTime(required=True)
+    end = AwareDateTime(required=True)
+    # Why: required (422 reason_required) when a manager moves someone else's bundle.
+    reason = fields.String(validate=validate.Length(max=2000))
+
+
 def _bundle_members(bundle) -> list:
     return sorted(bundle.members, key=lambda m: m.id)
 

@@ -254,3 +254,38 @@ def test_the_catalogue_lists_the_suites_and_what_each_resource_requires(app, sci
     assert facilities["smile"]["bundles"] == []
     assert scientist.get("/resources/sus-isolator").get_json()["requires"] == ["sus-cleanroom-1"]
     assert scientist.get("/resources/sus-cleanroom-1").get_json()["requires"] == []
+
+
+def test_the_bundle_moves_as_one_and_goes_back_to_pending(app, scientist, gmp_manager):
+    start, end = slot()
+    bundle = scientist.post("/bundles", json=body(start, end, bundle="sus-suite-1")).get_json()
+    assert gmp_manager.post(f"/bundles/{bundle['id']}/approve", json={"reason": "ok"}).status_code == 200
+    # An hour later: overlaps its own old time, which does not count against it.
+    later = [(datetime.fromisoformat(t) + timedelta(hours=1)).isoformat() for t in (start, end)]
+    moved = scientist.patch(f"/bundles/{bundle['id']}", json={"start": later[0], "end": later[1]})
+    assert moved.status_code == 200, moved.text
+    shown = moved.get_json()
+    assert datetime.fromisoformat(shown["start"]) == datetime.fromisoformat(later[0])
+    assert {(b["start"], b["end"], b["status"]) for b in shown["bookings"]} == {
+        (shown["start"], shown["end"], "pending")
+    }
+    with app.app_context():
+        held = {b.resource.key: b.blocked_until - b.end_at for b in db.session.scalars(select(Booking))}
+        assert held["sus-freezer"] == timedelta(minutes=60) and held["sus-cleanroom-1"] == timedelta(minutes=240)
+        assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "booking.rescheduled")).all()) == 3
+
+
+def test_a_move_that_one_member_cannot_make_moves_nothing(app, scientist, gmp_manager, people):
+    start, end = slot()
+    bundle = scientist.post("/bundles", json=body(start, end, bundle="sus-suite-1-fill")).get_json()
+    other_start, other_end = slot(days=21)
+    with app.app_context():
+        add_booking("sus-isolator", people.make().email, datetime.fromisoformat(other_start),
+                    datetime.fromisoformat(other_end))  # fmt: skip
+    refused = scientist.patch(f"/bundles/{bundle['id']}", json={"start": other_start, "end": other_end})
+    assert refused.status_code == 409 and refused.get_json()["errors"][0]["field"] == "sus-isolator.start"
+    assert scientist.get(f"/bundles/{bundle['id']}").get_json() == bundle
+    unexplained = gmp_manager.patch(f"/bundles/{bundle['id']}", json={"start": other_start, "end": other_end})
+    assert unexplained.status_code == 422 and error_codes(unexplained) == ["reason_required"]
+    naive = scientist.patch(f"/bundles/{bundle['id']}", json={"start": "2026-12-01T09:00:00", "end": other_end})
+    assert naive.status_code == 422 and error_codes(naive) == ["naive_datetime"]
