@@ -289,3 +289,24 @@ def test_a_move_that_one_member_cannot_make_moves_nothing(app, scientist, gmp_ma
     assert unexplained.status_code == 422 and error_codes(unexplained) == ["reason_required"]
     naive = scientist.patch(f"/bundles/{bundle['id']}", json={"start": "2026-12-01T09:00:00", "end": other_end})
     assert naive.status_code == 422 and error_codes(naive) == ["naive_datetime"]
+
+
+def test_one_request_mail_per_facility_and_one_decision_mail_for_the_bundle(app, people, scientist, smtp):
+    gmp_manager = people.make("manager", facilities=["sus-gmp"])
+    lab_manager = people.make("manager", facilities=["smile"])
+    start, end = slot()
+    bundle = scientist.post("/bundles", json=body(start, end, bundle="sus-suite-1")).get_json()
+    mails = smtp.wait_for(2)
+    to_managers = smtp.to(gmp_manager.email)
+    assert len(to_managers) == 1 and to_managers[0]["Subject"].startswith("Request to approve: ")
+    text = to_managers[0].get_payload(decode=True).decode()
+    assert "Booked together with:" in text
+    assert not smtp.to(lab_manager.email)
+    assert [m["Subject"] for m in smtp.to(scientist.email)] == [
+        "Booking pending: GMP cleanroom suite 1 (grade B, grade A isolator)"
+    ]
+    assert len(mails) == 2
+    approved = gmp_manager.post(f"/bundles/{bundle['id']}/approve", json={"reason": "QA released"})
+    assert approved.status_code == 200, approved.text
+    decided = [m for m in smtp.wait_for(3) if "Your booking is confirmed" in m["Subject"]]
+    assert len(decided) == 1 and len(smtp.messages) == 3
