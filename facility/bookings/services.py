@@ -563,8 +563,7 @@ def reschedule(
             if booking.bundle_id is not None:
                 raise invalid(
                     "part_of_bundle",
-                    f"This booking is part of bundle {booking.bundle_id}: move the bundle, all its bookings at once "
-                    f"(PATCH /api/v1/bundles/{booking.bundle_id}).",
+                    f"This booking is part of bundle {booking.bundle_id}: move the bundle, all its bookings at once.",
                     "start",
                 )
             needs_approval = _move(actor, booking, new_start, new_end, now or utcnow())
