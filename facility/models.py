@@ -9,7 +9,7 @@ from facility.accounts.models import (  # noqa: F401
     managed_facilities,
 )
 from facility.audit.models import AuditEvent  # noqa: F401
-from facility.bookings.models import Blackout, Booking  # noqa: F401
+from facility.bookings.models import Blackout, Booking, BookingBundle  # noqa: F401
 from facility.catalog.models import Facility, Qualification, Resource, ResourceRate  # noqa: F401
 from facility.core.mail import NotificationSent  # noqa: F401
 from facility.feeds.models import CalendarFeed, CalendarSource  # noqa: F401

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from facility.accounts import services as accounts
 from facility.accounts import sessions
-from facility.bookings.models import Booking, BookingSeries
+from facility.bookings.models import Booking, BookingBundle, BookingSeries
 from facility.bookings.services import add_blackout
 from facility.core.access import may_see_details
 from facility.core.extensions import db
@@ -135,6 +135,13 @@ API = {
     ("POST", "/api/v1/bookings/{booking_id}/cancel"): A_BOOKING_ACT,  # already cancelled
     ("POST", "/api/v1/bookings/{booking_id}/check-in"): A_BOOKING_ACT,
     ("POST", "/api/v1/bookings/{booking_id}/check-out"): A_BOOKING_ACT,
+    # Alvaro's (cancelled) bundle of the lab's cabinet and bioreactor: as his bookings
+    ("POST", "/api/v1/bundles"): row(AUTH, RULE, RULE, RULE, RULE, RULE),  # in the past
+    ("GET", "/api/v1/bundles/{bundle_id}"): A_BOOKING,
+    ("PATCH", "/api/v1/bundles/{bundle_id}"): A_BOOKING_ACT,  # already cancelled
+    ("POST", "/api/v1/bundles/{bundle_id}/approve"): A_BOOKING_DECIDE,  # already cancelled
+    ("POST", "/api/v1/bundles/{bundle_id}/reject"): A_BOOKING_DECIDE,
+    ("POST", "/api/v1/bundles/{bundle_id}/cancel"): A_BOOKING_ACT,
     ("GET", "/api/v1/calendar-feeds"): EVERYONE,
     ("POST", "/api/v1/calendar-feeds"): EVERYONE,
     ("DELETE", "/api/v1/calendar-feeds/{feed_id}"): A_FEED,
@@ -227,6 +234,8 @@ PAGES = {
     ("GET", "/bookings/<int:booking_id>/edit"): P_A_BOOKING,
     ("GET", "/bookings/<int:booking_id>/cancel"): P_A_BOOKING,  # the confirmation step
     ("GET", "/series/<int:series_id>"): P_A_BOOKING,
+    ("GET", "/bundles/book"): P_EVERYONE,
+    ("GET", "/bundles/<int:bundle_id>"): P_A_BOOKING,
     ("GET", "/manage/approvals"): P_MANAGERS,
     # Casimir's request in the GMP unit (Y)
     ("GET", "/manage/approvals/<int:booking_id>"): row(LOGIN, DENY, DENY, HIDDEN, OK, OK),
@@ -298,6 +307,7 @@ OWN_WRITES = {
     "/sign-out",
     "/language",
     "/book",
+    "/bundles/book",
     "/account/password",
     "/account/tokens",
     "/account/calendar-feeds",
@@ -331,6 +341,9 @@ def world(sqlite_template, tmp_path_factory):
         keys["booking"] = _booking("lab-bsc", "scientist_a", at(8), at(11))  # going on now
         keys["cancelled"] = _booking("lab-bsc", "scientist_a", at(16), at(17), "cancelled")
         keys["series"] = _series_of(keys["cancelled"])
+        keys["bundle"] = _bundle(
+            ["lab-bsc", "lab-bioreactor"], "scientist_a", at(9) + timedelta(days=3), at(13) + timedelta(days=3)
+        )
         _booking("lab-bsc", "scientist_b", at(12), at(14))  # next on the display
         _booking("lab-bsc", "colleague_a", tomorrow(8), tomorrow(10))
         keys["pending"] = _booking("gmp-suite", "casimir", tomorrow(9), tomorrow(12), "pending")
@@ -387,6 +400,17 @@ def _series_of(booking_id: int) -> int:
     return series.id
 
 
+def _bundle(resources: list[str], who: str, start: datetime, end: datetime) -> int:
+    """A cancelled bundle of ``resources``, its rows written directly."""
+    bundle = BookingBundle(user_id=accounts.get_user_by_email(PEOPLE[who][0]).id)
+    db.session.add(bundle)
+    db.session.commit()
+    for key in resources:
+        db.session.get(Booking, _booking(key, who, start, end, "cancelled")).bundle_id = bundle.id
+    db.session.commit()
+    return bundle.id
+
+
 @pytest.fixture
 def site(world, tmp_path):
     path, keys = world
@@ -418,6 +442,7 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         .replace("{entry_id}", "999999")
         .replace("{blackout_id}", str(keys["blackout"]))
         .replace("{series_id}", str(keys["series"]))
+        .replace("{bundle_id}", str(keys["bundle"]))
     )
     query = {
         "/api/v1/resources/lab-bsc/availability": f"from={today}T00:00:00Z&to={today + timedelta(days=2)}T00:00:00Z",
@@ -455,6 +480,11 @@ def api_request(method: str, path: str, keys: dict) -> tuple[str, dict | None]:
         ("POST", "/api/v1/bookings/{booking_id}/approve"): {"reason": "fine"},
         ("POST", "/api/v1/bookings/{booking_id}/reject"): {"reason": "no"},
         ("POST", "/api/v1/bookings/{booking_id}/cancel"): {"reason": "no"},
+        ("POST", "/api/v1/bundles"): {"resources": ["lab-bsc", "lab-bioreactor"], "start": past, "end": past_end},
+        ("PATCH", "/api/v1/bundles/{bundle_id}"): {"start": past, "end": past_end},
+        ("POST", "/api/v1/bundles/{bundle_id}/approve"): {"reason": "fine"},
+        ("POST", "/api/v1/bundles/{bundle_id}/reject"): {"reason": "no"},
+        ("POST", "/api/v1/bundles/{bundle_id}/cancel"): {"reason": "no"},
         ("POST", "/api/v1/calendar-feeds"): {"scope": "user"},
         ("POST", "/api/v1/usage"): {
             "resource": "lab-bsc",
@@ -507,6 +537,7 @@ def page_url(rule: str, role: str, keys: dict) -> str:
         .replace("<int:source_id>", "1")
         .replace("<int:blackout_id>", str(keys["blackout"]))
         .replace("<int:series_id>", str(keys["series"]))
+        .replace("<int:bundle_id>", str(keys["bundle"]))
         .replace("<int:feed_id>", str(keys["feeds"]["scientist_a"][0]["id"]))
         .replace("<int:token_id>", str(keys["token_id"]))
         .replace("<int:session_id>", str(keys["session_id"]))

@@ -52,6 +52,17 @@ class BookingForm(FlaskForm):
     for_email = StringField(_l("or for the user with the e-mail"), validators=[Optional(), Length(max=320)])
 
 
+class BundleForm(FlaskForm):
+    bundle = SelectField(_l("Suite"), choices=[], validate_choice=False)
+    start_date = StringField(_l("Start date"), render_kw=DATE)
+    start_time = StringField(_l("Start time"), render_kw=TIME)
+    end_date = StringField(_l("End date"), render_kw=DATE)
+    end_time = StringField(_l("End time"), render_kw=TIME)
+    purpose = TextAreaField(_l("Purpose"), validators=[Length(max=2000)])
+    project = StringField(_l("Project"), validators=[Optional(), Length(max=200)])
+    batch = StringField(_l("Batch or lot"), validators=[Optional(), Length(max=100)])
+
+
 class RescheduleForm(FlaskForm):
     start_date = StringField(_l("Start date"), render_kw=DATE)
     start_time = StringField(_l("Start time"), render_kw=TIME)

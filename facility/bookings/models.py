@@ -63,11 +63,15 @@ class Booking(db.Model):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     # The recurring series this booking is an occurrence of (bookings/series.py), if any.
     series_id: Mapped[Optional[int]] = mapped_column(ForeignKey("booking_series.id"), index=True)
+    # Set when the booking is one member of a bundle (a suite with its equipment, booked all or
+    # nothing for the same time: bookings/bundles.py); each member keeps its own changeover.
+    bundle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("booking_bundles.id"), index=True)
 
     resource: Mapped[Resource] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
     series: Mapped[Optional["BookingSeries"]] = relationship()
+    bundle: Mapped[Optional["BookingBundle"]] = relationship(foreign_keys=[bundle_id])
 
     @property
     def facility(self) -> Facility:
@@ -90,6 +94,26 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status}>"
+
+
+class BookingBundle(db.Model):
+    """Several resources booked together for the same [start, end), all or nothing: one
+    ordinary ``Booking`` per resource points here (``Booking.bundle_id``). The bundle says who
+    asked and, if it was booked as one, which suite of the catalogue (``key``); its time and
+    status are its members' (they move, are decided and are cancelled together)."""
+
+    __tablename__ = "booking_bundles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[Optional[str]] = mapped_column(String(64))  # the catalogue's bundle, if booked by its key
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    members: Mapped[list[Booking]] = relationship(order_by=Booking.id, viewonly=True)
+
+    def __repr__(self) -> str:
+        return f"<BookingBundle {self.id}>"
 
 
 class Blackout(db.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, has_app_context
+from sqlalchemy import select
 
 from facility.accounts.services import managers_of
 from facility.bookings.models import Booking
@@ -40,11 +41,23 @@ def on_booking_changed(action, booking_id=None, actor_id=None, **_):
 
 def _mail_for(action: str, booking: Booking, actor_id) -> None:
     url = booking_url(booking)
+    members = _bundle_members(booking)
+    # A bundle is one request and one decision: its owner is told once (by its first booking),
+    # the managers of each facility concerned once (by the first booking at their facility).
+    together = [m.resource.name for m in members if m.id != booking.id]
+    speaks_for_bundle = not members or members[0].id == booking.id
     if action == "requested":
-        if booking.status == "pending":
+        first_here = next((m for m in members if m.facility.id == booking.facility.id), booking)
+        if booking.status == "pending" and first_here.id == booking.id:
             send_template(
-                managers_of([booking.facility.id]), "bookings/mail/request_to_approve", booking=booking, url=url
+                managers_of([booking.facility.id]),
+                "bookings/mail/request_to_approve",
+                booking=booking,
+                url=url,
+                together=together,
             )
+        if not speaks_for_bundle:
+            return
         owner = booking.user  # loaded already: their locale needs no lookup of the address
         send_template(
             [owner.email],
@@ -52,10 +65,25 @@ def _mail_for(action: str, booking: Booking, actor_id) -> None:
             language=mail_language(owner.locale),
             booking=booking,
             url=url,
+            together=together,
         )
         return
-    if action not in TO_OWNER:
+    if action not in TO_OWNER or not speaks_for_bundle:
         return
     if action == "cancelled" and actor_id == booking.user_id:
         return  # the owner knows: they cancelled it themselves
-    send_template([booking.user.email], "bookings/mail/booking_decision", action=action, booking=booking, url=url)
+    send_template(
+        [booking.user.email],
+        "bookings/mail/booking_decision",
+        action=action,
+        booking=booking,
+        url=url,
+        together=together,
+    )
+
+
+def _bundle_members(booking: Booking) -> list[Booking]:
+    """Every booking of ``booking``'s bundle in order, or [] for a booking of its own."""
+    if booking.bundle_id is None:
+        return []
+    return list(db.session.scalars(select(Booking).where(Booking.bundle_id == booking.bundle_id).order_by(Booking.id)))

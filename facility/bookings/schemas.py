@@ -76,6 +76,9 @@ class BookingSchema(Schema):
     project = fields.String(allow_none=True)
     created_at = LocalDateTime(booking_zone)
     series_id = fields.Integer(allow_none=True, metadata={"description": "the recurring series it belongs to, if any"})
+    bundle_id = fields.Integer(
+        allow_none=True, metadata={"description": "the bundle it belongs to (GET /api/v1/bundles/ID), or null"}
+    )
 
 
 class BookingCreateSchema(StrictSchema):
@@ -97,6 +100,73 @@ class BookingCreateSchema(StrictSchema):
             "booking and its mail are theirs); 403 `not_a_manager` for anyone else"
         },
     )
+
+
+class BundleCreateSchema(StrictSchema):
+    bundle = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "a suite of the catalogue (GET /api/v1/facilities: `bundles`)"},
+    )
+    resources = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(min=1, max=10),
+        metadata={"description": "resource keys, booked together (instead of `bundle`)"},
+    )
+    start = AwareDateTime(required=True)
+    end = AwareDateTime(required=True)
+    purpose = fields.String(load_default="", validate=validate.Length(max=2000))
+    project = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    batch = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "batch or lot: required at a GMP facility with `project` (the product)"},
+    )
+
+    @validates_schema
+    def one_of(self, data, **kwargs):
+        if ("bundle" in data) == ("resources" in data):
+            raise ValidationError("Give either bundle or resources.", "resources")
+
+
+class BundlePatchSchema(StrictSchema):
+    start = AwareDateTime(required=True)
+    end = AwareDateTime(required=True)
+    # Why: required (422 reason_required) when a manager moves someone else's bundle.
+    reason = fields.String(validate=validate.Length(max=2000))
+
+
+def _bundle_members(bundle) -> list:
+    return sorted(bundle.members, key=lambda m: m.id)
+
+
+def _bundle_zone(bundle) -> str:
+    return _bundle_members(bundle)[0].resource.facility.timezone
+
+
+def _bundle_status(bundle) -> str:
+    statuses = {m.status for m in bundle.members}
+    return statuses.pop() if len(statuses) == 1 else "mixed"
+
+
+class BundleSchema(Schema):
+    id = fields.Integer(required=True)
+    bundle = fields.String(attribute="key", allow_none=True,
+                           metadata={"description": "the suite of the catalogue, if booked as one"})  # fmt: skip
+    user = fields.Function(lambda b: b.user.email)
+    status = fields.Function(
+        _bundle_status,
+        metadata={
+            "enum": [*BOOKING_STATUSES, "mixed"],
+            "description": "its bookings' status (decided together); mixed once some are completed and others not",
+        },
+    )
+    start = fields.Function(lambda b: LocalDateTime(_bundle_zone)._serialize(_bundle_members(b)[0].start_at, "", b))
+    end = fields.Function(lambda b: LocalDateTime(_bundle_zone)._serialize(_bundle_members(b)[0].end_at, "", b))
+    resources = fields.Function(lambda b: [m.resource.key for m in _bundle_members(b)])
+    bookings = fields.Function(lambda b: BookingSchema(many=True).dump(_bundle_members(b)),
+                               metadata={"description": "one booking per resource, each with its own changeover"})  # fmt: skip
+    created_at = LocalDateTime(_bundle_zone)
 
 
 class BookingPatchSchema(StrictSchema):

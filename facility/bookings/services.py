@@ -564,58 +564,87 @@ def _freed_by(booking: Booking) -> None:
     slot_freed(booking.resource.facility_id, booking.resource_id)
 
 
+def decided_together(actor: User, booking: Booking, *, as_manager: bool) -> list[Booking]:
+    """The bookings an action on ``booking`` decides: itself, or every member of its bundle
+    (bookings/bundles.py: a suite with its equipment is approved, rejected and cancelled as
+    one). ``as_manager``: ``actor`` must manage the facility of each (an administrator all)."""
+    members = [booking]
+    if booking.bundle_id is not None:
+        query = select(Booking).where(Booking.bundle_id == booking.bundle_id).order_by(Booking.id)
+        members = list(db.session.scalars(query))
+    if as_manager:
+        for member in members:
+            require_manager_of(actor, member.facility, "decide on this booking (a bundle needs a manager of each)")
+    return members
+
+
 def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = False) -> Booking:
-    """Confirm a pending booking. At a GMP facility the approval needs a reason, and a signed
-    approval (password re-entered on the page) records what the signature means."""
+    """Confirm a pending booking (with the other members of its bundle). At a GMP facility the
+    approval needs a reason, and a signed approval (password re-entered on the page) records
+    what the signature means."""
     with write_transaction():
         booking = _booking_for_manager(actor, booking_id)
-        states.require(booking.status, (BookingStatus.PENDING,), "approved")  # a hold is its user's to accept
-        gmp = booking.facility.is_gmp
-        if gmp and not reason.strip():
+        members = decided_together(actor, booking, as_manager=True)
+        for member in members:
+            states.require(member.status, (BookingStatus.PENDING,), "approved")  # a hold is its user's to accept
+        if any(m.facility.is_gmp for m in members) and not reason.strip():
             raise invalid("reason_required", "At a GMP facility an approval needs a reason.", "reason")
-        change_status(
-            booking,
-            BookingStatus.CONFIRMED,
-            actor,
-            action="booking.approved",
-            reason=reason,
-            decided=True,
-            signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None,
-        )
-    booking_was("approved", booking, actor)
+        for member in members:
+            gmp = member.facility.is_gmp
+            change_status(
+                member,
+                BookingStatus.CONFIRMED,
+                actor,
+                action="booking.approved",
+                reason=reason,
+                decided=True,
+                signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None,
+            )
+    for member in members:
+        booking_was("approved", member, actor)
     return booking
 
 
 def reject(actor: User, booking_id: int, reason: str) -> Booking:
     with write_transaction():
         booking = _booking_for_manager(actor, booking_id)
-        states.check_transition(booking.status, BookingStatus.REJECTED)
+        members = decided_together(actor, booking, as_manager=True)
+        for member in members:
+            states.check_transition(member.status, BookingStatus.REJECTED)
         if not (reason or "").strip():
             raise invalid("reason_required", "Say why the request is rejected.", "reason")
-        change_status(booking, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, decided=True)
-    booking_was("rejected", booking, actor)
-    _freed_by(booking)
+        for member in members:
+            change_status(member, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, decided=True)
+    for member in members:
+        booking_was("rejected", member, actor)
+    for member in members:
+        _freed_by(member)
     return booking
 
 
 def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
-    """Cancel an active booking; its slot is free again at once."""
+    """Cancel an active booking (with the other members of its bundle); its slot is free again at once."""
     with write_transaction():
         booking = get_booking(actor, booking_id)
-        states.check_transition(booking.status, BookingStatus.CANCELLED)
         acting_as_manager = booking.user_id != actor.id
+        members = decided_together(actor, booking, as_manager=acting_as_manager)
+        for member in members:
+            states.check_transition(member.status, BookingStatus.CANCELLED)
         if acting_as_manager:
             _require_reason(reason, "cancels")
-        change_status(
-            booking,
-            BookingStatus.CANCELLED,
-            actor,
-            action="booking.cancelled",
-            reason=reason,
-            decided=acting_as_manager,
-        )
-    booking_was("cancelled", booking, actor)
-    _freed_by(booking)
+        for member in members:
+            change_status(
+                member,
+                BookingStatus.CANCELLED,
+                actor,
+                action="booking.cancelled",
+                reason=reason,
+                decided=acting_as_manager,
+            )
+    for member in members:
+        booking_was("cancelled", member, actor)
+    for member in members:
+        _freed_by(member)
     return booking
 
 
@@ -642,6 +671,12 @@ def reschedule(
         new_start, new_end = start or booking.start_at, end or booking.end_at
         needs_approval = moved = False
         if (new_start, new_end) != (booking.start_at, booking.end_at):
+            if booking.bundle_id is not None:
+                raise invalid(
+                    "part_of_bundle",
+                    f"This booking is part of bundle {booking.bundle_id}: move the bundle, all its bookings at once.",
+                    "start",
+                )
             needs_approval = _move(actor, booking, new_start, new_end, now or utcnow())
             moved = True
         if purpose is not None:

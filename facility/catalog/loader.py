@@ -74,6 +74,7 @@ class ResourceSpec:
     charged_sek_per_hour: Optional[dict] = None  # {kind: SEK per hour}; a kind left out pays the full cost
     gmp_settings: Optional[dict] = None  # the resource's ``gmp:`` (facility.gmp)
     series_approval: str = "series"  # approval of a recurring series: "series" or "occurrence"
+    requires: Optional[list] = None  # keys of its facility's resources it must be booked with; None: none
 
     def rates(self) -> dict[str, tuple[Optional[int], Optional[int]]]:
         """``{kind: (full cost, charged)}`` for every organisation kind; ``(None, None)`` without rates."""
@@ -97,6 +98,7 @@ class FacilitySpec:
     resources: tuple[ResourceSpec, ...]
     public_holidays: Optional[str] = None  # "SE", or a country and subdivision like "DE-BY"
     gmp_settings: Optional[dict] = None  # the facility's ``gmp:`` (facility.gmp)
+    bundles: Optional[list] = None  # [{"key", "name", "description", "resources"}]; None: none
 
     def closures(self) -> ClosedDays:
         return ClosedDays.from_entries(self.public_holidays, self.closed_days)
@@ -254,6 +256,7 @@ def _facility(data: dict) -> FacilitySpec:
         no_show_grace_minutes=data["no_show_grace_minutes"],
         resources=resources,
         gmp_settings=_plain(data["gmp"]) if data.get("gmp") else None,
+        bundles=[_plain(dict(b)) for b in data["bundles"]] or None,
     )
 
 
@@ -296,7 +299,8 @@ def _resource(data: dict, facility: str, defaults: dict) -> ResourceSpec:
     since = data.get("in_service_since")
     own["in_service_since"] = date.fromisoformat(since) if since else None
     gmp = _plain(data["gmp"]) if data.get("gmp") else None
-    return ResourceSpec(facility=facility, **own, **resolve_rules(data, defaults), gmp_settings=gmp)
+    requires = list(data.get("requires") or []) or None
+    return ResourceSpec(facility=facility, **own, **resolve_rules(data, defaults), gmp_settings=gmp, requires=requires)
 
 
 # --- loading into the database ---------------------------------------------------------------
@@ -347,6 +351,7 @@ FACILITY_COLUMNS = (
     "no_show_grace_minutes",
     "public_holidays",
     "gmp_settings",
+    "bundles",
 )
 RESOURCE_COLUMNS = tuple(
     f.name

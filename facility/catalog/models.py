@@ -41,12 +41,19 @@ class Facility(db.Model):
     no_show_grace_minutes: Mapped[int] = mapped_column(Integer, default=30)
     # The GMP records' settings of instruments.yaml's ``gmp:`` (catalog/schema.py, FacilityGmpSchema).
     gmp_settings: Mapped[Optional[dict]] = mapped_column(JSON)
+    # The suites booked with their equipment, as instruments.yaml's ``bundles:`` declares them
+    # (catalog/schema.py, BundleSchema): [{"key", "name", "description", "resources": [keys]}], or None.
+    bundles: Mapped[Optional[list]] = mapped_column(JSON)
 
     resources: Mapped[list["Resource"]] = relationship(back_populates="facility", order_by="Resource.key")
 
     @property
     def is_gmp(self) -> bool:
         return self.gmp_level == "gmp"
+
+    def bundle(self, key: str) -> Optional[dict]:
+        """The declared bundle ``key`` of this facility, or None."""
+        return next((b for b in self.bundles or [] if b["key"] == key), None)
 
     def __repr__(self) -> str:
         return f"<Facility {self.key}>"
@@ -107,6 +114,9 @@ class Resource(db.Model):
     # The GMP records' settings of instruments.yaml's ``gmp:`` (catalog/schema.py, ResourceGmpSchema):
     # line clearance, maximum occupancy, maintenance and calibration plans.
     gmp_settings: Mapped[Optional[dict]] = mapped_column(JSON)
+    # The keys of the resources of its facility that must be booked together with it (in one
+    # bundle, for the same time), or None: an isolator that stands in a cleanroom suite.
+    requires: Mapped[Optional[list]] = mapped_column(JSON)
 
     facility: Mapped[Facility] = relationship(back_populates="resources")
     qualification: Mapped[Optional[Qualification]] = relationship()

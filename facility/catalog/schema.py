@@ -366,6 +366,9 @@ class ResourceSchema(RulesSchema):
     status = fields.String(validate=validate.OneOf(RESOURCE_STATUSES))
     status_reason = Text(max_length=None)
     gmp = fields.Nested(ResourceGmpSchema, load_default=None)
+    # Resources of the same facility that must be booked together with this one, in one bundle
+    # for the same time (all of them): an isolator that stands in its cleanroom suite.
+    requires = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_grade_and_status(self, data, original, **kwargs):
@@ -378,6 +381,20 @@ class ResourceSchema(RulesSchema):
         if "status_reason" in original and "status" not in original:
             errors.add(("status_reason",), "is only read together with status")
         errors.raise_if_any()
+
+
+class BundleSchema(StrictSchema):
+    """A suite that is booked together with its equipment: two or more resources of the facility,
+    booked all or nothing for the same time (facility/bookings/bundles.py)."""
+
+    key = Key()
+    name = Text(required=True)
+    description = Text(max_length=None, load_default="")
+    resources = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        required=True,
+        validate=validate.Length(min=2, error="a bundle holds at least two resources"),
+    )
 
 
 class FacilitySchema(StrictSchema):
@@ -395,6 +412,56 @@ class FacilitySchema(StrictSchema):
     defaults = fields.Nested(RulesSchema, load_default=dict)
     resources = EntryList(fields.Nested(ResourceSchema), load_default=list)
     gmp = fields.Nested(FacilityGmpSchema, load_default=None)
+    bundles = EntryList(fields.Nested(BundleSchema), load_default=list)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _check_bundles_and_requires(self, data, original, **kwargs):
+        """What ``requires`` and ``bundles`` name are resources of this facility (of the file: a
+        resource left out of it is retired); nothing requires itself or, round a cycle, what
+        requires it; a bundle names each resource once and holds what its members require."""
+        if not isinstance(original, dict):
+            return
+        errors = Errors()
+        resources = _entries(original.get("resources"))
+        known = {r["key"] for _, r in resources if isinstance(r.get("key"), str)}
+        requires = {}
+        for index, raw in resources:
+            named = raw.get("requires")
+            if not isinstance(named, list) or not isinstance(raw.get("key"), str):
+                continue
+            for position, other in enumerate(named):
+                if not isinstance(other, str):
+                    continue
+                if other == raw["key"]:
+                    errors.add(("resources", index, "requires", position), f"'{other}' cannot require itself")
+                elif other not in known:
+                    errors.add(("resources", index, "requires", position), _not_here(other, known))
+            requires[raw["key"]] = [k for k in named if isinstance(k, str) and k in known and k != raw["key"]]
+        for index, raw in resources:
+            cycle = requirement_cycle(raw.get("key"), requires)
+            if cycle:
+                errors.add(("resources", index, "requires"), f"goes round in a circle: {' -> '.join(cycle)}")
+        for index, bundle in _entries(original.get("bundles")):
+            named = bundle.get("resources")
+            if not isinstance(named, list):
+                continue
+            seen: set = set()
+            for position, key in enumerate(named):
+                if not isinstance(key, str):
+                    continue
+                if key in seen:
+                    errors.add(("bundles", index, "resources", position), f"'{key}' is named twice")
+                elif key not in known:
+                    errors.add(("bundles", index, "resources", position), _not_here(key, known))
+                seen.add(key)
+            for key in sorted(seen & known):
+                missing = [k for k in requires.get(key, []) if k not in seen]
+                if missing:
+                    errors.add(
+                        ("bundles", index, "resources"),
+                        f"'{key}' requires {', '.join(repr(k) for k in missing)}: add it to the bundle",
+                    )
+        errors.raise_if_any()
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_holiday_names(self, data, original, **kwargs):
@@ -491,6 +558,19 @@ class CatalogSchema(StrictSchema):
                 for r_index, resource in _entries(facility.get("resources"))
             ],
         )
+        bundles = [
+            ((f_index, "bundles", b_index), bundle)
+            for f_index, facility in facilities
+            for b_index, bundle in _entries(facility.get("bundles"))
+        ]
+        _check_unique(errors, ("facilities",), bundles)
+        resource_keys = {r.get("key") for _, facility in facilities for _, r in _entries(facility.get("resources"))}
+        for (f_index, _, b_index), bundle in bundles:
+            if isinstance(bundle.get("key"), str) and bundle["key"] in resource_keys:
+                errors.add(
+                    ("facilities", f_index, "bundles", b_index, "key"),
+                    f"'{bundle['key']}' is already a resource's key; give the bundle a key of its own",
+                )
         known = sorted({q["key"] for _, q in qualifications if isinstance(q.get("key"), str)})
         for f_index, facility in facilities:
             places = [(("defaults",), facility.get("defaults"))]
@@ -507,6 +587,31 @@ class CatalogSchema(StrictSchema):
 
 
 # --- rules across fields -------------------------------------------------------------------
+
+
+def _not_here(key: str, known: set) -> str:
+    return (
+        f"'{key}' is not a resource of this facility in this file (a resource left out of the file is "
+        f"retired and cannot be required or bundled; those are: {', '.join(sorted(known))})"
+    )
+
+
+def requirement_cycle(start: Any, requires: dict) -> Optional[list]:
+    """The keys of a circle of ``requires`` through ``start`` (first key repeated at the end), or None."""
+    if not isinstance(start, str):
+        return None
+    path, stack = [start], [iter(requires.get(start, []))]
+    while stack:
+        nxt = next(stack[-1], None)
+        if nxt is None:
+            stack.pop()
+            path.pop()
+        elif nxt == start:
+            return path + [start]
+        elif nxt not in path:
+            path.append(nxt)
+            stack.append(iter(requires.get(nxt, [])))
+    return None
 
 
 def resolve_rules(resource: dict, defaults: dict) -> dict:

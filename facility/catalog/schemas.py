@@ -14,6 +14,16 @@ class FacilitySchema(Schema):
     organisation = fields.String()
     gmp_level = fields.String(metadata={"enum": list(GMP_LEVELS)})
     timezone = fields.String()
+    bundles = fields.Function(
+        lambda f: [
+            {"key": b["key"], "name": b["name"], "description": b.get("description", ""), "resources": b["resources"]}
+            for b in f.bundles or []
+        ],
+        metadata={
+            "description": "suites booked together with their equipment, all or nothing (POST /api/v1/bundles "
+            "with `bundle`): [{key, name, description, resources: [resource keys]}]"
+        },
+    )
 
 
 class ResourceSchema(Schema):
@@ -31,6 +41,13 @@ class ResourceSchema(Schema):
     changeover_minutes = fields.Integer()
     qualification = fields.Function(lambda r: r.qualification.key if r.qualification else None, allow_none=True)
     status = fields.String(metadata={"enum": list(RESOURCE_STATUSES)})
+    requires = fields.Function(
+        lambda r: list(r.requires or []),
+        metadata={
+            "description": "keys of resources that must be booked together with this one, in one bundle "
+            "(POST /api/v1/bundles); booked alone it is refused (requires_resource)"
+        },
+    )
 
 
 class ResourceQuerySchema(StrictSchema):

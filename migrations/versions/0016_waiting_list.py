@@ -8,7 +8,7 @@ of held time. (SQLite needs nothing: its writes are serialised and the applicati
 every active state. ``bookings`` is not rebuilt, so the triggers of 0011 stay.)
 
 Revision ID: 0016_waiting_list
-Revises: 0014_booking_series
+Revises: 0015_booking_bundles
 Create Date: 2026-12-02 07:00:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_waiting_list"
-down_revision = "0014_booking_series"
+down_revision = "0015_booking_bundles"
 branch_labels = None
 depends_on = None
 

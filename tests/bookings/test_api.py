@@ -35,7 +35,7 @@ def test_catalogue_is_listed_as_the_contract_says(people):
     alice = people.make()
     facilities = alice.get("/facilities").get_json()
     assert [f["key"] for f in facilities] == ["lab", "gmp"]
-    assert set(facilities[0]) == {"key", "name", "organisation", "gmp_level", "timezone"}
+    assert set(facilities[0]) == {"key", "name", "organisation", "gmp_level", "timezone", "bundles"}
     resources = alice.get("/resources", query_string={"facility": "gmp"}).get_json()
     assert [r["key"] for r in resources] == ["gmp-suite"]
     suite = alice.get("/resources/gmp-suite").get_json()
@@ -54,6 +54,7 @@ def test_catalogue_is_listed_as_the_contract_says(people):
         "changeover_minutes": 120,
         "qualification": "gowning-grade-b",
         "status": "available",
+        "requires": [],
     }
     assert alice.get("/resources/nope").status_code == 404
     assert error_codes(alice.get("/resources", query_string={"facility": "nope"})) == ["not_found"]
@@ -78,7 +79,9 @@ def test_book_a_free_slot_and_a_second_request_is_refused_with_overlap(people, a
         "project",
         "created_at",
         "series_id",
+        "bundle_id",
     }
+    assert body["bundle_id"] is None
     before = counts(app)
     second = book(bob)
     assert second.status_code == 409

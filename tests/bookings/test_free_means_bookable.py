@@ -97,9 +97,9 @@ class Situation:
 
 
 @st.composite
-def situations(draw) -> Situation:
-    """Soon or around the horizon, with bookings and blackouts near the window."""
-    facility, resource = draw(st.sampled_from(RESOURCES))
+def situations(draw, among=RESOURCES) -> Situation:
+    """Soon or around the horizon, with bookings and blackouts near the window (a resource of ``among``)."""
+    facility, resource = draw(st.sampled_from(among))
     policy = policy_of(resource)
     now = draw(st.sampled_from(ANCHORS)) + timedelta(seconds=draw(st.integers(-5 * 86400, 5 * 86400)))
     if draw(st.booleans()):  # soon

@@ -166,6 +166,7 @@ def test_a_gmp_booking_names_product_and_batch(app, people):
         "project",
         "created_at",
         "series_id",
+        "bundle_id",
     }
     # where the facility does not ask, nothing is required
     lab_start, lab_end = local_slot(14, 10, hours=1)

@@ -36,7 +36,7 @@ def test_postgres_refuses_a_hold_over_an_active_booking_itself(postgres, postgre
 
 def test_the_migration_goes_down_and_up_again(app):
     with app.app_context():
-        downgrade(revision="0013")
+        downgrade(revision="0015_booking_bundles")  # the revision before the waiting list
         assert "waitlist_entries" not in inspect(db.engine).get_table_names()
         upgrade(revision="heads")
         assert "waitlist_entries" in inspect(db.engine).get_table_names()
