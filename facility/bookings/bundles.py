@@ -246,6 +246,7 @@ def reschedule_bundle(
                                         services.snapshot(member), now=now, reason=reason)  # fmt: skip
     for member in members:
         booking_was("rescheduled", member, actor)
+    services.freed_by(members)  # the time they left
     return bundle
 
 

@@ -363,6 +363,7 @@ def cancel_series(
         _record_series(actor, "series.cancelled", series, targets, reason, scope)
     for booking in targets:
         booking_was("cancelled", booking, actor)
+    services.freed_by(targets)
     return targets
 
 
@@ -400,6 +401,7 @@ def move_series(
         )
     for booking in targets:
         booking_was("rescheduled", booking, actor)
+    services.freed_by(targets)  # the time they left
     return targets
 
 
@@ -503,4 +505,5 @@ def reject_series(actor: User, series_id: int, reason: str, *, now: Optional[dat
         _record_series(actor, "series.rejected", series, pending, reason, "all")
     for booking in pending:
         booking_was("rejected", booking, actor)
+    services.freed_by(pending)
     return pending

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -560,8 +560,11 @@ def slot_freed(facility_id: int, resource_id: Optional[int]) -> None:
             current_app.logger.exception("after freeing time on resource %s: %s failed", resource_id, callback)
 
 
-def _freed_by(booking: Booking) -> None:
-    slot_freed(booking.resource.facility_id, booking.resource_id)
+def freed_by(bookings: Iterable[Booking]) -> None:
+    """Tell ``SLOT_FREED`` of the time ``bookings`` gave back (cancelled, rejected, expired or
+    moved away), once per resource, after their change has committed."""
+    for facility_id, resource_id in dict.fromkeys((b.resource.facility_id, b.resource_id) for b in bookings):
+        slot_freed(facility_id, resource_id)
 
 
 def decided_together(actor: User, booking: Booking, *, as_manager: bool) -> list[Booking]:
@@ -617,8 +620,7 @@ def reject(actor: User, booking_id: int, reason: str) -> Booking:
             change_status(member, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, decided=True)
     for member in members:
         booking_was("rejected", member, actor)
-    for member in members:
-        _freed_by(member)
+    freed_by(members)
     return booking
 
 
@@ -643,8 +645,7 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
             )
     for member in members:
         booking_was("cancelled", member, actor)
-    for member in members:
-        _freed_by(member)
+    freed_by(members)
     return booking
 
 
@@ -691,7 +692,7 @@ def reschedule(
             _record_change(booking, actor, action, before, snapshot(booking), now=utcnow(), reason=reason)
     booking_was("rescheduled", booking, actor)
     if moved:
-        _freed_by(booking)
+        freed_by([booking])
     return booking
 
 
@@ -1039,8 +1040,7 @@ def expire_pending(now: datetime) -> list[Booking]:
             expire(booking, now)
     for booking in expired:
         booking_was("expired", booking, None)
-    for booking in expired:
-        _freed_by(booking)
+    freed_by(expired)
     return expired
 
 
