@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed icaljs
+install: $(VENV)/.installed
 
 ## Create what is needed, migrate, load instruments.yaml and the demo data, serve on 127.0.0.1:$(PORT).
 run: export FACILITY_BASE_URL := $(FACILITY_BASE_URL)
