@@ -6,7 +6,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from facility.accounts import services as accounts
-from facility.bookings import bundles
+from facility.bookings import bundles, services
 from facility.bookings.schemas import (
     ApproveSchema,
     BundleCreateSchema,
@@ -28,9 +28,12 @@ blp = Blueprint(
 def create_bundle(data):
     """Book several resources for the same time, all or nothing: a suite of the catalogue
     (`bundle`) or a list of resource keys (`resources`); every member is checked by its own
-    rules, and the errors name the member (`field`: `<resource>.<field>`)"""
+    rules, and the errors name the member (`field`: `<resource>.<field>`); a manager of every
+    facility concerned may book for a user (`user`)"""
+    actor = api_user()
+    owner = services.person_to_book_for(actor, data["user"]) if data.get("user") else None
     return bundles.request_bundle(
-        api_user(),
+        actor,
         data.get("resources"),
         data.get("bundle"),
         start=data["start"],
@@ -38,6 +41,7 @@ def create_bundle(data):
         purpose=data["purpose"],
         project=data["project"],
         batch=data["batch"],
+        for_user=owner,
     )
 
 

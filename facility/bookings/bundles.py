@@ -63,9 +63,11 @@ def request_bundle(
     project: Optional[str] = None,
     batch: Optional[str] = None,
     now: Optional[datetime] = None,
+    for_user: Optional[User] = None,
 ) -> BookingBundle:
     """Book every resource of ``resource_keys`` (or of the catalogue's bundle ``bundle_key``)
-    for [start, end), all or none, in one write transaction.
+    for [start, end), all or none, in one write transaction; for ``for_user`` when a manager of
+    every facility concerned books on their behalf (as ``services.request_booking``).
 
     The facts are read and every rule checked before the lock (a refused request never takes
     it, and names every rule each member breaks); under the lock what may have changed (other
@@ -75,31 +77,37 @@ def request_bundle(
     """
     now = now or utcnow()
     keys = _keys(resource_keys, bundle_key)
+    owner = for_user if for_user is not None else actor
     with kept_after_commit():
-        facts = [services.request_facts(actor, key, start, end) for key in dict.fromkeys(keys)]
+        facts = [services.request_facts(owner, key, start, end) for key in dict.fromkeys(keys)]
+        if owner is not actor:
+            for f in facts:
+                services.require_booking_for(actor, f.resource)
         # Always written in the same order (by resource), so that two bundles racing on
         # PostgreSQL wait for each other on their first common resource and never deadlock.
         facts.sort(key=lambda f: f.resource.id)
-        extra = [_request_checks(actor, f.resource, start, end, project, batch) for f in facts]
+        extra = [_request_checks(owner, f.resource, start, end, project, batch) for f in facts]
         members = [_member(f, f.context(now), e) for f, e in zip(facts, extra)]
         if bundle_rules.check_bundle(start, end, keys, members):
-            held = _held(actor, facts, extra, start, end, now)
+            held = _held(owner, facts, extra, start, end, now)
             raise rule_violations(bundle_rules.check_bundle(start, end, keys, held))
         with write_transaction():
-            members = _held(actor, facts, extra, start, end, now)
+            members = _held(owner, facts, extra, start, end, now)
             violations = bundle_rules.check_bundle(start, end, keys, members)
             if violations:
                 raise rule_violations(violations)
-            bundle = BookingBundle(key=bundle_key, user=actor, created_at=now)
+            bundle = BookingBundle(key=bundle_key, user=owner, created_at=now)
             db.session.add(bundle)
             status = bundle_rules.initial_status(members)
             bookings = [
-                _booking(bundle, actor, f, m, start, end, status, purpose, project, batch, now)
+                _booking(bundle, owner, f, m, start, end, status, purpose, project, batch, now)
                 for f, m in zip(facts, members)
             ]
             services._flush_refusing_overlap()
             for booking in bookings:
                 after = services.snapshot(booking) | {"bundle": bundle.id}
+                if owner is not actor:
+                    after["booked_by"] = actor.email
                 audit.record(actor, "booking.requested", booking, after=after, facility=booking.facility)
             audit.record(actor, "bundle.requested", bundle, after=bundle_snapshot(bundle, bookings),
                          facility=bookings[0].facility)  # fmt: skip
@@ -139,10 +147,10 @@ def _held(actor: User, facts: list, extra: list, start, end, now: datetime) -> l
     ]
 
 
-def _booking(bundle, actor, facts, member, start, end, status, purpose, project, batch, now) -> Booking:
+def _booking(bundle, owner, facts, member, start, end, status, purpose, project, batch, now) -> Booking:
     booking = Booking(
         resource=facts.resource,
-        user=actor,
+        user=owner,
         bundle=bundle,
         start_at=start,
         end_at=end,

@@ -123,6 +123,14 @@ class BundleCreateSchema(StrictSchema):
         metadata={"description": "batch or lot: required at a GMP facility with `project` (the product)"},
     )
 
+    user = fields.String(
+        validate=validate.Length(min=1, max=320),
+        metadata={
+            "description": "managers of every facility concerned: the e-mail of the user to book for (the rules "
+            "are judged for them; the bundle and its mail are theirs); 403 `not_a_manager` for anyone else"
+        },
+    )
+
     @validates_schema
     def one_of(self, data, **kwargs):
         if ("bundle" in data) == ("resources" in data):

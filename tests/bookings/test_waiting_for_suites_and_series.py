@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.clients import error_codes
 from tests.support.factory import People, local_slot
 
 GMP_QUALIFICATIONS = ["gowning-grade-b", "gmp-basic", "cryopreservation"]
@@ -74,3 +75,21 @@ def test_a_series_cancelled_from_one_week_on_gives_its_time_to_the_waiting(app, 
     assert cancelled.status_code == 200, cancelled.text
     [offer] = offers_of(waiting)
     assert (offer["offered_start"], offer["offered_end"]) == (third["start"], third["end"])
+
+
+def test_a_gmp_manager_books_the_suite_for_a_scientist(app, people, clock):
+    manager = people.make("manager", facilities=["sus-gmp"])  # not gowned: the rules are the scientist's
+    scientist, ungowned = people.make(qualifications=GMP_QUALIFICATIONS), people.make()
+    start, end = local_slot(14, 8, hours=4)
+    suite = {"resources": ["sus-cleanroom-1", "sus-isolator"], "start": start, "end": end, **LABELS}
+
+    made = manager.post("/bundles", json={**suite, "user": scientist.email})
+    assert made.status_code == 201, made.text
+    assert made.get_json()["user"] == scientist.email
+    assert {b["user"] for b in made.get_json()["bookings"]} == {scientist.email}
+
+    later = dict(zip(("start", "end"), local_slot(21, 8, hours=4)))
+    refused = manager.post("/bundles", json={**suite, **later, "user": ungowned.email})
+    assert refused.status_code == 422 and set(error_codes(refused)) == {"not_qualified"}, refused.text
+    by_scientist = scientist.post("/bundles", json={**suite, "user": ungowned.email})
+    assert by_scientist.status_code == 403 and error_codes(by_scientist) == ["not_a_manager"], by_scientist.text
