@@ -148,24 +148,10 @@ def _held(actor: User, facts: list, extra: list, start, end, now: datetime) -> l
 
 
 def _booking(bundle, owner, facts, member, start, end, status, purpose, project, batch, now) -> Booking:
-    booking = Booking(
-        resource=facts.resource,
-        user=owner,
-        bundle=bundle,
-        start_at=start,
-        end_at=end,
-        blocked_until=rules.blocked_until(end, member.ctx.policy),
-        status=status,
-        purpose=purpose or "",
-        project=project or None,
-        batch=batch or None,
-        created_at=now,
-        updated_at=now,
-        sequence=0,
-        decision_reason="",
-    )
-    db.session.add(booking)
-    return booking
+    return services.new_booking(
+        facts.resource, owner, start, end, member.ctx.policy, status,
+        purpose=purpose, project=project, batch=batch, now=now, bundle=bundle,
+    )  # fmt: skip
 
 
 def bundle_snapshot(bundle: BookingBundle, members: Sequence[Booking]) -> dict:

@@ -260,24 +260,10 @@ def _new_series(actor: User, plan: SeriesPlan, purpose: str, now: datetime) -> B
 
 def _new_booking(actor, series, planned: PlannedOccurrence, purpose, project, batch, now) -> Booking:
     policy = services.policy_for(series.resource)
-    booking = Booking(
-        resource=series.resource,
-        user=actor,
-        series=series,
-        start_at=planned.start,
-        end_at=planned.end,
-        blocked_until=rules.blocked_until(planned.end, policy),
-        status=rules.initial_status(policy),
-        purpose=purpose or "",
-        project=project or None,
-        batch=batch or None,
-        created_at=now,
-        updated_at=now,
-        sequence=0,
-        decision_reason="",
-    )
-    db.session.add(booking)
-    return booking
+    return services.new_booking(
+        series.resource, actor, planned.start, planned.end, policy, rules.initial_status(policy),
+        purpose=purpose, project=project, batch=batch, now=now, series=series,
+    )  # fmt: skip
 
 
 def series_snapshot(series: BookingSeries, bookings: list[Booking]) -> dict:

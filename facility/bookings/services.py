@@ -444,26 +444,51 @@ def request_booking(
             violations = rules.check_booking(start, end, ctx)
             if violations:
                 raise rule_violations(violations)
-            booking = Booking(
-                resource=resource,
-                user=owner,
-                start_at=start,
-                end_at=end,
-                blocked_until=rules.blocked_until(end, ctx.policy),
-                status=rules.initial_status(ctx.policy),
-                purpose=purpose or "",
-                project=project or None,
-                batch=batch or None,
-                created_at=now,
-                updated_at=now,
-                sequence=0,
-                decision_reason="",
-            )
-            db.session.add(booking)
+            booking = new_booking(
+                resource, owner, start, end, ctx.policy, rules.initial_status(ctx.policy),
+                purpose=purpose, project=project, batch=batch, now=now,
+            )  # fmt: skip
             _flush_refusing_overlap()
             after = snapshot(booking) if owner is actor else {**snapshot(booking), "booked_by": actor.email}
             audit.record(actor, "booking.requested", booking, after=after, facility=resource.facility)
         booking_was("requested", booking, actor)
+    return booking
+
+
+def new_booking(
+    resource: Resource,
+    user: User,
+    start: datetime,
+    end: datetime,
+    policy: rules.Policy,
+    status: str,
+    *,
+    purpose: str = "",
+    project: Optional[str] = None,
+    batch: Optional[str] = None,
+    now: datetime,
+    **part_of,
+) -> Booking:
+    """A new booking of [start, end) added to the session (the one place a booking row is made:
+    a request, a hold, a series' occurrence, a bundle's member): it holds its resource until the
+    changeover after it. ``part_of``: its ``series`` or ``bundle``."""
+    booking = Booking(
+        resource=resource,
+        user=user,
+        start_at=start,
+        end_at=end,
+        blocked_until=rules.blocked_until(end, policy),
+        status=status,
+        purpose=purpose or "",
+        project=project or None,
+        batch=batch or None,
+        created_at=now,
+        updated_at=now,
+        sequence=0,
+        decision_reason="",
+        **part_of,
+    )
+    db.session.add(booking)
     return booking
 
 
@@ -532,12 +557,10 @@ def hold(
     violations += request_check_violations("booking", user, resource, start, end, project, batch)
     if violations:
         raise rule_violations(violations)
-    booking = Booking(
-        resource=resource, user=user, start_at=start, end_at=end, blocked_until=rules.blocked_until(end, ctx.policy),
-        status=BookingStatus.HOLD.value, purpose=purpose or "", project=project or None, batch=batch or None,
-        created_at=now, updated_at=now, sequence=0, decision_reason="",
+    booking = new_booking(
+        resource, user, start, end, ctx.policy, BookingStatus.HOLD.value,
+        purpose=purpose, project=project, batch=batch, now=now,
     )  # fmt: skip
-    db.session.add(booking)
     _flush_refusing_overlap()
     audit.record(None, "booking.held", booking, after=snapshot(booking), reason=reason, facility=resource.facility)
     return booking
