@@ -81,8 +81,9 @@ class BookingSchema(Schema):
     )
 
 
-class BookingCreateSchema(StrictSchema):
-    resource = fields.String(required=True, validate=validate.Length(min=1))
+class _RequestSchema(StrictSchema):
+    """What every request for time carries: when, why, for which product and batch, for whom."""
+
     start = AwareDateTime(required=True)
     end = AwareDateTime(required=True)
     purpose = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -96,13 +97,17 @@ class BookingCreateSchema(StrictSchema):
     user = fields.String(
         validate=validate.Length(min=1, max=320),
         metadata={
-            "description": "managers: the e-mail of the user to book for (the rules are judged for them; the "
-            "booking and its mail are theirs); 403 `not_a_manager` for anyone else"
+            "description": "managers (of every facility concerned): the e-mail of the user to book for (the "
+            "rules are judged for them; the booking and its mail are theirs); 403 `not_a_manager` for anyone else"
         },
     )
 
 
-class BundleCreateSchema(StrictSchema):
+class BookingCreateSchema(_RequestSchema):
+    resource = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class BundleCreateSchema(_RequestSchema):
     bundle = fields.String(
         validate=validate.Length(min=1, max=64),
         metadata={"description": "a suite of the catalogue (GET /api/v1/facilities: `bundles`)"},
@@ -111,24 +116,6 @@ class BundleCreateSchema(StrictSchema):
         fields.String(validate=validate.Length(min=1, max=64)),
         validate=validate.Length(min=1, max=10),
         metadata={"description": "resource keys, booked together (instead of `bundle`)"},
-    )
-    start = AwareDateTime(required=True)
-    end = AwareDateTime(required=True)
-    purpose = fields.String(load_default="", validate=validate.Length(max=2000))
-    project = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    batch = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(max=100),
-        metadata={"description": "batch or lot: required at a GMP facility with `project` (the product)"},
-    )
-
-    user = fields.String(
-        validate=validate.Length(min=1, max=320),
-        metadata={
-            "description": "managers of every facility concerned: the e-mail of the user to book for (the rules "
-            "are judged for them; the bundle and its mail are theirs); 403 `not_a_manager` for anyone else"
-        },
     )
 
     @validates_schema
