@@ -286,6 +286,7 @@ PAGES = {
     ("POST", "/manage/logbook/<resource_key>/plans/<plan_key>/blackout"): row(LOGIN, DENY, DENY, SKIP, DENY, SKIP),
     ("POST", "/bookings/<int:booking_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
     ("POST", "/series/<int:series_id>/cancel"): row(LOGIN, SKIP, HIDDEN, SKIP, HIDDEN, SKIP),
+    ("POST", "/series/<int:series_id>/move"): row(LOGIN, RULE, HIDDEN, RULE, HIDDEN, RULE),  # no shift given
     ("POST", "/series/<int:series_id>/decide"): row(LOGIN, DENY, HIDDEN, RULE, HIDDEN, RULE),  # nothing pending
     ("POST", "/manage/blackouts/<int:blackout_id>/notify"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),
     ("POST", "/manage/blackouts/<int:blackout_id>/edit"): row(LOGIN, DENY, DENY, SKIP, HIDDEN, SKIP),

@@ -149,3 +149,28 @@ def test_a_manager_decides_a_pending_series_once_on_its_page(people, visitor, ap
     assert "3 occurrences approved." in approved.text and 'id="decide-series"' not in approved.text
     with app.app_context():
         assert set(db.session.scalars(select(Booking.status))) == {"confirmed"}
+
+
+def test_the_series_page_moves_the_following_by_a_wall_clock_shift(people, visitor, app):
+    _alice, browser = signed_in(people, visitor)
+    first = next_weekday(7, 1)
+    booked = browser.post_form("/book", {**series_form(first, repeat_count="4"), "series_action": "skip"}, page="/book")
+    path = booked.request.path
+    ids = [int(i) for i in re.findall(r'data-booking="(\d+)"', booked.text)]
+    with app.app_context():
+        before = {b.id: (b.start_at, b.end_at) for b in db.session.scalars(select(Booking))}
+
+    bad = browser.post_form(f"{path}/move", {"shift_days": "one", "shift_minutes": "0"}, page=path)
+    assert bad.status_code == 422 and "whole days and minutes" in html.unescape(bad.text)
+    zero = browser.post_form(f"{path}/move", {"shift_days": "0", "shift_minutes": "0"}, page=path)
+    assert zero.status_code == 422 and "other than zero" in zero.text
+
+    moved = browser.post_form(
+        f"{path}/move", {"from": str(ids[2]), "shift_days": "1", "shift_minutes": "-60"}, page=path
+    )
+    assert moved.status_code == 200 and "2 occurrences moved" in moved.text, moved.text[:300]
+    with app.app_context():
+        after = {b.id: (b.start_at, b.end_at) for b in db.session.scalars(select(Booking))}
+    assert after[ids[0]] == before[ids[0]] and after[ids[1]] == before[ids[1]]
+    for i in ids[2:]:
+        assert after[i] == (before[i][0] + timedelta(days=1, hours=-1), before[i][1] + timedelta(days=1, hours=-1))

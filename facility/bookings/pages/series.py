@@ -1,10 +1,10 @@
 """Series pages: the booking form's "Repeat" step (the occurrences and the rules they break, then
 "Book the rest" or "Book none") and a series' page listing its occurrences, where one, this and
-the following, or all are cancelled. Plain forms: no JavaScript needed."""
+the following, or all are cancelled or moved. Plain forms: no JavaScript needed."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Optional
 
 from flask import flash, redirect, render_template, request, url_for
@@ -134,6 +134,55 @@ def cancel_series(series_id: int):
         )
     )
     return redirect(url_for("bookings_pages.series_detail", series_id=series_id))
+
+
+@bp.route("/series/<int:series_id>/move", methods=["POST"])
+def move_series(series_id: int):
+    """Move all occurrences, or this and the following (``from``), by the same wall-clock shift
+    (days and minutes, either way): all of them or none, each checked by the rules."""
+    series = series_service.get_series(me(), series_id)  # 404 before anything else
+    form, problems = ReasonForm(), Problems()
+    if not form.validate_on_submit():
+        problems.add_form_errors(form)
+        return _series_page(series, form, problems, 400 if "csrf_token" in form.errors else 422)
+    shift = _shift(problems)
+    if shift is None:
+        return _series_page(series, form, problems, 422)
+    try:
+        moved = series_service.move_series(
+            me(),
+            series_id,
+            shift,
+            scope="following" if request.form.get("from") else "all",
+            from_id=request.form.get("from", type=int),
+            reason=(form.reason.data or "").strip(),
+        )
+    except ServiceError as error:
+        problems.add_service_error(error, ("reason", "shift"))
+        return _series_page(series_service.get_series(me(), series_id), form, problems, error.status)
+    flash(ngettext("%(num)d occurrence moved.", "%(num)d occurrences moved.", len(moved)))
+    return redirect(url_for("bookings_pages.series_detail", series_id=series_id))
+
+
+MAX_SHIFT_DAYS = 366
+
+
+def _shift(problems: Problems) -> Optional[timedelta]:
+    """The shift the move form asks for (days and minutes, either may be negative), or None with
+    the problem noted."""
+    try:
+        days = int((request.form.get("shift_days") or "0").strip())
+        minutes = int((request.form.get("shift_minutes") or "0").strip())
+    except ValueError:
+        problems.add("shift", _("Give the shift as whole days and minutes, such as 7 and 0, or 0 and -30."))
+        return None
+    if abs(days) > MAX_SHIFT_DAYS or abs(minutes) > 24 * 60:
+        problems.add("shift", _("Move a series by at most a year and a day's minutes at a time."))
+        return None
+    if not days and not minutes:
+        problems.add("shift", _("Give a shift other than zero."))
+        return None
+    return timedelta(days=days, minutes=minutes)
 
 
 @bp.route("/series/<int:series_id>/decide", methods=["POST"])
