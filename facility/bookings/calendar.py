@@ -168,7 +168,7 @@ def _blackout_rows(facility: Facility, start: datetime, end: datetime):
 
 def _add_bookings(data: CalendarData, viewer: User, rows, keys: dict[int, str]) -> None:
     (lo, hi), seen, viewer_id, now = data.window, {}, viewer.id, data.now
-    active = frozenset(ACTIVE_STATUSES)
+    active, movable = frozenset(ACTIVE_STATUSES), frozenset(MOVABLE_STATUSES)
     # Unpacked as tuples: a month of a busy facility is thousands of rows (issue 15: < 50 ms).
     for booking_id, resource_id, user_id, start_at, end_at, blocked_until, status, purpose, owner in rows:
         if start_at >= hi or max(end_at, blocked_until) <= lo:
@@ -190,7 +190,7 @@ def _add_bookings(data: CalendarData, viewer: User, rows, keys: dict[int, str]) 
                     details,
                     owner if details else "",
                     purpose if details else "",
-                    own and status in active and start_at > now,
+                    own and status in movable and start_at > now,  # a hold is answered, not moved
                 )
             )
         if status in active and blocked_until > end_at:

@@ -136,6 +136,9 @@ def test_facility_day_side_by_side_and_a_run_as_one_bar_in_the_month(browser, li
     columns = page.locator("#calendar-views > section")
     columns.first.locator(".fc-timegrid-col").first.wait_for()
     assert columns.locator("h2").all_inner_texts() == ["Biosafety cabinet", "Bioreactor"]
+    # Each column fetches its own events: wait for the run, and for the free time the click needs.
+    columns.nth(1).locator(".fc-timegrid-event.cal-own").first.wait_for()
+    columns.first.locator(".cal-free").first.wait_for()
     assert columns.nth(1).locator(".fc-timegrid-event.cal-own").count() == 1
     shot(page, tmp_path, "calendar-facility-day.png")
     # A click on free time in the first column books that resource (each column knows its free time).
