@@ -86,7 +86,16 @@
     })[0];
   }
 
+  var leaving = false; // the form is being opened: a second gesture must not open it again
+  window.addEventListener("pageshow", function () {
+    leaving = false; // back to this page (from the browser's cache): gestures count again
+  });
+
   function openBookingForm(resource, start, end) {
+    if (leaving) {
+      return;
+    }
+    leaving = true;
     var query = new URLSearchParams({
       resource: resource,
       start_date: wallOf(start).slice(0, 10),
@@ -209,6 +218,9 @@
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       selectable: true,
+      // A click is a dateClick (the resource's shortest booking), a drag a selection: without a
+      // distance a click was both, and the two opened the form twice with different ends.
+      selectMinDistance: 5,
       selectMirror: true,
       unselectAuto: true,
       eventResizableFromStart: false,
