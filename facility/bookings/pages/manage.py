@@ -15,10 +15,9 @@ from facility.accounts.pages.signature import signature_ok
 from facility.audit.signatures import MEANINGS
 from facility.bookings import services as bookings
 from facility.bookings.forms import BlackoutEditForm, BlackoutForm, DecisionForm, ReasonForm, ResourceStatusForm
-from facility.bookings.models import BLACKOUT_KINDS
 from facility.bookings.pages import bp
 from facility.bookings.pages.book import parse_times
-from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, RESOURCE_STATUS_WORDS, words_for
+from facility.bookings.pages.words import RESOURCE_STATUS_WORDS, words_for
 from facility.catalog import services as catalog
 from facility.catalog.services import list_resources
 from facility.core.access import require_manager_of
@@ -100,7 +99,6 @@ def blackouts():
     require_manager()
     form, problems = BlackoutForm(), Problems()
     form.target.choices = _blackout_targets()
-    _kind_choices(form)
     created, colliding, status = None, [], 200
     if request.method == "POST":
         status = 422
@@ -149,10 +147,6 @@ def _add_blackout(form, problems: Problems):
     return blackout, colliding, 201
 
 
-def _kind_choices(form) -> None:
-    form.kind.choices = {k: words_for(BLACKOUT_KIND_WORDS, k) for k in BLACKOUT_KINDS}
-
-
 @bp.route("/manage/blackouts/<int:blackout_id>/edit", methods=["GET", "POST"])
 def edit_blackout(blackout_id: int):
     """Change a blackout's time, kind or reason; the page also removes it (with a reason)."""
@@ -160,7 +154,6 @@ def edit_blackout(blackout_id: int):
     blackout = bookings.get_blackout(me(), blackout_id)
     tz = ZoneInfo(blackout.facility.timezone)
     form, problems, colliding, status = BlackoutEditForm(), Problems(), None, 200
-    _kind_choices(form)
     if request.method == "GET":
         form.start_date.data, form.start_time.data = form_values(blackout.start_at, tz)
         form.end_date.data, form.end_time.data = form_values(blackout.end_at, tz)
@@ -209,7 +202,6 @@ def remove_blackout(blackout_id: int):
     else:
         problems.add_form_errors(form)
     edit = BlackoutEditForm(formdata=None)
-    _kind_choices(edit)
     tz = ZoneInfo(blackout.facility.timezone)
     edit.start_date.data, edit.start_time.data = form_values(blackout.start_at, tz)
     edit.end_date.data, edit.end_time.data = form_values(blackout.end_at, tz)
