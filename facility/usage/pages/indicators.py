@@ -13,7 +13,7 @@ from datetime import date
 from typing import Optional
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -22,6 +22,7 @@ from facility.accounts import organisations
 from facility.core.config import default_zone
 from facility.core.errors import ServiceError
 from facility.http.downloads import download
+from facility.http.filters import decimal
 from facility.http.localtime import local_today
 from facility.http.pages import Problems, me, require_an_admin
 from facility.usage import indicators as indicator_queries
@@ -72,9 +73,8 @@ def number(value, unit: str) -> str:
     if value is None:
         return ""
     if unit == "fte":
-        return format_decimal(value, "#,##0.00")
-    text = format_decimal(value, "#,##0")
-    return _("%(amount)s SEK", amount=text) if unit == "sek" else text
+        return decimal(value, 2)
+    return _("%(amount)s SEK", amount=decimal(value, 0)) if unit == "sek" else decimal(value, 0)
 
 
 def percent(share: Optional[float]) -> str:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Optional
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -25,6 +25,7 @@ from facility.catalog import services as catalog
 from facility.core.access import may_see_details
 from facility.core.errors import ServiceError, forbidden
 from facility.core.time import utcnow
+from facility.http.filters import decimal
 from facility.http.headers import csp_nonce
 from facility.http.localtime import local_today
 from facility.http.pages import me, require_manager, safe_next
@@ -193,7 +194,7 @@ def report_charts(facility: dict, trend: list[dict]) -> dict:
         "Pie",
         _("Used hours by kind of organisation"),
         inner_radius=0.4,
-        value_formatter=lambda h: _("%(h)s h", h=format_decimal(h, "#,##0.0")),
+        value_formatter=lambda h: _("%(h)s h", h=decimal(h, 1)),
     )
     for kind, hours in sorted(by_kind.items()):
         kinds.add(str(KIND_WORDS.get(kind, kind)), round(hours, 2))
@@ -203,7 +204,7 @@ def report_charts(facility: dict, trend: list[dict]) -> dict:
     months = _chart(
         "Bar",
         _("Month over month"),
-        value_formatter=lambda h: format_decimal(h, "#,##0"),
+        value_formatter=lambda h: decimal(h, 0),
         range=(0, max(booked + used + [1]) * 1.15),
         y_title=_("hours"),
     )
