@@ -102,10 +102,15 @@ def patch_booking(data, booking_id):
 def approve_booking(data, booking_id):
     """Confirm a pending booking (a manager of its facility; a reason at a GMP facility); with
     `password`, a GMP approval is electronically signed"""
-    signed = "password" in data
-    if signed:
-        accounts.check_signer(api_user(), data["password"], request.remote_addr or "unknown")
-    return services.approve(api_user(), booking_id, data["reason"], signed=signed)
+    return services.approve(api_user(), booking_id, data["reason"], signed=signed_approval(data))
+
+
+def signed_approval(data) -> bool:
+    """Whether an approval is electronically signed: with ``password``, checked for the caller."""
+    if "password" not in data:
+        return False
+    accounts.check_signer(api_user(), data["password"], request.remote_addr or "unknown")
+    return True
 
 
 @blp.route("/bookings/<int:booking_id>/reject", methods=["POST"])

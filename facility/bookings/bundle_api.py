@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_smorest import Blueprint
 
-from facility.accounts import services as accounts
 from facility.bookings import bundles, services
+from facility.bookings.api import signed_approval
 from facility.bookings.schemas import (
     ApproveSchema,
     BundleCreateSchema,
@@ -69,10 +68,7 @@ def patch_bundle(data, bundle_id):
 def approve_bundle(data, bundle_id):
     """Confirm every booking of a pending bundle at once (a manager of each facility concerned;
     a reason at a GMP facility); with `password`, GMP approvals are electronically signed"""
-    signed = "password" in data
-    if signed:
-        accounts.check_signer(api_user(), data["password"], request.remote_addr or "unknown")
-    return bundles.approve_bundle(api_user(), bundle_id, data["reason"], signed=signed)
+    return bundles.approve_bundle(api_user(), bundle_id, data["reason"], signed=signed_approval(data))
 
 
 @blp.route("/bundles/<int:bundle_id>/reject", methods=["POST"])
