@@ -18,3 +18,8 @@ ORGANISATION_KIND_WORDS = {
     "other": _l("other organisation"),
 }
 SIZE_WORDS = {"micro": _l("micro"), "small": _l("small"), "medium": _l("medium-sized"), "large": _l("large")}
+
+
+def words_for(table: dict, code) -> str:
+    """The word for ``code`` in ``table``, in the page's language; the code itself if unknown."""
+    return str(table.get(code, code))

@@ -15,6 +15,7 @@ from facility.bookings.words import (
     STATUS_WORDS,
 )
 from facility.core.time import MINUTES_PER_DAY
+from facility.core.vocabulary import words_for
 
 __all__ = [
     "BLACKOUT_KIND_WORDS",
@@ -32,11 +33,6 @@ def minutes_in_words(total: int) -> str:
         days = total // MINUTES_PER_DAY
         return ngettext("%(num)d day", "%(num)d days", days)
     return format_minutes(total)  # "1 h 30 min" reads the same in Swedish
-
-
-def words_for(table: dict, code) -> str:
-    """The word for ``code`` in ``table``, in the page's language; the code itself if unknown."""
-    return str(table.get(code, code))
 
 
 def init_app(app: Flask) -> None:
