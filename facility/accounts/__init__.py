@@ -1,6 +1,10 @@
 """The accounts module: organisations, users, qualifications and personal API tokens."""
 
+from functools import partial
+
 from flask import Flask
+
+from facility.core.vocabulary import words_for
 
 
 def init_app(app: Flask) -> None:
@@ -18,7 +22,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(lambda user_id: services.load_user(user_id, session_secret()))
     login_manager.login_view = "accounts_pages.sign_in"
     login_manager.login_message = None  # the sign-in page explains itself
-    app.add_template_filter(lambda role: str(ROLE_WORDS.get(role, role)), "role_words")
+    app.add_template_filter(partial(words_for, ROLE_WORDS), "role_words")
     app.register_blueprint(bp)
     register(app, blp)
     register(app, organisations_blp)

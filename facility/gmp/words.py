@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from facility.core.vocabulary import words_for
+
 KIND_WORDS = {
     "use": _l("use"),
     "entry": _l("entry to the room"),
@@ -40,7 +42,7 @@ STATUS_WORDS = {
 
 
 def kind_words(kind: str) -> str:
-    return str(KIND_WORDS.get(kind, kind))
+    return words_for(KIND_WORDS, kind)
 
 
 def outcome_words(outcome) -> str:

@@ -3,10 +3,12 @@ language, the languages."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask
 from flask_babel import format_decimal, get_locale
 
-from facility.core.vocabulary import ORGANISATION_KIND_WORDS, SIZE_WORDS
+from facility.core.vocabulary import ORGANISATION_KIND_WORDS, SIZE_WORDS, words_for
 from facility.http.localtime import format_local, format_span
 
 
@@ -42,8 +44,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(decimal, "decimal")
     app.add_template_filter(local, "local")
     app.add_template_filter(span, "span")
-    app.add_template_filter(lambda kind: str(ORGANISATION_KIND_WORDS.get(kind, kind)), "organisation_kind_words")
-    app.add_template_filter(lambda size: str(SIZE_WORDS.get(size, size)), "size_words")
+    app.add_template_filter(partial(words_for, ORGANISATION_KIND_WORDS), "organisation_kind_words")
+    app.add_template_filter(partial(words_for, SIZE_WORDS), "size_words")
 
     @app.context_processor
     def _globals():

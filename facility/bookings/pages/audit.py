@@ -15,6 +15,7 @@ from facility.bookings import audit_review
 from facility.bookings.pages import bp
 from facility.core.config import default_zone
 from facility.core.errors import ServiceError
+from facility.core.vocabulary import words_for
 from facility.http.downloads import download
 from facility.http.localtime import local_today
 from facility.http.pages import Problems, me, require_manager
@@ -44,7 +45,7 @@ ENTITY_WORDS = {
 
 
 def entity_words(entity: str) -> str:
-    return str(ENTITY_WORDS.get(entity, entity))
+    return words_for(ENTITY_WORDS, entity)
 
 
 def _query(problems: Problems):

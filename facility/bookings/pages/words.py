@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Flask
 from flask_babel import ngettext
 
@@ -36,8 +38,8 @@ def minutes_in_words(total: int) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(lambda s: str(STATUS_WORDS.get(s, s)), "status_words")
-    app.add_template_filter(lambda s: str(RESOURCE_STATUS_WORDS.get(s, s)), "resource_status_words")
+    app.add_template_filter(partial(words_for, STATUS_WORDS), "status_words")
+    app.add_template_filter(partial(words_for, RESOURCE_STATUS_WORDS), "resource_status_words")
     app.add_template_filter(minutes_in_words, "minutes")
-    app.add_template_filter(lambda s: words_for(BLACKOUT_KIND_WORDS, s), "blackout_kind_words")
-    app.add_template_filter(lambda s: words_for(GMP_LEVEL_WORDS, s), "gmp_level_words")
+    app.add_template_filter(partial(words_for, BLACKOUT_KIND_WORDS), "blackout_kind_words")
+    app.add_template_filter(partial(words_for, GMP_LEVEL_WORDS), "gmp_level_words")

@@ -25,6 +25,7 @@ from facility.catalog import services as catalog
 from facility.core.access import may_see_details
 from facility.core.errors import ServiceError, forbidden
 from facility.core.time import utcnow
+from facility.core.vocabulary import words_for
 from facility.http.filters import decimal
 from facility.http.headers import csp_nonce
 from facility.http.localtime import local_today
@@ -197,7 +198,7 @@ def report_charts(facility: dict, trend: list[dict]) -> dict:
         value_formatter=lambda h: _("%(h)s h", h=decimal(h, 1)),
     )
     for kind, hours in sorted(by_kind.items()):
-        kinds.add(str(KIND_WORDS.get(kind, kind)), round(hours, 2))
+        kinds.add(words_for(KIND_WORDS, kind), round(hours, 2))
 
     booked = [month["booked_hours"] for month in trend]
     used = [month["used_hours"] for month in trend]
