@@ -494,10 +494,7 @@ def new_booking(
 
 def require_booking_for(actor: User, resource: Resource) -> None:
     """Only a manager of the resource's facility books on behalf of someone else (403)."""
-    if not actor.manages_any:
-        raise ServiceError(
-            403, [Violation("not_a_manager", "Only a lab manager can book on behalf of another user.", "user")]
-        )
+    _require_booking_for_others(actor)
     if not actor.manages(resource.facility):
         raise ServiceError(
             403,
@@ -506,6 +503,14 @@ def require_booking_for(actor: User, resource: Resource) -> None:
                     "not_manager_of_facility", "You can book for others only at the facilities you manage.", "user"
                 )
             ],
+        )
+
+
+def _require_booking_for_others(actor: User) -> None:
+    """403 ``not_a_manager``: only a lab manager books on behalf of another user."""
+    if not actor.manages_any:
+        raise ServiceError(
+            403, [Violation("not_a_manager", "Only a lab manager can book on behalf of another user.", "user")]
         )
 
 
@@ -524,10 +529,7 @@ def people_to_book_for(actor: User) -> list[User]:
 
 def person_to_book_for(actor: User, email: str) -> User:
     """The user a manager books for, by e-mail (403 for a non-manager, 404 for an unknown user)."""
-    if not actor.manages_any:
-        raise ServiceError(
-            403, [Violation("not_a_manager", "Only a lab manager can book on behalf of another user.", "user")]
-        )
+    _require_booking_for_others(actor)
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.active:
         raise not_found("user", "user")
