@@ -78,7 +78,7 @@ def _append_to_chain(session: Session) -> None:
         return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-    last = session.execute(LAST_LINK).first()
+    last = session.connection().execute(LAST_LINK).first()
     seq, prev_hash = (last.seq, last.hash) if last else (0, chain.GENESIS)
     for audit_event in pending:
         seq += 1
