@@ -124,8 +124,11 @@ def people(app) -> People:
 
 @pytest.fixture
 def smtp(app):
-    """A real SMTP server on 127.0.0.1; the app sends its mail there."""
-    inbox = Inbox()
+    """A real SMTP server on 127.0.0.1; the app sends its mail there (the mail about bookings
+    when the test waits for mail, as the scheduler's job would send it by then)."""
+    from facility.jobs.scheduler import run_job
+
+    inbox = Inbox(deliver=lambda: run_job(app, "booking_mails"))
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

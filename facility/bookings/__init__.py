@@ -7,12 +7,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from facility.bookings import bundle_api, bundles, notify
+    from facility.bookings import bundle_api, bundles
     from facility.bookings.api import blp
     from facility.bookings.pages import audit, book, bp, catalogue, manage, series, words  # noqa: F401  (routes on bp)
     from facility.bookings.pages import bundles as bundle_pages  # noqa: F401  (routes on bp)
     from facility.bookings.series_api import blp as series_blp
-    from facility.core.events import booking_changed
     from facility.http.api import register
 
     app.config.setdefault("FACILITY_REMINDER_HOURS", (24, 1))
@@ -24,5 +23,4 @@ def init_app(app: Flask) -> None:
     register(app, bundle_api.blp)
     app.register_blueprint(bp)
     words.init_app(app)
-    booking_changed.connect(notify.on_booking_changed)
     bundles.install()

@@ -29,7 +29,6 @@ from facility.bookings.models import Booking, BookingBundle
 from facility.catalog.models import Facility, Resource
 from facility.core.database import kept_after_commit, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
-from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
 
@@ -111,8 +110,6 @@ def request_bundle(
                 audit.record(actor, "booking.requested", booking, after=after, facility=booking.facility)
             audit.record(actor, "bundle.requested", bundle, after=bundle_snapshot(bundle, bookings),
                          facility=bookings[0].facility)  # fmt: skip
-        for booking in bookings:
-            booking_was("requested", booking, actor)
     return bundle
 
 
@@ -238,8 +235,6 @@ def reschedule_bundle(
             else:
                 services._record_change(member, actor, "booking.rescheduled", before[member.id],
                                         services.snapshot(member), now=now, reason=reason)  # fmt: skip
-    for member in members:
-        booking_was("rescheduled", member, actor)
     services.freed_by(members)  # the time they left
     return bundle
 

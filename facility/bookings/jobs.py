@@ -12,7 +12,7 @@ from sqlalchemy import select
 from facility.accounts.services import managers_of
 from facility.bookings import services as booking_services
 from facility.bookings.models import Booking
-from facility.bookings.notify import booking_url
+from facility.bookings.notify import booking_url, send_booking_mails
 from facility.catalog.models import Resource
 from facility.core.extensions import db
 from facility.core.mail import already_sent, send_once, send_template
@@ -77,6 +77,7 @@ def expire_pending(now: datetime) -> int:
 
 JOBS: dict[str, tuple[Callable[[datetime], int], int]] = {
     # name: (function, interval in seconds)
+    "booking_mails": (send_booking_mails, 5),
     "expire_pending": (expire_pending, 60),
     "send_reminders": (send_reminders, 60),
     "nudge_managers": (nudge_managers, 3600),

@@ -27,7 +27,6 @@ from facility.catalog.services import get_resource
 from facility.core.access import may_see_details, require_manager_of
 from facility.core.database import MAX_ID, write_transaction
 from facility.core.errors import ServiceError, Violation, invalid, not_found
-from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
 
@@ -236,8 +235,6 @@ def request_series(
         audit.record(
             actor, "series.requested", series, after=series_snapshot(series, bookings), facility=plan.resource.facility
         )
-    for booking in bookings:
-        booking_was("requested", booking, actor)
     return SeriesResult(series, bookings, plan.refused)
 
 
@@ -347,8 +344,6 @@ def cancel_series(
                 decided=booking.user_id != actor.id,
             )  # fmt: skip
         _record_series(actor, "series.cancelled", series, targets, reason, scope)
-    for booking in targets:
-        booking_was("cancelled", booking, actor)
     services.freed_by(targets)
     return targets
 
@@ -385,8 +380,6 @@ def move_series(
         _record_series(
             actor, "series.moved", series, targets, reason, scope, shift_minutes=shift // timedelta(minutes=1)
         )
-    for booking in targets:
-        booking_was("rescheduled", booking, actor)
     services.freed_by(targets)  # the time they left
     return targets
 
@@ -472,8 +465,6 @@ def approve_series(actor: User, series_id: int, reason: str = "", *, now: Option
                 booking, BookingStatus.CONFIRMED, actor, action="booking.approved", reason=reason, now=now, decided=True
             )
         _record_series(actor, "series.approved", series, pending, reason, "all")
-    for booking in pending:
-        booking_was("approved", booking, actor)
     return pending
 
 
@@ -489,7 +480,5 @@ def reject_series(actor: User, series_id: int, reason: str, *, now: Optional[dat
                 booking, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, now=now, decided=True
             )
         _record_series(actor, "series.rejected", series, pending, reason, "all")
-    for booking in pending:
-        booking_was("rejected", booking, actor)
     services.freed_by(pending)
     return pending

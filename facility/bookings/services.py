@@ -31,7 +31,6 @@ from facility.core import time as clock_time
 from facility.core.access import may_see_details, require_a_manager, require_manager_of
 from facility.core.database import kept_after_commit, write_transaction
 from facility.core.errors import ServiceError, Violation, invalid, not_found, rule_violations
-from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
 
@@ -451,7 +450,6 @@ def request_booking(
             )  # fmt: skip
             after = snapshot(booking) if owner is actor else {**snapshot(booking), "booked_by": actor.email}
             audit.record(actor, "booking.requested", booking, after=after, facility=resource.facility)
-        booking_was("requested", booking, actor)
     return booking
 
 
@@ -651,8 +649,6 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
                 decided=True,
                 signature_meaning=GMP_APPROVAL_MEANING if gmp and signed else None,
             )
-    for member in members:
-        booking_was("approved", member, actor)
     return booking
 
 
@@ -666,8 +662,6 @@ def reject(actor: User, booking_id: int, reason: str) -> Booking:
             raise invalid("reason_required", "Say why the request is rejected.", "reason")
         for member in members:
             change_status(member, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, decided=True)
-    for member in members:
-        booking_was("rejected", member, actor)
     freed_by(members)
     return booking
 
@@ -691,8 +685,6 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
                 reason=reason,
                 decided=acting_as_manager,
             )
-    for member in members:
-        booking_was("cancelled", member, actor)
     freed_by(members)
     return booking
 
@@ -738,7 +730,6 @@ def reschedule(
             change_status(booking, BookingStatus.PENDING, actor, action=action, before=before, reason=reason)
         else:
             _record_change(booking, actor, action, before, snapshot(booking), now=utcnow(), reason=reason)
-    booking_was("rescheduled", booking, actor)
     if moved:
         freed_by([booking])
     return booking
@@ -1086,8 +1077,6 @@ def expire_pending(now: datetime) -> list[Booking]:
         )
         for booking in expired:
             expire(booking, now)
-    for booking in expired:
-        booking_was("expired", booking, None)
     freed_by(expired)
     return expired
 

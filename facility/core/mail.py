@@ -19,6 +19,9 @@ the accounts module registers; without it, everyone gets the default language.
 
 Mail sent once (reminders, nudges, warnings) is remembered in `notifications_sent` under a key
 (``send_once``), so it goes out once however often, and by however many processes, it is tried.
+Mail that a change calls for can be sent by a job that reads the audit trail, which the change
+wrote in its own transaction, from where it last stopped (``MailPosition``): the request that
+made the change neither renders nor sends it (bookings/notify.py).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Callable, Iterable, Optional
 
 from flask import current_app, render_template
 from flask_babel import force_locale, get_babel
-from sqlalchemy import String, select
+from sqlalchemy import Integer, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -53,6 +56,15 @@ class NotificationSent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailPosition(db.Model):
+    """How far along the audit trail (``audit_events.seq``) a job has sent the mail it calls for."""
+
+    __tablename__ = "mail_positions"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
 
 
 def send_mail(

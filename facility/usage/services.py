@@ -20,7 +20,6 @@ from facility.catalog.services import get_facility, get_resource
 from facility.core.access import require_manager_of
 from facility.core.database import MAX_ID, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
-from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
 from facility.usage.models import UsageRecord
@@ -116,7 +115,6 @@ def check_out(actor: User, booking_id: int, *, now: Optional[datetime] = None) -
         if record is None:
             raise invalid("not_checked_in", "This booking is not checked in.")
         _close(actor, record, booking, max(now, record.start_at), flagged=False)
-    booking_was("completed", booking, actor)
     return record
 
 
@@ -148,8 +146,6 @@ def auto_check_out(now: datetime) -> int:
         ).all()
         for record, booking in rows:
             _close(None, record, booking, booking.end_at, flagged=True)
-    for _record, booking in rows:
-        booking_was("completed", booking, None)
     return len(rows)
 
 
@@ -182,8 +178,6 @@ def mark_no_shows(now: datetime) -> int:
                     snapshot_of=status_snapshot,
                 )
                 marked.append(booking)
-    for booking in marked:
-        booking_was("no_show", booking, None)
     return len(marked)
 
 

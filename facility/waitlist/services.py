@@ -31,7 +31,6 @@ from facility.catalog.services import get_facility, get_resource
 from facility.core.access import require_a_manager, require_manager_of
 from facility.core.database import write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
-from facility.core.events import booking_was
 from facility.core.extensions import db
 from facility.core.time import utcnow
 from facility.waitlist import rules
@@ -273,7 +272,6 @@ def accept(actor: User, entry_id: int, now: Optional[datetime] = None) -> Waitli
                                reason="accepted from the waiting list")  # fmt: skip
         entry.state, entry.updated_at = "accepted", now
         audit.record(actor, "waitlist.accepted", entry, before=before, after=snapshot(entry), facility=entry.facility)
-    booking_was("requested", booking, actor)
     return entry
 
 
