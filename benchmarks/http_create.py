@@ -107,10 +107,14 @@ def run(
     for thread in pool:
         thread.join()
     elapsed = time.perf_counter() - began
-    latencies = sorted(ms for _, ms, _ in results)
     statuses = Counter(status for status, _, _ in results)
     if floor:  # a 200 is the floor's success
         statuses = Counter({201 if status == 200 else status: n for status, n in statuses.items()})
+    return summary(results, elapsed, statuses)
+
+
+def summary(results: list[tuple[int, float, str]], elapsed: float, statuses: Counter) -> dict:
+    latencies = sorted(ms for _, ms, _ in results)
     return {
         "requests": len(results),
         "created": statuses.get(201, 0),
@@ -121,7 +125,16 @@ def run(
         "median_ms": statistics.median(latencies),
         "p95_ms": latencies[max(0, int(len(latencies) * 0.95) - 1)],
         "errors": [text for status, _, text in results if status not in (200, 201)][:3],
+        "results": results,
     }
+
+
+def combined(rounds: list[dict]) -> dict:
+    """Rounds of the same load as one: their requests over the sum of their durations."""
+    statuses: Counter = Counter()
+    for part in rounds:
+        statuses.update(part["statuses"])
+    return summary([r for part in rounds for r in part["results"]], sum(p["seconds"] for p in rounds), statuses)
 
 
 def read(base_url: str, path: str, headers: dict, runs: int, timeout: float = 30.0) -> dict:

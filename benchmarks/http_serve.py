@@ -159,8 +159,7 @@ def _serve_and_load(url: str, name: str, worker_counts: list[int], threads: int,
             start = first + timedelta(hours=hours * n)
             warm = first + timedelta(days=3000 + 10 * n)
             run(base_url, token, RESOURCES, warm, 2, 20, 60, 60)  # every worker started and connected
-            result = run(base_url, token, RESOURCES, start, threads, creates, 60, 60)
-            floor = run(base_url, token, [""], start, threads, creates, 0, 0, floor=True)
+            result, floor = _interleaved(base_url, token, start, threads, creates)
             show(f"gunicorn -w {workers}", result)
             show(f"  floor (GET, -w {workers})", floor)
             print(against_targets(result, floor, creates))
@@ -177,6 +176,26 @@ def _serve_and_load(url: str, name: str, worker_counts: list[int], threads: int,
         finally:
             process.terminate()
             process.wait(15)
+
+
+ROUNDS = 4
+
+
+def _interleaved(base_url: str, token: str, start: datetime, threads: int, creates: int) -> tuple[dict, dict]:
+    """The creates and the floor in ``ROUNDS`` alternating rounds (a quarter of each at a
+    time), so that a machine whose speed drifts during the run (a shared host) weighs on both
+    alike; each round's ratio is printed, and the totals are the figures."""
+    from benchmarks.http_create import combined, run
+
+    per_round = creates // ROUNDS
+    results, floors = [], []
+    for n in range(ROUNDS):
+        offset = timedelta(minutes=60 * (per_round // len(RESOURCES)) * n)
+        results.append(run(base_url, token, RESOURCES, start + offset, threads, per_round, 60, 60))
+        floors.append(run(base_url, token, [""], start, threads, per_round, 0, 0, floor=True))
+    ratios = [r["created_per_second"] / f["per_second"] for r, f in zip(results, floors)]
+    print("  rounds (creates / floor):", ", ".join(f"{ratio:.2f}" for ratio in ratios))
+    return combined(results), combined(floors)
 
 
 # NEMO 8.1.5's calendar create, gunicorn -w 2 on SQLite, this machine, the same client (8 threads,
