@@ -30,6 +30,8 @@ from facility.core.extensions import db
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 VERSION_TABLE = "alembic_version"
+# Tables whose rows the migrations write themselves: a freshly migrated database holds them.
+MIGRATION_ROWS = (VERSION_TABLE, "mail_positions")
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _fsync(path: Path) -> None:
 def restore(path: str | os.PathLike, *, force: bool = False) -> Restore:
     """Restore the backup at ``path`` into the configured database.
 
-    Refuses a database that holds any row (in any table but alembic's own) unless ``force``.
+    Refuses a database that holds any row (in any table but those the migrations fill) unless ``force``.
     """
     path = Path(path)
     engine = _engine()
@@ -231,12 +233,12 @@ def _has_tables(engine: Engine) -> bool:
 
 
 def tables_with_rows(engine: Engine) -> list[str]:
-    """The tables (alembic's own aside) that hold at least one row."""
+    """The tables (those the migrations fill aside) that hold at least one row."""
     occupied = []
     with engine.connect() as connection:
         preparer = engine.dialect.identifier_preparer
         for name in sorted(inspect(connection).get_table_names()):
-            if name == VERSION_TABLE:
+            if name in MIGRATION_ROWS:
                 continue
             if connection.execute(text(f"SELECT 1 FROM {preparer.quote(name)} LIMIT 1")).first():
                 occupied.append(name)
