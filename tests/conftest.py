@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from facility.core.extensions import db
 from tests.support import clock as clocks
 from tests.support.clients import PageClient
-from tests.support.databases import make_app, postgres_url, prepare_database, sqlite_url
+from tests.support.databases import drop_test_databases, make_app, postgres_url, prepare_database, sqlite_url
 from tests.support.factory import People
 from tests.support.live import LiveServer
 from tests.support.mail import Inbox
@@ -88,6 +88,12 @@ def postgres_template(postgres, tmp_path_factory) -> str:
     postgres.execute("CREATE DATABASE facility_template")
     prepare_database(postgres.url("facility_template"), tmp_path_factory.mktemp("pg-template"))
     return "facility_template"
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():
+    yield
+    drop_test_databases()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -50,10 +50,24 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 def postgres_database(postgres, template: str) -> str:
-    """The name of a fresh PostgreSQL database copied from ``template``."""
+    """The name of a fresh PostgreSQL database copied from ``template``, dropped after the test
+    (``drop_test_databases``)."""
     name = f"facility_test_{next(_database_numbers)}"
     postgres.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    _made.append((postgres, name))
     return name
+
+
+_made: list[tuple] = []  # (server, name) of the databases the running test made
+
+
+def drop_test_databases() -> None:
+    """Drop the databases the test made, closing any connection still open to them. Kept, they
+    filled the server's directory with a copy per test (gigabytes by the end of the suite, and
+    tens of seconds to delete when it stopped)."""
+    while _made:
+        server, name = _made.pop()
+        server.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def postgres_url(postgres, template: str) -> str:
