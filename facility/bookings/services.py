@@ -498,7 +498,7 @@ def new_booking(
     return booking
 
 
-_BOOKING_INSERT = Booking.__table__.insert().returning(Booking.__table__.c.id)
+_BOOKING_INSERT = Booking.__table__.insert()
 _BOOKING_COLUMNS = tuple(column.key for column in Booking.__table__.columns if column.key != "id")
 
 
@@ -506,7 +506,8 @@ def _insert_at_once(booking: Booking) -> None:
     booking.resource_id, booking.user_id = booking.resource.id, booking.user.id
     row = {key: getattr(booking, key) for key in _BOOKING_COLUMNS}
     with _refusing_overlap():
-        booking.id = db.session.connection().execute(_BOOKING_INSERT, row).scalar_one()
+        # The new id: RETURNING on PostgreSQL, the row id on SQLite (any version).
+        booking.id = db.session.connection().execute(_BOOKING_INSERT, row).inserted_primary_key[0]
     for key, value in row.items():  # every column loaded: None where nothing was given
         setattr(booking, key, value)
     make_transient_to_detached(booking)  # as though just read: no change pending, nothing to flush
