@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from facility.accounts import services as accounts
 from facility.accounts.models import Organisation, User
-from facility.bookings import rules
+from facility.bookings import notify, rules
 from facility.bookings import services as bookings
 from facility.bookings.models import Booking
 from facility.catalog.models import Facility, Qualification
@@ -118,6 +118,7 @@ def seed_demo(today: date | None = None) -> str:
     _register_and_record()
     _history(random.Random(91))
     made = _book_a_week()
+    notify.nothing_to_mail_so_far()  # made-up people need no mail about made-up bookings
     return (
         f"demo data created: {len(ORGANISATIONS)} organisations, {len(PEOPLE)} people, {made} bookings; "
         f"sign in as {ADMIN_EMAIL} or anna@facility.demo with the demo password"

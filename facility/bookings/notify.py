@@ -61,6 +61,14 @@ def send_booking_mails(now: datetime) -> int:
             return done
 
 
+def nothing_to_mail_so_far() -> None:
+    """Move the position to the audit trail's end: the changes made so far call for no mail
+    (the demo's made-up bookings and their history)."""
+    end = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+    with write_transaction():
+        db.session.execute(update(MailPosition).where(MailPosition.name == POSITION).values(seq=end))
+
+
 def _events_after(seq: int) -> tuple[list, int]:
     """The booking events after ``seq`` that call for mail (at most ``BATCH``), and how far
     along the trail they take the position (the trail's end when fewer than ``BATCH``)."""
