@@ -64,7 +64,7 @@ def send_booking_mails(now: datetime) -> int:
 def nothing_to_mail_so_far() -> None:
     """Move the position to the audit trail's end: the changes made so far call for no mail
     (the demo's made-up bookings and their history)."""
-    end = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+    end = _trail_end() or 0
     with write_transaction():
         db.session.execute(update(MailPosition).where(MailPosition.name == POSITION).values(seq=end))
 
@@ -72,7 +72,7 @@ def nothing_to_mail_so_far() -> None:
 def _events_after(seq: int) -> tuple[list, int]:
     """The booking events after ``seq`` that call for mail (at most ``BATCH``), and how far
     along the trail they take the position (the trail's end when fewer than ``BATCH``)."""
-    end = db.session.scalar(select(func.max(AuditEvent.seq))) or seq
+    end = _trail_end() or seq
     events = db.session.execute(
         select(AuditEvent.seq, AuditEvent.action, AuditEvent.entity_id, AuditEvent.actor_id)
         .where(
@@ -85,6 +85,11 @@ def _events_after(seq: int) -> tuple[list, int]:
         .limit(BATCH)
     ).all()
     return events, (events[-1].seq if len(events) == BATCH else end)
+
+
+def _trail_end() -> int | None:
+    """The last event's ``seq`` (None: an empty trail)."""
+    return db.session.scalar(select(func.max(AuditEvent.seq)))
 
 
 def _move(old: int, new: int) -> None:
