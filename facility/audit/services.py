@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from facility.audit import chain, signatures
 from facility.audit.models import AuditEvent
+from facility.core.database import note_written
 from facility.core.extensions import db
 from facility.core.time import utcnow
 
@@ -55,6 +56,7 @@ def record(
         signed_content_hash=chain.content_hash(signed_content) if signed_content is not None else None,
     )
     db.session.info.setdefault(PENDING, []).append(event)
+    note_written(db.session())
     return event
 
 

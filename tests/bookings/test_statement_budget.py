@@ -22,8 +22,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
 from facility.bookings import services
+from facility.core.extensions import db
 from tests.support.clients import error_codes
 from tests.support.factory import local_slot
 from tests.support.statements import statements_sent
@@ -78,6 +80,28 @@ def test_an_accepted_create_costs_at_most_six_statements(app, alice, monkeypatch
     assert not any(s.startswith(("SELECT users", "SELECT facilities", "SELECT qualifications")) for s in seen), listed(
         seen
     )
+
+
+def test_a_create_reads_and_writes_on_one_connection_in_one_transaction(app, alice):
+    """The write transaction takes over the request's read transaction (sign-in by token, the
+    facts) instead of committing it, handing its connection back to the pool and taking one
+    out again (with its ping): on PostgreSQL three round trips of a create's thirteen."""
+    with app.app_context():
+        engine = db.engine
+    checkouts, commits = [], []
+    listeners = [
+        (engine.pool, "checkout", lambda *_: checkouts.append(1)),
+        (engine, "commit", lambda *_: commits.append(1)),
+    ]
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
+    try:
+        response = alice.post("/bookings", body(local_slot(14, 10)))
+    finally:
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
+    assert response.status_code == 201, response.text
+    assert (len(checkouts), len(commits)) == (1, 1)
 
 
 def test_a_create_needing_a_qualification_costs_no_more(app, people, monkeypatch, smtp):
