@@ -115,7 +115,7 @@ def write_transaction():
         raise
 
 
-def _begin_writing(session) -> None:
+def _begin_writing(session: Session) -> None:
     """Make the session's transaction the write transaction.
 
     A transaction that has only read goes on, on the connection it holds, as the session's
