@@ -127,17 +127,17 @@ def _begin_writing(session: Session) -> None:
     PostgreSQL of the thirteen a create made (issue 12). Changes not yet written are committed
     first, as before.
     """
-    if not session.in_transaction() or _has_written(session):
-        if session.in_transaction():
-            session.commit()
-        session.connection(execution_options={WRITE_OPTION: True})
+    if session.in_transaction() and not _has_written(session):
+        if session.expire_on_commit:
+            session.expire_all()
+        connection = session.connection()
+        if is_sqlite(connection.engine):
+            connection.exec_driver_sql("COMMIT")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
-    if session.expire_on_commit:
-        session.expire_all()
-    connection = session.connection()
-    if is_sqlite(connection.engine):
-        connection.exec_driver_sql("COMMIT")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 # session.info: the transaction has written (flushed), or holds what it will write at commit.

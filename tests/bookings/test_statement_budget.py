@@ -84,8 +84,8 @@ def test_an_accepted_create_costs_at_most_six_statements(app, alice, monkeypatch
 
 def test_a_create_reads_and_writes_on_one_connection_in_one_transaction(app, alice):
     """The write transaction takes over the request's read transaction (sign-in by token, the
-    facts) instead of committing it, handing its connection back to the pool and taking one
-    out again (with its ping): on PostgreSQL three round trips of a create's thirteen."""
+    facts) instead of committing it and taking a connection out of the pool again
+    (core.database._begin_writing)."""
     with app.app_context():
         engine = db.engine
     checkouts, commits = [], []
