@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, or_, select, text, type_coerce
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from facility.accounts.models import User
 from facility.bookings import states
@@ -84,10 +84,24 @@ class Booking(db.Model):
     @classmethod
     def holding(cls, resource_id, start, end) -> tuple:
         """SQL conditions: the active bookings of ``resource_id`` whose held time (changeover
-        included) meets [start, end). Each argument a value or a column expression."""
+        included) meets [start, end). Each argument a value or a column expression.
+
+        The active bookings of a resource never overlap (the exclusion constraint on PostgreSQL,
+        the serialised check on SQLite), so those that meet the window start inside it, or are
+        the one that starts last before it. The read of the (resource, start) index therefore
+        begins at that one's start, not at the resource's first booking: as fast after years of
+        bookings as on the first day (``start_at < end`` alone would read them all)."""
+        earlier = aliased(cls)
+        last_start_before = (
+            select(func.max(earlier.start_at))
+            .where(earlier.resource_id == resource_id, earlier.status.in_(ACTIVE_STATUSES), earlier.start_at < start)
+            .scalar_subquery()
+        )
         return (
             cls.resource_id == resource_id,
             cls.status.in_(ACTIVE_STATUSES),
+            # (``start`` bound as the column binds it: in UTC, as stored)
+            cls.start_at >= func.coalesce(last_start_before, type_coerce(start, cls.start_at.type)),
             cls.start_at < end,
             cls.blocked_until > start,
         )
