@@ -3,8 +3,6 @@ organisations as the funder knows them (the project office's)."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from facility.accounts import organisations, sessions
 from facility.accounts.cookie import session_secret
 from facility.accounts.schemas import (
@@ -14,6 +12,7 @@ from facility.accounts.schemas import (
     SizeClassCreateSchema,
     SizeClassSchema,
 )
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 
 blp = Blueprint("account", __name__, url_prefix="/api/v1", description="The caller's account: browser sessions")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from facility.aid import services
 from facility.aid.schemas import LedgerSchema, StatementSchema
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 from facility.http.downloads import download
 from facility.http.schemas import StrictSchema

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from flask import Response, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from facility.accounts import services as accounts
 from facility.bookings import audit_review, services
@@ -36,6 +35,7 @@ from facility.bookings.schemas import (
 )
 from facility.catalog import services as catalog
 from facility.core.time import utcnow
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 from facility.http.downloads import download
 

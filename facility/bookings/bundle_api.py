@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from facility.bookings import bundles, services
 from facility.bookings.api import signed_approval
 from facility.bookings.schemas import (
@@ -14,6 +12,7 @@ from facility.bookings.schemas import (
     DecisionSchema,
     RejectSchema,
 )
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 
 blp = Blueprint(

@@ -6,8 +6,6 @@ from datetime import timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-from flask_smorest import Blueprint
-
 from facility.bookings import series as series_service
 from facility.bookings.series_schemas import (
     SeriesCreatedSchema,
@@ -19,6 +17,7 @@ from facility.bookings.series_schemas import (
     SeriesSchema,
     SeriesScopeSchema,
 )
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 
 blp = Blueprint("series", __name__, url_prefix="/api/v1", description="Recurring booking series")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from facility.catalog import services as catalog
 from facility.catalog.schemas import FacilitySchema, ResourceQuerySchema, ResourceSchema
+from facility.http.api import Blueprint
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Facilities and resources")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from facility.feeds import services
 from facility.feeds.links import feed_url, signing_key
 from facility.feeds.models import FEED_SCOPES
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 from facility.http.schemas import StrictSchema
 

@@ -4,7 +4,6 @@ and the cleaning state of rooms and instruments. Thin callers of ``gmp.services`
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import Blueprint
 
 from facility.accounts import services as accounts
 from facility.core.time import utcnow
@@ -27,6 +26,7 @@ from facility.gmp.schemas import (
     logbook_json,
     plans_json,
 )
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 from facility.http.downloads import download
 

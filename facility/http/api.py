@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import flask_smorest
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
@@ -9,6 +10,15 @@ from facility.core.extensions import csrf
 from facility.http.auth import authenticate_api_request
 from facility.http.errors import http_exception_response
 from facility.http.schemas import ErrorSchema
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's blueprint, whose ``arguments`` makes a schema given as a class into an
+    instance once, when the route is declared: given the class, webargs makes a new one for
+    every request, and a marshmallow schema deep-copies its fields when made (issue 12)."""
+
+    def arguments(self, schema, *args, **kwargs):
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
 
 class Api(SmorestApi):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from facility.core.config import default_zone
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 from facility.http.downloads import download
 from facility.http.fields import AwareDateTime, LocalDateTime, id_range

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
+from facility.http.api import Blueprint
 from facility.http.auth import api_user
 from facility.waitlist import services
 from facility.waitlist.schemas import WaitCreateSchema, WaitEntrySchema, WaitQuerySchema
