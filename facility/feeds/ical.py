@@ -6,9 +6,8 @@ module decides what goes in it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 from icalendar import Calendar, Event, vDuration
 
@@ -28,9 +27,9 @@ ICAL_STATUS = {
 }
 
 
-@dataclass(frozen=True)
-class FeedEvent:
-    """One VEVENT; ``start``, ``end`` and ``modified`` are aware datetimes."""
+class FeedEvent(NamedTuple):
+    """One VEVENT; ``start``, ``end`` and ``modified`` are aware datetimes. (A named tuple: a
+    feed built cold makes ten thousand, and a frozen dataclass takes several times as long.)"""
 
     uid: str
     start: datetime
@@ -94,29 +93,32 @@ def vevent_text(event: FeedEvent) -> str:
     its property order, TEXT escaping and line folding), about fifty times faster: a feed of
     10,000 events is serialised in a fraction of a second. tests/feeds/test_ical_fast.py holds
     the two writers to the same bytes."""
+    # Only the lines that carry text can reach the fold; the others are short by their format.
     modified = _stamp(event.modified)
-    lines = [
-        "BEGIN:VEVENT",
-        "SUMMARY:" + _text(event.summary),
-        "DTSTART:" + _stamp(event.start),
-        "DTEND:" + _stamp(event.end),
-        "DTSTAMP:" + modified,
-        "UID:" + _text(event.uid),
-        f"SEQUENCE:{int(event.sequence)}",
+    parts = [
+        "BEGIN:VEVENT\r\n",
+        _line("SUMMARY:" + _text(event.summary)),
+        f"DTSTART:{_stamp(event.start)}\r\nDTEND:{_stamp(event.end)}\r\nDTSTAMP:{modified}\r\n",
+        _line("UID:" + _text(event.uid)),
+        f"SEQUENCE:{int(event.sequence)}\r\n",
     ]
     if event.description:
-        lines.append("DESCRIPTION:" + _text(event.description))
-    lines.append("LAST-MODIFIED:" + modified)
+        parts.append(_line("DESCRIPTION:" + _text(event.description)))
+    parts.append(f"LAST-MODIFIED:{modified}\r\n")
     if event.location:
-        lines.append("LOCATION:" + _text(event.location))
+        parts.append(_line("LOCATION:" + _text(event.location)))
     if event.related_to:
-        lines.append("RELATED-TO:" + _text(event.related_to))
-    lines.append("STATUS:" + _text(event.status))
-    lines.append("TRANSP:" + ("TRANSPARENT" if event.status == "CANCELLED" else "OPAQUE"))
+        parts.append(_line("RELATED-TO:" + _text(event.related_to)))
+    parts.append(_line("STATUS:" + _text(event.status)))
+    parts.append("TRANSP:TRANSPARENT\r\n" if event.status == "CANCELLED" else "TRANSP:OPAQUE\r\n")
     if event.url:
-        lines.append("URL:" + event.url)
-    lines.append("END:VEVENT")
-    return "".join(_fold(line) + "\r\n" for line in lines)
+        parts.append(_line("URL:" + event.url))
+    parts.append("END:VEVENT\r\n")
+    return "".join(parts)
+
+
+def _line(line: str) -> str:
+    return _fold(line) + "\r\n"
 
 
 def _stamp(moment: datetime) -> str:
