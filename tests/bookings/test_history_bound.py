@@ -14,12 +14,13 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import insert, select, text
 
 from facility.bookings.models import Booking
 from facility.catalog.models import Resource
 from facility.core.extensions import db
 from tests.support.factory import local_slot, user_id
+from tests.support.statements import driver_calls
 
 HISTORY = 3000
 
@@ -29,17 +30,12 @@ def selects_sent(app):
     """The SELECT statements the app sends inside the block, with their parameters as sent."""
     seen: list[tuple[str, object]] = []
 
-    def keep(_conn, _cursor, statement, parameters, _context, _executemany):
+    def keep(statement, parameters):
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append((statement, parameters))
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with driver_calls(app, keep):
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
 
 
 def database_work(app, statements) -> int:
