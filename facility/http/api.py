@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import flask_smorest
 from flask import Flask
-from flask_smorest import Api as SmorestApi
 
 from facility.core.extensions import csrf
 from facility.http.auth import authenticate_api_request
@@ -21,7 +20,7 @@ class Blueprint(flask_smorest.Blueprint):
         return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
 
-class Api(SmorestApi):
+class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
