@@ -18,6 +18,7 @@ from sqlalchemy import insert, select, text
 
 from facility.bookings.models import Booking
 from facility.catalog.models import Resource
+from facility.core.database import is_sqlite
 from facility.core.extensions import db
 from tests.support.factory import local_slot, user_id
 from tests.support.statements import driver_calls
@@ -43,7 +44,7 @@ def database_work(app, statements) -> int:
     PostgreSQL's plans touched."""
     with app.app_context():
         raw = db.engine.raw_connection()
-        sqlite = db.engine.dialect.name == "sqlite"
+        sqlite = is_sqlite(db.engine)
     try:
         cursor = raw.cursor()
         if sqlite:
@@ -84,12 +85,23 @@ def add_history(app, email: str, before: datetime) -> None:
             start = before - timedelta(hours=2 * n)
             end = start + timedelta(hours=1)
             rows.append(
-                dict(resource_id=resource_id, user_id=owner, status="confirmed", purpose="", decision_reason="")
-                | dict(start_at=start, end_at=end, blocked_until=end, sequence=0, created_at=start, updated_at=start)
+                {
+                    "resource_id": resource_id,
+                    "user_id": owner,
+                    "status": "confirmed",
+                    "purpose": "",
+                    "decision_reason": "",
+                    "start_at": start,
+                    "end_at": end,
+                    "blocked_until": end,
+                    "sequence": 0,
+                    "created_at": start,
+                    "updated_at": start,
+                }
             )
         db.session.execute(insert(Booking), rows)
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
+        if not is_sqlite(db.engine):
             db.session.execute(text("ANALYZE bookings"))  # as autovacuum does after a bulk load
             db.session.commit()
 
