@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlsplit
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,7 +27,7 @@ from facility.core.extensions import db
 from tests.bookings.offers import from_json, offered, random_offer
 from tests.bookings.test_free_means_bookable import RESOURCES, draw_candidate, draw_offer, policy_of, situations
 from tests.support import clock as clocks
-from tests.support.clients import ApiClient
+from tests.support.clients import PASSWORD, ApiClient, PageClient
 
 FAR_FUTURE = date(2100, 1, 1)
 POLICIES = {resource.key: policy_of(resource) for _, resource in RESOURCES}
@@ -33,6 +35,7 @@ POLICIES = {resource.key: policy_of(resource) for _, resource in RESOURCES}
 # its own (requires_resource): its free time is where it may lie in a bundle with what it
 # requires (tests/bookings/test_bundles.py). These tests book one resource at a time.
 BOOKED_ALONE = [(facility, resource) for facility, resource in RESOURCES if not resource.requires]
+ALONE = {resource.key for _, resource in BOOKED_ALONE}
 
 
 def make_user(app, email: str, role: str = "scientist") -> None:
@@ -212,3 +215,76 @@ def test_400_bookings_each_inside_a_window_called_free_all_get_201(catalogue_app
     assert sum(made) == CLIENTS * BOOKINGS_EACH
     with app.app_context():
         assert db.session.query(Booking).count() == CLIENTS * BOOKINGS_EACH
+
+
+class BookLinks(HTMLParser):
+    """The "Book" links of a server-drawn calendar: the ``a`` of each ``li.block.free``."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[dict[str, str]] = []
+        self._in_free = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "li":
+            self._in_free = {"block", "free"} <= set((attributes.get("class") or "").split())
+        elif tag == "a" and self._in_free:
+            self.links.append(dict(parse_qsl(urlsplit(attributes["href"]).query)))
+
+    def handle_endtag(self, tag):
+        if tag == "li":
+            self._in_free = False
+
+
+def book_links(page_html: str) -> list[dict[str, str]]:
+    parser = BookLinks()
+    parser.feed(page_html)
+    return parser.links
+
+
+def test_every_book_link_of_the_calendar_pages_is_accepted(catalogue_app):
+    """The server-drawn calendars (each resource's week, each facility's day) offer through each
+    "Book" link of their free time the earliest booking there; as the form fills it in, the
+    booking is accepted, around someone else's bookings, for every resource of the catalogue."""
+    app = catalogue_app
+    make_user(app, "other@example.org")
+    with app.app_context():
+        accounts.create_user("pages@example.org", "Pages", "lu", "scientist", password=PASSWORD)
+        for key in db.session.scalars(select(Qualification.key)):
+            accounts.qualify("pages@example.org", key, FAR_FUTURE)
+        _token, secret = accounts.issue_token("pages@example.org")
+        other, rng = accounts.get_user_by_email("other@example.org"), random.Random(7)
+        for _, spec in BOOKED_ALONE:  # someone else's bookings cut each resource's free time
+            resource = catalog.get_resource(spec.key)
+            for _booking in range(3):
+                found = bookings.availability(resource, clocks.now(), clocks.now() + timedelta(days=14))
+                offer = random_offer(found.bookable, POLICIES[spec.key], rng)
+                if offer is not None:
+                    bookings.request_booking(other, spec.key, *offer, **LABELS)
+    browser = PageClient(app.test_client())
+    assert browser.sign_in("pages@example.org").status_code == 302
+    api = ApiClient(app.test_client(), secret)
+    next_week = (clocks.today() + timedelta(days=7)).isoformat()
+    pages = [f"/resources/{spec.key}/week?date={next_week}" for _, spec in BOOKED_ALONE]
+    facilities = dict.fromkeys(facility.key for facility, _ in BOOKED_ALONE)
+    pages += [f"/facilities/{key}/day?date={clocks.today() + timedelta(days=d)}" for key in facilities for d in (1, 8)]
+    followed = 0
+    for page in pages:
+        answer = browser.get(page)
+        assert answer.status_code == 200, page
+        for link in book_links(answer.text):
+            if link["resource"] not in ALONE:
+                continue  # a resource booked only in a suite (requires_resource)
+            start = datetime.fromisoformat(f"{link['start_date']}T{link['start_time']}").replace(
+                tzinfo=clocks.STOCKHOLM
+            )
+            end = datetime.fromisoformat(f"{link['end_date']}T{link['end_time']}").replace(tzinfo=clocks.STOCKHOLM)
+            body = {"resource": link["resource"], "start": start.isoformat(), "end": end.isoformat(), **LABELS}
+            made = api.post("/bookings", body)
+            assert made.status_code == 201, (page, link, made.text)
+            followed += 1
+            with app.app_context():  # the page's other links were drawn without it
+                db.session.execute(delete(Booking).where(Booking.id == made.get_json()["id"]))
+                db.session.commit()
+    assert followed >= 3 * len(pages), followed
