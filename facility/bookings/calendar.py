@@ -5,7 +5,8 @@ changeover after each, blackouts, closed days and the free time where a booking 
 A fixed number of SQL statements whatever the number of events: the facility, its resources
 (with their qualification), the bookings of all of them in one statement, the blackouts in
 another; the free time is then worked out per resource from those rows by the same rules
-``availability`` and ``request_booking`` use.
+``availability`` and ``request_booking`` use. The JSON calendar and the pages' server-drawn
+calendar both draw from it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Optional
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -66,8 +68,19 @@ class CalendarData:
     bookings: list[CalendarBooking] = field(default_factory=list)
     changeovers: list[tuple[str, datetime, datetime]] = field(default_factory=list)
     blackouts: list[CalendarBlackout] = field(default_factory=list)
-    free: dict[str, list[rules.Interval]] = field(default_factory=dict)
+    bookable: dict[str, rules.Bookable] = field(default_factory=dict)  # by resource key
+    policies: dict[str, rules.Policy] = field(default_factory=dict)  # by resource key
     closed: list[date] = field(default_factory=list)  # closed days in the window, local dates
+
+    @property
+    def free(self) -> dict[str, list[rules.Interval]]:
+        """The free time of each resource, by key."""
+        return {key: bookable.free for key, bookable in self.bookable.items()}
+
+    def first_booking(self, resource_key: str, within: rules.Interval) -> Optional[rules.Interval]:
+        """The earliest, shortest booking of the resource that the free time offers, starting ``within``."""
+        zone = ZoneInfo(self.facility.timezone)
+        return rules.first_booking(self.bookable[resource_key], self.policies[resource_key], zone, within=within)
 
     def closed_names(self, language: str, unnamed: str) -> list[tuple[date, str]]:
         """Each closed day with its holiday's (or closure's) name in ``language``."""
@@ -84,9 +97,14 @@ def calendar_data(
     *,
     now: Optional[datetime] = None,
     with_free: bool = True,
+    free_reaching: bool = False,
 ) -> CalendarData:
     """The calendar of one resource (``resource_key``) or of a whole facility in [start, end);
-    without the free time if not ``with_free`` (a month view does not draw it)."""
+    without the free time if not ``with_free`` (a month view does not draw it).
+
+    ``free_reaching``: each resource's free time worked out as far as a booking that starts in
+    the window reaches (``rules.reach``), as ``availability`` of that span would, so that the
+    earliest booking offered late in the window may end after it (the pages' "Book" links)."""
     if not facility_key and not resource_key:
         raise invalid("required", "Name a facility or a resource.", "facility")
     if end <= start:
@@ -104,15 +122,21 @@ def calendar_data(
     data = CalendarData(facility, resources, (start, end), now or utcnow())
     if not resources:
         return data
-    policies = {r.id: policy_for(r) for r in resources}
-    reach_end = max(rules.blocked_until(rules.reach((start, end), p)[1], p) for p in policies.values())
-    rows = _booking_rows([r.id for r in resources], start, reach_end)
-    blackouts = _blackout_rows(facility, start, reach_end)
+    data.policies = {r.key: policy_for(r) for r in resources}
+    free_windows = {
+        key: rules.reach((start, end), policy) if free_reaching else (start, end)
+        for key, policy in data.policies.items()
+    }
+    read_end = max(
+        rules.blocked_until(rules.reach(free_windows[key], policy)[1], policy) for key, policy in data.policies.items()
+    )
+    rows = _booking_rows([r.id for r in resources], start, read_end)
+    blackouts = _blackout_rows(facility, start, read_end)
     keys = {r.id: r.key for r in resources}
     _add_bookings(data, viewer, rows, keys)
     _add_blackouts(data, blackouts, keys)
     if with_free:
-        _add_free(data, rows, blackouts, policies)
+        _add_free(data, rows, blackouts, free_windows)
     _add_closed(data)
     return data
 
@@ -206,8 +230,8 @@ def _add_blackouts(data: CalendarData, rows, keys: dict[int, str]) -> None:
             data.blackouts.append(CalendarBlackout(row.id, resource, row.kind, row.reason, row.start_at, row.end_at))
 
 
-def _add_free(data: CalendarData, rows, blackouts, policies: dict[int, rules.Policy]) -> None:
-    """The free time of each resource: ``rules.bookable_time`` over the rows read once for all."""
+def _add_free(data: CalendarData, rows, blackouts, windows: dict[str, rules.Interval]) -> None:
+    """The free time of each resource in its window: ``rules.bookable_time`` over the rows read once for all."""
     hours = hours_for(data.facility)
     taken: dict[int, list[rules.Interval]] = {}
     for _id, resource_id, _user, start_at, _end, blocked_until, status, _purpose, _owner in rows:
@@ -215,7 +239,7 @@ def _add_free(data: CalendarData, rows, blackouts, policies: dict[int, rules.Pol
             taken.setdefault(resource_id, []).append((start_at, blocked_until))
     for resource in data.resources:
         ctx = rules.BookingContext(
-            policy=policies[resource.id],
+            policy=data.policies[resource.key],
             hours=hours,
             now=data.now,
             blackouts=[
@@ -223,7 +247,7 @@ def _add_free(data: CalendarData, rows, blackouts, policies: dict[int, rules.Pol
             ],
             taken=taken.get(resource.id, []),
         )
-        data.free[resource.key] = rules.bookable_time(data.window, ctx).free
+        data.bookable[resource.key] = rules.bookable_time(windows[resource.key], ctx)
 
 
 def _add_closed(data: CalendarData) -> None:

@@ -13,11 +13,11 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from facility.bookings import rules
-from facility.bookings import services as bookings
+from facility.bookings.calendar import CalendarBooking, CalendarData
+from facility.bookings.models import ACTIVE_STATUSES
 from facility.bookings.pages.words import BLACKOUT_KIND_WORDS, words_for
 from facility.catalog.models import Resource
 from facility.core import time as clock_time
-from facility.core.access import may_see_details
 from facility.http.localtime import form_values
 
 MINUTES_PER_DAY = 24 * 60
@@ -84,68 +84,57 @@ class Item:
     link_for: Optional[Callable[[datetime, datetime], str]] = None  # a link for the part shown on one day
 
 
-def resource_items(resource: Resource, viewer, start: datetime, end: datetime) -> list[Item]:
-    """Free and busy time of ``resource`` in [start, end) as the viewer may see it."""
-    tz = ZoneInfo(resource.facility.timezone)
-    # As far as a booking that starts in the view may reach, so that a run going on after the
-    # view is free to its edge and its "Book" link may end after it; columns cut to their day.
-    found = bookings.availability(resource, start, rules.reach((start, end), bookings.policy_for(resource))[1])
-    visible = {
-        (b.start_at, b.end_at): b
-        for b in bookings.active_bookings(resource, (start, end))
-        if may_see_details(viewer, b.user_id, resource.facility)
-    }
-    items = []
-    for busy in found.busy:
-        if busy.kind == "blackout":
-            continue  # listed from the blackouts themselves, with their kind
-        items.append(_busy_item(busy, visible.get((busy.start, busy.end)), viewer))
-    for blackout in bookings.blackouts_for(resource, (start, end)):
-        label = _("Closed: %(kind)s", kind=words_for(BLACKOUT_KIND_WORDS, blackout.kind)) + (
-            f" — {blackout.reason}" if blackout.reason else ""
-        )
-        items.append(Item(blackout.start_at, blackout.end_at, "blackout", label))
-    for free_start, free_end in found.free:
-        items.append(
-            Item(
-                free_start,
-                free_end,
-                "free",
-                _("Free"),
-                link_text=_("Book"),
-                link_for=lambda a, b: _booking_link(resource, found.first_booking(within=(a, b)), tz),
-            )
-        )
+def items_by_resource(data: CalendarData) -> dict[str, list[Item]]:
+    """The busy and free time of each resource of ``data`` (by key) as its viewer may see it:
+    bookings that hold time, with who and why only where the viewer may see them, changeover,
+    blackouts, and free time with a link to the booking form."""
+    items: dict[str, list[Item]] = {resource.key: [] for resource in data.resources}
+    for booking in data.bookings:
+        if booking.status in ACTIVE_STATUSES:
+            items[booking.resource].append(_booking_item(booking))
+    for key, start, end in data.changeovers:
+        items[key].append(Item(start, end, "changeover", _("Changeover (cleaning)")))
+    for blackout in data.blackouts:
+        label = _("Closed: %(kind)s", kind=words_for(BLACKOUT_KIND_WORDS, blackout.kind))
+        label += f" — {blackout.reason}" if blackout.reason else ""
+        for key in [blackout.resource] if blackout.resource is not None else items:
+            items[key].append(Item(blackout.start, blackout.end, "blackout", label))
+    tz = ZoneInfo(data.facility.timezone)
+    for key, spans in data.free.items():
+        offer = _offer_link(data, key, tz)
+        items[key] += [Item(start, end, "free", _("Free"), link_text=_("Book"), link_for=offer) for start, end in spans]
     return items
 
 
-def _busy_item(busy: rules.BusySpan, booking, viewer) -> Item:
-    if busy.kind == "changeover":
-        return Item(busy.start, busy.end, "changeover", _("Changeover (cleaning)"))
-    if booking is None:
-        return Item(busy.start, busy.end, busy.kind, _("Booked") if busy.kind == "booking" else _("Pending"))
-    own = booking.user_id == viewer.id
-    who = _("Your booking") if own else booking.user.name
+def _offer_link(data: CalendarData, resource_key: str, tz: ZoneInfo) -> Callable[[datetime, datetime], Optional[str]]:
+    return lambda start, end: _booking_link(resource_key, data.first_booking(resource_key, (start, end)), tz)
+
+
+def _booking_item(booking: CalendarBooking) -> Item:
+    kind = "booking" if booking.status == "confirmed" else "pending"
+    if not booking.details:
+        return Item(booking.start, booking.end, kind, _("Booked") if kind == "booking" else _("Pending"))
+    who = _("Your booking") if booking.own else booking.owner
     status = _("waiting for approval") if booking.status == "pending" else _("confirmed")
     label = f"{who} ({status})" + (f": {booking.purpose}" if booking.purpose else "")
     return Item(
-        busy.start,
-        busy.end,
-        "own" if own else busy.kind,
+        booking.start,
+        booking.end,
+        "own" if booking.own else kind,
         label,
         url_for("bookings_pages.booking_detail", booking_id=booking.id),
         _("Details"),
     )
 
 
-def _booking_link(resource: Resource, offer: Optional[rules.Interval], tz: ZoneInfo) -> Optional[str]:
+def _booking_link(resource_key: str, offer: Optional[rules.Interval], tz: ZoneInfo) -> Optional[str]:
     """The booking form, filled with the first booking the free time offers (shortest length)."""
     if offer is None:
         return None
     start_date, start_time = form_values(offer[0], tz)
     end_date, end_time = form_values(offer[1], tz)
     query = {
-        "resource": resource.key,
+        "resource": resource_key,
         "start_date": start_date,
         "start_time": start_time,
         "end_date": end_date,

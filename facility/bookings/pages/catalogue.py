@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from facility.accounts.qualifications import valid_on as qualification_valid_on
 from facility.bookings import services as bookings
+from facility.bookings.calendar import calendar_data
 from facility.bookings.pages import bp, calendar
 from facility.bookings.pages.words import minutes_in_words as format_minutes
 from facility.catalog import services as catalog
@@ -142,7 +143,8 @@ def resource_week(key: str):
     monday = day - timedelta(days=day.weekday())
     days = [monday + timedelta(days=i) for i in range(7)]
     start, end = calendar.day_bounds(monday, tz)[0], calendar.day_bounds(days[-1], tz)[1]
-    items = calendar.resource_items(resource, me(), start, end)
+    data = calendar_data(me(), None, resource.key, start, end, free_reaching=True)
+    items = calendar.items_by_resource(data).get(resource.key, [])  # none for a retired resource
     closed = closed_days_for(resource.facility)
     columns = [calendar.column(_day_title(d, closed), d, tz, items) for d in days]
     opening = [(0, 24 * 60)] if resource.runs_unattended else calendar.opening_minutes(resource)
@@ -168,12 +170,9 @@ def facility_day(key: str):
     tz = ZoneInfo(facility.timezone)
     day, problem = chosen_day(tz)
     start, end = calendar.day_bounds(day, tz)
-    viewer = me()
-    columns = []
-    resources = list_resources(facility)
-    for resource in resources:
-        items = calendar.resource_items(resource, viewer, start, end)
-        columns.append(calendar.column(resource.name, day, tz, items, href=None))
+    data = calendar_data(me(), facility.key, None, start, end, free_reaching=True)
+    resources, items = data.resources, calendar.items_by_resource(data)
+    columns = [calendar.column(resource.name, day, tz, items[resource.key], href=None) for resource in resources]
     opening = calendar.opening_minutes(facility)
     if any(r.runs_unattended for r in resources):
         opening = [(0, 24 * 60)]
