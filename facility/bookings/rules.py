@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from facility.accounts.qualifications import valid_on as qualification_valid_on
 from facility.core.errors import Violation
 from facility.core.time import MINUTES_PER_DAY, local_instant
+from facility.core.words import format_minutes
 
 Interval = tuple[datetime, datetime]
 
@@ -560,17 +561,6 @@ def _step_to_slot(instant: datetime, slot: int, tz: ZoneInfo, step: timedelta) -
 
 
 # --- words -------------------------------------------------------------------------------
-
-
-def format_minutes(total: int) -> str:
-    """90 -> '1 h 30 min'; 2880 -> '2 days'."""
-    if total and total % MINUTES_PER_DAY == 0:
-        days = total // MINUTES_PER_DAY
-        return f"{days} day" if days == 1 else f"{days} days"
-    hours, mins = divmod(total, 60)
-    if hours and mins:
-        return f"{hours} h {mins} min"
-    return f"{hours} h" if hours else f"{mins} min"
 
 
 def format_local(instant: datetime, tz: ZoneInfo) -> str:
