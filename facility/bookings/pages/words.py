@@ -5,9 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Flask
-from flask_babel import ngettext
-
-from facility.bookings.rules import format_minutes
 
 # Defined beside the forms that offer them (no import of the pages from the forms); named here too.
 from facility.bookings.words import (
@@ -16,8 +13,8 @@ from facility.bookings.words import (
     RESOURCE_STATUS_WORDS,
     STATUS_WORDS,
 )
-from facility.core.time import MINUTES_PER_DAY
 from facility.core.vocabulary import words_for
+from facility.http.words import minutes_in_words
 
 __all__ = [
     "BLACKOUT_KIND_WORDS",
@@ -27,14 +24,6 @@ __all__ = [
     "minutes_in_words",
     "words_for",
 ]
-
-
-def minutes_in_words(total: int) -> str:
-    """``rules.format_minutes`` in the page's language: 2880 -> '2 days' or '2 dagar'."""
-    if total and total % MINUTES_PER_DAY == 0:
-        days = total // MINUTES_PER_DAY
-        return ngettext("%(num)d day", "%(num)d days", days)
-    return format_minutes(total)  # "1 h 30 min" reads the same in Swedish
 
 
 def init_app(app: Flask) -> None:
