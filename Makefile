@@ -57,7 +57,7 @@ benchmark: install
 
 ## After changing texts: extract them, merge into the Swedish catalogue, compile it.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l sv --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations -l sv --statistics
 

@@ -1,5 +1,5 @@
 """Every message of the code and the templates has its Swedish: extracted as `make translations`
-does (babel.cfg, the `_l` keyword too) and looked up in messages.po, which must also be compiled.
+does (babel.cfg, the `_l` and `N_` keywords too) and looked up in messages.po, which must also be compiled.
 A new `_()` without a Swedish entry fails here, naming it."""
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ def extracted(tmp_path: Path):
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "N_",
             "-o",
             str(pot),
             ".",
@@ -63,3 +65,11 @@ def test_the_compiled_catalogue_is_up_to_date():
     with MO.open("rb") as f:
         compiled = {key(m.id): key(m.string) for m in read_mo(f) if m.id}
     assert {k: v for k, v in source.items() if compiled.get(k) != v} == {}, "run `make translations` (pybabel compile)"
+
+
+def test_every_swedish_text_fills_the_places_of_its_english():
+    """A text said with values (``_("... %(name)s ...")``, the rules' ``N_`` texts) must keep the
+    same places in Swedish, or saying it on a Swedish page would fail."""
+    with PO.open("rb") as f:
+        swedish = read_po(f)
+    assert [f"{message.id!r}: {errors}" for message, errors in swedish.check()] == []

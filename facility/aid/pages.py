@@ -8,6 +8,7 @@ from flask_login import login_required
 from facility.aid import services as aid
 from facility.core.errors import ServiceError
 from facility.http.pages import me, page_blueprint, require_manager
+from facility.http.words import said
 
 bp = page_blueprint("aid_pages", __name__)
 
@@ -25,7 +26,7 @@ def state_aid():
     except ServiceError as error:
         if error.status == 403:
             raise
-        context["problem"] = " ".join(v.message for v in error.violations)
+        context["problem"] = " ".join(said(v) for v in error.violations)
         return render_template("aid/state_aid.html", **context), 422 if error.status == 404 else error.status
     # the statement is asked for with what was typed, or the days the defaults gave: the same period
     start, end = start_text or ledger["from"][:10], end_text or aid.last_day(ledger["to"])

@@ -20,6 +20,7 @@ from typing import Optional, Sequence
 
 from facility.bookings import rules
 from facility.core.errors import Violation
+from facility.core.words import N_
 
 MIN_MEMBERS = 2
 
@@ -113,7 +114,8 @@ def _shared(per_member: list[tuple[Member, list[Violation]]]) -> list[Violation]
 
 def _named(member: Member, violation: Violation) -> Violation:
     field: Optional[str] = f"{member.key}.{violation.field}" if violation.field else member.key
-    return Violation(violation.code, f"{member.name}: {violation.message}", field)
+    problem = violation.words or violation.message
+    return Violation.worded(violation.code, N_("%(member)s: %(problem)s"), field, member=member.name, problem=problem)
 
 
 def initial_status(members: Sequence[Member]) -> str:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from facility.accounts.qualifications import valid_on as qualification_valid_on
 from facility.core.errors import Violation
 from facility.core.time import MINUTES_PER_DAY, local_instant
-from facility.core.words import format_minutes
+from facility.core.words import N_, Duration
 
 Interval = tuple[datetime, datetime]
 
@@ -168,7 +168,7 @@ def check_booking(start: datetime, end: datetime, ctx: BookingContext) -> list[V
     """Every rule that a booking of [start, end) breaks; empty if it may be made."""
     violations = _check_resource(ctx) + _check_qualification(end, ctx)
     if end <= start:
-        return [Violation("end_before_start", "The end must be after the start.", "end")] + violations
+        return [Violation.worded("end_before_start", N_("The end must be after the start."), "end")] + violations
     checks = (
         _check_when,
         _check_duration,
@@ -187,12 +187,22 @@ def _check_resource(ctx: BookingContext) -> list[Violation]:
     policy = ctx.policy
     if policy.retired:
         return [
-            Violation("resource_unavailable", "This resource has been retired and can no longer be booked.", "resource")
+            _about_resource("resource_unavailable", N_("This resource has been retired and can no longer be booked."))
+        ]
+    if policy.status == "maintenance":
+        return [
+            _about_resource("resource_unavailable", N_("This resource is under maintenance and cannot be booked now."))
         ]
     if policy.status != "available":
-        state = "under maintenance" if policy.status == "maintenance" else "out of service"
-        return [Violation("resource_unavailable", f"This resource is {state} and cannot be booked now.", "resource")]
+        return [
+            _about_resource("resource_unavailable", N_("This resource is out of service and cannot be booked now."))
+        ]
     return []
+
+
+def _about_resource(code: str, text: str, **values) -> Violation:
+    """A violation about the resource (its state, the requester's qualification for it)."""
+    return Violation.worded(code, text, "resource", **values)
 
 
 def _check_qualification(end: datetime, ctx: BookingContext) -> list[Violation]:
@@ -202,15 +212,19 @@ def _check_qualification(end: datetime, ctx: BookingContext) -> list[Violation]:
     name = ctx.policy.qualification_name or key
     valid_until = ctx.qualifications.get(key)
     if valid_until is None:
-        return [Violation("not_qualified", f"You need the qualification '{name}' to book this resource.", "resource")]
+        return [
+            _about_resource(
+                "not_qualified", N_("You need the qualification '%(name)s' to book this resource."), name=name
+            )
+        ]
     last_day = (end - timedelta(microseconds=1)).astimezone(ctx.tz).date()
     if not qualification_valid_on(valid_until, last_day):
         return [
-            Violation(
+            _about_resource(
                 "qualification_expired",
-                f"Your qualification '{name}' is valid until {valid_until.isoformat()}, "
-                "before this booking ends. Renew it first.",
-                "resource",
+                N_("Your qualification '%(name)s' is valid until %(until)s, before this booking ends. Renew it first."),
+                name=name,
+                until=valid_until.isoformat(),
             )
         ]
     return []
@@ -220,23 +234,25 @@ def _check_when(start: datetime, end: datetime, ctx: BookingContext) -> list[Vio
     policy = ctx.policy
     problems = []
     if start < ctx.now:
-        problems.append(Violation("in_past", "The start is in the past.", "start"))
+        problems.append(Violation.worded("in_past", N_("The start is in the past."), "start"))
     elif start < earliest_start(ctx):
         problems.append(
-            Violation(
+            Violation.worded(
                 "lead_time",
-                f"This resource must be booked at least {format_minutes(policy.lead_minutes)} in advance "
-                f"(earliest start {format_local(earliest_start(ctx), ctx.tz)}).",
+                N_("This resource must be booked at least %(lead)s in advance (earliest start %(earliest)s)."),
                 "start",
+                lead=Duration(policy.lead_minutes),
+                earliest=format_local(earliest_start(ctx), ctx.tz),
             )
         )
     if end > latest_end(ctx):
         problems.append(
-            Violation(
+            Violation.worded(
                 "horizon",
-                f"This resource can be booked at most {policy.horizon_days} days ahead "
-                f"(a booking must end by {format_local(latest_end(ctx), ctx.tz)}).",
+                N_("This resource can be booked at most %(days)s days ahead (a booking must end by %(latest)s)."),
                 "end",
+                days=policy.horizon_days,
+                latest=format_local(latest_end(ctx), ctx.tz),
             )
         )
     return problems
@@ -245,21 +261,29 @@ def _check_when(start: datetime, end: datetime, ctx: BookingContext) -> list[Vio
 def _check_duration(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
     policy, length = ctx.policy, minutes((start, end))
     if length < policy.min_minutes:
-        return [Violation("too_short", f"A booking must last at least {format_minutes(policy.min_minutes)}.", "end")]
+        return [
+            Violation.worded(
+                "too_short", N_("A booking must last at least %(length)s."), "end", length=Duration(policy.min_minutes)
+            )
+        ]
     if length > policy.max_minutes:
-        return [Violation("too_long", f"A booking may last at most {format_minutes(policy.max_minutes)}.", "end")]
+        return [
+            Violation.worded(
+                "too_long", N_("A booking may last at most %(length)s."), "end", length=Duration(policy.max_minutes)
+            )
+        ]
     return []
 
 
 def _check_granularity(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
     slot = ctx.policy.slot_minutes
+    texts = {
+        "start": N_("The start must fall on a %(step)s step of the clock (for example %(example)s)."),
+        "end": N_("The end must fall on a %(step)s step of the clock (for example %(example)s)."),
+    }
     misaligned = [name for name, instant in (("start", start), ("end", end)) if not _on_slot(instant, slot, ctx.tz)]
     return [
-        Violation(
-            "granularity",
-            f"The {name} must fall on a {format_minutes(slot)} step of the clock (for example {_example_slot(slot)}).",
-            name,
-        )
+        Violation.worded("granularity", texts[name], name, step=Duration(slot), example=_example_slot(slot))
         for name in misaligned
     ]
 
@@ -287,20 +311,23 @@ def _check_opening_hours(start: datetime, end: datetime, ctx: BookingContext) ->
             problems.append(("start", start))
         if not may_end_at(end, open_time):
             problems.append(("end", end))
+        texts = {
+            "start": N_("The facility is closed at the start (%(at)s)."),
+            "end": N_("The facility is closed at the end (%(at)s)."),
+        }
         return [
-            Violation(
-                "outside_opening_hours", f"The facility is closed at the {name} ({format_local(at, ctx.tz)}).", name
-            )
+            Violation.worded("outside_opening_hours", texts[name], name, at=format_local(at, ctx.tz))
             for name, at in problems
         ]
     if covers(open_time, (start, end)):
         return []
     return [
-        Violation(
+        Violation.worded(
             "outside_opening_hours",
-            f"The facility is not open for the whole time from {format_local(start, ctx.tz)} "
-            f"to {format_local(end, ctx.tz)}.",
+            N_("The facility is not open for the whole time from %(start)s to %(end)s."),
             "start",
+            start=format_local(start, ctx.tz),
+            end=format_local(end, ctx.tz),
         )
     ]
 
@@ -311,11 +338,12 @@ def _check_blackouts(start: datetime, end: datetime, ctx: BookingContext) -> lis
         return []
     first = hits[0]
     return [
-        Violation(
+        Violation.worded(
             "blackout",
-            f"The resource is out of service from {format_local(first[0], ctx.tz)} "
-            f"to {format_local(first[1], ctx.tz)}.",
+            N_("The resource is out of service from %(start)s to %(end)s."),
             "start",
+            start=format_local(first[0], ctx.tz),
+            end=format_local(first[1], ctx.tz),
         )
     ]
 
@@ -330,11 +358,15 @@ def _check_quota(start: datetime, end: datetime, ctx: BookingContext) -> list[Vi
         total = added + existing.get(week_start, 0)
         if total > quota * 60:
             return [
-                Violation(
+                Violation.worded(
                     "quota_exceeded",
-                    f"You may book this resource at most {quota} h a week; the week of "
-                    f"{week_start.isoformat()} would have {format_minutes(total)}.",
+                    N_(
+                        "You may book this resource at most %(quota)s h a week; the week of %(week)s would have %(total)s."
+                    ),
                     "end",
+                    quota=quota,
+                    week=week_start.isoformat(),
+                    total=Duration(total),
                 )
             ]
     return []
@@ -370,13 +402,16 @@ def minutes_per_week(intervals: Iterable[Interval], tz: ZoneInfo) -> dict[date, 
 def _check_overlap(start: datetime, end: datetime, ctx: BookingContext) -> list[Violation]:
     if not any(overlaps((start, end), clear) for clear in keep_clear(ctx)):
         return []
-    message = "This time is already booked."
-    if ctx.policy.changeover_minutes:
-        message = (
-            f"This time is already booked (each booking is followed by "
-            f"{format_minutes(ctx.policy.changeover_minutes)} of changeover)."
+    if not ctx.policy.changeover_minutes:
+        return [Violation.worded("overlap", N_("This time is already booked."), "start")]
+    return [
+        Violation.worded(
+            "overlap",
+            N_("This time is already booked (each booking is followed by %(changeover)s of changeover)."),
+            "start",
+            changeover=Duration(ctx.policy.changeover_minutes),
         )
-    return [Violation("overlap", message, "start")]
+    ]
 
 
 # --- where a booking may lie, start and end ------------------------------------------------

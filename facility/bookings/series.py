@@ -29,6 +29,7 @@ from facility.core.database import MAX_ID, write_transaction
 from facility.core.errors import ServiceError, Violation, invalid, not_found
 from facility.core.extensions import db
 from facility.core.time import utcnow
+from facility.core.words import N_
 
 ON_CONFLICT = ("skip", "none")  # book the accepted occurrences, or nothing if any is refused
 SCOPES = ("all", "following")
@@ -173,7 +174,9 @@ def conflicts_error(refused: list[PlannedOccurrence], zone: ZoneInfo) -> Service
         when = planned.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         for v in planned.violations:
             field = f"occurrences.{planned.index}" + (f".{v.field}" if v.field else "")
-            items.append(Violation(SERIES_CONFLICTS, f"{when}: {v.message} ({v.code})", field))
+            problem = v.words or v.message
+            text = N_("%(when)s: %(problem)s (%(code)s)")
+            items.append(Violation.worded(SERIES_CONFLICTS, text, field, when=when, problem=problem, code=v.code))
     return ServiceError(422, items)
 
 

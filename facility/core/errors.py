@@ -2,13 +2,16 @@
 
 A service function raises ``ServiceError`` with a list of ``Violation``s; the API turns it
 into ``{"errors": [{"code", "message", "field"}]}`` with the status of API.md, the pages
-show the messages next to the fields.
+show the messages next to the fields (in the page's language where they were ``worded``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Iterable, Optional
+
+from facility.core.words import Words
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,15 @@ class Violation:
     code: str
     message: str
     field: Optional[str] = None
+    # The message as made, to be said in the page's language (``Violation.worded``); not compared.
+    words: Optional[Words] = dataclasses.field(default=None, compare=False)
+
+    @classmethod
+    def worded(cls, code: str, text: str, field: Optional[str] = None, /, **values) -> Violation:
+        """A violation whose message is ``text`` (marked with ``N_``) filled with ``values``: said
+        in English as its ``message``, and in the page's language by the pages."""
+        words = Words(text, values)
+        return cls(code, str(words), field, words)
 
     @property
     def http_status(self) -> int:
@@ -32,12 +44,6 @@ class ServiceError(Exception):
 
     def as_json(self) -> dict:
         return {"errors": [violation_json(v) for v in self.violations]}
-
-    def messages_by_field(self) -> dict[str, list[str]]:
-        result: dict[str, list[str]] = {}
-        for v in self.violations:
-            result.setdefault(v.field or "", []).append(v.message)
-        return result
 
 
 def violation_json(v: Violation) -> dict:

@@ -35,6 +35,7 @@ from facility.gmp.words import (
 from facility.http.downloads import download
 from facility.http.localtime import FieldProblem, form_values, format_span, parse_date, parse_local
 from facility.http.pages import Problems, me, page_blueprint, require_manager
+from facility.http.words import said
 
 bp = page_blueprint("gmp_pages", __name__)
 
@@ -278,7 +279,7 @@ def block_time(resource_key: str, plan_key: str):
         if error.status == 403:
             raise
         for violation in error.violations:
-            flash(violation.message)
+            flash(said(violation))
     else:
         flash(
             _(
@@ -362,7 +363,7 @@ def leave(entry_id: int):
     except ServiceError as error:
         if error.status in (403, 404):
             raise
-        flash(error.violations[0].message)
+        flash(said(error.violations[0]))
         return redirect(request.referrer or url_for("bookings_pages.my_bookings"), 303)
     flash(_("%(name)s left the room.", name=entry.user.name))
     return redirect(url_for("gmp_pages.people", booking_id=entry.booking_id), 303)

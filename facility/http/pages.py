@@ -12,6 +12,7 @@ from facility.core.access import require_a_manager, require_admin
 from facility.core.errors import ServiceError
 from facility.core.extensions import login_manager
 from facility.http.localtime import FieldProblem
+from facility.http.words import said
 
 
 def page_blueprint(name: str, import_name: str) -> Blueprint:
@@ -70,10 +71,9 @@ class Problems(dict):
         self, error: ServiceError, known_fields: Iterable[str], aliases: Optional[dict] = None
     ) -> None:
         known, aliases = set(known_fields), aliases or {}
-        for field, messages in error.messages_by_field().items():
-            field = aliases.get(field, field)
-            for message in messages:
-                self.add(field if field in known else "", message)
+        for violation in error.violations:
+            field = aliases.get(violation.field or "", violation.field or "")
+            self.add(field if field in known else "", said(violation))
 
     def add_form_errors(self, form) -> None:
         for name, messages in form.errors.items():

@@ -17,6 +17,7 @@ from facility.catalog import services as catalog
 from facility.core.errors import ServiceError
 from facility.http.localtime import FieldProblem, parse_local
 from facility.http.pages import Problems, me, page_blueprint, require_manager
+from facility.http.words import said
 from facility.waitlist import services
 
 bp = page_blueprint("waitlist_pages", __name__)
@@ -118,7 +119,7 @@ def _act(action, entry_id: int, done: str):
         if error.status == 404:
             raise
         for violation in error.violations:
-            flash(violation.message)
+            flash(said(violation))
         return redirect(url_for("waitlist_pages.my_waitlist"))
     flash(done)
     return redirect(url_for("waitlist_pages.my_waitlist"))

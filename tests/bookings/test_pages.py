@@ -4,7 +4,8 @@ kept, DST gaps, busy time that names nobody, cancel and reschedule, blackouts an
 from __future__ import annotations
 
 import html
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,7 +13,7 @@ from facility.bookings.models import Booking
 from facility.core.extensions import db
 from tests.support.clients import PASSWORD
 from tests.support.databases import SQLITE_ONLY
-from tests.support.factory import book_form, booking_count, local_slot, next_weekday
+from tests.support.factory import book_form, booking_count, local, local_slot, next_weekday
 
 pytestmark = SQLITE_ONLY  # the pages on SQLite; the rules and races run on both databases elsewhere
 
@@ -151,3 +152,40 @@ def test_manager_blackout_lists_colliding_bookings_and_status_needs_a_reason(peo
         "/manage/resources/gmp-suite/status", {"status": "maintenance", "reason": "x"}, page="/manage/resources"
     )
     assert other.status_code == 403  # not a manager of the GMP unit
+
+
+def test_a_refused_booking_names_its_rules_in_the_page_language(people, visitor):
+    """The rules make their words without Flask; a Swedish page says each rule a booking breaks in
+    Swedish (durations too), while the API, asked the same, says them in English."""
+    alice = people.make(qualifications=["bioreactor-operation"], password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    browser.post_form("/language", {"lang": "sv"}, page="/account/tokens")
+    day = next_weekday(14, 1)
+    assert browser.post_form("/book", book_form(day, "10:00", "11:00"), page="/book").status_code == 200
+    attempts = {
+        "En bokning måste vara minst 30 min.": book_form(day, "12:00", "12:10"),
+        "Slutet måste ligga på ett steg om 30 min på klockan (till exempel 08:00, 08:30, 09:00).": book_form(
+            day, "12:00", "12:10"
+        ),
+        "Anläggningen är inte öppen hela tiden från": book_form(day, "18:00", "20:00"),
+        "Du får boka resursen högst 6 h i veckan; veckan från": book_form(day, "12:00", "18:00"),
+        "Tiden är redan bokad.": book_form(day, "10:30", "11:30"),
+        "Starten har redan passerat.": book_form(day - timedelta(days=28), "10:00", "11:00"),
+        "En bokning får vara högst 21 dagar.": book_form(
+            day, "09:00", "09:00", resource="lab-bioreactor", end_date=(day + timedelta(days=22)).isoformat()
+        ),
+    }
+    for swedish, form in attempts.items():
+        refused = browser.post_form("/book", form, page="/book")
+        text = html.unescape(refused.text)
+        assert refused.status_code in (409, 422) and swedish in text, (swedish, refused.status_code)
+        assert not re.search(r"\b(?:The|This|A booking|You may|must)\b", text.split("<main", 1)[-1]), swedish
+    too_short = alice.post(
+        "/bookings",
+        {"resource": "lab-bsc", "start": local(f"{day} 12:00").isoformat(), "end": local(f"{day} 12:10").isoformat()},
+    )
+    assert [e["message"] for e in too_short.get_json()["errors"]] == [
+        "A booking must last at least 30 min.",
+        "The end must fall on a 30 min step of the clock (for example 08:00, 08:30, 09:00).",
+    ]

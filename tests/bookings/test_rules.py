@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from facility.bookings import rules
 from facility.core import time as clock_time
+from facility.core.words import format_minutes
 
 UTC = timezone.utc
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -268,7 +269,7 @@ def test_free_time_starts_on_the_slot_grid_after_the_lead_time():
 
 
 def test_format_minutes():
-    assert [rules.format_minutes(m) for m in (30, 60, 90, 1440, 2880)] == [
+    assert [format_minutes(m) for m in (30, 60, 90, 1440, 2880)] == [
         "30 min",
         "1 h",
         "1 h 30 min",

@@ -25,6 +25,7 @@ from facility.http.downloads import download
 from facility.http.filters import decimal
 from facility.http.localtime import local_today
 from facility.http.pages import Problems, me, require_an_admin
+from facility.http.words import said
 from facility.usage import indicators as indicator_queries
 from facility.usage import register, table
 from facility.usage.definitions import BY_KEY, SOURCES
@@ -141,7 +142,7 @@ def indicators():
     progress, problem = _table_or_problem()
     context = {
         "progress": progress,
-        "problem": " ".join(v.message for v in problem.violations) if problem else None,
+        "problem": " ".join(said(v) for v in problem.violations) if problem else None,
         "as_of": request.args.get("as_of") or _today().isoformat(),
         "number": number,
         "percent": percent,
@@ -159,7 +160,7 @@ def indicators_file():
     require_an_admin()
     progress, problem = _table_or_problem()
     if progress is None:
-        abort(400, description=" ".join(v.message for v in problem.violations))
+        abort(400, description=" ".join(said(v) for v in problem.violations))
     fmt = "csv" if request.endpoint == "usage_pages.indicators_csv" else "xlsx"
     body, content_type, filename = table.render(progress, fmt)
     return download(body, content_type, filename)
@@ -177,7 +178,7 @@ def _period_or_abort(start: str, end: str):
     try:
         return indicator_queries.parse_period(start, end)
     except ServiceError as error:
-        abort(400, description=" ".join(v.message for v in error.violations))
+        abort(400, description=" ".join(said(v) for v in error.violations))
 
 
 @bp.route("/admin/indicators/<name>")

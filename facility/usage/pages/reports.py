@@ -30,6 +30,7 @@ from facility.http.filters import decimal
 from facility.http.headers import csp_nonce
 from facility.http.localtime import local_today
 from facility.http.pages import me, require_manager, safe_next
+from facility.http.words import said
 from facility.usage import projects as project_services
 from facility.usage import reports, services
 from facility.usage.models import Project
@@ -76,7 +77,7 @@ def _usage_action(booking_id: int, action, done: str):
         if error.status in (403, 404):
             raise  # the friendly error page: not yours, or no such booking
         for violation in error.violations:
-            flash(violation.message)
+            flash(said(violation))
         return redirect(back, 303)
     flash(done)
     return redirect(back, 303)
@@ -243,7 +244,7 @@ def monthly_report():
     except ServiceError as error:
         if error.status == 403:
             raise
-        context["problem"] = " ".join(v.message for v in error.violations)
+        context["problem"] = " ".join(said(v) for v in error.violations)
         return render_template("usage/report.html", **context), error.status
     facility = report["facilities"][0]
     downloads = {
