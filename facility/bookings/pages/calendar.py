@@ -107,6 +107,7 @@ def items_by_resource(data: CalendarData) -> dict[str, list[Item]]:
 
 
 def _offer_link(data: CalendarData, resource_key: str, tz: ZoneInfo) -> Callable[[datetime, datetime], Optional[str]]:
+    """The "Book" link of a part of the resource's free time that a column shows."""
     return lambda start, end: _booking_link(resource_key, data.first_booking(resource_key, (start, end)), tz)
 
 
