@@ -51,20 +51,22 @@ def bundle_violations(keys: Sequence[str], members: Sequence[Member]) -> list[Vi
     repeated = sorted({k for k in keys if list(keys).count(k) > 1})
     if repeated:
         problems.append(
-            Violation(
-                "bundle_duplicate", f"Name each resource once ({', '.join(repeated)} more than once).", "resources"
+            Violation.worded(
+                "bundle_duplicate",
+                N_("Name each resource once (%(repeated)s more than once)."),
+                "resources",
+                repeated=", ".join(repeated),
             )
         )
     if len(members) < MIN_MEMBERS:
-        problems.append(Violation("bundle_too_small", "A bundle holds at least two different resources.", "resources"))
+        problems.append(
+            Violation.worded("bundle_too_small", N_("A bundle holds at least two different resources."), "resources")
+        )
     for member in members:
         if member.unavailable:
-            state = "has been retired" if member.retired else _state_words(member.ctx.policy.status)
             problems.append(
-                Violation(
-                    "bundle_retired",
-                    f"{member.name} {state}: the bundle cannot be booked without it.",
-                    f"{member.key}.resource",
+                Violation.worded(
+                    "bundle_retired", _unavailable_text(member), f"{member.key}.resource", resource=member.name
                 )
             )
     named = {m.key for m in members}
@@ -76,15 +78,21 @@ def bundle_violations(keys: Sequence[str], members: Sequence[Member]) -> list[Vi
 
 
 def requires_violation(key: str, name: str, missing: Sequence[str]) -> Violation:
-    return Violation(
+    return Violation.worded(
         "requires_resource",
-        f"{name} can only be booked together with {', '.join(missing)}, in one booking for the same time.",
+        N_("%(resource)s can only be booked together with %(missing)s, in one booking for the same time."),
         f"{key}.resource",
+        resource=name,
+        missing=", ".join(missing),
     )
 
 
-def _state_words(status: str) -> str:
-    return "is under maintenance" if status == "maintenance" else "is out of service"
+def _unavailable_text(member: Member) -> str:
+    if member.retired:
+        return N_("%(resource)s has been retired: the bundle cannot be booked without it.")
+    if member.ctx.policy.status == "maintenance":
+        return N_("%(resource)s is under maintenance: the bundle cannot be booked without it.")
+    return N_("%(resource)s is out of service: the bundle cannot be booked without it.")
 
 
 def check_bundle(start: datetime, end: datetime, keys: Sequence[str], members: Sequence[Member]) -> list[Violation]:

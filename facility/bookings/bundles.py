@@ -31,6 +31,7 @@ from facility.core.database import kept_after_commit, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.extensions import db
 from facility.core.time import utcnow
+from facility.core.words import N_
 
 MAX_MEMBERS = 10
 
@@ -121,7 +122,9 @@ def _keys(resource_keys: Optional[Sequence[str]], bundle_key: Optional[str]) -> 
     if bundle_key is not None:
         return list(catalogue_bundle(bundle_key)[1]["resources"])
     if len(resource_keys) > MAX_MEMBERS:
-        raise invalid("bundle_too_large", f"A bundle holds at most {MAX_MEMBERS} resources.", "resources")
+        raise invalid(
+            "bundle_too_large", N_("A bundle holds at most %(most)s resources."), "resources", most=MAX_MEMBERS
+        )
     return list(resource_keys)
 
 
@@ -214,7 +217,9 @@ def reschedule_bundle(
         if bundle.user_id != actor.id:
             services.decided_together(actor, members[0], as_manager=True)
             if not (reason or "").strip():
-                raise invalid("reason_required", "A manager who changes someone else's booking must say why.", "reason")
+                raise invalid(
+                    "reason_required", N_("A manager who changes someone else's booking must say why."), "reason"
+                )
         if (start, end) == (members[0].start_at, members[0].end_at):
             return bundle
         before = {m.id: services.snapshot(m) for m in members}

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrule, rrulestr
 
 from facility.core.errors import Violation
+from facility.core.words import N_
 
 DEFAULT_MAX_OCCURRENCES = 104
 RULE_FIELD = "rrule"
@@ -116,7 +117,9 @@ def parse(text: str, local_start: datetime, zone: ZoneInfo) -> tuple[Optional[rr
     if "COUNT" in parts and "UNTIL" in parts:
         return None, [Violation("rrule_invalid", "Give COUNT or UNTIL, not both (RFC 5545).", RULE_FIELD)]
     if "COUNT" not in parts and "UNTIL" not in parts:
-        return None, [Violation("rrule_unbounded", "The repetition rule needs an end: COUNT or UNTIL.", RULE_FIELD)]
+        return None, [
+            Violation.worded("rrule_unbounded", N_("The repetition rule needs an end: COUNT or UNTIL."), RULE_FIELD)
+        ]
     if "UNTIL" in parts:
         until = _local_until(parts["UNTIL"], zone)
         if until is None:
@@ -148,7 +151,9 @@ def occurrence(local_start: datetime, duration: timedelta, zone: ZoneInfo) -> Oc
     end, end_exists = place(local_end, zone)
     problems = ()
     if not (start_exists and end_exists):
-        problems = (Violation("nonexistent_time", "This local time does not exist (daylight saving).", "start"),)
+        problems = (
+            Violation.worded("nonexistent_time", N_("This local time does not exist (daylight saving)."), "start"),
+        )
     return Occurrence(local_start, local_end, start, end, problems)
 
 
@@ -169,7 +174,7 @@ def expand(
     if local_start.tzinfo is not None:
         raise ValueError("expand takes a naive local start")
     if duration <= timedelta(0):
-        return Expansion([], [Violation("end_before_start", "The end must be after the start.", "end")])
+        return Expansion([], [Violation.worded("end_before_start", N_("The end must be after the start."), "end")])
     rule, violations = parse(text, local_start, zone)
     if rule is None:
         return Expansion([], violations)
@@ -187,8 +192,11 @@ def expand(
         return Expansion(
             found,
             [
-                Violation(
-                    "rrule_beyond_horizon", f"The series runs past the booking horizon (until {beyond}).", RULE_FIELD
+                Violation.worded(
+                    "rrule_beyond_horizon",
+                    N_("The series runs past the booking horizon (until %(until)s)."),
+                    RULE_FIELD,
+                    until=beyond,
                 )
             ],
         )

@@ -56,11 +56,11 @@ def series_time(
     """The first occurrence's local start and the wall-clock length of each occurrence, from
     ``end`` (the first occurrence's end) or ``duration_minutes``, exactly one of them."""
     if (end is None) == (duration_minutes is None):
-        raise invalid("end_or_duration", "Give either the end of the first occurrence or a duration.", "end")
+        raise invalid("end_or_duration", N_("Give either the end of the first occurrence or a duration."), "end")
     local_start = wall_clock(start, zone)
     duration = wall_clock(end, zone) - local_start if end is not None else timedelta(minutes=duration_minutes)
     if duration <= timedelta(0):
-        raise invalid("end_before_start", "The end must be after the start.", "end")
+        raise invalid("end_before_start", N_("The end must be after the start."), "end")
     return local_start, duration
 
 
@@ -314,13 +314,15 @@ def in_scope(series: BookingSeries, scope: str, from_id: Optional[int], now: dat
     return [b for b in found if b.start_at >= first.start_at]
 
 
-def _changeable(actor: User, series_id: int, scope: str, from_id: Optional[int], reason: str, now: datetime, verb: str):
+def _changeable(
+    actor: User, series_id: int, scope: str, from_id: Optional[int], reason: str, now: datetime, why_needed: str
+):
     series = get_series(actor, series_id)
     if series.user_id != actor.id and not (reason or "").strip():
-        raise invalid("reason_required", f"A manager who {verb} someone else's series must say why.", "reason")
+        raise invalid("reason_required", why_needed, "reason")
     targets = in_scope(series, scope, from_id, now)
     if not targets:
-        raise invalid("nothing_to_change", "No active occurrence of this series lies ahead in that scope.", "scope")
+        raise invalid("nothing_to_change", N_("No active occurrence of this series lies ahead in that scope."), "scope")
     return series, targets
 
 
@@ -340,7 +342,15 @@ def cancel_series(
     transaction; each slot is free again at once. Returns the cancelled bookings."""
     now = now or utcnow()
     with write_transaction():
-        series, targets = _changeable(actor, series_id, scope, from_id, reason, now, "cancels")
+        series, targets = _changeable(
+            actor,
+            series_id,
+            scope,
+            from_id,
+            reason,
+            now,
+            N_("A manager who cancels someone else's series must say why."),
+        )
         for booking in targets:
             services.change_status(
                 booking, BookingStatus.CANCELLED, actor, action="booking.cancelled", reason=reason, now=now,
@@ -367,9 +377,11 @@ def move_series(
     and the owner moves, the moved occurrences wait for approval again."""
     now = now or utcnow()
     if not shift:
-        raise invalid("invalid", "Give a shift other than zero.", "shift")
+        raise invalid("invalid", N_("Give a shift other than zero."), "shift")
     with write_transaction():
-        series, targets = _changeable(actor, series_id, scope, from_id, reason, now, "moves")
+        series, targets = _changeable(
+            actor, series_id, scope, from_id, reason, now, N_("A manager who moves someone else's series must say why.")
+        )
         zone = ZoneInfo(series.timezone)
         moves = [(b, _shifted(b, shift, zone)) for b in targets]
         refused = _check_moves(series, moves, now)
@@ -447,11 +459,11 @@ def _pending_for_decision(actor: User, series_id: int) -> tuple[BookingSeries, l
     require_manager_of(actor, series.resource.facility, "decide on this series")
     if series.approval != "series":
         raise invalid(
-            "approval_per_occurrence", "This resource's series are decided one occurrence at a time.", "series"
+            "approval_per_occurrence", N_("This resource's series are decided one occurrence at a time."), "series"
         )
     pending = [b for b in occurrences(series) if b.status == BookingStatus.PENDING]
     if not pending:
-        raise invalid("nothing_to_decide", "No occurrence of this series is waiting for a decision.", "series")
+        raise invalid("nothing_to_decide", N_("No occurrence of this series is waiting for a decision."), "series")
     return series, pending
 
 
@@ -462,7 +474,7 @@ def approve_series(actor: User, series_id: int, reason: str = "", *, now: Option
     with write_transaction():
         series, pending = _pending_for_decision(actor, series_id)
         if series.resource.facility.is_gmp and not (reason or "").strip():
-            raise invalid("reason_required", "At a GMP facility an approval needs a reason.", "reason")
+            raise invalid("reason_required", N_("At a GMP facility an approval needs a reason."), "reason")
         for booking in pending:
             services.change_status(
                 booking, BookingStatus.CONFIRMED, actor, action="booking.approved", reason=reason, now=now, decided=True
@@ -477,7 +489,7 @@ def reject_series(actor: User, series_id: int, reason: str, *, now: Optional[dat
     with write_transaction():
         series, pending = _pending_for_decision(actor, series_id)
         if not (reason or "").strip():
-            raise invalid("reason_required", "Say why the series is rejected.", "reason")
+            raise invalid("reason_required", N_("Say why the series is rejected."), "reason")
         for booking in pending:
             services.change_status(
                 booking, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, now=now, decided=True

@@ -33,6 +33,7 @@ from facility.core.database import kept_after_commit, write_transaction
 from facility.core.errors import ServiceError, Violation, invalid, not_found, rule_violations
 from facility.core.extensions import db
 from facility.core.time import utcnow
+from facility.core.words import N_
 
 GMP_APPROVAL_MEANING = "approval"  # one of facility.audit.signatures.MEANINGS
 MAX_AVAILABILITY_DAYS = 92
@@ -521,8 +522,8 @@ def require_booking_for(actor: User, resource: Resource) -> None:
         raise ServiceError(
             403,
             [
-                Violation(
-                    "not_manager_of_facility", "You can book for others only at the facilities you manage.", "user"
+                Violation.worded(
+                    "not_manager_of_facility", N_("You can book for others only at the facilities you manage."), "user"
                 )
             ],
         )
@@ -532,7 +533,8 @@ def _require_booking_for_others(actor: User) -> None:
     """403 ``not_a_manager``: only a lab manager books on behalf of another user."""
     if not actor.manages_any:
         raise ServiceError(
-            403, [Violation("not_a_manager", "Only a lab manager can book on behalf of another user.", "user")]
+            403,
+            [Violation.worded("not_a_manager", N_("Only a lab manager can book on behalf of another user."), "user")],
         )
 
 
@@ -638,7 +640,7 @@ def approve(actor: User, booking_id: int, reason: str = "", *, signed: bool = Fa
         for member in members:
             states.require(member.status, (BookingStatus.PENDING,), "approved")  # a hold is its user's to accept
         if any(m.facility.is_gmp for m in members) and not reason.strip():
-            raise invalid("reason_required", "At a GMP facility an approval needs a reason.", "reason")
+            raise invalid("reason_required", N_("At a GMP facility an approval needs a reason."), "reason")
         for member in members:
             gmp = member.facility.is_gmp
             change_status(
@@ -660,7 +662,7 @@ def reject(actor: User, booking_id: int, reason: str) -> Booking:
         for member in members:
             states.check_transition(member.status, BookingStatus.REJECTED)
         if not (reason or "").strip():
-            raise invalid("reason_required", "Say why the request is rejected.", "reason")
+            raise invalid("reason_required", N_("Say why the request is rejected."), "reason")
         for member in members:
             change_status(member, BookingStatus.REJECTED, actor, action="booking.rejected", reason=reason, decided=True)
     freed_by(members)
@@ -676,7 +678,7 @@ def cancel(actor: User, booking_id: int, reason: str = "") -> Booking:
         for member in members:
             states.check_transition(member.status, BookingStatus.CANCELLED)
         if acting_as_manager:
-            _require_reason(reason, "cancels")
+            _require_reason(reason, N_("A manager who cancels someone else's booking must say why."))
         for member in members:
             change_status(
                 member,
@@ -708,7 +710,7 @@ def reschedule(
         booking = get_booking(actor, booking_id)
         states.require(booking.status, states.REQUESTED, "changed")
         if booking.user_id != actor.id:
-            _require_reason(reason, "changes")
+            _require_reason(reason, N_("A manager who changes someone else's booking must say why."))
         before = snapshot(booking)
         new_start, new_end = start or booking.start_at, end or booking.end_at
         needs_approval = moved = False
@@ -716,8 +718,9 @@ def reschedule(
             if booking.bundle_id is not None:
                 raise invalid(
                     "part_of_bundle",
-                    f"This booking is part of bundle {booking.bundle_id}: move the bundle, all its bookings at once.",
+                    N_("This booking is part of bundle %(bundle)s: move the bundle, all its bookings at once."),
                     "start",
+                    bundle=booking.bundle_id,
                 )
             needs_approval = _move(actor, booking, new_start, new_end, now or utcnow())
             moved = True
@@ -753,13 +756,13 @@ def add_blackout(
         require_manager_of(actor, facility)
         resource = get_resource(resource_key, "resource") if resource_key else None
         if resource is not None and resource.facility_id != facility.id:
-            raise invalid("invalid", "That resource belongs to another facility.", "resource")
+            raise invalid("invalid", N_("That resource belongs to another facility."), "resource")
         if end <= start:
-            raise invalid("end_before_start", "The end must be after the start.", "end")
+            raise invalid("end_before_start", N_("The end must be after the start."), "end")
         if kind not in BLACKOUT_KINDS:
             raise invalid("invalid", f"Kind must be one of {', '.join(BLACKOUT_KINDS)}.", "kind")
         if not reason.strip():
-            raise invalid("reason_required", "Say why the time is taken out of service.", "reason")
+            raise invalid("reason_required", N_("Say why the time is taken out of service."), "reason")
         blackout = Blackout(
             facility=facility, resource=resource, start_at=start, end_at=end, kind=kind, reason=reason, created_by=actor
         )
@@ -804,7 +807,7 @@ def _editable_blackout(actor: User, blackout_id: int) -> Blackout:
     if blackout.source_id is not None:
         raise invalid(
             "from_calendar_source",
-            "This blackout comes from a calendar source; change it there (its next refresh replaces it).",
+            N_("This blackout comes from a calendar source; change it there (its next refresh replaces it)."),
             "blackout",
         )
     return blackout
@@ -830,11 +833,13 @@ def update_blackout(
         reason = (reason if reason is not None else blackout.reason).strip()
         problems = []
         if end <= start:
-            problems.append(Violation("end_before_start", "The end must be after the start.", "end"))
+            problems.append(Violation.worded("end_before_start", N_("The end must be after the start."), "end"))
         if kind not in BLACKOUT_KINDS:
             problems.append(Violation("invalid", f"Kind must be one of {', '.join(BLACKOUT_KINDS)}.", "kind"))
         if not reason:
-            problems.append(Violation("reason_required", "Say why the time is taken out of service.", "reason"))
+            problems.append(
+                Violation.worded("reason_required", N_("Say why the time is taken out of service."), "reason")
+            )
         if problems:
             raise ServiceError(422, problems)
         blackout.start_at, blackout.end_at, blackout.kind, blackout.reason = start, end, kind, reason
@@ -857,7 +862,7 @@ def remove_blackout(actor: User, blackout_id: int, reason: str) -> Blackout:
     with write_transaction():
         blackout = _editable_blackout(actor, blackout_id)
         if not reason.strip():
-            raise invalid("reason_required", "Say why the blackout is removed.", "reason")
+            raise invalid("reason_required", N_("Say why the blackout is removed."), "reason")
         audit.record(
             actor,
             "blackout.removed",
@@ -908,7 +913,7 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
         if status not in RESOURCE_STATUSES:
             raise invalid("invalid", f"Status must be one of {', '.join(RESOURCE_STATUSES)}.", "status")
         if status != "available" and not reason.strip():
-            raise invalid("reason_required", "Say why the resource cannot be booked.", "reason")
+            raise invalid("reason_required", N_("Say why the resource cannot be booked."), "reason")
         before = {"status": resource.status, "reason": resource.status_reason}
         resource.status, resource.status_reason = status, reason
         audit.record(
@@ -923,9 +928,9 @@ def set_resource_status(actor: User, resource_key: str, status: str, reason: str
     return resource
 
 
-def _require_reason(reason: str, verb: str) -> None:
+def _require_reason(reason: str, why_needed: str) -> None:
     if not (reason or "").strip():
-        raise invalid("reason_required", f"A manager who {verb} someone else's booking must say why.", "reason")
+        raise invalid("reason_required", why_needed, "reason")
 
 
 def _move(actor: User, booking: Booking, start: datetime, end: datetime, now: datetime) -> bool:
@@ -1096,7 +1101,9 @@ def _refusing_overlap():
     except IntegrityError as error:
         if OVERLAP_CONSTRAINT not in str(error.orig):
             raise
-        raise rule_violations([rules.Violation("overlap", "This time is already booked.", "start")]) from None
+        raise rule_violations(
+            [rules.Violation.worded("overlap", N_("This time is already booked."), "start")]
+        ) from None
 
 
 __all__ = [

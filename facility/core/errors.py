@@ -59,8 +59,10 @@ def rule_violations(violations: list[Violation]) -> ServiceError:
     return ServiceError(status, violations)
 
 
-def invalid(code: str, message: str, field: Optional[str] = None) -> ServiceError:
-    return ServiceError(422, [Violation(code, message, field)])
+def invalid(code: str, message: str, field: Optional[str] = None, /, **values) -> ServiceError:
+    """422 with one violation: ``message`` (marked with ``N_`` where the pages say it in their
+    language) filled with ``values``."""
+    return ServiceError(422, [Violation.worded(code, message, field, **values)])
 
 
 def not_found(what: str, field: Optional[str] = None) -> ServiceError:

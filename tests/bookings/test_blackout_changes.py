@@ -171,3 +171,25 @@ def test_a_new_blackouts_page_offers_to_notify_and_cancel(app, people, visitor, 
         f"/manage/blackouts/{blackout_id}/notify", {"next": "/manage/blackouts"}, page="/manage/blackouts"
     )
     assert told.request.path == "/manage/blackouts" and "1 user was told about the blackout." in told.text
+
+
+def test_the_blackout_pages_say_what_is_missing_in_swedish(app, people, visitor):
+    manager = people.make("manager", facilities=["lab"], password=PASSWORD)
+    blackout_id = make_blackout(app, manager.email)
+    browser = visitor()
+    browser.sign_in(manager.email)
+    browser.post_form("/language", {"lang": "sv"}, page="/account/tokens")
+    page = browser.get(f"/manage/blackouts/{blackout_id}/edit").text
+    day = re.search(r'name="start_date"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="start_date"', page
+    )
+    form = {"start_date": day.group(1), "start_time": "09:00", "end_date": day.group(1), "end_time": "08:00",
+            "kind": "cleaning", "reason": ""}  # fmt: skip
+    bad = browser.post_form(f"/manage/blackouts/{blackout_id}/edit", form)
+    assert bad.status_code == 422
+    assert "Slutet måste ligga efter starten." in bad.text and "Ange varför tiden tas ur drift." in bad.text
+    no_reason = browser.post_form(
+        f"/manage/blackouts/{blackout_id}/remove", {"reason": ""}, page=f"/manage/blackouts/{blackout_id}/edit"
+    )
+    assert no_reason.status_code == 422 and "Ange varför spärrtiden tas bort." in no_reason.text
+    assert "Say why" not in no_reason.text and "The end must" not in bad.text
