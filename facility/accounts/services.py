@@ -26,6 +26,7 @@ from facility.core.errors import invalid, not_found
 from facility.core.extensions import db
 from facility.core.time import utcnow
 from facility.core.vocabulary import ORGANISATION_KINDS, SIZE_CLASSES
+from facility.core.words import N_
 
 TOKEN_PREFIX = "fac_"
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -55,14 +56,19 @@ def create_organisation(
     if size_class is not None and size_class not in SIZE_CLASSES:
         raise invalid("invalid", f"Size must be one of {', '.join(SIZE_CLASSES)}.", "size")
     if kind == "company" and size_class is None:
-        raise invalid("required", "A company needs a size class (micro, small, medium or large).", "size")
+        raise invalid("required", N_("A company needs a size class (micro, small, medium or large)."), "size")
     if kind != "company" and size_class is not None:
-        raise invalid("invalid", "Only a company has a size class.", "size")
+        raise invalid("invalid", N_("Only a company has a size class."), "size")
     with write_transaction():
         if db.session.scalar(select(Organisation).where(Organisation.key == key)):
-            raise invalid("duplicate", f"An organisation with key '{key}' exists already.", "key")
+            raise invalid("duplicate", N_("An organisation with key '%(key)s' exists already."), "key", key=key)
         if number and db.session.scalar(select(Organisation).where(Organisation.org_number == number)):
-            raise invalid("duplicate_org_number", f"Organisation number {org_number} is taken already.", "org_number")
+            raise invalid(
+                "duplicate_org_number",
+                N_("Organisation number %(number)s is taken already."),
+                "org_number",
+                number=org_number,
+            )
         organisation = Organisation(key=key, name=name, kind=kind, size_class=size_class, org_number=number)
         db.session.add(organisation)
         after = {"key": key, "name": name, "kind": kind, "size_class": size_class}
@@ -85,7 +91,7 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if not EMAIL_PATTERN.match(email):
-        raise invalid("invalid", f"'{email}' is not an e-mail address.", "email")
+        raise invalid("invalid", N_("'%(email)s' is not an e-mail address."), "email", email=email)
     if role not in ROLES:
         raise invalid("invalid", f"Role must be one of {', '.join(ROLES)}.", "role")
     facility_keys = list(dict.fromkeys(facilities))
@@ -97,7 +103,7 @@ def create_user(
         check_password_strength(password, email=email)
     with write_transaction():
         if db.session.scalar(select(User).where(User.email == email)):
-            raise invalid("duplicate", f"A user with e-mail '{email}' exists already.", "email")
+            raise invalid("duplicate", N_("A user with e-mail '%(email)s' exists already."), "email", email=email)
         organisation = db.session.scalar(select(Organisation).where(Organisation.key == organisation_key))
         if organisation is None:
             raise not_found("organisation", "organisation")
@@ -134,18 +140,22 @@ def check_password_strength(password: str, field: str = "password", *, email: st
     """NIST SP 800-63B: at least ``MIN_PASSWORD_LENGTH`` characters, not a commonly used or
     breached password, not one character repeated, not the e-mail address; no composition rules."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise invalid("weak_password", f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", field)
+        raise invalid(
+            "weak_password", N_("A password needs at least %(least)s characters."), field, least=MIN_PASSWORD_LENGTH
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise invalid("weak_password", f"A password can have at most {MAX_PASSWORD_LENGTH} characters.", field)
+        raise invalid(
+            "weak_password", N_("A password can have at most %(most)s characters."), field, most=MAX_PASSWORD_LENGTH
+        )
     folded = password.casefold()
     if len(set(folded)) == 1:
-        raise invalid("weak_password", "A password cannot be one character repeated. Choose a passphrase.", field)
+        raise invalid("weak_password", N_("A password cannot be one character repeated. Choose a passphrase."), field)
     if folded in _common_passwords():
         raise invalid(
-            "weak_password", "This password is on a list of common or leaked passwords. Choose another.", field
+            "weak_password", N_("This password is on a list of common or leaked passwords. Choose another."), field
         )
     if email and folded.strip() in {email.casefold(), email.casefold().partition("@")[0]}:
-        raise invalid("weak_password", "A password cannot be your e-mail address.", field)
+        raise invalid("weak_password", N_("A password cannot be your e-mail address."), field)
 
 
 def verify_password(user: Optional[User], password: str) -> bool:
@@ -253,7 +263,7 @@ def change_password(user: User, current: str, new: str, *, keep_session: Optiona
     """A user changes their own password, proving the current one first. Every other session
     of the user ends (all of them, unless ``keep_session`` names the secret of the caller's)."""
     if not verify_password(user, current):
-        raise invalid("wrong_password", "The current password is not correct.", "current_password")
+        raise invalid("wrong_password", N_("The current password is not correct."), "current_password")
     check_password_strength(new, "new_password", email=user.email)
     with write_transaction():
         user = db.session.get(User, user.id)
@@ -278,15 +288,15 @@ def update_user(actor: User, user_id: int, *, role: str, facilities: Iterable[st
         raise invalid("invalid", f"Role must be one of {', '.join(ROLES)}.", "role")
     facility_keys = list(dict.fromkeys(facilities))
     if facility_keys and role != "manager":
-        raise invalid("invalid", "Only a manager is given facilities to manage.", "facilities")
+        raise invalid("invalid", N_("Only a manager is given facilities to manage."), "facilities")
     if role == "manager" and not facility_keys:
-        raise invalid("required", "A manager needs at least one facility.", "facilities")
+        raise invalid("required", N_("A manager needs at least one facility."), "facilities")
     with write_transaction():
         user = db.session.get(User, user_id)
         if user is None:
             raise not_found("user")
         if user.id == actor.id and (role != "admin" or not active):
-            raise invalid("invalid", "You cannot take away your own administrator rights.", "role")
+            raise invalid("invalid", N_("You cannot take away your own administrator rights."), "role")
         before = {"role": user.role, "facilities": [f.key for f in user.facilities], "active": user.active}
         user.role, user.active = role, active
         user.facilities = [_facility(key) for key in facility_keys]
@@ -356,13 +366,13 @@ def _matching_step(secret: str, code: str) -> Optional[int]:
 
 
 def _wrong_code():
-    return invalid("wrong_code", "The code is not correct. Type the 6 digits your app shows now.", "code")
+    return invalid("wrong_code", N_("The code is not correct. Type the 6 digits your app shows now."), "code")
 
 
 def enable_totp(user: User, secret: str, code: str) -> User:
     """Turn on the second factor after the user proves their app shows the codes of ``secret``."""
     if user.role not in TOTP_ROLES:
-        raise invalid("invalid", "A second factor is for managers and administrators.", "code")
+        raise invalid("invalid", N_("A second factor is for managers and administrators."), "code")
     step = _matching_step(secret, code)
     if step is None:
         raise _wrong_code()
@@ -376,7 +386,7 @@ def enable_totp(user: User, secret: str, code: str) -> User:
 def disable_totp(user: User, code: str) -> User:
     """Turn the second factor off, proving it with a current code."""
     if not user.totp_secret:
-        raise invalid("invalid", "No second factor is set up.", "code")
+        raise invalid("invalid", N_("No second factor is set up."), "code")
     if not check_totp(user, code):
         raise _wrong_code()
     with write_transaction():

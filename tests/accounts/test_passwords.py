@@ -89,3 +89,24 @@ def test_the_password_page_explains_what_is_refused(people, visitor):
         assert refused.status_code == 422 and message in refused.text, new
         assert 'id="new_password-errors"' in refused.text
     assert visitor().sign_in(alice.email, PASSWORD).status_code == 302  # nothing changed
+
+
+def test_the_password_page_says_what_is_refused_in_swedish(people, visitor):
+    alice = people.make(password=PASSWORD)
+    browser = visitor()
+    browser.sign_in(alice.email)
+    browser.post_form("/language", {"lang": "sv"}, page="/account/tokens")
+    for new, message in (
+        ("aaaaaaaaaaaaaa", "Ett lösenord kan inte vara ett och samma tecken upprepat."),
+        ("tooshort", "Ett lösenord behöver minst 12 tecken."),
+        (alice.email, "Ett lösenord kan inte vara din e-postadress."),
+    ):
+        refused = browser.post_form(
+            "/account/password", {"current_password": PASSWORD, "new_password": new, "confirm": new}
+        )
+        assert refused.status_code == 422 and message in refused.text, new
+        assert "A password" not in refused.text
+    wrong = browser.post_form(
+        "/account/password", {"current_password": "not-it-at-all", "new_password": "x" * 20, "confirm": "x" * 20}
+    )
+    assert wrong.status_code == 422 and "Det nuvarande lösenordet stämmer inte." in wrong.text
