@@ -73,3 +73,24 @@ def test_every_swedish_text_fills_the_places_of_its_english():
     with PO.open("rb") as f:
         swedish = read_po(f)
     assert [f"{message.id!r}: {errors}" for message, errors in swedish.check()] == []
+
+
+def test_a_supervisor_rule_is_said_whole_in_swedish(app):
+    """A text whose value is itself a text (who lacks the qualification, inside why they need a
+    supervisor) is said in Swedish throughout, as the pages say a violation."""
+    from facility.gmp import rules as gmp_rules
+    from facility.http.words import said
+
+    [needs_supervisor] = gmp_rules.entry_violations(
+        person_problem="qualification_expired",
+        supervisor_given=False,
+        supervisor_present=False,
+        supervisor_problem=None,
+        supervisor_is_person=False,
+    )
+    assert needs_supervisor.message.startswith("This person holds an expired qualification for this room")
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        assert said(needs_supervisor) == (
+            "Den här personen har en behörighet för rummet som har gått ut (omklädning omkvalificeras varje år):"
+            " personen får gå in bara med en behörig handledare."
+        )

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Iterable, Optional
 
 from facility.core.errors import Violation
+from facility.core.words import N_, Words
 
 CLEANING_KINDS = ("cleaning", "line_clearance")
 ENTRY_KINDS = (*CLEANING_KINDS, "verification", "maintenance", "calibration", "repair", "deviation", "note")
@@ -57,10 +58,12 @@ def check_labels(mode: str, product: Optional[str], batch: Optional[str], produc
     problems = []
     if not (product or "").strip():
         problems.append(
-            Violation("product_required", "At a GMP facility, name the product (or project).", product_field)
+            Violation.worded("product_required", N_("At a GMP facility, name the product (or project)."), product_field)
         )
     if not (batch or "").strip():
-        problems.append(Violation("batch_required", "At a GMP facility, give the batch or lot number.", "batch"))
+        problems.append(
+            Violation.worded("batch_required", N_("At a GMP facility, give the batch or lot number."), "batch")
+        )
     return problems
 
 
@@ -82,31 +85,43 @@ def check_entry(
     if kind not in ENTRY_KINDS:
         problems.append(Violation("invalid_kind", f"The kind must be one of {', '.join(ENTRY_KINDS)}.", "kind"))
     if occurred_at > now + timedelta(minutes=1):
-        problems.append(Violation("in_future", "An entry records what has happened, not what will.", "occurred_at"))
+        problems.append(
+            Violation.worded("in_future", N_("An entry records what has happened, not what will."), "occurred_at")
+        )
     elif occurred_at < now - backdate_limit:
         hours = int(backdate_limit.total_seconds() // 3600)
         problems.append(
-            Violation(
+            Violation.worded(
                 "backdated_too_far",
-                f"An entry may be dated at most {hours} hours back; record it with today's date and say when it happened.",
+                N_(
+                    "An entry may be dated at most %(hours)s hours back; record it with today's date and say when"
+                    " it happened."
+                ),
                 "occurred_at",
+                hours=hours,
             )
         )
     if kind in CLEANING_KINDS and not procedure.strip():
-        problems.append(Violation("procedure_required", "Name the procedure (SOP) that was followed.", "procedure"))
+        problems.append(
+            Violation.worded("procedure_required", N_("Name the procedure (SOP) that was followed."), "procedure")
+        )
     if kind in ("calibration", "verification") and outcome not in OUTCOMES:
-        problems.append(Violation("outcome_required", "Say whether it passed or failed.", "outcome"))
+        problems.append(Violation.worded("outcome_required", N_("Say whether it passed or failed."), "outcome"))
     elif outcome is not None and outcome not in OUTCOMES:
-        problems.append(Violation("invalid", "The outcome is passed or failed.", "outcome"))
+        problems.append(Violation.worded("invalid", N_("The outcome is passed or failed."), "outcome"))
     if kind == "verification" and not verifies and corrects_kind is None:
-        problems.append(Violation("verifies_required", "Name the cleaning this verifies.", "verifies"))
+        problems.append(Violation.worded("verifies_required", N_("Name the cleaning this verifies."), "verifies"))
     if kind not in ("verification",) and kind in ENTRY_KINDS and kind not in CLEANING_KINDS and not text.strip():
-        problems.append(Violation("text_required", "Describe what was done or found.", "text"))
+        problems.append(Violation.worded("text_required", N_("Describe what was done or found."), "text"))
     if corrects_kind is not None:
         if corrects_kind != kind:
-            problems.append(Violation("kind_mismatch", f"A correction of a {corrects_kind} entry is one too.", "kind"))
+            problems.append(
+                Violation.worded(
+                    "kind_mismatch", N_("A correction of a %(kind)s entry is one too."), "kind", kind=corrects_kind
+                )
+            )
         if not reason.strip():
-            problems.append(Violation("reason_required", "A correction says why.", "reason"))
+            problems.append(Violation.worded("reason_required", N_("A correction says why."), "reason"))
     return problems
 
 
@@ -142,11 +157,15 @@ def check_verifier(*, verifier_id: int, cleaner_id: int, qualified: bool) -> lis
     problems = []
     if verifier_id == cleaner_id:
         problems.append(
-            Violation("verifier_is_cleaner", "A second person verifies a cleaning, not the one who did it.", "verifies")
+            Violation.worded(
+                "verifier_is_cleaner", N_("A second person verifies a cleaning, not the one who did it."), "verifies"
+            )
         )
     if not qualified:
         problems.append(
-            Violation("not_qualified", "Only a manager or a person qualified for this resource can verify.", "verifies")
+            Violation.worded(
+                "not_qualified", N_("Only a manager or a person qualified for this resource can verify."), "verifies"
+            )
         )
     return problems
 
@@ -234,10 +253,14 @@ def calibration_violations(statuses: Iterable[PlanStatus]) -> list[Violation]:
         return []
     names = ", ".join(s.name for s in lapsed)
     return [
-        Violation(
+        Violation.worded(
             "calibration_lapsed",
-            f"The calibration of this resource has lapsed ({names}); it can be used again once a passed calibration is recorded.",
+            N_(
+                "The calibration of this resource has lapsed (%(plans)s); it can be used again once a passed"
+                " calibration is recorded."
+            ),
             "resource",
+            plans=names,
         )
     ]
 
@@ -278,19 +301,32 @@ def qualification_problem(
     return None
 
 
-QUALIFICATION_WORDS = {
-    "not_qualified": "does not hold the qualification this room needs",
-    "qualification_withdrawn": "had the qualification this room needs withdrawn",
-    "qualification_expired": "holds an expired qualification for this room (gowning is requalified every year)",
+# Why someone may not enter a room on their own, said of ``%(person)s`` (a name, "This person",
+# "The supervisor").
+QUALIFICATION_TEXTS = {
+    "not_qualified": N_("%(person)s does not hold the qualification this room needs"),
+    "qualification_withdrawn": N_("%(person)s had the qualification this room needs withdrawn"),
+    "qualification_expired": N_(
+        "%(person)s holds an expired qualification for this room (gowning is requalified every year)"
+    ),
 }
+
+
+def qualification_words(problem: str, person) -> Words:
+    """``problem`` (a key of ``QUALIFICATION_TEXTS``) said of ``person`` (a name, or ``Words``)."""
+    return Words(QUALIFICATION_TEXTS[problem], {"person": person})
 
 
 def occupancy_violations(*, present: int, max_occupancy: Optional[int]) -> list[Violation]:
     """A cleanroom holds at most ``max_occupancy`` people (Annex 1 7.4)."""
     if max_occupancy is not None and present + 1 > max_occupancy:
         return [
-            Violation(
-                "occupancy_full", f"The room holds at most {max_occupancy} people, and {present} are in it.", "user"
+            Violation.worded(
+                "occupancy_full",
+                N_("The room holds at most %(most)s people, and %(present)s are in it."),
+                "user",
+                most=max_occupancy,
+                present=present,
             )
         ]
     return []
@@ -310,21 +346,29 @@ def entry_violations(
         return []
     if not supervisor_given:
         return [
-            Violation(
+            Violation.worded(
                 "supervisor_required",
-                f"This person {QUALIFICATION_WORDS[person_problem]}: they may enter only with a qualified supervisor.",
+                N_("%(problem)s: they may enter only with a qualified supervisor."),
                 "supervisor",
+                problem=qualification_words(person_problem, Words(N_("This person"))),
             )
         ]
     problems = []
     if supervisor_is_person:
-        problems.append(Violation("supervisor_required", "A person does not supervise themselves.", "supervisor"))
+        problems.append(
+            Violation.worded("supervisor_required", N_("A person does not supervise themselves."), "supervisor")
+        )
     if not supervisor_present:
-        problems.append(Violation("supervisor_not_present", "The supervisor must be in the room.", "supervisor"))
+        problems.append(
+            Violation.worded("supervisor_not_present", N_("The supervisor must be in the room."), "supervisor")
+        )
     if supervisor_problem is not None:
         problems.append(
-            Violation(
-                "supervisor_not_qualified", f"The supervisor {QUALIFICATION_WORDS[supervisor_problem]}.", "supervisor"
+            Violation.worded(
+                "supervisor_not_qualified",
+                N_("%(problem)s."),
+                "supervisor",
+                problem=qualification_words(supervisor_problem, Words(N_("The supervisor"))),
             )
         )
     return problems

@@ -25,6 +25,7 @@ from facility.core.database import write_transaction
 from facility.core.errors import Violation, forbidden, invalid, not_found, rule_violations
 from facility.core.extensions import db
 from facility.core.time import local_instant, utcnow
+from facility.core.words import N_
 from facility.gmp import rules
 from facility.gmp.models import LogbookEntry, QualificationWithdrawal, RoomEntry
 from facility.usage.models import UsageRecord
@@ -158,29 +159,33 @@ def record_entry(
         if plan is not None:
             task = next((p["task"] for p in plans_of(resource) if p["key"] == plan), None)
             if task is None:
-                problems.append(Violation("unknown_plan", "This resource has no such plan.", "plan"))
+                problems.append(Violation.worded("unknown_plan", N_("This resource has no such plan."), "plan"))
             elif rules.entry_kind_for(task) != kind:
                 problems.append(
                     Violation("plan_kind_mismatch", f"This plan is recorded as a {rules.entry_kind_for(task)}.", "kind")
                 )
         if corrected is not None and corrected_by(corrected.id) is not None:
             problems.append(
-                Violation(
-                    "already_corrected", "That entry has been corrected already; correct the correction.", "corrects"
+                Violation.worded(
+                    "already_corrected",
+                    N_("That entry has been corrected already; correct the correction."),
+                    "corrects",
                 )
             )
         if kind == "verification" and not signed:
             problems.append(
-                Violation(
-                    "password_required", "A verification is signed: the verifier enters their password.", "password"
+                Violation.worded(
+                    "password_required", N_("A verification is signed: the verifier enters their password."), "password"
                 )
             )
         if verified is not None:
             if kind != "verification":
-                problems.append(Violation("invalid", "Only a verification names a cleaning it verifies.", "verifies"))
+                problems.append(
+                    Violation.worded("invalid", N_("Only a verification names a cleaning it verifies."), "verifies")
+                )
             elif verified.kind not in rules.CLEANING_KINDS:
                 problems.append(
-                    Violation("invalid", "A verification verifies a cleaning or line clearance.", "verifies")
+                    Violation.worded("invalid", N_("A verification verifies a cleaning or line clearance."), "verifies")
                 )
             else:
                 problems += rules.check_verifier(
@@ -190,8 +195,10 @@ def record_entry(
                 )
                 if corrected_by(verified.id) is not None:
                     problems.append(
-                        Violation(
-                            "already_corrected", "That cleaning has been corrected; verify the correction.", "verifies"
+                        Violation.worded(
+                            "already_corrected",
+                            N_("That cleaning has been corrected; verify the correction."),
+                            "verifies",
                         )
                     )
         if problems:
@@ -281,7 +288,7 @@ def period(resource: Resource, start: Optional[datetime], end: Optional[datetime
     end = end or now
     start = start or end - DEFAULT_PERIOD
     if end <= start:
-        raise invalid("end_before_start", "The period ends before it starts.", "to")
+        raise invalid("end_before_start", N_("The period ends before it starts."), "to")
     if end - start > MAX_PERIOD:
         raise invalid("too_long", "A logbook covers at most 400 days at a time.", "to")
     return start, end
@@ -527,11 +534,13 @@ def release_violations(resource: Resource) -> list[Violation]:
     status = cleaning_status(resource)
     if status.state in (rules.RELEASED, rules.IN_USE):
         return []
-    words = {
-        rules.TO_BE_CLEANED: "it has not been cleaned since its last use",
-        rules.TO_BE_VERIFIED: "its cleaning waits for a second person's verification",
+    text = {
+        rules.TO_BE_CLEANED: N_("This resource is not released for use: it has not been cleaned since its last use."),
+        rules.TO_BE_VERIFIED: N_(
+            "This resource is not released for use: its cleaning waits for a second person's verification."
+        ),
     }[status.state]
-    return [Violation("not_released", f"This resource is not released for use: {words}.", "resource")]
+    return [Violation.worded("not_released", text, "resource")]
 
 
 def request_check(what: str, user: User, resource: Resource, start, end, project, batch) -> list[Violation]:
@@ -654,7 +663,7 @@ def batches_using(
     else:
         start = local_instant(first, 0, zone) if first else end - DEFAULT_PERIOD
     if end <= start:
-        raise invalid("end_before_start", "The period ends before it starts.", "to")
+        raise invalid("end_before_start", N_("The period ends before it starts."), "to")
     return _impact_of(resource, start, end, since)
 
 
@@ -818,7 +827,7 @@ def block_time_for_plan(
         raise not_found("plan of this resource", "plan")
     proposal = rules.proposed_blackout(status, utcnow())
     if (start is None or end is None) and proposal is None:
-        raise invalid("not_due", "This task is not due: give the time to block.", "start")
+        raise invalid("not_due", N_("This task is not due: give the time to block."), "start")
     kind = proposal[2] if proposal else ("requalification" if status.task == "requalification" else "maintenance")
     start, end = start or proposal[0], end or proposal[1]
     from facility.bookings.services import add_blackout
@@ -908,7 +917,9 @@ def _qualification_violations(user: User, resource: Resource, now: datetime, fie
     problem = qualification_problem(user, resource, now)
     if problem is None:
         return []
-    return [Violation(problem, f"{user.name} {rules.QUALIFICATION_WORDS[problem]}.", field_name)]
+    return [
+        Violation.worded(problem, N_("%(problem)s."), field_name, problem=rules.qualification_words(problem, user.name))
+    ]
 
 
 def _person(email: Optional[str], field_name: str) -> User:
@@ -947,9 +958,9 @@ def enter_room(
         supervisor = _person(supervisor_email, "supervisor") if supervisor_email else None
         in_room = people_in(booking)
         if db.session.scalar(_open_uses(resource).where(UsageRecord.booking_id == booking.id)) is None:
-            raise invalid("not_checked_in", "Check the booking in first; then others may enter with it.")
+            raise invalid("not_checked_in", N_("Check the booking in first; then others may enter with it."))
         if person.id in in_room:
-            raise invalid("already_in_room", "This person is in the room already.", "user")
+            raise invalid("already_in_room", N_("This person is in the room already."), "user")
         problems = rules.occupancy_violations(present=occupancy(resource), max_occupancy=max_occupancy(resource))
         problems += rules.entry_violations(
             person_problem=qualification_problem(person, resource, now),
@@ -1008,7 +1019,7 @@ def leave_room(actor: User, entry_id: int, *, now: Optional[datetime] = None) ->
             raise not_found("room entry")
         _checked_in_booking(actor, entry.booking_id)
         if entry.left_at is not None:
-            raise invalid("already_left", "This person has left the room already.")
+            raise invalid("already_left", N_("This person has left the room already."))
         entry.left_at = max(now, entry.entered_at)
         audit.record(
             actor,
@@ -1052,9 +1063,9 @@ def withdraw_qualification(
             )
         )
         if held is None:
-            raise invalid("not_held", "This person does not hold that qualification.", "qualification")
+            raise invalid("not_held", N_("This person does not hold that qualification."), "qualification")
         if not (reason or "").strip():
-            raise invalid("reason_required", "Say why the qualification is withdrawn.", "reason")
+            raise invalid("reason_required", N_("Say why the qualification is withdrawn."), "reason")
         withdrawal = QualificationWithdrawal(
             user=person, qualification=qualification, withdrawn_at=now, withdrawn_by=actor, reason=reason.strip()
         )

@@ -221,6 +221,14 @@ def test_the_logbook_page_in_swedish(app, people, gmp_manager):
     browser.post_form("/language", {"lang": "sv"}, page="/manage/logbook/gmp-suite")
     page = browser.get("/manage/logbook/gmp-suite")
     assert "Loggbok för GMP cleanroom suite 1" in page.text and "avvikelse" in page.text
+    refused = browser.post_form("/manage/logbook/gmp-suite", {"kind": "cleaning", "procedure": ""})
+    assert refused.status_code == 422 and "Ange instruktionen (SOP) som följdes." in refused.text
+    day = (clocks.today() - timedelta(days=5)).isoformat()
+    too_old = browser.post_form(
+        "/manage/logbook/gmp-suite", {"kind": "note", "text": "x", "occurred_date": day, "occurred_time": "09:00"}
+    )
+    assert too_old.status_code == 422 and "En post får dateras högst" in too_old.text
+    assert "Name the procedure" not in refused.text and "hours back" not in too_old.text
 
 
 @POSTGRES_ONLY
