@@ -22,6 +22,7 @@ from facility.core.database import MAX_ID, write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.extensions import db
 from facility.core.time import utcnow
+from facility.core.words import N_
 from facility.usage.models import UsageRecord
 
 CHECK_IN_EARLY = timedelta(minutes=15)
@@ -80,12 +81,16 @@ def check_in(actor: User, booking_id: int, *, now: Optional[datetime] = None) ->
         if booking.status != "confirmed":
             raise invalid("invalid_state", f"A {booking.status} booking cannot be checked in.", "status")
         if open_record_of(booking) is not None:
-            raise invalid("already_checked_in", "This booking is already checked in.")
+            raise invalid("already_checked_in", N_("This booking is already checked in."))
         window = check_in_window(booking, now)
         if window == "too_early":
-            raise invalid("too_early", f"Check-in opens {CHECK_IN_EARLY.seconds // 60} minutes before the start.")
+            raise invalid(
+                "too_early",
+                N_("Check-in opens %(minutes)s minutes before the start."),
+                minutes=CHECK_IN_EARLY.seconds // 60,
+            )
         if window == "too_late":
-            raise invalid("too_late", "The booking has ended; ask a manager to record the use.")
+            raise invalid("too_late", N_("The booking has ended; ask a manager to record the use."))
         problems = [problem for guard in CHECK_IN_GUARDS for problem in guard(booking, now)]
         if problems:
             raise rule_violations(problems)
@@ -113,7 +118,7 @@ def check_out(actor: User, booking_id: int, *, now: Optional[datetime] = None) -
         booking = get_booking(actor, booking_id)
         record = open_record_of(booking)
         if record is None:
-            raise invalid("not_checked_in", "This booking is not checked in.")
+            raise invalid("not_checked_in", N_("This booking is not checked in."))
         _close(actor, record, booking, max(now, record.start_at), flagged=False)
     return record
 
@@ -206,11 +211,13 @@ def record_usage(
         if user is None:
             raise not_found("user", "user")
         if end <= start:
-            problems.append(Violation("end_before_start", "The end must be after the start.", "end"))
+            problems.append(Violation.worded("end_before_start", N_("The end must be after the start."), "end"))
         if not (reason or "").strip():
-            problems.append(Violation("reason_required", "Say why the use is recorded by hand.", "reason"))
+            problems.append(Violation.worded("reason_required", N_("Say why the use is recorded by hand."), "reason"))
         if end > utcnow() + timedelta(minutes=1):
-            problems.append(Violation("in_future", "Usage can only be recorded for time that has passed.", "end"))
+            problems.append(
+                Violation.worded("in_future", N_("Usage can only be recorded for time that has passed."), "end")
+            )
         original = _correctable(resource, corrects) if corrects is not None else None
         if original is not None:
             product, batch = product or original.product, batch or original.batch
@@ -261,9 +268,11 @@ def _correctable(resource: Resource, record_id: int) -> UsageRecord:
     if original is None or original.resource.facility_id != resource.facility_id:
         raise not_found("usage record", "corrects")
     if original.superseded:
-        raise invalid("invalid_state", "That record has already been corrected.", "corrects")
+        raise invalid("invalid_state", N_("That record has already been corrected."), "corrects")
     if original.resource_id != resource.id:
-        raise invalid("invalid", "A correction must be for the same resource as the record it corrects.", "resource")
+        raise invalid(
+            "invalid", N_("A correction must be for the same resource as the record it corrects."), "resource"
+        )
     return original
 
 
@@ -281,10 +290,12 @@ def _refuse_overlap(resource: Resource, start: datetime, end: datetime, *, exclu
         raise ServiceError(
             409,
             [
-                Violation(
+                Violation.worded(
                     "overlap",
-                    f"This time overlaps usage record {clash.id} of {resource.key}; correct that record instead.",
+                    N_("This time overlaps usage record %(record)s of %(resource)s; correct that record instead."),
                     "start",
+                    record=clash.id,
+                    resource=resource.key,
                 )
             ],
         )

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from facility.bookings import rules as booking_rules
 from facility.core.errors import Violation, invalid
+from facility.core.words import N_
 
 STATUSES = ("waiting", "offered", "accepted", "declined", "expired", "withdrawn")
 OPEN = ("waiting", "offered")
@@ -40,28 +41,32 @@ def check_wish(
     needs no look at the resource's time: order, past, horizon, the window's size."""
     field_start, field_end = ("start", "end") if minutes is None else ("from", "to")
     if end <= start:
-        return [Violation("end_before_start", "The end must be after the start.", field_end)]
+        return [Violation.worded("end_before_start", N_("The end must be after the start."), field_end)]
     problems = []
     latest_start = start if minutes is None else end - timedelta(minutes=minutes)
     if latest_start < now:
-        problems.append(Violation("wait_in_past", "You cannot wait for time in the past.", field_start))
+        problems.append(Violation.worded("wait_in_past", N_("You cannot wait for time in the past."), field_start))
     earliest_end = end if minutes is None else start + timedelta(minutes=max(minutes, 0))
     if earliest_end > latest_end:
         problems.append(
-            Violation(
+            Violation.worded(
                 "wait_beyond_horizon",
-                "This resource cannot be booked that far ahead, so you cannot wait for it either.",
+                N_("This resource cannot be booked that far ahead, so you cannot wait for it either."),
                 field_end,
             )
         )
     if minutes is not None:
         if minutes <= 0:
-            problems.append(Violation("invalid", "Give a positive number of hours.", "hours"))
+            problems.append(Violation.worded("invalid", N_("Give a positive number of hours."), "hours"))
         elif timedelta(minutes=minutes) > end - start:
-            problems.append(Violation("hours_exceed_window", "The hours do not fit between 'from' and 'to'.", "hours"))
+            problems.append(
+                Violation.worded("hours_exceed_window", N_("The hours do not fit between 'from' and 'to'."), "hours")
+            )
         if end - start > MAX_WINDOW:
             problems.append(
-                Violation("window_too_large", f"Wait within at most {MAX_WINDOW.days} days at a time.", "to")
+                Violation.worded(
+                    "window_too_large", N_("Wait within at most %(days)s days at a time."), "to", days=MAX_WINDOW.days
+                )
             )
     return problems
 

@@ -33,6 +33,7 @@ from facility.core.database import write_transaction
 from facility.core.errors import ServiceError, invalid, not_found, rule_violations
 from facility.core.extensions import db
 from facility.core.time import utcnow
+from facility.core.words import N_
 from facility.waitlist import rules
 from facility.waitlist.models import WaitlistEntry
 
@@ -102,10 +103,10 @@ def join(
     if lasting:
         raise rule_violations(lasting)
     if fit is not None:
-        raise invalid("slot_free", "This time is free now: book it instead of waiting for it.", "start")
+        raise invalid("slot_free", N_("This time is free now: book it instead of waiting for it."), "start")
     with write_transaction():
         if _same_wish(actor, resource, start, end, minutes):
-            raise invalid("already_waiting", "You are already waiting for this time.", "start")
+            raise invalid("already_waiting", N_("You are already waiting for this time."), "start")
         entry = WaitlistEntry(
             user=actor, resource=resource, start_at=start, end_at=end, minutes=minutes, purpose=purpose or "",
             project=project or None, batch=batch or None, state="waiting", created_at=now, updated_at=now,
@@ -265,7 +266,7 @@ def accept(actor: User, entry_id: int, now: Optional[datetime] = None) -> Waitli
         entry = _own_entry(actor, entry_id)
         rules.check_transition(entry.state, "accepted")
         if entry.hold_until <= now:
-            raise invalid("offer_expired", "The offer has run out; the time went to the next in line.", "status")
+            raise invalid("offer_expired", N_("The offer has run out; the time went to the next in line."), "status")
         before, booking = snapshot(entry), entry.booking
         target = BookingStatus.PENDING if booking.resource.requires_approval else BookingStatus.CONFIRMED
         bookings.change_status(booking, target, actor, action="booking.requested", now=now,

@@ -314,3 +314,13 @@ def test_the_project_page_shows_its_path_across_the_facilities(app, signed_in):
         outsider_project = project_services.create_project(None, "other", "Other", "research", ["cellco"])
         outsider_id = outsider_project.id
     assert browser.get(f"/projects/{outsider_id}").status_code == 404  # LU does not take part
+
+
+def test_a_refused_check_in_is_said_in_swedish(app, signed_in):
+    alice, browser = signed_in()
+    browser.post_form("/language", {"lang": "sv"}, page="/account/tokens")
+    booking = booking_now(app, alice.email)
+    browser.post_form(f"/bookings/{booking}/check-in", {}, page=f"/bookings/{booking}")
+    again = browser.post_form(f"/bookings/{booking}/check-in", {}, page=f"/bookings/{booking}")
+    assert "Bokningen är redan incheckad." in again.text and "already checked in" not in again.text
+    assert usage_count(app) == 1
