@@ -190,6 +190,16 @@ def test_the_pdf_shows_the_entries_and_the_corrections(app, gmp_manager):
     assert "GMP cleanroom suite 1" in text
 
 
+def post_refused_entries(browser):
+    """A cleaning without its procedure, and a note dated five days back: both refused."""
+    refused = browser.post_form("/manage/logbook/gmp-suite", {"kind": "cleaning", "procedure": ""})
+    day = (clocks.today() - timedelta(days=5)).isoformat()
+    too_old = browser.post_form(
+        "/manage/logbook/gmp-suite", {"kind": "note", "text": "x", "occurred_date": day, "occurred_time": "09:00"}
+    )
+    return refused, too_old
+
+
 def test_the_logbook_pages(app, people, gmp_manager):
     browser = people.signed_in(gmp_manager.email)
     page = browser.get("/manage/logbook/gmp-suite")
@@ -199,12 +209,8 @@ def test_the_logbook_pages(app, people, gmp_manager):
         {"kind": "repair", "occurred_date": "", "occurred_time": "", "text": "door closer fixed"},
     )
     assert posted.status_code == 200 and "door closer fixed" in posted.text
-    refused = browser.post_form("/manage/logbook/gmp-suite", {"kind": "cleaning", "procedure": ""})
+    refused, too_old = post_refused_entries(browser)
     assert refused.status_code == 422 and "Name the procedure" in refused.text
-    day = (clocks.today() - timedelta(days=5)).isoformat()
-    too_old = browser.post_form(
-        "/manage/logbook/gmp-suite", {"kind": "note", "text": "x", "occurred_date": day, "occurred_time": "09:00"}
-    )
     assert too_old.status_code == 422 and "hours back" in too_old.text
     pdf = browser.get("/manage/logbook/gmp-suite.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -221,12 +227,8 @@ def test_the_logbook_page_in_swedish(app, people, gmp_manager):
     browser.post_form("/language", {"lang": "sv"}, page="/manage/logbook/gmp-suite")
     page = browser.get("/manage/logbook/gmp-suite")
     assert "Loggbok för GMP cleanroom suite 1" in page.text and "avvikelse" in page.text
-    refused = browser.post_form("/manage/logbook/gmp-suite", {"kind": "cleaning", "procedure": ""})
+    refused, too_old = post_refused_entries(browser)
     assert refused.status_code == 422 and "Ange instruktionen (SOP) som följdes." in refused.text
-    day = (clocks.today() - timedelta(days=5)).isoformat()
-    too_old = browser.post_form(
-        "/manage/logbook/gmp-suite", {"kind": "note", "text": "x", "occurred_date": day, "occurred_time": "09:00"}
-    )
     assert too_old.status_code == 422 and "En post får dateras högst" in too_old.text
     assert "Name the procedure" not in refused.text and "hours back" not in too_old.text
 
