@@ -217,11 +217,6 @@ class Availability:
     def free(self) -> list[rules.Interval]:
         return self.bookable.free
 
-    def first_booking(self, within: Optional[rules.Interval] = None) -> Optional[rules.Interval]:
-        """The earliest, shortest booking this availability offers (starting ``within``)."""
-        zone = ZoneInfo(self.resource.facility.timezone)
-        return rules.first_booking(self.bookable, policy_for(self.resource), zone, within=within)
-
 
 def availability(resource: Resource, start: datetime, end: datetime, *, now: Optional[datetime] = None) -> Availability:
     """Busy time of ``resource`` in [start, end), which names nobody, and where a booking may go:
