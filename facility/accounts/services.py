@@ -248,12 +248,12 @@ def check_signer(actor: User, password: str, address: str) -> None:
     (21 CFR 11.200(a)): refuse (422, field ``password``) a missing or wrong one. Wrong tries
     count like failed sign-ins (per e-mail and address), and too many stop signing a while."""
     if is_throttled(actor.email, address):
-        raise invalid("signature_locked", "Too many wrong passwords. Wait 15 minutes and try again.", "password")
+        raise invalid("signature_locked", N_("Too many wrong passwords. Wait 15 minutes and try again."), "password")
     if not password:
-        raise invalid("password_required", "Enter your password to sign.", "password")
+        raise invalid("password_required", N_("Enter your password to sign."), "password")
     if not verify_password(actor, password):
         record_failure(actor.email, address)
-        raise invalid("wrong_password", "The password is not correct; nothing was signed.", "password")
+        raise invalid("wrong_password", N_("The password is not correct; nothing was signed."), "password")
 
 
 # --- added for the web pages: own password, administration, token listing ----------------

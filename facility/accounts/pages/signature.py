@@ -1,14 +1,14 @@
 """A page's electronic signature: the signer re-enters their password (accounts.check_signer),
-and its refusals are said in the page's words under the password field."""
+and its refusals are said in the page's language under the password field (a missing password
+in the page's own words: what it signs)."""
 
 from __future__ import annotations
-
-from flask_babel import gettext as _
 
 from facility.accounts import services as accounts
 from facility.accounts.pages.sign_in import client_address
 from facility.core.errors import ServiceError
 from facility.http.pages import Problems, me
+from facility.http.words import said
 
 
 def signature_ok(password: str, problems: Problems, password_required: str) -> bool:
@@ -17,12 +17,7 @@ def signature_ok(password: str, problems: Problems, password_required: str) -> b
     try:
         accounts.check_signer(me(), password, client_address())
     except ServiceError as error:
-        words = {
-            "signature_locked": _("Too many wrong passwords. Wait 15 minutes and try again."),
-            "password_required": password_required,
-            "wrong_password": _("The password is not correct; nothing was signed."),
-        }
         for violation in error.violations:
-            problems.add("password", words.get(violation.code, violation.message))
+            problems.add("password", password_required if violation.code == "password_required" else said(violation))
         return False
     return True
