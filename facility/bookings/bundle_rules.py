@@ -122,8 +122,9 @@ def _shared(per_member: list[tuple[Member, list[Violation]]]) -> list[Violation]
 
 def _named(member: Member, violation: Violation) -> Violation:
     field: Optional[str] = f"{member.key}.{violation.field}" if violation.field else member.key
-    problem = violation.words or violation.message
-    return Violation.worded(violation.code, N_("%(member)s: %(problem)s"), field, member=member.name, problem=problem)
+    return Violation.worded(
+        violation.code, N_("%(member)s: %(problem)s"), field, member=member.name, problem=violation.wording
+    )
 
 
 def initial_status(members: Sequence[Member]) -> str:

@@ -174,9 +174,8 @@ def conflicts_error(refused: list[PlannedOccurrence], zone: ZoneInfo) -> Service
         when = planned.start.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         for v in planned.violations:
             field = f"occurrences.{planned.index}" + (f".{v.field}" if v.field else "")
-            problem = v.words or v.message
             text = N_("%(when)s: %(problem)s (%(code)s)")
-            items.append(Violation.worded(SERIES_CONFLICTS, text, field, when=when, problem=problem, code=v.code))
+            items.append(Violation.worded(SERIES_CONFLICTS, text, field, when=when, problem=v.wording, code=v.code))
     return ServiceError(422, items)
 
 

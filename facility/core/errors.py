@@ -32,6 +32,11 @@ class Violation:
         return cls(code, str(words), field, words)
 
     @property
+    def wording(self) -> Words | str:
+        """What another violation's text nests to name this one: its words where it was worded."""
+        return self.words if self.words is not None else self.message
+
+    @property
     def http_status(self) -> int:
         return 409 if self.code == "overlap" else 422
 
