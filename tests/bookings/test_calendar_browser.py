@@ -49,6 +49,13 @@ def open_week(page, base: str, resource: str, day) -> None:
     assert page.locator("#calendar-fallback").is_hidden()  # the table without JavaScript, replaced
 
 
+def settled(page, response) -> None:
+    """The calendar has drawn the events of ``response`` (its fetch after a change): measured
+    while they were drawn anew, an event was gone (a fresh clone's run)."""
+    response.finished()
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
 def test_drag_over_free_time_books_it(browser, live_server, people, tmp_path):
     scientist = people.make(password=PASSWORD)
     tuesday = next_weekday(7, 1)
@@ -96,9 +103,11 @@ def test_drag_own_booking_to_move_it_and_a_refusal_in_words(browser, live_server
     box = event.bounding_box()
     grab = (box["x"] + box["width"] / 2, box["y"] + 5)
     target = slot_point(page, tuesday, "11:00")
-    drag(page, grab, (grab[0], target[1] + 3))
+    with page.expect_response(lambda r: "/api/v1/calendar?" in r.url) as refetched:  # after the move
+        drag(page, grab, (grab[0], target[1] + 3))
     message = page.locator("#calendar-message")
     message.filter(has_text="Moved").wait_for()
+    settled(page, refetched.value)
     assert f"{tuesday} 11:00–12:00" in message.inner_text()
     with app.app_context():
         from facility.bookings.models import Booking
